@@ -1,0 +1,11 @@
+// Package components holds the platform's Pulumi component resources, one file per concern.
+//
+// Every component follows the same shape: a documented XArgs struct, a struct embedding
+// pulumi.ResourceState with exported outputs, and NewX(ctx, name, args, opts...) that registers the
+// component first, parents every child to it, names children name+"-role" (see package naming), and
+// ends with RegisterResourceOutputs. Components never read stack configuration: package stacks reads
+// it once and passes plain values in. Providers arrive through resource options.
+package components
+
+// Project is the first segment of every component type token (`<project>:<area>:<Type>`).
+const Project = "apiplatform"

@@ -1,0 +1,181 @@
+// Package naming is the one naming scheme of the platform: how every Azure resource name is built and which rules it must obey.
+//
+// Components build their children's names with it and stack validation checks the same names before
+// anything is created, so a prefix that would make a Key Vault name too long fails at `pulumi preview`
+// time with the config key in the message, not forty minutes into a deployment.
+//
+// Rules follow Microsoft Learn, "Naming rules and restrictions for Azure resources"
+// (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules).
+package naming
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Role is the part of a resource name that says what the resource is (the last segment of
+// `<prefix>-<stack>-<role>`).
+type Role string
+
+// The roles of every resource the platform names explicitly. Network security groups add the subnet
+// role after RoleNetworkSecurityGroup (see SubnetSecurityGroup).
+const (
+	RoleResourceGroup        Role = "rg"
+	RoleVirtualNetwork       Role = "vnet"
+	RoleNetworkSecurityGroup Role = "nsg"
+	RoleApplicationGateway   Role = "agw"
+	RoleGatewayPublicIP      Role = "agw-pip"
+	RoleWAFPolicy            Role = "waf"
+	RoleGatewayIdentity      Role = "agw-id"
+	RoleAPIManagement        Role = "apim"
+	RoleKeyVault             Role = "kv"
+	RoleContainerRegistry    Role = "acr"
+	RoleKubernetesCluster    Role = "aks"
+	RoleLogAnalytics         Role = "log"
+	RoleApplicationInsights  Role = "appi"
+	RoleSQLServer            Role = "sql"
+	RoleFirewall             Role = "afw"
+	RoleFirewallPolicy       Role = "afwp"
+	RoleFirewallPublicIP     Role = "afw-pip"
+	RoleBastion              Role = "bas"
+	RoleBastionPublicIP      Role = "bas-pip"
+	RoleJumpbox              Role = "jumpbox"
+	RoleGatewayDNSLabel      Role = "agw-dns"
+)
+
+// SuffixLength is the length of the random suffix (lower-case letters and digits) appended to names
+// that must be globally unique. Six characters give 36^6 ≈ 2.2 billion values.
+const SuffixLength = 6
+
+// Rule is one Azure service's naming restriction.
+type Rule struct {
+	// Service is the Azure resource type the rule belongs to, for messages.
+	Service string
+	// MinLength and MaxLength bound the name's length in characters.
+	MinLength, MaxLength int
+	// Pattern is the full-name regular expression the service accepts.
+	Pattern *regexp.Regexp
+	// Allowed describes Pattern in words, for error messages.
+	Allowed string
+	// GloballyUnique marks names that must be unique across Azure (or a region); they get the random suffix.
+	GloballyUnique bool
+	// AlphanumericOnly marks services that reject hyphens; their names are joined without separators.
+	AlphanumericOnly bool
+}
+
+var (
+	networkPattern     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$`)
+	resourceGroupRegex = regexp.MustCompile(`^[-\w._()]*[-\w_()]$`)
+	keyVaultPattern    = regexp.MustCompile(`^[A-Za-z](-?[A-Za-z0-9])*$`)
+	apimPattern        = regexp.MustCompile(`^[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+	alphanumeric       = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+	aksPattern         = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$`)
+	hyphenatedAlnum    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+	identityPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	sqlPattern         = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+	dnsLabelPattern    = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
+	linuxVMPattern     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$`)
+)
+
+const networkAllowed = "letters, digits, underscores, periods and hyphens; start with a letter or digit; end with a letter, digit or underscore"
+
+// rules maps every role to its service's naming rule.
+var rules = map[Role]Rule{
+	RoleResourceGroup:        {Service: "resource group", MinLength: 1, MaxLength: 90, Pattern: resourceGroupRegex, Allowed: "letters, digits, underscores, periods, hyphens and parentheses; not ending in a period"},
+	RoleVirtualNetwork:       {Service: "virtual network", MinLength: 2, MaxLength: 64, Pattern: networkPattern, Allowed: networkAllowed},
+	RoleNetworkSecurityGroup: {Service: "network security group", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
+	RoleApplicationGateway:   {Service: "application gateway", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
+	RoleGatewayPublicIP:      {Service: "public IP address", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
+	RoleWAFPolicy:            {Service: "web application firewall policy", MinLength: 1, MaxLength: 128, Pattern: networkPattern, Allowed: networkAllowed},
+	RoleGatewayIdentity:      {Service: "user-assigned managed identity", MinLength: 3, MaxLength: 128, Pattern: identityPattern, Allowed: "letters, digits, hyphens and underscores; start with a letter or digit"},
+	RoleAPIManagement:        {Service: "API Management service", MinLength: 1, MaxLength: 50, Pattern: apimPattern, Allowed: "letters, digits and hyphens; start with a letter; end with a letter or digit", GloballyUnique: true},
+	RoleKeyVault:             {Service: "key vault", MinLength: 3, MaxLength: 24, Pattern: keyVaultPattern, Allowed: "letters, digits and single hyphens; start with a letter; end with a letter or digit", GloballyUnique: true},
+	RoleContainerRegistry:    {Service: "container registry", MinLength: 5, MaxLength: 50, Pattern: alphanumeric, Allowed: "letters and digits only", GloballyUnique: true, AlphanumericOnly: true},
+	RoleKubernetesCluster:    {Service: "AKS cluster", MinLength: 1, MaxLength: 63, Pattern: aksPattern, Allowed: "letters, digits, underscores and hyphens; start and end with a letter or digit"},
+	RoleLogAnalytics:         {Service: "Log Analytics workspace", MinLength: 4, MaxLength: 63, Pattern: hyphenatedAlnum, Allowed: "letters, digits and hyphens; start and end with a letter or digit"},
+	RoleApplicationInsights:  {Service: "Application Insights component", MinLength: 1, MaxLength: 260, Pattern: networkPattern, Allowed: networkAllowed},
+	RoleSQLServer:            {Service: "SQL logical server", MinLength: 1, MaxLength: 63, Pattern: sqlPattern, Allowed: "lower-case letters, digits and hyphens; not starting or ending with a hyphen", GloballyUnique: true},
+	RoleFirewall:             {Service: "Azure Firewall", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
+	RoleFirewallPolicy:       {Service: "firewall policy", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
+	RoleFirewallPublicIP:     {Service: "public IP address", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
+	RoleBastion:              {Service: "Azure Bastion", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
+	RoleBastionPublicIP:      {Service: "public IP address", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
+	RoleJumpbox:              {Service: "Linux virtual machine", MinLength: 1, MaxLength: 64, Pattern: linuxVMPattern, Allowed: "letters, digits, periods and hyphens; start and end with a letter or digit"},
+	RoleGatewayDNSLabel:      {Service: "public IP DNS label", MinLength: 3, MaxLength: 63, Pattern: dnsLabelPattern, Allowed: "lower-case letters, digits and hyphens; start with a letter; end with a letter or digit", GloballyUnique: true},
+}
+
+// Base is the shared start of every name in one stack: `<prefix>-<stack>`.
+func Base(prefix, stack string) string {
+	return prefix + "-" + stack
+}
+
+// Child is the name of a resource with the given role under base: `<base>-<role>`. Components call it
+// with their own name as base, which is how component children get `name+"-role"` names.
+func Child(base string, role Role) string {
+	return base + "-" + string(role)
+}
+
+// SubnetSecurityGroup is the name of the network security group of one subnet: `<base>-nsg-<subnet>`.
+func SubnetSecurityGroup(base string, subnet SubnetRole) string {
+	return Child(base, RoleNetworkSecurityGroup) + "-" + string(subnet)
+}
+
+// Global is the name of a globally unique resource: `<base>-<role><suffix>`, or the same without
+// hyphens for services that accept only letters and digits. The suffix follows the role without a
+// hyphen because Key Vault allows only 24 characters: this way `apiplat-staging-kv` plus the suffix
+// still fits.
+func Global(base string, role Role, suffix string) string {
+	name := Child(base, role) + suffix
+	if rules[role].AlphanumericOnly {
+		return strings.ReplaceAll(name, "-", "")
+	}
+	return name
+}
+
+// RuleFor returns the naming rule of a role and whether one is known.
+func RuleFor(role Role) (Rule, bool) {
+	rule, ok := rules[role]
+	return rule, ok
+}
+
+// Roles returns every role that names exactly one resource per stack, sorted, so validation can check
+// them all. RoleNetworkSecurityGroup is left out: its names carry a subnet (see SubnetSecurityGroup)
+// and are checked per subnet.
+func Roles() []Role {
+	roles := make([]Role, 0, len(rules))
+	for role := range rules {
+		if role != RoleNetworkSecurityGroup {
+			roles = append(roles, role)
+		}
+	}
+	sort.Slice(roles, func(i, j int) bool { return roles[i] < roles[j] })
+	return roles
+}
+
+// Name returns the full name a role gets under base. Globally unique names carry a placeholder suffix
+// of the real suffix's length, which is enough to check length and characters before the real random
+// suffix exists.
+func Name(base string, role Role) string {
+	if rules[role].GloballyUnique {
+		return Global(base, role, strings.Repeat("x", SuffixLength))
+	}
+	return Child(base, role)
+}
+
+// Check reports whether name obeys the rule of role, with a message that says what is allowed.
+func Check(role Role, name string) error {
+	rule, ok := rules[role]
+	if !ok {
+		return fmt.Errorf("no naming rule for role %q", role)
+	}
+	if n := len(name); n < rule.MinLength || n > rule.MaxLength {
+		return fmt.Errorf("%s name %q is %d characters; %s names must be %d-%d characters",
+			rule.Service, name, n, rule.Service, rule.MinLength, rule.MaxLength)
+	}
+	if !rule.Pattern.MatchString(name) {
+		return fmt.Errorf("%s name %q is not allowed; %s names may contain %s", rule.Service, name, rule.Service, rule.Allowed)
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+// Network component: the virtual network, its per-service subnets and one NSG per subnet.
+package components
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/naming"
+)
+
+// NetworkType is the Network component's type token.
+const NetworkType = Project + ":network:Network"
+
+// NetworkArgs configures the Network component.
+type NetworkArgs struct {
+	// ResourceGroupName is the resource group that holds the network.
+	ResourceGroupName pulumi.StringInput
+	// Location is the Azure region.
+	Location string
+	// AddressSpace is the virtual network's IPv4 address space (validated by the stack config).
+	AddressSpace string
+	// Subnets maps each subnet to create to its IPv4 CIDR block. Application Gateway, API Management,
+	// Kubernetes nodes and private endpoints are expected; bastion, firewall and jumpbox are optional.
+	Subnets map[naming.SubnetRole]string
+	// Tags are put on the virtual network and every network security group.
+	Tags map[string]string
+}
+
+// Network is a virtual network with one dedicated subnet per service and one network security group
+// per subnet that supports one.
+type Network struct {
+	pulumi.ResourceState
+
+	// VirtualNetworkID is the ARM ID of the virtual network.
+	VirtualNetworkID pulumi.StringOutput `pulumi:"virtualNetworkId"`
+	// VirtualNetworkName is the name of the virtual network.
+	VirtualNetworkName pulumi.StringOutput `pulumi:"virtualNetworkName"`
+	// SubnetIDs maps each subnet role (e.g. "api-management") to the subnet's ARM ID.
+	SubnetIDs pulumi.StringMapOutput `pulumi:"subnetIds"`
+	// SecurityGroupIDs maps each subnet role that has a network security group to the group's ARM ID.
+	SecurityGroupIDs pulumi.StringMapOutput `pulumi:"securityGroupIds"`
+}
+
+// SubnetID returns the ARM ID of the subnet with the given role.
+func (n *Network) SubnetID(role naming.SubnetRole) pulumi.StringOutput {
+	return n.SubnetIDs.MapIndex(pulumi.String(string(role)))
+}
+
+// NewNetwork creates the virtual network, its subnets and their network security groups.
+//
+// Subnets are declared inline in the virtual network, never as separate Subnet resources: a virtual
+// network update sends its whole subnet list, so mixing the two styles deletes subnets
+// (pulumi/pulumi-azure-native#611). Inline subnets are also one ARM operation instead of one per subnet.
+func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
+	if args == nil {
+		return nil, errors.New("creating network: args are required")
+	}
+	component := &Network{}
+	if err := ctx.RegisterComponentResource(NetworkType, name, component, opts...); err != nil {
+		return nil, fmt.Errorf("registering network %s: %w", name, err)
+	}
+	parent := pulumi.Parent(component)
+	tags := pulumi.ToStringMap(args.Tags)
+
+	securityGroupIDs := pulumi.StringMap{}
+	subnets := network.SubnetTypeArray{}
+	for _, role := range naming.SubnetRoles() {
+		cidr, ok := args.Subnets[role]
+		if !ok {
+			continue
+		}
+		subnet := &network.SubnetTypeArgs{
+			Name:          pulumi.String(naming.SubnetName(role)),
+			AddressPrefix: pulumi.String(cidr),
+		}
+		if role == naming.SubnetPrivateEndpoints {
+			// Apply NSG rules to private endpoint traffic too; Azure ignores them unless this is on
+			// (https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy).
+			subnet.PrivateEndpointNetworkPolicies = pulumi.String("Enabled")
+		}
+		if naming.SubnetSupportsSecurityGroup(role) {
+			groupName := naming.SubnetSecurityGroup(name, role)
+			group, err := network.NewNetworkSecurityGroup(ctx, groupName, &network.NetworkSecurityGroupArgs{
+				NetworkSecurityGroupName: pulumi.String(groupName),
+				ResourceGroupName:        args.ResourceGroupName,
+				Location:                 pulumi.String(args.Location),
+				SecurityRules:            securityRuleArgs(securityRules(role, args.Subnets)),
+				Tags:                     tags,
+			}, parent)
+			if err != nil {
+				return nil, fmt.Errorf("creating network security group %s: %w", groupName, err)
+			}
+			subnet.NetworkSecurityGroup = &network.NetworkSecurityGroupTypeArgs{Id: group.ID().ToStringOutput()}
+			securityGroupIDs[string(role)] = group.ID().ToStringOutput()
+		}
+		subnets = append(subnets, subnet)
+	}
+
+	virtualNetworkName := naming.Child(name, naming.RoleVirtualNetwork)
+	virtualNetwork, err := network.NewVirtualNetwork(ctx, virtualNetworkName, &network.VirtualNetworkArgs{
+		VirtualNetworkName: pulumi.String(virtualNetworkName),
+		ResourceGroupName:  args.ResourceGroupName,
+		Location:           pulumi.String(args.Location),
+		AddressSpace:       &network.AddressSpaceArgs{AddressPrefixes: pulumi.StringArray{pulumi.String(args.AddressSpace)}},
+		Subnets:            subnets,
+		Tags:               tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating virtual network %s: %w", virtualNetworkName, err)
+	}
+
+	// A subnet's ID is its virtual network's ID plus /subnets/<name>; deriving it keeps consumers
+	// waiting on the virtual network only, not on a lookup.
+	subnetIDs := pulumi.StringMap{}
+	for role := range args.Subnets {
+		subnetName := naming.SubnetName(role)
+		subnetIDs[string(role)] = virtualNetwork.ID().ApplyT(func(id pulumi.ID) string {
+			return string(id) + "/subnets/" + subnetName
+		}).(pulumi.StringOutput)
+	}
+
+	component.VirtualNetworkID = virtualNetwork.ID().ToStringOutput()
+	component.VirtualNetworkName = virtualNetwork.Name
+	component.SubnetIDs = subnetIDs.ToStringMapOutput()
+	component.SecurityGroupIDs = securityGroupIDs.ToStringMapOutput()
+	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
+		"virtualNetworkId":   component.VirtualNetworkID,
+		"virtualNetworkName": component.VirtualNetworkName,
+		"subnetIds":          component.SubnetIDs,
+		"securityGroupIds":   component.SecurityGroupIDs,
+	}); err != nil {
+		return nil, fmt.Errorf("registering network %s outputs: %w", name, err)
+	}
+	return component, nil
+}

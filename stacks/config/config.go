@@ -1,0 +1,197 @@
+// Package config is the platform's typed stack configuration: one struct, loaded once from the Pulumi
+// config, filled with the environment profile's defaults, and validated as a whole.
+//
+// Keys live in the project's namespace and are grouped into objects (`network`, `apiManagement`, ...)
+// set with `pulumi config set --path network.subnets.apiManagement 10.42.1.0/27`. Defaults that do not
+// depend on the environment are declared in Pulumi.yaml (the CLI applies them); defaults that do
+// (SKUs, zones, node counts, perimeter, resource protection) come from the profile in profiles.go,
+// because a Pulumi.yaml default would be applied by the CLI to every stack and silently override the
+// profile. A test proves the two sets of keys partition the struct exactly.
+package config
+
+import "github.com/apiplatform/azure-api-platform/components/naming"
+
+// Environment is a deployment profile: it chooses the defaults of every setting that differs between
+// a cheap development deployment and a production one.
+type Environment string
+
+// The two environment profiles.
+const (
+	// Development is the cheapest sensible deployment: APIM Developer, one system node, no zones, no
+	// perimeter.
+	Development Environment = "dev"
+	// Production is the production posture: APIM Premium across zones, zone-redundant Application
+	// Gateway with autoscale, AKS across three zones, egress firewall, Bastion and resource protection.
+	Production Environment = "prod"
+)
+
+// Config is the whole stack configuration.
+type Config struct {
+	// Project is the Pulumi project name; it is the config namespace and the `project` tag.
+	Project string `json:"-"`
+	// Stack is the Pulumi stack name; it is the environment segment of every resource name, so two
+	// stacks of one profile never collide.
+	Stack string `json:"-"`
+
+	// Environment selects the profile: dev or prod. Empty means the stack name, when that is dev or prod.
+	Environment Environment `json:"environment"`
+	// Location is the Azure region of every resource, e.g. westeurope.
+	Location string `json:"location"`
+	// NamePrefix starts every resource name: `<namePrefix>-<stack>-<role>`.
+	NamePrefix string `json:"namePrefix"`
+	// Tags are the organisational tags put on every taggable resource.
+	Tags Tags `json:"tags"`
+	// Network is the virtual network's address plan.
+	Network Network `json:"network"`
+	// HostNames are the DNS names every hop agrees on.
+	HostNames HostNames `json:"hostNames"`
+	// APIManagement sizes the API Management service.
+	APIManagement APIManagement `json:"apiManagement"`
+	// ApplicationGateway sizes the WAF Application Gateway.
+	ApplicationGateway ApplicationGateway `json:"applicationGateway"`
+	// Kubernetes sizes the AKS cluster.
+	Kubernetes Kubernetes `json:"kubernetes"`
+	// Perimeter switches the optional perimeter services.
+	Perimeter Perimeter `json:"perimeter"`
+	// Protection guards stateful resources against deletion.
+	Protection Protection `json:"protection"`
+}
+
+// Tags are organisational tags; empty values are left off.
+type Tags struct {
+	// Owner is the team or person accountable for the deployment.
+	Owner string `json:"owner"`
+	// CostCenter is the cost centre billed for the deployment.
+	CostCenter string `json:"costCenter"`
+}
+
+// Network is the address plan of the virtual network: IPv4 CIDR blocks, each subnet inside the
+// address space and none overlapping another.
+type Network struct {
+	// AddressSpace is the virtual network's address space.
+	AddressSpace string `json:"addressSpace"`
+	// Subnets are the per-service subnets.
+	Subnets Subnets `json:"subnets"`
+}
+
+// Subnets holds one CIDR block per subnet role. The optional ones (bastion, firewall, jumpbox) are
+// only created when their perimeter switch is on.
+type Subnets struct {
+	// ApplicationGateway is the dedicated Application Gateway v2 subnet.
+	ApplicationGateway string `json:"applicationGateway"`
+	// APIManagement is the subnet API Management is injected into (internal mode).
+	APIManagement string `json:"apiManagement"`
+	// KubernetesNodes is the AKS node subnet (Azure CNI Overlay: pods do not take subnet addresses).
+	KubernetesNodes string `json:"kubernetesNodes"`
+	// PrivateEndpoints holds the private endpoints of Key Vault, ACR, SQL and bring-your-own stores.
+	PrivateEndpoints string `json:"privateEndpoints"`
+	// Bastion is AzureBastionSubnet.
+	Bastion string `json:"bastion"`
+	// Firewall is AzureFirewallSubnet.
+	Firewall string `json:"firewall"`
+	// Jumpbox is the operators' jumpbox subnet.
+	Jumpbox string `json:"jumpbox"`
+}
+
+// HostNames are the DNS names of the data path. One value per host feeds every place that must agree
+// (certificate SAN, listener, private DNS record, backend URL).
+type HostNames struct {
+	// Public is the Internet-facing host served by Application Gateway.
+	Public string `json:"public"`
+	// APIGateway is the internal host name of the API Management gateway.
+	APIGateway string `json:"apiGateway"`
+	// Backend is the internal host name of the AKS ingress that API Management calls.
+	Backend string `json:"backend"`
+}
+
+// APIManagement sizes the API Management service.
+type APIManagement struct {
+	// SKU is Developer or Premium, the only tiers that run in internal VNet mode.
+	SKU string `json:"sku"`
+	// Capacity is the number of scale units.
+	Capacity int `json:"capacity"`
+	// Zones are the availability zones the units are pinned to; empty lets Azure place them.
+	Zones []string `json:"zones"`
+	// PublisherName is the organisation shown in the developer portal and e-mails.
+	PublisherName string `json:"publisherName"`
+	// PublisherEmail receives the service's system notifications.
+	PublisherEmail string `json:"publisherEmail"`
+}
+
+// ApplicationGateway sizes the WAF_v2 Application Gateway (autoscale).
+type ApplicationGateway struct {
+	// MinCapacity is the autoscale minimum instance count.
+	MinCapacity int `json:"minCapacity"`
+	// MaxCapacity is the autoscale maximum instance count; the subnet must hold this many instances.
+	MaxCapacity int `json:"maxCapacity"`
+	// Zones are the availability zones of the gateway and its public IP.
+	Zones []string `json:"zones"`
+}
+
+// Kubernetes sizes the AKS cluster.
+type Kubernetes struct {
+	// Zones are the availability zones of both node pools.
+	Zones []string `json:"zones"`
+	// SystemPool runs only critical add-ons.
+	SystemPool NodePool `json:"systemPool"`
+	// UserPool runs the workloads.
+	UserPool NodePool `json:"userPool"`
+}
+
+// NodePool sizes one autoscaled AKS node pool.
+type NodePool struct {
+	// VMSize is the node VM size, e.g. Standard_D4ds_v5.
+	VMSize string `json:"vmSize"`
+	// MinCount is the autoscaler's lower bound.
+	MinCount int `json:"minCount"`
+	// MaxCount is the autoscaler's upper bound; the node subnet is sized for it.
+	MaxCount int `json:"maxCount"`
+}
+
+// Perimeter switches the optional perimeter services (off in dev, on in prod).
+type Perimeter struct {
+	// FirewallEnabled routes AKS egress through Azure Firewall; needs network.subnets.firewall.
+	FirewallEnabled bool `json:"firewallEnabled"`
+	// BastionEnabled deploys Azure Bastion; needs network.subnets.bastion.
+	BastionEnabled bool `json:"bastionEnabled"`
+	// JumpboxEnabled deploys the operators' jumpbox VM; needs network.subnets.jumpbox.
+	JumpboxEnabled bool `json:"jumpboxEnabled"`
+}
+
+// Protection guards stateful resources.
+type Protection struct {
+	// StatefulResourcesProtected sets Pulumi's `protect` on stateful resources (Key Vault, registry,
+	// databases, workspace) so `pulumi destroy` cannot delete them by accident.
+	StatefulResourcesProtected bool `json:"statefulResourcesProtected"`
+}
+
+// Subnets returns the subnets the platform creates, keyed by role: the four core subnets and the
+// optional ones whose perimeter switch is on.
+func (c *Config) Subnets() map[naming.SubnetRole]string {
+	byRole := map[naming.SubnetRole]string{}
+	for _, subnet := range c.subnetPlan() {
+		if subnet.created {
+			byRole[subnet.role] = subnet.cidr
+		}
+	}
+	return byRole
+}
+
+// ResourceTags returns the tags every taggable resource carries: environment, project, stack and
+// managed-by always; owner and cost centre when configured. Components receive them explicitly
+// because stack transforms do not run under test mocks.
+func (c *Config) ResourceTags() map[string]string {
+	tags := map[string]string{
+		"environment": string(c.Environment),
+		"project":     c.Project,
+		"stack":       c.Stack,
+		"managedBy":   "pulumi",
+	}
+	if c.Tags.Owner != "" {
+		tags["owner"] = c.Tags.Owner
+	}
+	if c.Tags.CostCenter != "" {
+		tags["costCenter"] = c.Tags.CostCenter
+	}
+	return tags
+}

@@ -1,0 +1,74 @@
+// Environment profiles: the defaults that differ between dev and prod, as config paths and values.
+package config
+
+// profiles holds, per environment, every setting whose default depends on the environment. Settings
+// whose default is the same everywhere are declared with that default in Pulumi.yaml instead (a test
+// proves the two sets are disjoint and together cover every setting). Values are written as a user
+// would write them in a stack file and decoded by the same code.
+var profiles = map[Environment]map[string]any{
+	Development: {
+		// Developer is the cheapest tier that supports internal VNet mode; it has no SLA and no zones.
+		"apiManagement.sku":      "Developer",
+		"apiManagement.capacity": 1,
+		"apiManagement.zones":    []any{},
+
+		"applicationGateway.minCapacity": 1,
+		"applicationGateway.maxCapacity": 2,
+		"applicationGateway.zones":       []any{},
+
+		"kubernetes.zones":               []any{},
+		"kubernetes.systemPool.minCount": 1,
+		"kubernetes.systemPool.maxCount": 1,
+		"kubernetes.userPool.minCount":   1,
+		"kubernetes.userPool.maxCount":   3,
+
+		"perimeter.firewallEnabled": false,
+		"perimeter.bastionEnabled":  false,
+		"perimeter.jumpboxEnabled":  false,
+
+		"protection.statefulResourcesProtected": false,
+	},
+	Production: {
+		// Two Premium units pinned to two zones: units must be a multiple of the zone count so each
+		// zone holds the same number (https://learn.microsoft.com/azure/api-management/high-availability).
+		"apiManagement.sku":      "Premium",
+		"apiManagement.capacity": 2,
+		"apiManagement.zones":    []any{"1", "2"},
+
+		// Two instances are the minimum covered by the SLA
+		// (https://learn.microsoft.com/azure/application-gateway/application-gateway-autoscaling-zone-redundant).
+		"applicationGateway.minCapacity": 2,
+		"applicationGateway.maxCapacity": 10,
+		"applicationGateway.zones":       []any{"1", "2", "3"},
+
+		"kubernetes.zones":               []any{"1", "2", "3"},
+		"kubernetes.systemPool.minCount": 3,
+		"kubernetes.systemPool.maxCount": 5,
+		"kubernetes.userPool.minCount":   3,
+		"kubernetes.userPool.maxCount":   10,
+
+		"perimeter.firewallEnabled": true,
+		"perimeter.bastionEnabled":  true,
+		"perimeter.jumpboxEnabled":  true,
+
+		"protection.statefulResourcesProtected": true,
+	},
+}
+
+// profile returns the profile defaults of an environment.
+func profile(environment Environment) map[string]any {
+	return profiles[environment]
+}
+
+// ProfilePaths returns the setting paths whose defaults come from the environment profile, and the
+// profile value of each, per environment.
+func ProfilePaths() map[Environment]map[string]any {
+	copied := map[Environment]map[string]any{}
+	for environment, values := range profiles {
+		copied[environment] = map[string]any{}
+		for path, value := range values {
+			copied[environment][path] = value
+		}
+	}
+	return copied
+}

@@ -1,0 +1,237 @@
+// Validation of everything but the address plan: names, host names, e-mail, SKUs, zones and counts.
+package config
+
+import (
+	"fmt"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/apiplatform/azure-api-platform/components/naming"
+)
+
+var (
+	locationPattern   = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
+	segmentPattern    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	namePrefixPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+	dnsLabelPattern   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+	vmSizePattern     = regexp.MustCompile(`^Standard_[A-Za-z0-9_]+$`)
+)
+
+// internalModeSKUs are the API Management tiers that support injection into a VNet in internal mode
+// (https://learn.microsoft.com/azure/api-management/api-management-using-with-internal-vnet).
+var internalModeSKUs = []string{"Developer", "Premium"}
+
+// availabilityZones are the zone names Azure uses in every zonal region.
+var availabilityZones = []string{"1", "2", "3"}
+
+// validate runs every check and records the problems.
+func validate(c *Config, problems *problemList) {
+	validateIdentity(c, problems)
+	validateNames(c, problems)
+	validateNetwork(c, problems)
+	validateHostNames(c, problems)
+	validateAPIManagement(c, problems)
+	validateApplicationGateway(c, problems)
+	validateKubernetes(c, problems)
+	validateTags(c, problems)
+}
+
+// validateIdentity checks the location and the name segments.
+func validateIdentity(c *Config, problems *problemList) {
+	switch {
+	case c.Location == "":
+		problems.add("location", c.Location, "is required: set the Azure region, e.g. `pulumi config set location westeurope`")
+	case !locationPattern.MatchString(c.Location):
+		problems.add("location", c.Location, "is not an Azure region name: use the lower-case name without spaces, e.g. %q",
+			strings.ToLower(strings.ReplaceAll(c.Location, " ", "")))
+	}
+	if !namePrefixPattern.MatchString(c.NamePrefix) {
+		problems.add("namePrefix", c.NamePrefix, "must be lower-case letters, digits and single hyphens, starting with a letter (it starts every resource name)")
+	}
+	if !segmentPattern.MatchString(c.Stack) {
+		problems.list = append(problems.list, Problem{Key: "stack name", Value: c.Stack,
+			Message: "must be lower-case letters, digits and single hyphens: it is part of every resource name; create a stack with such a name"})
+	}
+}
+
+// validateNames builds every resource name the platform will use and checks it against its service's
+// rules, so a long prefix fails here rather than halfway through a deployment.
+func validateNames(c *Config, problems *problemList) {
+	if !namePrefixPattern.MatchString(c.NamePrefix) || !segmentPattern.MatchString(c.Stack) {
+		return // the character problems are already reported; lengths would only repeat them
+	}
+	base := naming.Base(c.NamePrefix, c.Stack)
+	for _, role := range naming.Roles() {
+		if err := naming.Check(role, naming.Name(base, role)); err != nil {
+			note := ""
+			if rule, _ := naming.RuleFor(role); rule.GloballyUnique {
+				note = fmt.Sprintf(" (the last %d characters stand for the random suffix)", naming.SuffixLength)
+			}
+			problems.add("namePrefix", c.NamePrefix, "with stack %q gives an invalid name: %v%s; shorten namePrefix", c.Stack, err, note)
+		}
+	}
+	for role := range c.Subnets() {
+		if !naming.SubnetSupportsSecurityGroup(role) {
+			continue
+		}
+		if err := naming.Check(naming.RoleNetworkSecurityGroup, naming.SubnetSecurityGroup(base, role)); err != nil {
+			problems.add("namePrefix", c.NamePrefix, "with stack %q gives an invalid name: %v; shorten namePrefix", c.Stack, err)
+		}
+	}
+}
+
+// validateHostNames checks that each host name is a valid lower-case DNS name and that they differ.
+func validateHostNames(c *Config, problems *problemList) {
+	hosts := []struct{ path, value string }{
+		{"hostNames.public", c.HostNames.Public},
+		{"hostNames.apiGateway", c.HostNames.APIGateway},
+		{"hostNames.backend", c.HostNames.Backend},
+	}
+	seen := map[string]string{}
+	for _, host := range hosts {
+		if err := checkHostName(host.value); err != nil {
+			problems.add(host.path, host.value, "%v", err)
+			continue
+		}
+		if other, dup := seen[host.value]; dup {
+			problems.add(host.path, host.value, "is the same as %s; each hop needs its own host name", other)
+		}
+		seen[host.value] = host.path
+	}
+}
+
+// checkHostName validates a fully qualified DNS host name (RFC 1123), lower-case, no wildcard.
+func checkHostName(host string) error {
+	if host == "" {
+		return fmt.Errorf("is required: a DNS name such as api.contoso.com")
+	}
+	if host != strings.ToLower(host) {
+		return fmt.Errorf("must be lower-case (certificates and DNS records use it verbatim): did you mean %q?", strings.ToLower(host))
+	}
+	if len(host) > 253 {
+		return fmt.Errorf("is %d characters; DNS names are at most 253", len(host))
+	}
+	labels := strings.Split(host, ".")
+	if len(labels) < 2 {
+		return fmt.Errorf("is not a fully qualified DNS name: use at least two labels, e.g. api.contoso.com")
+	}
+	for _, label := range labels {
+		if len(label) == 0 || len(label) > 63 || !dnsLabelPattern.MatchString(label) {
+			return fmt.Errorf("has the invalid label %q: labels are 1-63 lower-case letters, digits or hyphens, not starting or ending with a hyphen (no wildcards)", label)
+		}
+	}
+	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {
+		return fmt.Errorf("ends in a numeric label: use a DNS name, not an IP address")
+	}
+	return nil
+}
+
+// validateAPIManagement checks the tier, units, zones and publisher.
+func validateAPIManagement(c *Config, problems *problemList) {
+	apim := c.APIManagement
+	if !slices.Contains(internalModeSKUs, apim.SKU) {
+		problems.add("apiManagement.sku", apim.SKU, "cannot run in internal VNet mode: only Developer and Premium can (Basic, Standard, Consumption and the v2 tiers cannot)")
+	}
+	if apim.Capacity < 1 {
+		problems.add("apiManagement.capacity", apim.Capacity, "must be at least 1 unit")
+	}
+	if apim.SKU == "Developer" && apim.Capacity > 1 {
+		problems.add("apiManagement.capacity", apim.Capacity, "must be 1: the Developer tier has exactly one unit")
+	}
+	if validateZones("apiManagement.zones", apim.Zones, problems) && len(apim.Zones) > 0 {
+		switch {
+		case apim.SKU == "Developer":
+			problems.add("apiManagement.zones", apim.Zones, "must be empty: the Developer tier has no availability zones (use Premium for zones)")
+		case apim.SKU == "Premium" && apim.Capacity >= 1 && apim.Capacity%len(apim.Zones) != 0:
+			problems.add("apiManagement.capacity", apim.Capacity,
+				"must be a multiple of the %d zones in apiManagement.zones so every zone holds the same number of units (e.g. %d)",
+				len(apim.Zones), len(apim.Zones)*((apim.Capacity+len(apim.Zones)-1)/len(apim.Zones)))
+		}
+	}
+	if apim.PublisherName == "" || len(apim.PublisherName) > 100 {
+		problems.add("apiManagement.publisherName", apim.PublisherName, "must be 1-100 characters")
+	}
+	if err := checkEmail(apim.PublisherEmail); err != nil {
+		problems.add("apiManagement.publisherEmail", apim.PublisherEmail, "%v", err)
+	}
+}
+
+// checkEmail validates a bare e-mail address (no display name) of at most 100 characters, the APIM limit.
+func checkEmail(address string) error {
+	if address == "" {
+		return fmt.Errorf("is required: an e-mail address such as platform-team@contoso.com")
+	}
+	parsed, err := mail.ParseAddress(address)
+	if err != nil || parsed.Address != address || !strings.Contains(address[strings.LastIndex(address, "@")+1:], ".") {
+		return fmt.Errorf("is not a valid e-mail address: use a bare address such as platform-team@contoso.com")
+	}
+	if len(address) > 100 {
+		return fmt.Errorf("is %d characters; at most 100 are allowed", len(address))
+	}
+	return nil
+}
+
+// validateApplicationGateway checks the autoscale bounds and zones.
+func validateApplicationGateway(c *Config, problems *problemList) {
+	gateway := c.ApplicationGateway
+	// Autoscale bounds of the v2 SKU (https://learn.microsoft.com/azure/application-gateway/application-gateway-autoscaling-zone-redundant).
+	if gateway.MinCapacity < 0 || gateway.MinCapacity > 125 {
+		problems.add("applicationGateway.minCapacity", gateway.MinCapacity, "must be 0-125 instances")
+	}
+	if gateway.MaxCapacity < 2 || gateway.MaxCapacity > 125 {
+		problems.add("applicationGateway.maxCapacity", gateway.MaxCapacity, "must be 2-125 instances")
+	}
+	if gateway.MinCapacity > gateway.MaxCapacity {
+		problems.add("applicationGateway.minCapacity", gateway.MinCapacity, "must not exceed applicationGateway.maxCapacity (%d)", gateway.MaxCapacity)
+	}
+	validateZones("applicationGateway.zones", gateway.Zones, problems)
+}
+
+// validateKubernetes checks the node pools and zones.
+func validateKubernetes(c *Config, problems *problemList) {
+	validateZones("kubernetes.zones", c.Kubernetes.Zones, problems)
+	validatePool("kubernetes.systemPool", c.Kubernetes.SystemPool, 1, problems)
+	validatePool("kubernetes.userPool", c.Kubernetes.UserPool, 0, problems)
+}
+
+// validatePool checks one node pool's VM size and autoscaler bounds.
+func validatePool(path string, pool NodePool, minimum int, problems *problemList) {
+	if !vmSizePattern.MatchString(pool.VMSize) {
+		problems.add(path+".vmSize", pool.VMSize, "is not an Azure VM size such as Standard_D4ds_v5")
+	}
+	if pool.MinCount < minimum {
+		problems.add(path+".minCount", pool.MinCount, "must be at least %d", minimum)
+	}
+	// AKS allows at most 1000 nodes per node pool (https://learn.microsoft.com/azure/aks/quotas-skus-regions).
+	if pool.MaxCount < 1 || pool.MaxCount > 1000 {
+		problems.add(path+".maxCount", pool.MaxCount, "must be 1-1000 nodes")
+	}
+	if pool.MinCount > pool.MaxCount {
+		problems.add(path+".minCount", pool.MinCount, "must not exceed %s.maxCount (%d)", path, pool.MaxCount)
+	}
+}
+
+// validateZones checks a zone list and reports whether it is well-formed.
+func validateZones(path string, zones []string, problems *problemList) bool {
+	seen := map[string]bool{}
+	for _, zone := range zones {
+		if !slices.Contains(availabilityZones, zone) || seen[zone] {
+			problems.add(path, zones, "must list distinct zones from 1, 2 and 3 (or be empty for no zones)")
+			return false
+		}
+		seen[zone] = true
+	}
+	return true
+}
+
+// validateTags checks tag values against Azure's limit of 256 characters.
+func validateTags(c *Config, problems *problemList) {
+	tags := []struct{ path, value string }{{"tags.owner", c.Tags.Owner}, {"tags.costCenter", c.Tags.CostCenter}}
+	for _, tag := range tags {
+		if len(tag.value) > 256 {
+			problems.add(tag.path, tag.value, "is %d characters; Azure tag values are at most 256", len(tag.value))
+		}
+	}
+}

@@ -1,0 +1,41 @@
+// Explicit providers: every resource names its provider through resource options, never a default one.
+package stacks
+
+import (
+	"fmt"
+
+	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/stacks/config"
+)
+
+// providers are the provider instances the stack passes to its resources and components. Both stack
+// files set `pulumi:disable-default-providers: ["*"]`, so a resource that forgets its provider fails
+// at preview instead of silently using ambient defaults.
+type providers struct {
+	azure  *azurenative.Provider
+	random *random.Provider
+}
+
+// newProviders creates the providers. The azure-native provider takes its credentials and subscription
+// from the environment (az login, or ARM_* variables such as ARM_USE_OIDC in Pulumi Deployments).
+func newProviders(ctx *pulumi.Context, cfg *config.Config) (*providers, error) {
+	azure, err := azurenative.NewProvider(ctx, "azure-native", &azurenative.ProviderArgs{
+		Location: pulumi.String(cfg.Location),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating azure-native provider: %w", err)
+	}
+	randomProvider, err := random.NewProvider(ctx, "random", &random.ProviderArgs{})
+	if err != nil {
+		return nil, fmt.Errorf("creating random provider: %w", err)
+	}
+	return &providers{azure: azure, random: randomProvider}, nil
+}
+
+// all returns every provider as a component option, so children of a component find theirs by package.
+func (p *providers) all() pulumi.ResourceOption {
+	return pulumi.Providers(p.azure, p.random)
+}

@@ -1,0 +1,202 @@
+// Bad input: every validation case returns a clear problem naming the key, and nothing is registered.
+package tests
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/apiplatform/azure-api-platform/stacks/config"
+	"github.com/apiplatform/azure-api-platform/tests/harness"
+)
+
+// badInputCases are the invalid configurations and the problem each must produce.
+var badInputCases = []struct {
+	name  string
+	stack string
+	edits []harness.Edit
+	key   string // setting path the problem must name
+	text  string // what the message must say
+}{
+	// Address plan.
+	{"address space is not a CIDR", "dev", []harness.Edit{harness.Set("network.addressSpace", "10.42.0.0")},
+		"network.addressSpace", "is not an IPv4 CIDR block"},
+	{"address space prefix out of range", "dev", []harness.Edit{harness.Set("network.addressSpace", "10.42.0.0/33")},
+		"network.addressSpace", "is not an IPv4 CIDR block"},
+	{"address space is IPv6", "dev", []harness.Edit{harness.Set("network.addressSpace", "fd00::/48")},
+		"network.addressSpace", "is not IPv4"},
+	{"address space has host bits", "dev", []harness.Edit{harness.Set("network.addressSpace", "10.42.7.0/16")},
+		"network.addressSpace", "did you mean 10.42.0.0/16"},
+	{"address space overlaps link-local", "dev", []harness.Edit{harness.Set("network.addressSpace", "169.254.0.0/16")},
+		"network.addressSpace", "overlaps 169.254.0.0/16"},
+	{"subnet is not a CIDR", "dev", []harness.Edit{harness.Set("network.subnets.apiManagement", "10.42.1.0-27")},
+		"network.subnets.apiManagement", "is not an IPv4 CIDR block"},
+	{"subnet has host bits", "dev", []harness.Edit{harness.Set("network.subnets.apiManagement", "10.42.1.5/27")},
+		"network.subnets.apiManagement", "did you mean 10.42.1.0/27"},
+	{"subnets overlap", "dev", []harness.Edit{harness.Set("network.subnets.apiManagement", "10.42.0.128/27")},
+		"network.subnets.apiManagement", "overlaps network.subnets.applicationGateway"},
+	{"subnet outside the address space", "dev", []harness.Edit{harness.Set("network.subnets.privateEndpoints", "10.99.2.0/27")},
+		"network.subnets.privateEndpoints", "is outside network.addressSpace 10.42.0.0/16"},
+	{"subnet smaller than /29", "dev", []harness.Edit{harness.Set("network.subnets.privateEndpoints", "10.42.2.0/30")},
+		"network.subnets.privateEndpoints", "smaller than the smallest Azure subnet"},
+	{"application gateway subnet too small for max capacity", "prod", []harness.Edit{harness.Set("network.subnets.applicationGateway", "10.43.0.0/29")},
+		"network.subnets.applicationGateway", "applicationGateway.maxCapacity 10 needs 15 addresses"},
+	{"API Management subnet too small for Premium units", "prod", []harness.Edit{harness.Set("network.subnets.apiManagement", "10.43.1.0/29")},
+		"network.subnets.apiManagement", "Premium with 2 unit(s) in internal mode needs 10 addresses"},
+	{"AKS node subnet too small for max node count", "dev", []harness.Edit{harness.Set("kubernetes.userPool.maxCount", 40), harness.Set("network.subnets.kubernetesNodes", "10.42.8.0/27")},
+		"network.subnets.kubernetesNodes", "kubernetes.userPool.maxCount 40 needs 62 addresses (5 Azure-reserved + 56 nodes including 33% upgrade surge + 1 internal ingress IP), /27 has 32; use /26 or larger"},
+	{"private endpoint subnet too small", "dev", []harness.Edit{harness.Set("network.subnets.privateEndpoints", "10.42.2.0/29")},
+		"network.subnets.privateEndpoints", "/28 or larger"},
+	{"bastion subnet smaller than /26", "prod", []harness.Edit{harness.Set("network.subnets.bastion", "10.43.4.0/27")},
+		"network.subnets.bastion", "AzureBastionSubnet must be /26 or larger"},
+	{"firewall subnet smaller than /26", "prod", []harness.Edit{harness.Set("network.subnets.firewall", "10.43.4.64/27")},
+		"network.subnets.firewall", "AzureFirewallSubnet must be /26 or larger"},
+	{"firewall enabled without its subnet", "dev", []harness.Edit{harness.Set("perimeter.firewallEnabled", true), harness.Set("network.subnets.firewall", "")},
+		"network.subnets.firewall", "is required: perimeter.firewallEnabled is true"},
+
+	// API Management.
+	{"APIM tier without internal VNet mode", "dev", []harness.Edit{harness.Set("apiManagement.sku", "Standard")},
+		"apiManagement.sku", "only Developer and Premium can"},
+	{"APIM consumption tier", "dev", []harness.Edit{harness.Set("apiManagement.sku", "Consumption")},
+		"apiManagement.sku", "cannot run in internal VNet mode"},
+	{"zones with a tier that has none", "dev", []harness.Edit{harness.Set("apiManagement.zones", []any{"1", "2"})},
+		"apiManagement.zones", "the Developer tier has no availability zones"},
+	{"Premium units not a multiple of zones", "prod", []harness.Edit{harness.Set("apiManagement.zones", []any{"1", "2", "3"})},
+		"apiManagement.capacity", "must be a multiple of the 3 zones"},
+	{"Developer with two units", "dev", []harness.Edit{harness.Set("apiManagement.capacity", 2)},
+		"apiManagement.capacity", "the Developer tier has exactly one unit"},
+	{"zone that does not exist", "prod", []harness.Edit{harness.Set("kubernetes.zones", []any{"1", "4"})},
+		"kubernetes.zones", "distinct zones from 1, 2 and 3"},
+	{"publisher e-mail invalid", "dev", []harness.Edit{harness.Set("apiManagement.publisherEmail", "platform-team")},
+		"apiManagement.publisherEmail", "is not a valid e-mail address"},
+	{"publisher e-mail with display name", "dev", []harness.Edit{harness.Set("apiManagement.publisherEmail", "Team <team@contoso.example>")},
+		"apiManagement.publisherEmail", "use a bare address"},
+	{"publisher e-mail missing", "dev", []harness.Edit{harness.Remove("apiManagement.publisherEmail")},
+		"apiManagement.publisherEmail", "is required"},
+
+	// Host names.
+	{"host name with upper case", "dev", []harness.Edit{harness.Set("hostNames.public", "API.contoso.example")},
+		"hostNames.public", `did you mean "api.contoso.example"`},
+	{"host name with one label", "dev", []harness.Edit{harness.Set("hostNames.backend", "echo")},
+		"hostNames.backend", "at least two labels"},
+	{"host name with underscore", "dev", []harness.Edit{harness.Set("hostNames.apiGateway", "api_gw.contoso.example")},
+		"hostNames.apiGateway", `invalid label "api_gw"`},
+	{"wildcard host name", "dev", []harness.Edit{harness.Set("hostNames.public", "*.contoso.example")},
+		"hostNames.public", "no wildcards"},
+	{"host name missing", "dev", []harness.Edit{harness.Remove("hostNames.public")},
+		"hostNames.public", "is required"},
+	{"host names not distinct", "dev", []harness.Edit{harness.Set("hostNames.backend", "gateway.dev.internal.contoso.example")},
+		"hostNames.backend", "is the same as hostNames.apiGateway"},
+
+	// Location, environment, names.
+	{"location empty", "dev", []harness.Edit{harness.Set("location", "")},
+		"location", "is required"},
+	{"location display name", "dev", []harness.Edit{harness.Set("location", "West Europe")},
+		"location", `"westeurope"`},
+	{"environment unknown", "dev", []harness.Edit{harness.Set("environment", "staging")},
+		"environment", "must be dev or prod"},
+	{"prefix too long for Key Vault", "prod", []harness.Edit{harness.Set("namePrefix", "contosoplatform")},
+		"namePrefix", "key vault name"},
+	{"prefix with upper case", "dev", []harness.Edit{harness.Set("namePrefix", "ApiPlat")},
+		"namePrefix", "lower-case letters, digits and single hyphens"},
+
+	// Typos and types.
+	{"typo in a top-level key", "dev", []harness.Edit{harness.SetFlat("locaton", "westeurope")},
+		"locaton", "did you mean location?"},
+	{"typo in a nested key", "dev", []harness.Edit{harness.Set("apiManagement.skus", "Premium")},
+		"apiManagement.skus", "did you mean apiManagement.sku?"},
+	{"nested key set without --path", "dev", []harness.Edit{harness.SetFlat("apiManagement.sku", "Premium")},
+		"apiManagement.sku", "pulumi config set --path apiManagement.sku"},
+	{"whole number expected", "dev", []harness.Edit{harness.Set("apiManagement.capacity", "two")},
+		"apiManagement.capacity", "must be a whole number"},
+	{"boolean expected", "dev", []harness.Edit{harness.Set("perimeter.bastionEnabled", "yes")},
+		"perimeter.bastionEnabled", "must be true or false"},
+
+	// Sizes and counts.
+	{"application gateway min above max", "prod", []harness.Edit{harness.Set("applicationGateway.minCapacity", 12)},
+		"applicationGateway.minCapacity", "must not exceed applicationGateway.maxCapacity (10)"},
+	{"application gateway max below two", "dev", []harness.Edit{harness.Set("applicationGateway.maxCapacity", 1)},
+		"applicationGateway.maxCapacity", "must be 2-125 instances"},
+	{"node pool min above max", "dev", []harness.Edit{harness.Set("kubernetes.userPool.minCount", 5)},
+		"kubernetes.userPool.minCount", "must not exceed kubernetes.userPool.maxCount (3)"},
+	{"system pool without nodes", "dev", []harness.Edit{harness.Set("kubernetes.systemPool.minCount", 0)},
+		"kubernetes.systemPool.minCount", "must be at least 1"},
+	{"VM size malformed", "dev", []harness.Edit{harness.Set("kubernetes.systemPool.vmSize", "D4ds_v5")},
+		"kubernetes.systemPool.vmSize", "is not an Azure VM size"},
+	{"tag value too long", "dev", []harness.Edit{harness.Set("tags.owner", strings.Repeat("o", 257))},
+		"tags.owner", "at most 256"},
+}
+
+// TestBadInputIsReportedWithKeyValueAndRemedy checks every bad-input case: the problem names the full
+// config key and the value, says what is valid, and the program registers no resource at all.
+func TestBadInputIsReportedWithKeyValueAndRemedy(t *testing.T) {
+	for _, tc := range badInputCases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := loadConfig(t, tc.stack, tc.edits...)
+			require.Error(t, err)
+			problem := findProblem(t, problemsOf(t, err), key(tc.key), tc.text)
+			assert.Contains(t, err.Error(), problem.String(), "the error text lists the problem")
+
+			recording, err := harness.RunStack(projectDir, tc.stack, tc.edits...)
+			require.Error(t, err, "the program must refuse the configuration")
+			assert.Contains(t, err.Error(), key(tc.key))
+			assert.Empty(t, recording.Resources, "nothing may be registered when the configuration is invalid")
+		})
+	}
+}
+
+// TestAllProblemsAreReportedAtOnce checks that one run reports every problem, not just the first.
+func TestAllProblemsAreReportedAtOnce(t *testing.T) {
+	_, err := loadConfig(t, "dev",
+		harness.Set("apiManagement.sku", "Basic"),
+		harness.Set("network.subnets.apiManagement", "10.42.1.0/33"),
+		harness.Set("hostNames.public", "Public.Example"),
+		harness.Set("location", ""),
+		harness.SetFlat("namePrefixx", "x"),
+	)
+	problems := problemsOf(t, err)
+	for _, want := range []struct{ key, text string }{
+		{"apiManagement.sku", "internal VNet mode"},
+		{"network.subnets.apiManagement", "IPv4 CIDR block"},
+		{"hostNames.public", "lower-case"},
+		{"location", "is required"},
+		{"namePrefixx", "did you mean namePrefix?"},
+	} {
+		findProblem(t, problems, key(want.key), want.text)
+	}
+	assert.Len(t, problems, 5, "exactly the five problems, no duplicates")
+	assert.Contains(t, err.Error(), `stack "dev": 5 configuration problems (nothing was deployed):`)
+	assert.Equal(t, 6, len(strings.Split(err.Error(), "\n")), "one line per problem after the summary")
+}
+
+// TestUnnamedStackNeedsAnEnvironment checks that only stacks named dev or prod imply a profile.
+func TestUnnamedStackNeedsAnEnvironment(t *testing.T) {
+	project, raw, err := harness.LoadStackConfig(projectDir, "dev", harness.Set("environment", ""))
+	require.NoError(t, err)
+	recording, err := harness.Run(stacksProgram, project, "staging", raw)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `apiplatform:environment = "": is required for stack "staging"`)
+	assert.Empty(t, recording.Resources)
+}
+
+// TestInvalidStackNameIsReported checks that a stack name unusable in Azure names is a problem.
+func TestInvalidStackNameIsReported(t *testing.T) {
+	project, raw, err := harness.LoadStackConfig(projectDir, "dev")
+	require.NoError(t, err)
+	_, err = harness.Run(stacksProgram, project, "Dev_Stack", raw)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `stack name = "Dev_Stack": must be lower-case letters, digits and single hyphens`)
+}
+
+// TestObjectSettingGivenAScalar checks the program's own type check for a group set to a plain value.
+// The CLI rejects this for keys Pulumi.yaml declares as objects; `--skip-config-validation` skips that
+// check, so the program must still explain it.
+func TestObjectSettingGivenAScalar(t *testing.T) {
+	project, raw, err := harness.LoadStackConfig(projectDir, "dev")
+	require.NoError(t, err)
+	raw[key("perimeter")] = "on"
+	_, err = config.Load(project, "dev", raw)
+	findProblem(t, problemsOf(t, err), key("perimeter"), "must be an object with the keys bastionEnabled, firewallEnabled, jumpboxEnabled")
+}

@@ -1,0 +1,128 @@
+// Documentation: every exported identifier has a doc comment starting with its name, every file
+// states its purpose in its first line.
+package tests
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// documentedPackages are the directories whose exported API must be fully documented.
+var documentedPackages = []string{"components", "components/naming", "stacks", "stacks/config", "tests/harness"}
+
+// TestExportedIdentifiersAreDocumented checks doc comments on exported types, functions, methods,
+// constants, variables and struct fields (component outputs and Args fields among them).
+func TestExportedIdentifiersAreDocumented(t *testing.T) {
+	for _, dir := range documentedPackages {
+		files := parseDir(t, filepath.Join(projectDir, dir))
+		for name, file := range files {
+			for _, declaration := range file.Decls {
+				for _, missing := range undocumented(declaration) {
+					t.Errorf("%s: %s has no doc comment starting with its name", name, missing)
+				}
+			}
+		}
+	}
+}
+
+// TestEveryFileStatesItsPurpose checks that every Go file opens with a comment line.
+func TestEveryFileStatesItsPurpose(t *testing.T) {
+	err := filepath.WalkDir(projectDir, func(path string, entry os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if entry.IsDir() && (strings.HasPrefix(entry.Name(), ".") && path != projectDir || entry.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if strings.HasSuffix(path, ".go") {
+			text, err := os.ReadFile(path)
+			require.NoError(t, err)
+			assert.True(t, strings.HasPrefix(string(text), "// "), "%s must start with a comment stating its purpose", path)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+}
+
+func parseDir(t *testing.T, dir string) map[string]*ast.File {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	files := map[string]*ast.File{}
+	fileSet := token.NewFileSet()
+	for _, entry := range entries {
+		if !strings.HasSuffix(entry.Name(), ".go") || strings.HasSuffix(entry.Name(), "_test.go") {
+			continue
+		}
+		path := filepath.Join(dir, entry.Name())
+		file, err := parser.ParseFile(fileSet, path, nil, parser.ParseComments)
+		require.NoError(t, err)
+		files[path] = file
+	}
+	require.NotEmpty(t, files, dir)
+	return files
+}
+
+// undocumented lists the exported identifiers of a declaration that lack a proper doc comment.
+func undocumented(declaration ast.Decl) []string {
+	var missing []string
+	startsWith := func(doc *ast.CommentGroup, name string) bool {
+		return doc != nil && strings.HasPrefix(doc.Text(), name+" ")
+	}
+	switch typed := declaration.(type) {
+	case *ast.FuncDecl:
+		if typed.Name.IsExported() && (typed.Recv == nil || receiverExported(typed.Recv)) && !startsWith(typed.Doc, typed.Name.Name) {
+			missing = append(missing, "func "+typed.Name.Name)
+		}
+	case *ast.GenDecl:
+		for _, spec := range typed.Specs {
+			switch spec := spec.(type) {
+			case *ast.TypeSpec:
+				if !spec.Name.IsExported() {
+					continue
+				}
+				doc := spec.Doc
+				if doc == nil {
+					doc = typed.Doc
+				}
+				if !startsWith(doc, spec.Name.Name) {
+					missing = append(missing, "type "+spec.Name.Name)
+				}
+				if structType, ok := spec.Type.(*ast.StructType); ok {
+					for _, field := range structType.Fields.List {
+						for _, fieldName := range field.Names {
+							if fieldName.IsExported() && field.Doc == nil {
+								missing = append(missing, "field "+spec.Name.Name+"."+fieldName.Name)
+							}
+						}
+					}
+				}
+			case *ast.ValueSpec:
+				for _, name := range spec.Names {
+					// A documented group (const ( ... ) with a doc comment) covers its members.
+					if name.IsExported() && spec.Doc == nil && spec.Comment == nil && typed.Doc == nil {
+						missing = append(missing, "value "+name.Name)
+					}
+				}
+			}
+		}
+	}
+	return missing
+}
+
+func receiverExported(receiver *ast.FieldList) bool {
+	expression := receiver.List[0].Type
+	if star, ok := expression.(*ast.StarExpr); ok {
+		expression = star.X
+	}
+	identifier, ok := expression.(*ast.Ident)
+	return ok && identifier.IsExported()
+}

@@ -1,0 +1,177 @@
+// Package harness runs the real stack program under Pulumi mocks and records every resource it registers.
+//
+// It is the one offline stand-in for `pulumi up`: stack config is loaded from Pulumi.yaml and
+// Pulumi.<stack>.yaml the way the CLI does it, the program runs unchanged, and the mocks answer like
+// Azure would where the program consumes the answer (ARM IDs, identity principal IDs, APIM private IPs,
+// random strings, and real keys and certificates for pulumi-tls resources). Tests and review tools then
+// query the recording: type token, name, inputs, outputs, parent, provider, dependencies, protect flag
+// and custom timeouts of every resource.
+package harness
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Resource is one registered resource as the engine would have seen it.
+type Resource struct {
+	// URN is the resource's URN.
+	URN string
+	// Type is the type token as registered, with an API version segment where the program chose one.
+	Type string
+	// Name is the logical name.
+	Name string
+	// Custom is false for component resources.
+	Custom bool
+	// ID is the physical ID the mocks assigned (empty for components).
+	ID string
+	// Inputs are the registered inputs; secret values stay wrapped as secrets.
+	Inputs resource.PropertyMap
+	// Outputs are the outputs the mocks returned.
+	Outputs resource.PropertyMap
+	// Parent is the parent's URN ("" for the stack itself).
+	Parent string
+	// Provider is the provider reference (`<provider URN>::<provider ID>`), "" for the default provider.
+	Provider string
+	// Providers are the per-package provider references given to a component.
+	Providers map[string]string
+	// Dependencies are the URNs of every resource this one waits for.
+	Dependencies []string
+	// PropertyDependencies are the URNs each input property waits for.
+	PropertyDependencies map[string][]string
+	// Protect is the protect flag.
+	Protect bool
+	// RetainOnDelete is the retainOnDelete flag.
+	RetainOnDelete bool
+	// IgnoreChanges are the ignored input properties.
+	IgnoreChanges []string
+	// CustomTimeouts are the create/update/delete timeouts ("" when unset).
+	CustomTimeouts Timeouts
+	// AdditionalSecretOutputs are the outputs the program asked to be treated as secrets.
+	AdditionalSecretOutputs []string
+}
+
+// Timeouts are a resource's custom operation timeouts, as Go duration strings.
+type Timeouts struct {
+	// Create bounds resource creation.
+	Create string
+	// Update bounds in-place updates.
+	Update string
+	// Delete bounds deletion.
+	Delete string
+}
+
+// Invoke is one provider function call the program made.
+type Invoke struct {
+	// Token is the function's token.
+	Token string
+	// Args are its arguments.
+	Args resource.PropertyMap
+}
+
+// Recording is everything one run registered, in registration order.
+type Recording struct {
+	// Project is the Pulumi project name the run used.
+	Project string
+	// Stack is the stack name the run used.
+	Stack string
+	// Config is the raw config the program received.
+	Config map[string]string
+	// Resources are the registered resources in registration order.
+	Resources []*Resource
+	// Invokes are the function calls in call order.
+	Invokes []Invoke
+}
+
+// runLock serialises runs: the program reads its config from the process environment.
+var runLock sync.Mutex
+
+// Run executes program under mocks with the given raw config (as LoadStackConfig returns it) and returns
+// what it registered. The program's error, if any, is returned together with the partial recording, so
+// tests can also assert what was (not) registered before a failure.
+func Run(program pulumi.RunFunc, project, stack string, config map[string]string) (*Recording, error) {
+	runLock.Lock()
+	defer runLock.Unlock()
+
+	encoded, err := json.Marshal(config)
+	if err != nil {
+		return nil, fmt.Errorf("encoding config: %w", err)
+	}
+	restore := setEnv(map[string]string{pulumi.EnvConfig: string(encoded), pulumi.EnvConfigSecretKeys: "[]"})
+	defer restore()
+
+	recording := &Recording{Project: project, Stack: stack, Config: config}
+	mocks := newMocks(recording)
+	err = pulumi.RunErr(program, pulumi.WithMocks(project, stack, mocks))
+	return recording, err
+}
+
+// setEnv sets environment variables and returns a function that restores the previous values.
+func setEnv(values map[string]string) func() {
+	type previous struct {
+		value string
+		set   bool
+	}
+	saved := map[string]previous{}
+	for key, value := range values {
+		old, set := os.LookupEnv(key)
+		saved[key] = previous{old, set}
+		_ = os.Setenv(key, value)
+	}
+	return func() {
+		for key, old := range saved {
+			if old.set {
+				_ = os.Setenv(key, old.value)
+			} else {
+				_ = os.Unsetenv(key)
+			}
+		}
+	}
+}
+
+// OfType returns the resources whose type token matches token (see TypeMatches), in registration order.
+func (r *Recording) OfType(token string) []*Resource {
+	var found []*Resource
+	for _, res := range r.Resources {
+		if TypeMatches(res.Type, token) {
+			found = append(found, res)
+		}
+	}
+	return found
+}
+
+// Find returns the resource of the given type and logical name, or nil.
+func (r *Recording) Find(token, name string) *Resource {
+	for _, res := range r.OfType(token) {
+		if res.Name == name {
+			return res
+		}
+	}
+	return nil
+}
+
+// ByURN returns the resource with the given URN, or nil.
+func (r *Recording) ByURN(urn string) *Resource {
+	for _, res := range r.Resources {
+		if res.URN == urn {
+			return res
+		}
+	}
+	return nil
+}
+
+// Children returns the resources whose parent is the given resource.
+func (r *Recording) Children(parent *Resource) []*Resource {
+	var children []*Resource
+	for _, res := range r.Resources {
+		if res.Parent == parent.URN {
+			children = append(children, res)
+		}
+	}
+	return children
+}

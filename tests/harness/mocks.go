@@ -1,0 +1,125 @@
+// The mock resource monitor: records each registration and answers with realistic outputs.
+package harness
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Identifiers the mocks use wherever Azure would return the caller's tenant and subscription.
+const (
+	// SubscriptionID is the subscription every mocked ARM ID lives in.
+	SubscriptionID = "00000000-1111-2222-3333-444444444444"
+	// TenantID is the Microsoft Entra tenant of every mocked identity.
+	TenantID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+	// ClientObjectID is the object ID of the principal running the deployment.
+	ClientObjectID = "99999999-8888-7777-6666-555555555555"
+)
+
+// mocks implements pulumi.MockResourceMonitor over a recording.
+type mocks struct {
+	mu        sync.Mutex
+	recording *Recording
+}
+
+func newMocks(recording *Recording) *mocks {
+	return &mocks{recording: recording}
+}
+
+// NewResource records a registration and returns its ID and outputs.
+func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	request := args.RegisterRPC
+	res := &Resource{
+		URN:                     urnFor(m.recording, request.GetParent(), args.TypeToken, args.Name),
+		Type:                    args.TypeToken,
+		Name:                    args.Name,
+		Custom:                  args.Custom,
+		Inputs:                  args.Inputs,
+		Parent:                  request.GetParent(),
+		Provider:                args.Provider,
+		Providers:               request.GetProviders(),
+		Dependencies:            request.GetDependencies(),
+		PropertyDependencies:    map[string][]string{},
+		Protect:                 request.GetProtect(),
+		RetainOnDelete:          request.GetRetainOnDelete(),
+		IgnoreChanges:           request.GetIgnoreChanges(),
+		AdditionalSecretOutputs: request.GetAdditionalSecretOutputs(),
+	}
+	for property, dependencies := range request.GetPropertyDependencies() {
+		res.PropertyDependencies[property] = dependencies.GetUrns()
+	}
+	if timeouts := request.GetCustomTimeouts(); timeouts != nil {
+		res.CustomTimeouts = Timeouts{Create: timeouts.GetCreate(), Update: timeouts.GetUpdate(), Delete: timeouts.GetDelete()}
+	}
+
+	id, outputs, err := m.answer(res)
+	if err != nil {
+		return "", nil, fmt.Errorf("mocking %s %s: %w", args.TypeToken, args.Name, err)
+	}
+	// The engine keeps additionalSecretOutputs secret; the mocks do the same so tests see what users get.
+	for _, name := range res.AdditionalSecretOutputs {
+		key := resource.PropertyKey(name)
+		if value, ok := outputs[key]; ok && !value.IsSecret() {
+			outputs[key] = resource.MakeSecret(value)
+		}
+	}
+	res.ID, res.Outputs = id, outputs
+
+	m.mu.Lock()
+	m.recording.Resources = append(m.recording.Resources, res)
+	m.mu.Unlock()
+	return id, outputs, nil
+}
+
+// answer computes the ID and outputs of a resource from its type and inputs.
+func (m *mocks) answer(res *Resource) (string, resource.PropertyMap, error) {
+	outputs := res.Inputs.Copy()
+	switch {
+	case !res.Custom:
+		return "", outputs, nil
+	case strings.HasPrefix(res.Type, "pulumi:providers:"):
+		return res.Name + "-provider-id", outputs, nil
+	case strings.HasPrefix(res.Type, "azure-native:"):
+		return m.azureResource(res, outputs)
+	case strings.HasPrefix(res.Type, "random:"):
+		return randomResource(res, outputs)
+	case strings.HasPrefix(res.Type, "tls:"):
+		return tlsResource(res, outputs)
+	default:
+		return res.Name + "-id", outputs, nil
+	}
+}
+
+// Call answers provider function invocations the program makes.
+func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	m.mu.Lock()
+	m.recording.Invokes = append(m.recording.Invokes, Invoke{Token: args.Token, Args: args.Args})
+	m.mu.Unlock()
+	switch {
+	case TypeMatches(args.Token, "azure-native:authorization:getClientConfig"):
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"clientId":       ClientObjectID,
+			"objectId":       ClientObjectID,
+			"subscriptionId": SubscriptionID,
+			"tenantId":       TenantID,
+		}), nil
+	default:
+		return nil, fmt.Errorf("the harness has no mock for the function %s; add one to tests/harness/mocks.go", args.Token)
+	}
+}
+
+// urnFor computes a resource's URN exactly as the mock monitor does, so recorded parents and
+// dependencies can be resolved to recorded resources.
+func urnFor(recording *Recording, parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if parentURN := resource.URN(parent); parentURN != "" && parentURN.QualifiedType() != resource.RootStackType {
+		parentType = parentURN.QualifiedType()
+	}
+	return string(resource.NewURN(tokens.QName(recording.Stack), tokens.PackageName(recording.Project), parentType,
+		tokens.Type(typ), name))
+}

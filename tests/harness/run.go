@@ -1,0 +1,46 @@
+// Running the platform program for a stack file, and awaiting outputs inside mocked programs.
+package harness
+
+import (
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/stacks"
+)
+
+// RunStack runs the platform program (stacks.Program, exactly what `pulumi up` runs) for
+// Pulumi.<stack>.yaml in projectDir, with optional config edits, and returns the recording.
+func RunStack(projectDir, stack string, edits ...Edit) (*Recording, error) {
+	project, config, err := LoadStackConfig(projectDir, stack, edits...)
+	if err != nil {
+		return nil, err
+	}
+	return Run(stacks.Program, project, stack, config)
+}
+
+// AwaitTimeout bounds how long Await waits for an output.
+const AwaitTimeout = 30 * time.Second
+
+// Await returns the resolved value of an output inside a program running under the harness. It fails
+// on timeout rather than hanging, e.g. when an output never resolves because it is unknown.
+func Await[T any](output pulumi.Output) (T, error) {
+	var zero T
+	resolved := make(chan any, 1)
+	output.ApplyT(func(value any) any {
+		resolved <- value
+		return value
+	})
+	select {
+	case value := <-resolved:
+		typed, ok := value.(T)
+		if !ok {
+			return zero, fmt.Errorf("await: output holds %T, not %s", value, reflect.TypeFor[T]())
+		}
+		return typed, nil
+	case <-time.After(AwaitTimeout):
+		return zero, fmt.Errorf("await: output did not resolve within %s", AwaitTimeout)
+	}
+}

@@ -1,0 +1,76 @@
+// Shared test helpers: one way to load config, one way to run a stack, one way to find a problem.
+package tests
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/apiplatform/azure-api-platform/stacks"
+	"github.com/apiplatform/azure-api-platform/stacks/config"
+	"github.com/apiplatform/azure-api-platform/tests/harness"
+)
+
+// stacksProgram is the program under test: exactly what main.go hands to pulumi.Run.
+var stacksProgram = stacks.Program
+
+// projectDir is the repository root, where Pulumi.yaml and the stack files live.
+const projectDir = ".."
+
+// stackNames are the stack files every stack-level test runs against.
+var stackNames = []string{"dev", "prod"}
+
+// runStack runs the real program for a stack file (with edits) and requires success.
+func runStack(t *testing.T, stack string, edits ...harness.Edit) *harness.Recording {
+	t.Helper()
+	recording, err := harness.RunStack(projectDir, stack, edits...)
+	require.NoError(t, err, "stack %s must run to completion under mocks", stack)
+	return recording
+}
+
+// loadConfig loads and validates a stack's configuration the way the program does, without running it.
+func loadConfig(t *testing.T, stack string, edits ...harness.Edit) (*config.Config, error) {
+	t.Helper()
+	project, raw, err := harness.LoadStackConfig(projectDir, stack, edits...)
+	require.NoError(t, err, "the CLI-equivalent config load must succeed")
+	return config.Load(project, stack, raw)
+}
+
+// mustLoadConfig loads a stack's configuration and requires it to be valid.
+func mustLoadConfig(t *testing.T, stack string, edits ...harness.Edit) *config.Config {
+	t.Helper()
+	cfg, err := loadConfig(t, stack, edits...)
+	require.NoError(t, err)
+	return cfg
+}
+
+// problemsOf returns the config problems inside err, failing the test if err is not a *config.Problems.
+func problemsOf(t *testing.T, err error) []config.Problem {
+	t.Helper()
+	var problems *config.Problems
+	require.True(t, errors.As(err, &problems), "want *config.Problems, got %v", err)
+	return problems.List
+}
+
+// findProblem returns the problem for key whose message contains text, or fails listing what was found.
+func findProblem(t *testing.T, problems []config.Problem, key, text string) config.Problem {
+	t.Helper()
+	for _, problem := range problems {
+		if problem.Key == key && strings.Contains(problem.Message, text) {
+			return problem
+		}
+	}
+	var found []string
+	for _, problem := range problems {
+		found = append(found, problem.String())
+	}
+	require.Failf(t, "problem not reported", "want %s with %q; got:\n%s", key, text, strings.Join(found, "\n"))
+	return config.Problem{}
+}
+
+// key is the full config key of a setting path in this project.
+func key(path string) string {
+	return "apiplatform:" + path
+}
