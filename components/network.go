@@ -76,6 +76,14 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 			Name:          pulumi.String(naming.SubnetName(role)),
 			AddressPrefix: pulumi.String(cidr),
 		}
+		if role == naming.SubnetAPIManagement {
+			// API Management in a virtual network reaches Key Vault through a service endpoint on its
+			// subnet (Microsoft Learn, includes/api-management-key-vault-network.md, "Virtual network
+			// requirements").
+			subnet.ServiceEndpoints = network.ServiceEndpointPropertiesFormatArray{
+				&network.ServiceEndpointPropertiesFormatArgs{Service: pulumi.String("Microsoft.KeyVault")},
+			}
+		}
 		if role == naming.SubnetPrivateEndpoints {
 			// Apply NSG rules to private endpoint traffic too; Azure ignores them unless this is on
 			// (https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy).

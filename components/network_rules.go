@@ -77,6 +77,10 @@ func securityRules(role naming.SubnetRole, subnets map[naming.SubnetRole]string)
 			{Name: "allow-azure-monitor-outbound", Priority: 130, Direction: "Outbound", Access: "Allow", Protocol: "Tcp",
 				Source: "VirtualNetwork", Destination: "AzureMonitor", DestinationPorts: []string{"1886", "443"},
 				Description: "Diagnostics logs, metrics, Resource Health and Application Insights (required)"},
+			// includes/api-management-key-vault-network.md: managed identity tokens for Key Vault access.
+			{Name: "allow-entra-id-outbound", Priority: 140, Direction: "Outbound", Access: "Allow", Protocol: "Tcp",
+				Source: "VirtualNetwork", Destination: "AzureActiveDirectory", DestinationPorts: []string{"443"},
+				Description: "Microsoft Entra ID, for the managed identity that reads Key Vault (required with Key Vault)"},
 		}
 	case naming.SubnetKubernetesNodes:
 		rules = []SecurityRule{

@@ -77,11 +77,17 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) error {
 		return err
 	}
 
+	security, err := deploySecurity(ctx, cfg, base, resourceGroup.Name, suffix, network, providers)
+	if err != nil {
+		return err
+	}
+
 	ctx.Export("environment", pulumi.String(string(cfg.Environment)))
 	ctx.Export("resourceGroupName", resourceGroup.Name)
 	ctx.Export("nameSuffix", suffix)
 	ctx.Export("virtualNetworkId", network.VirtualNetworkID)
 	ctx.Export("subnetIds", network.SubnetIDs)
+	security.export(ctx)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 
 	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
+	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/stacks/config"
@@ -17,6 +18,7 @@ import (
 type providers struct {
 	azure  *azurenative.Provider
 	random *random.Provider
+	tls    *tls.Provider
 }
 
 // newProviders creates the providers. The azure-native provider takes its credentials and subscription
@@ -32,10 +34,14 @@ func newProviders(ctx *pulumi.Context, cfg *config.Config) (*providers, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating random provider: %w", err)
 	}
-	return &providers{azure: azure, random: randomProvider}, nil
+	tlsProvider, err := tls.NewProvider(ctx, "tls", &tls.ProviderArgs{})
+	if err != nil {
+		return nil, fmt.Errorf("creating tls provider: %w", err)
+	}
+	return &providers{azure: azure, random: randomProvider, tls: tlsProvider}, nil
 }
 
 // all returns every provider as a component option, so children of a component find theirs by package.
 func (p *providers) all() pulumi.ResourceOption {
-	return pulumi.Providers(p.azure, p.random)
+	return pulumi.Providers(p.azure, p.random, p.tls)
 }

@@ -127,6 +127,28 @@ var badInputCases = []struct {
 		"kubernetes.systemPool.vmSize", "is not an Azure VM size"},
 	{"tag value too long", "dev", []harness.Edit{harness.Set("tags.owner", strings.Repeat("o", 257))},
 		"tags.owner", "at most 256"},
+
+	// Certificates.
+	{"unknown key algorithm", "dev", []harness.Edit{harness.Set("certificates.keys.ca", "DSA-1024")},
+		"certificates.keys.ca", `unknown key algorithm "DSA"; valid: RSA-2048, RSA-3072, RSA-4096, ECDSA-P256, ECDSA-P384`},
+	{"RSA size outside the allowed set", "dev", []harness.Edit{harness.Set("certificates.keys.ingressServer", "RSA-1024")},
+		"certificates.keys.ingressServer", "RSA keys must be 2048, 3072 or 4096 bits"},
+	{"unsupported curve", "dev", []harness.Edit{harness.Set("certificates.keys.listener", "ECDSA-P521")},
+		"certificates.keys.listener", "ECDSA keys must use P256 or P384"},
+	{"ECDSA for a certificate API Management loads", "dev", []harness.Edit{harness.Set("certificates.keys.apimClient", "ECDSA-P256")},
+		"certificates.keys.apimClient", "API Management loads the apim-client certificate, and EC keys break API Management redeployments"},
+	{"ECDSA for the CA", "prod", []harness.Edit{harness.Set("certificates.keys.ca", "ECDSA-P384")},
+		"certificates.keys.ca", "must be RSA"},
+	{"validity shorter than early renewal", "dev", []harness.Edit{harness.Set("certificates.earlyRenewalHours", 9000)},
+		"certificates.earlyRenewalHours", "shorter than certificates.validityHours (8760)"},
+	{"CA outlived by its leaves", "dev", []harness.Edit{harness.Set("certificates.caValidityHours", 12000)},
+		"certificates.caValidityHours", "a leaf must never outlive the CA that signed it"},
+	{"client identity not a DNS name", "dev", []harness.Edit{harness.Set("certificates.clientIdentity", "APIM client")},
+		"certificates.clientIdentity", "must be lower-case"},
+	{"listener secret with a version", "prod", []harness.Edit{harness.Set("certificates.listenerKeyVaultSecretId", "https://contoso-kv.vault.azure.net/secrets/api/0123abcd")},
+		"certificates.listenerKeyVaultSecretId", "use the versionless URI https://contoso-kv.vault.azure.net/secrets/api"},
+	{"listener secret not a Key Vault URI", "prod", []harness.Edit{harness.Set("certificates.listenerKeyVaultSecretId", "api-contoso-example")},
+		"certificates.listenerKeyVaultSecretId", "is not a versionless Key Vault secret URI"},
 }
 
 // TestBadInputIsReportedWithKeyValueAndRemedy checks every bad-input case: the problem names the full

@@ -3,7 +3,6 @@
 package tests
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -85,6 +84,13 @@ func TestSubnetsMatchTheAddressPlan(t *testing.T) {
 			}
 			assert.Equal(t, "Enabled", subnets["private-endpoints"]["privateEndpointNetworkPolicies"],
 				"NSG rules must apply to private endpoint traffic")
+			assert.Equal(t, []any{map[string]any{"service": "Microsoft.KeyVault"}}, subnets["api-management"]["serviceEndpoints"],
+				"API Management reaches Key Vault through a service endpoint")
+			for name, subnet := range subnets {
+				if name != "api-management" {
+					assert.Nil(t, subnet["serviceEndpoints"], "%s has no service endpoint", name)
+				}
+			}
 		})
 	}
 }
@@ -136,6 +142,7 @@ func TestSecurityRulesRequiredByEachService(t *testing.T) {
 		{naming.SubnetAPIManagement, "allow-sql-outbound", "Outbound", "VirtualNetwork", "Sql", []string{"1433"}},
 		{naming.SubnetAPIManagement, "allow-key-vault-outbound", "Outbound", "VirtualNetwork", "AzureKeyVault", []string{"443"}},
 		{naming.SubnetAPIManagement, "allow-azure-monitor-outbound", "Outbound", "VirtualNetwork", "AzureMonitor", []string{"1886", "443"}},
+		{naming.SubnetAPIManagement, "allow-entra-id-outbound", "Outbound", "VirtualNetwork", "AzureActiveDirectory", []string{"443"}},
 		{naming.SubnetKubernetesNodes, "allow-api-management-https-inbound", "Inbound", subnets.APIManagement, subnets.KubernetesNodes, []string{"443"}},
 		{naming.SubnetBastion, "allow-https-inbound", "Inbound", "Internet", "*", []string{"443"}},
 		{naming.SubnetBastion, "allow-gateway-manager-inbound", "Inbound", "GatewayManager", "*", []string{"443"}},
@@ -199,14 +206,25 @@ func TestOnlyTheGatewayAndBastionAcceptInternetTraffic(t *testing.T) {
 	}
 }
 
+// taggable classifies every azure-native type the platform creates: does it take tags? Every recorded
+// type must be listed, so a new resource type cannot slip through untagged.
+var taggable = map[string]bool{
+	"azure-native:resources:ResourceGroup":              true,
+	"azure-native:network:VirtualNetwork":               true,
+	"azure-native:network:NetworkSecurityGroup":         true,
+	"azure-native:network:PrivateEndpoint":              true,
+	"azure-native:network:PrivateZone":                  true,
+	"azure-native:network:VirtualNetworkLink":           true,
+	"azure-native:network:PrivateDnsZoneGroup":          false,
+	"azure-native:keyvault:Vault":                       true,
+	"azure-native:keyvault:Secret":                      true,
+	"azure-native:managedidentity:UserAssignedIdentity": true,
+	"azure-native:authorization:RoleAssignment":         false,
+	"azure-native:insights:DiagnosticSetting":           false,
+}
+
 // TestEveryTaggableResourceIsTagged checks tags on every azure-native resource whose type takes them.
-// Every recorded type must be classified here, so a new resource type cannot slip through untagged.
 func TestEveryTaggableResourceIsTagged(t *testing.T) {
-	taggable := map[string]bool{
-		"azure-native:resources:ResourceGroup":      true,
-		"azure-native:network:VirtualNetwork":       true,
-		"azure-native:network:NetworkSecurityGroup": true,
-	}
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			cfg := mustLoadConfig(t, stack)
@@ -220,14 +238,14 @@ func TestEveryTaggableResourceIsTagged(t *testing.T) {
 				if !strings.HasPrefix(res.Type, "azure-native:") {
 					continue
 				}
-				classified, known := "", false
+				classified, known := false, false
 				for token, isTaggable := range taggable {
 					if harness.TypeMatches(res.Type, token) {
-						known, classified = true, fmt.Sprint(isTaggable)
+						known, classified = true, isTaggable
 					}
 				}
 				require.True(t, known, "classify %s as taggable or not in this test", res.Type)
-				if classified == "true" {
+				if classified {
 					assert.Equal(t, want, res.Input("tags"), "%s %s", res.Type, res.Name)
 				}
 			}
@@ -254,26 +272,40 @@ func TestEveryResourceUsesAnExplicitProvider(t *testing.T) {
 }
 
 // TestComponentsParentAndNameTheirChildren checks every component parents its children, names them
-// `<component>-<role>`, and gives Azure resources the same name as their logical name.
+// `<component>-<role>`, and gives Azure resources their logical name, except where Azure fixes the
+// name (private DNS zones, role assignment GUIDs), the name must be globally unique (logical name plus
+// the random suffix), or the name is scoped by a parent (a secret is named within its vault).
 func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 	recording := runStack(t, "prod")
-	components := 0
+	var componentTypes []string
 	for _, component := range recording.Resources {
 		if component.Custom {
 			continue
 		}
-		components++
-		assert.True(t, strings.HasPrefix(component.Type, "apiplatform:"), "component token %s", component.Type)
+		componentTypes = append(componentTypes, component.Type)
 		children := recording.Children(component)
 		require.NotEmpty(t, children, "%s has children", component.Name)
 		for _, child := range children {
 			assert.True(t, strings.HasPrefix(child.Name, component.Name+"-"), "%s is named after its component", child.Name)
-			if strings.HasPrefix(child.Type, "azure-native:") {
-				assert.Equal(t, child.Name, child.OutputString("name"), "Azure name equals the logical name")
+			if !strings.HasPrefix(child.Type, "azure-native:") {
+				continue
+			}
+			physical := child.OutputString("name")
+			switch {
+			case harness.TypeMatches(child.Type, "azure-native:keyvault:Vault"):
+				assert.Regexp(t, "^"+child.Name+"[a-z0-9]{6}$", physical, "globally unique: logical name plus suffix")
+			case harness.TypeMatches(child.Type, "azure-native:keyvault:Secret"):
+				assert.Equal(t, component.Name+"-kv-"+physical, child.Name, "a secret is named within its vault")
+			case harness.TypeMatches(child.Type, "azure-native:network:PrivateZone"):
+				assert.True(t, strings.HasPrefix(physical, "privatelink."), "Azure fixes private link zone names: %s", physical)
+			case harness.TypeMatches(child.Type, "azure-native:authorization:RoleAssignment"):
+			default:
+				assert.Equal(t, child.Name, physical, "Azure name equals the logical name")
 			}
 		}
 	}
-	assert.Equal(t, 1, components, "the network is the only component so far")
+	assert.ElementsMatch(t, []string{"apiplatform:network:Network", "apiplatform:security:Certificates",
+		"apiplatform:security:KeyVault", "apiplatform:network:PrivateEndpoints"}, componentTypes)
 }
 
 // TestResourceNamesFollowTheScheme checks `<prefix>-<stack>-<role>` names and each service's rules.

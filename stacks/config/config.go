@@ -55,6 +55,8 @@ type Config struct {
 	Perimeter Perimeter `json:"perimeter"`
 	// Protection guards stateful resources against deletion.
 	Protection Protection `json:"protection"`
+	// Certificates configures the private CA and the certificates it signs.
+	Certificates Certificates `json:"certificates"`
 }
 
 // Tags are organisational tags; empty values are left off.

@@ -36,6 +36,7 @@ func validate(c *Config, problems *problemList) {
 	validateApplicationGateway(c, problems)
 	validateKubernetes(c, problems)
 	validateTags(c, problems)
+	validateCertificates(c, problems)
 }
 
 // validateIdentity checks the location and the name segments.

@@ -5,42 +5,31 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-// armType says how an azure-native resource type maps to its ARM ID.
-type armType struct {
-	// path is the provider namespace and type, e.g. Microsoft.Network/virtualNetworks.
-	path string
-	// nameProperty is the input holding the resource's name.
-	nameProperty string
-}
-
-// armTypes lists the azure-native types whose ARM type or name property the generic rule (see
-// armTypeFor) gets wrong. Keys are `module:Type` without an API version.
-var armTypes = map[string]armType{
-	"apimanagement:ApiManagementService":   {"Microsoft.ApiManagement/service", "serviceName"},
-	"containerservice:ManagedCluster":      {"Microsoft.ContainerService/managedClusters", "resourceName"},
-	"containerregistry:Registry":           {"Microsoft.ContainerRegistry/registries", "registryName"},
-	"keyvault:Vault":                       {"Microsoft.KeyVault/vaults", "vaultName"},
-	"insights:Component":                   {"Microsoft.Insights/components", "resourceName"},
-	"managedidentity:UserAssignedIdentity": {"Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"},
-	"network:PrivateZone":                  {"Microsoft.Network/privateDnsZones", "privateZoneName"},
-	"network:WebApplicationFirewallPolicy": {"Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies", "policyName"},
-	"network:PublicIPAddress":              {"Microsoft.Network/publicIPAddresses", "publicIpAddressName"},
-	"operationalinsights:Workspace":        {"Microsoft.OperationalInsights/workspaces", "workspaceName"},
-	"sql:Server":                           {"Microsoft.Sql/servers", "serverName"},
-	"compute:VirtualMachine":               {"Microsoft.Compute/virtualMachines", "vmName"},
-	"network:AzureFirewall":                {"Microsoft.Network/azureFirewalls", "azureFirewallName"},
-	"network:FirewallPolicy":               {"Microsoft.Network/firewallPolicies", "firewallPolicyName"},
-	"network:BastionHost":                  {"Microsoft.Network/bastionHosts", "bastionHostName"},
-	"network:ApplicationGateway":           {"Microsoft.Network/applicationGateways", "applicationGatewayName"},
-	"network:PrivateEndpoint":              {"Microsoft.Network/privateEndpoints", "privateEndpointName"},
-	"network:RouteTable":                   {"Microsoft.Network/routeTables", "routeTableName"},
-	"network:NetworkSecurityGroup":         {"Microsoft.Network/networkSecurityGroups", "networkSecurityGroupName"},
-	"network:VirtualNetwork":               {"Microsoft.Network/virtualNetworks", "virtualNetworkName"},
+// armPaths gives, for azure-native types the generic rule (see armPathFor) gets wrong, the ARM path below
+// the resource group (or scope) with {input} placeholders. Keys are `module:Type` without an API version.
+var armPaths = map[string]string{
+	"apimanagement:ApiManagementService":   "Microsoft.ApiManagement/service/{serviceName}",
+	"compute:VirtualMachine":               "Microsoft.Compute/virtualMachines/{vmName}",
+	"containerregistry:Registry":           "Microsoft.ContainerRegistry/registries/{registryName}",
+	"containerservice:ManagedCluster":      "Microsoft.ContainerService/managedClusters/{resourceName}",
+	"insights:Component":                   "Microsoft.Insights/components/{resourceName}",
+	"insights:DiagnosticSetting":           "Microsoft.Insights/diagnosticSettings/{name}",
+	"keyvault:Secret":                      "Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}",
+	"keyvault:Vault":                       "Microsoft.KeyVault/vaults/{vaultName}",
+	"managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
+	"network:PrivateDnsZoneGroup":          "Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}",
+	"network:PrivateZone":                  "Microsoft.Network/privateDnsZones/{privateZoneName}",
+	"network:PublicIPAddress":              "Microsoft.Network/publicIPAddresses/{publicIpAddressName}",
+	"network:VirtualNetworkLink":           "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}",
+	"network:WebApplicationFirewallPolicy": "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/{policyName}",
+	"operationalinsights:Workspace":        "Microsoft.OperationalInsights/workspaces/{workspaceName}",
+	"sql:Server":                           "Microsoft.Sql/servers/{serverName}",
 }
 
 // providerNamespaces maps azure-native modules to ARM provider namespaces.
@@ -53,31 +42,36 @@ var providerNamespaces = map[string]string{
 	"resources": "Microsoft.Resources", "sql": "Microsoft.Sql",
 }
 
-// armTypeFor returns the ARM type of an azure-native token: the table above, or the generic rule
-// (Microsoft.<Module>/<lowerType>s named by <lowerType>Name).
-func armTypeFor(token string) (armType, string) {
-	parts := strings.Split(token, ":")
-	module := apiVersionSegment.ReplaceAllString(parts[1], "")
-	key := module + ":" + parts[2]
-	if known, ok := armTypes[key]; ok {
-		return known, module
-	}
-	lower := strings.ToLower(parts[2][:1]) + parts[2][1:]
-	namespace, ok := providerNamespaces[module]
+var placeholder = regexp.MustCompile(`\{([A-Za-z]+)\}`)
+
+// armPathFor returns the ARM path of an azure-native resource below its resource group or scope: the
+// table above, or the generic rule Microsoft.<Module>/<lowerType>s/{<lowerType>Name}. Placeholders are
+// filled from the inputs; a missing one falls back to the logical name.
+func armPathFor(res *Resource) (path, name, module string) {
+	parts := strings.Split(res.Type, ":")
+	module = apiVersionSegment.ReplaceAllString(parts[1], "")
+	template, ok := armPaths[module+":"+parts[2]]
 	if !ok {
-		namespace = "Microsoft." + strings.ToUpper(module[:1]) + module[1:]
+		lower := strings.ToLower(parts[2][:1]) + parts[2][1:]
+		namespace, known := providerNamespaces[module]
+		if !known {
+			namespace = "Microsoft." + strings.ToUpper(module[:1]) + module[1:]
+		}
+		template = namespace + "/" + lower + "s/{" + lower + "Name}"
 	}
-	return armType{path: namespace + "/" + lower + "s", nameProperty: lower + "Name"}, module
+	path = placeholder.ReplaceAllStringFunc(template, func(match string) string {
+		if value := res.InputString(match[1 : len(match)-1]); value != "" {
+			return value
+		}
+		return res.Name
+	})
+	return path, path[strings.LastIndex(path, "/")+1:], module
 }
 
 // azureResource answers an azure-native registration: an ARM ID from the subscription, resource group,
 // type and name, the usual id/name/type outputs, and the outputs the platform consumes.
 func (m *mocks) azureResource(res *Resource, outputs resource.PropertyMap) (string, resource.PropertyMap, error) {
-	kind, module := armTypeFor(res.Type)
-	name := res.InputString(kind.nameProperty)
-	if name == "" {
-		name = res.Name
-	}
+	path, name, module := armPathFor(res)
 	var id string
 	switch {
 	case module == "resources" && strings.HasSuffix(res.Type, ":ResourceGroup"):
@@ -87,35 +81,56 @@ func (m *mocks) azureResource(res *Resource, outputs resource.PropertyMap) (stri
 		}
 		id = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s", SubscriptionID, name)
 	case res.InputString("scope") != "":
-		id = fmt.Sprintf("%s/providers/%s/%s", res.InputString("scope"), kind.path, name)
+		id = res.InputString("scope") + "/providers/" + path
 	case res.InputString("resourceUri") != "":
-		id = fmt.Sprintf("%s/providers/%s/%s", res.InputString("resourceUri"), kind.path, name)
+		id = res.InputString("resourceUri") + "/providers/" + path
 	case res.InputString("resourceGroupName") != "":
-		id = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/%s/%s",
-			SubscriptionID, res.InputString("resourceGroupName"), kind.path, name)
+		id = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/%s", SubscriptionID, res.InputString("resourceGroupName"), path)
 	default:
-		id = fmt.Sprintf("/subscriptions/%s/providers/%s/%s", SubscriptionID, kind.path, name)
+		id = fmt.Sprintf("/subscriptions/%s/providers/%s", SubscriptionID, path)
 	}
 	outputs["id"] = resource.NewProperty(id)
 	outputs["name"] = resource.NewProperty(name)
-	outputs["type"] = resource.NewProperty(kind.path)
+	outputs["type"] = resource.NewProperty(path[:strings.LastIndex(path, "/")])
 	outputs["provisioningState"] = resource.NewProperty("Succeeded")
 
 	if identity := res.InputString("identity.type"); identity != "" {
 		outputs["identity"] = mockIdentity(res, identity)
 	}
-	if strings.HasSuffix(res.Type, ":UserAssignedIdentity") {
+	switch {
+	case strings.HasSuffix(res.Type, ":UserAssignedIdentity"):
 		outputs["principalId"] = resource.NewProperty(guid(id + "/principal"))
 		outputs["clientId"] = resource.NewProperty(guid(id + "/client"))
 		outputs["tenantId"] = resource.NewProperty(TenantID)
-	}
-	if strings.HasSuffix(res.Type, ":ApiManagementService") {
+	case strings.HasSuffix(res.Type, ":ApiManagementService"):
 		if address, ok := m.firstUsableAddress(res.InputString("virtualNetworkConfiguration.subnetResourceId")); ok {
 			outputs["privateIPAddresses"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty(address)})
 		}
 		outputs["gatewayUrl"] = resource.NewProperty("https://" + name + ".azure-api.net")
+	case module == "keyvault" && strings.HasSuffix(res.Type, ":Vault"):
+		setOutput(outputs, "properties", "vaultUri", "https://"+name+".vault.azure.net/")
+	case module == "keyvault" && strings.HasSuffix(res.Type, ":Secret"):
+		uri := "https://" + res.InputString("vaultName") + ".vault.azure.net/secrets/" + name
+		setOutput(outputs, "properties", "secretUri", uri)
+		setOutput(outputs, "properties", "secretUriWithVersion", uri+"/"+strings.ReplaceAll(guid(res.URN), "-", ""))
 	}
 	return id, outputs, nil
+}
+
+// setOutput sets object.key in outputs, keeping the object's other properties and its secrecy.
+func setOutput(outputs resource.PropertyMap, object, key, value string) {
+	current := outputs[resource.PropertyKey(object)]
+	secret := current.IsSecret()
+	properties := resource.PropertyMap{}
+	if inner := unwrapSecret(current); inner.IsObject() {
+		properties = inner.ObjectValue().Copy()
+	}
+	properties[resource.PropertyKey(key)] = resource.NewProperty(value)
+	result := resource.NewProperty(properties)
+	if secret {
+		result = resource.MakeSecret(result)
+	}
+	outputs[resource.PropertyKey(object)] = result
 }
 
 // mockIdentity returns the identity block Azure returns: a principal ID for a system-assigned identity

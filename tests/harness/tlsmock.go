@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -69,8 +70,36 @@ func tlsResource(res *Resource, outputs resource.PropertyMap) (string, resource.
 	return guid(res.URN), outputs, nil
 }
 
-// mockPrivateKey generates the requested key and every encoding the provider outputs.
+// keyCache keeps generated keys by resource URN and specification for the life of the test process.
+// The real provider stores a key in the stack's state and returns the same key on every later run, so
+// a rerun of the same program under the harness gets the same key too (and RSA-4096 is generated once).
+var keyCache = struct {
+	sync.Mutex
+	keys map[string]crypto.Signer
+}{keys: map[string]crypto.Signer{}}
+
+// mockPrivateKey returns the requested key, generated once per URN and specification, with every
+// encoding the provider outputs.
 func mockPrivateKey(res *Resource, outputs resource.PropertyMap) error {
+	cacheKey := fmt.Sprintf("%s|%s|%v|%v", res.URN, res.InputString("algorithm"), res.Input("rsaBits"), res.Input("ecdsaCurve"))
+	keyCache.Lock()
+	key, cached := keyCache.keys[cacheKey]
+	keyCache.Unlock()
+	if !cached {
+		generated, err := generateKey(res)
+		if err != nil {
+			return err
+		}
+		keyCache.Lock()
+		keyCache.keys[cacheKey] = generated
+		keyCache.Unlock()
+		key = generated
+	}
+	return encodeKey(key, outputs)
+}
+
+// generateKey creates a key as the inputs ask.
+func generateKey(res *Resource) (crypto.Signer, error) {
 	var key crypto.Signer
 	var err error
 	algorithm := res.InputString("algorithm")
@@ -81,7 +110,6 @@ func mockPrivateKey(res *Resource, outputs resource.PropertyMap) error {
 			bits = int(value)
 		}
 		key, err = rsa.GenerateKey(rand.Reader, bits)
-		outputs["rsaBits"] = resource.NewProperty(float64(bits))
 	case "ECDSA":
 		curves := map[string]elliptic.Curve{"P224": elliptic.P224(), "P256": elliptic.P256(), "P384": elliptic.P384(), "P521": elliptic.P521()}
 		curveName := res.InputString("ecdsaCurve")
@@ -90,19 +118,22 @@ func mockPrivateKey(res *Resource, outputs resource.PropertyMap) error {
 		}
 		curve, ok := curves[curveName]
 		if !ok {
-			return fmt.Errorf("unsupported ecdsaCurve %q", curveName)
+			return nil, fmt.Errorf("unsupported ecdsaCurve %q", curveName)
 		}
 		key, err = ecdsa.GenerateKey(curve, rand.Reader)
-		outputs["ecdsaCurve"] = resource.NewProperty(curveName)
 	case "ED25519":
 		_, key, err = ed25519.GenerateKey(rand.Reader)
 	default:
-		return fmt.Errorf("unsupported algorithm %q (RSA, ECDSA, ED25519)", algorithm)
+		return nil, fmt.Errorf("unsupported algorithm %q (RSA, ECDSA, ED25519)", algorithm)
 	}
 	if err != nil {
-		return fmt.Errorf("generating %s key: %w", algorithm, err)
+		return nil, fmt.Errorf("generating %s key: %w", algorithm, err)
 	}
+	return key, nil
+}
 
+// encodeKey writes every encoding of a key the provider outputs.
+func encodeKey(key crypto.Signer, outputs resource.PropertyMap) error {
 	var block *pem.Block
 	switch typed := key.(type) {
 	case *rsa.PrivateKey:
@@ -408,4 +439,9 @@ func CertificateFromPEM(text string) (*x509.Certificate, error) {
 		return nil, errors.New("no CERTIFICATE PEM block")
 	}
 	return x509.ParseCertificate(block.Bytes)
+}
+
+// PrivateKeyFromPEM parses a PEM private key in any encoding the provider emits.
+func PrivateKeyFromPEM(text string) (crypto.Signer, error) {
+	return parsePrivateKey(text)
 }

@@ -1,0 +1,175 @@
+// Certificates component: the private CA and the leaf certificates of every hop, generated with pulumi-tls.
+package components
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/pki"
+)
+
+// CertificatesType is the Certificates component's type token.
+const CertificatesType = Project + ":security:Certificates"
+
+// LeafArgs describes one leaf certificate.
+type LeafArgs struct {
+	// DNSName is the certificate's only subject alternative name; callers verify the host they use
+	// against it (the common name is informational).
+	DNSName string
+	// Key is the key algorithm and size.
+	Key pki.KeySpec
+	// Usage is server_auth or client_auth.
+	Usage string
+}
+
+// CertificatesArgs configures the Certificates component.
+type CertificatesArgs struct {
+	// Organization is the informational subject organization of every certificate.
+	Organization string
+	// CAKey is the CA's key (RSA: API Management loads the CA certificate).
+	CAKey pki.KeySpec
+	// CAValidityHours is the CA's lifetime; CAEarlyRenewalHours replaces it that long before expiry.
+	CAValidityHours, CAEarlyRenewalHours int
+	// Leaves are the leaf certificates to issue, keyed by certificate. Leave out the listener to bring
+	// your own.
+	Leaves map[pki.Certificate]LeafArgs
+	// ValidityHours is each leaf's lifetime; EarlyRenewalHours replaces a leaf that long before expiry.
+	ValidityHours, EarlyRenewalHours int
+}
+
+// IssuedCertificate is one leaf certificate and its encodings.
+type IssuedCertificate struct {
+	// CertificatePEM is the leaf certificate.
+	CertificatePEM pulumi.StringOutput
+	// PrivateKeyPEM is the leaf's private key (secret).
+	PrivateKeyPEM pulumi.StringOutput
+	// PFX is the base64 PKCS#12 of key, certificate and CA chain, without a password (secret).
+	PFX pulumi.StringOutput
+	// ExpiresAt is the certificate's notAfter time (RFC 3339).
+	ExpiresAt pulumi.StringOutput
+}
+
+// Certificates is the private CA and the leaf certificates it signed. The CA's private key stays in
+// the Pulumi state (encrypted, as a secret) and is never output.
+type Certificates struct {
+	pulumi.ResourceState
+
+	// CACertificatePEM is the CA certificate every hop trusts.
+	CACertificatePEM pulumi.StringOutput `pulumi:"caCertificatePem"`
+	// CAExpiresAt is the CA's notAfter time (RFC 3339).
+	CAExpiresAt pulumi.StringOutput `pulumi:"caExpiresAt"`
+	// Issued holds the issued leaf certificates by certificate.
+	Issued map[pki.Certificate]*IssuedCertificate
+}
+
+// caUses are the usages of the CA: it signs certificates and revocation lists, nothing else.
+var caUses = []string{"cert_signing", "crl_signing", "digital_signature"}
+
+// NewCertificates creates the CA and issues the leaves. A certificate is replaced (and so rotated) by
+// `pulumi up` once it is within its early-renewal window; the PFX encodings follow automatically.
+func NewCertificates(ctx *pulumi.Context, name string, args *CertificatesArgs, opts ...pulumi.ResourceOption) (*Certificates, error) {
+	if args == nil {
+		return nil, errors.New("creating certificates: args are required")
+	}
+	component := &Certificates{Issued: map[pki.Certificate]*IssuedCertificate{}}
+	if err := ctx.RegisterComponentResource(CertificatesType, name, component, opts...); err != nil {
+		return nil, fmt.Errorf("registering certificates %s: %w", name, err)
+	}
+	parent := pulumi.Parent(component)
+
+	caName := name + "-" + string(pki.CA)
+	caKey, err := newPrivateKey(ctx, caName+"-key", args.CAKey, parent)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := tls.NewSelfSignedCert(ctx, caName, &tls.SelfSignedCertArgs{
+		PrivateKeyPem:       caKey.PrivateKeyPem,
+		Subject:             &tls.SelfSignedCertSubjectArgs{CommonName: pulumi.String(args.Organization + " private CA"), Organization: pulumi.String(args.Organization)},
+		IsCaCertificate:     pulumi.Bool(true),
+		SetSubjectKeyId:     pulumi.Bool(true),
+		ValidityPeriodHours: pulumi.Int(args.CAValidityHours),
+		EarlyRenewalHours:   pulumi.Int(args.CAEarlyRenewalHours),
+		AllowedUses:         pulumi.ToStringArray(caUses),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating CA certificate %s: %w", caName, err)
+	}
+	component.CACertificatePEM = ca.CertPem
+	component.CAExpiresAt = ca.ValidityEndTime
+
+	outputs := pulumi.Map{"caCertificatePem": ca.CertPem, "caExpiresAt": ca.ValidityEndTime}
+	for _, certificate := range pki.Leaves() {
+		leaf, ok := args.Leaves[certificate]
+		if !ok {
+			continue
+		}
+		issued, err := issue(ctx, name+"-"+string(certificate), leaf, args, caKey, ca, parent)
+		if err != nil {
+			return nil, err
+		}
+		component.Issued[certificate] = issued
+		outputs[string(certificate)+"CertificatePem"] = issued.CertificatePEM
+		outputs[string(certificate)+"ExpiresAt"] = issued.ExpiresAt
+	}
+	if err := ctx.RegisterResourceOutputs(component, outputs); err != nil {
+		return nil, fmt.Errorf("registering certificates %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+// issue creates a key, a certificate request carrying the SAN, and the CA-signed certificate.
+func issue(ctx *pulumi.Context, name string, leaf LeafArgs, args *CertificatesArgs, caKey *tls.PrivateKey,
+	ca *tls.SelfSignedCert, parent pulumi.ResourceOption,
+) (*IssuedCertificate, error) {
+	key, err := newPrivateKey(ctx, name+"-key", leaf.Key, parent)
+	if err != nil {
+		return nil, err
+	}
+	request, err := tls.NewCertRequest(ctx, name+"-request", &tls.CertRequestArgs{
+		PrivateKeyPem: key.PrivateKeyPem,
+		DnsNames:      pulumi.StringArray{pulumi.String(leaf.DNSName)},
+		Subject:       &tls.CertRequestSubjectArgs{CommonName: pulumi.String(leaf.DNSName), Organization: pulumi.String(args.Organization)},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating certificate request %s: %w", name, err)
+	}
+	certificate, err := tls.NewLocallySignedCert(ctx, name, &tls.LocallySignedCertArgs{
+		CertRequestPem:      request.CertRequestPem,
+		CaPrivateKeyPem:     caKey.PrivateKeyPem,
+		CaCertPem:           ca.CertPem,
+		ValidityPeriodHours: pulumi.Int(args.ValidityHours),
+		EarlyRenewalHours:   pulumi.Int(args.EarlyRenewalHours),
+		SetSubjectKeyId:     pulumi.Bool(true),
+		AllowedUses:         pulumi.StringArray{pulumi.String("digital_signature"), pulumi.String("key_encipherment"), pulumi.String(leaf.Usage)},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating certificate %s: %w", name, err)
+	}
+	pfx := pulumi.All(certificate.CertPem, key.PrivateKeyPem, ca.CertPem).ApplyT(func(values []any) (string, error) {
+		return pki.EncodePFX(values[0].(string), values[1].(string), values[2].(string))
+	}).(pulumi.StringOutput)
+	return &IssuedCertificate{
+		CertificatePEM: certificate.CertPem,
+		PrivateKeyPEM:  pulumi.ToSecret(key.PrivateKeyPem).(pulumi.StringOutput),
+		PFX:            pulumi.ToSecret(pfx).(pulumi.StringOutput),
+		ExpiresAt:      certificate.ValidityEndTime,
+	}, nil
+}
+
+// newPrivateKey creates a pulumi-tls private key of the given specification.
+func newPrivateKey(ctx *pulumi.Context, name string, spec pki.KeySpec, parent pulumi.ResourceOption) (*tls.PrivateKey, error) {
+	args := &tls.PrivateKeyArgs{Algorithm: pulumi.String(spec.Algorithm)}
+	if spec.Algorithm == "RSA" {
+		args.RsaBits = pulumi.Int(spec.RSABits)
+	} else {
+		args.EcdsaCurve = pulumi.String(spec.ECDSACurve)
+	}
+	key, err := tls.NewPrivateKey(ctx, name, args, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating private key %s: %w", name, err)
+	}
+	return key, nil
+}

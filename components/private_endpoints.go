@@ -1,0 +1,184 @@
+// PrivateEndpoints component: private endpoints with their privatelink DNS zones, VNet links and zone groups.
+package components
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// PrivateEndpointsType is the PrivateEndpoints component's type token.
+const PrivateEndpointsType = Project + ":network:PrivateEndpoints"
+
+// privateDNSZones maps a private link group ID (sub-resource) to the private DNS zone its endpoints
+// register in, for the Azure public cloud
+// (https://learn.microsoft.com/azure/private-link/private-endpoint-dns#azure-services-dns-zone-configuration).
+var privateDNSZones = map[string]string{
+	"vault":     "privatelink.vaultcore.azure.net",
+	"registry":  "privatelink.azurecr.io",
+	"sqlServer": "privatelink.database.windows.net",
+	"Sql":       "privatelink.documents.azure.com",
+	"blob":      "privatelink.blob.core.windows.net",
+	"file":      "privatelink.file.core.windows.net",
+	"queue":     "privatelink.queue.core.windows.net",
+	"table":     "privatelink.table.core.windows.net",
+}
+
+// PrivateDNSZoneFor returns the private DNS zone of a private link group ID, and whether it is known.
+func PrivateDNSZoneFor(groupID string) (string, bool) {
+	zone, ok := privateDNSZones[groupID]
+	return zone, ok
+}
+
+// SupportedPrivateLinkGroups lists the group IDs the component knows, sorted.
+func SupportedPrivateLinkGroups() []string {
+	return slices.Sorted(maps.Keys(privateDNSZones))
+}
+
+// PrivateEndpointTarget is one PaaS resource to reach privately.
+type PrivateEndpointTarget struct {
+	// Name is the endpoint's role, used in resource names (e.g. "kv").
+	Name string
+	// ResourceID is the ARM ID of the target resource.
+	ResourceID pulumi.StringInput
+	// GroupID is the private link sub-resource, e.g. "vault" or "registry".
+	GroupID string
+}
+
+// PrivateEndpointsArgs configures the PrivateEndpoints component.
+type PrivateEndpointsArgs struct {
+	// ResourceGroupName holds the endpoints and zones.
+	ResourceGroupName pulumi.StringInput
+	// Location is the endpoints' Azure region (zones are global).
+	Location string
+	// SubnetID is the private endpoints subnet.
+	SubnetID pulumi.StringInput
+	// VirtualNetworkID is the network every zone is linked to, so its resolvers answer privately.
+	VirtualNetworkID pulumi.StringInput
+	// Targets are the resources to reach privately.
+	Targets []PrivateEndpointTarget
+	// Tags are put on endpoints, zones and links.
+	Tags map[string]string
+}
+
+// PrivateEndpoints is a set of private endpoints and the private DNS zones they register in. Each zone
+// is created once, however many endpoints use it, and linked to the virtual network once.
+type PrivateEndpoints struct {
+	pulumi.ResourceState
+
+	// EndpointIDs maps each target name to its private endpoint's ARM ID.
+	EndpointIDs pulumi.StringMapOutput `pulumi:"endpointIds"`
+	// ZoneIDs maps each private DNS zone name to its ARM ID.
+	ZoneIDs pulumi.StringMapOutput `pulumi:"zoneIds"`
+	// Ready lists the resources a consumer waits for before relying on private name resolution: every
+	// zone's VNet link and every endpoint's zone group.
+	Ready []pulumi.Resource
+}
+
+// NewPrivateEndpoints creates the zones, their VNet links, the endpoints and their zone groups.
+func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpointsArgs, opts ...pulumi.ResourceOption) (*PrivateEndpoints, error) {
+	if args == nil {
+		return nil, errors.New("creating private endpoints: args are required")
+	}
+	for _, target := range args.Targets {
+		if _, ok := privateDNSZones[target.GroupID]; !ok {
+			return nil, fmt.Errorf("private endpoint %s: unknown group ID %q; supported: %s",
+				target.Name, target.GroupID, strings.Join(SupportedPrivateLinkGroups(), ", "))
+		}
+	}
+	component := &PrivateEndpoints{}
+	if err := ctx.RegisterComponentResource(PrivateEndpointsType, name, component, opts...); err != nil {
+		return nil, fmt.Errorf("registering private endpoints %s: %w", name, err)
+	}
+	parent := pulumi.Parent(component)
+	tags := pulumi.ToStringMap(args.Tags)
+
+	zoneIDs := pulumi.StringMap{}
+	zones := map[string]*network.PrivateZone{}
+	var groups []string
+	for _, target := range args.Targets {
+		if !slices.Contains(groups, target.GroupID) {
+			groups = append(groups, target.GroupID)
+		}
+	}
+	for _, group := range groups {
+		zoneName := privateDNSZones[group]
+		resourceName := name + "-dns-" + strings.ToLower(group)
+		// Private DNS zones are global resources (https://learn.microsoft.com/azure/dns/private-dns-privatednszone).
+		zone, err := network.NewPrivateZone(ctx, resourceName, &network.PrivateZoneArgs{
+			PrivateZoneName:   pulumi.String(zoneName),
+			ResourceGroupName: args.ResourceGroupName,
+			Location:          pulumi.String("global"),
+			Tags:              tags,
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating private DNS zone %s: %w", zoneName, err)
+		}
+		link, err := network.NewVirtualNetworkLink(ctx, resourceName+"-link", &network.VirtualNetworkLinkArgs{
+			VirtualNetworkLinkName: pulumi.String(resourceName + "-link"),
+			PrivateZoneName:        zone.Name,
+			ResourceGroupName:      args.ResourceGroupName,
+			Location:               pulumi.String("global"),
+			VirtualNetwork:         &network.SubResourceArgs{Id: args.VirtualNetworkID},
+			RegistrationEnabled:    pulumi.Bool(false),
+			Tags:                   tags,
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("linking private DNS zone %s: %w", zoneName, err)
+		}
+		zones[group] = zone
+		zoneIDs[zoneName] = zone.ID().ToStringOutput()
+		component.Ready = append(component.Ready, link)
+	}
+
+	endpointIDs := pulumi.StringMap{}
+	for _, target := range args.Targets {
+		endpointName := name + "-pe-" + target.Name
+		endpoint, err := network.NewPrivateEndpoint(ctx, endpointName, &network.PrivateEndpointArgs{
+			PrivateEndpointName: pulumi.String(endpointName),
+			ResourceGroupName:   args.ResourceGroupName,
+			Location:            pulumi.String(args.Location),
+			Subnet:              &network.SubnetTypeArgs{Id: args.SubnetID},
+			PrivateLinkServiceConnections: network.PrivateLinkServiceConnectionArray{&network.PrivateLinkServiceConnectionArgs{
+				Name:                 pulumi.String(endpointName),
+				PrivateLinkServiceId: target.ResourceID,
+				GroupIds:             pulumi.StringArray{pulumi.String(target.GroupID)},
+			}},
+			Tags: tags,
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating private endpoint %s: %w", endpointName, err)
+		}
+		// The zone group makes Azure maintain the endpoint's A record in the zone, so no record is
+		// written by hand (https://learn.microsoft.com/azure/private-link/private-endpoint-dns-integration).
+		zoneGroup, err := network.NewPrivateDnsZoneGroup(ctx, endpointName+"-dns", &network.PrivateDnsZoneGroupArgs{
+			PrivateDnsZoneGroupName: pulumi.String(endpointName + "-dns"),
+			PrivateEndpointName:     endpoint.Name,
+			ResourceGroupName:       args.ResourceGroupName,
+			PrivateDnsZoneConfigs: network.PrivateDnsZoneConfigArray{&network.PrivateDnsZoneConfigArgs{
+				Name:             pulumi.String(strings.ReplaceAll(privateDNSZones[target.GroupID], ".", "-")),
+				PrivateDnsZoneId: zones[target.GroupID].ID().ToStringOutput(),
+			}},
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating DNS zone group of %s: %w", endpointName, err)
+		}
+		endpointIDs[target.Name] = endpoint.ID().ToStringOutput()
+		component.Ready = append(component.Ready, zoneGroup)
+	}
+
+	component.EndpointIDs = endpointIDs.ToStringMapOutput()
+	component.ZoneIDs = zoneIDs.ToStringMapOutput()
+	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
+		"endpointIds": component.EndpointIDs,
+		"zoneIds":     component.ZoneIDs,
+	}); err != nil {
+		return nil, fmt.Errorf("registering private endpoints %s outputs: %w", name, err)
+	}
+	return component, nil
+}
