@@ -109,27 +109,9 @@ func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpoint
 	for _, group := range groups {
 		zoneName := privateDNSZones[group]
 		resourceName := name + "-dns-" + strings.ToLower(group)
-		// Private DNS zones are global resources (https://learn.microsoft.com/azure/dns/private-dns-privatednszone).
-		zone, err := network.NewPrivateZone(ctx, resourceName, &network.PrivateZoneArgs{
-			PrivateZoneName:   pulumi.String(zoneName),
-			ResourceGroupName: args.ResourceGroupName,
-			Location:          pulumi.String("global"),
-			Tags:              tags,
-		}, parent)
+		zone, link, err := newLinkedPrivateZone(ctx, resourceName, zoneName, args.ResourceGroupName, args.VirtualNetworkID, tags, parent)
 		if err != nil {
-			return nil, fmt.Errorf("creating private DNS zone %s: %w", zoneName, err)
-		}
-		link, err := network.NewVirtualNetworkLink(ctx, resourceName+"-link", &network.VirtualNetworkLinkArgs{
-			VirtualNetworkLinkName: pulumi.String(resourceName + "-link"),
-			PrivateZoneName:        zone.Name,
-			ResourceGroupName:      args.ResourceGroupName,
-			Location:               pulumi.String("global"),
-			VirtualNetwork:         &network.SubResourceArgs{Id: args.VirtualNetworkID},
-			RegistrationEnabled:    pulumi.Bool(false),
-			Tags:                   tags,
-		}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("linking private DNS zone %s: %w", zoneName, err)
+			return nil, err
 		}
 		zones[group] = zone
 		zoneIDs[zoneName] = zone.ID().ToStringOutput()

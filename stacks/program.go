@@ -12,6 +12,7 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/components"
 	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/pki"
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
@@ -77,7 +78,24 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) error {
 		return err
 	}
 
-	security, err := deploySecurity(ctx, cfg, base, resourceGroup.Name, suffix, network, providers)
+	certificates, gatewayIdentity, err := deployCertificates(ctx, cfg, base, resourceGroup.Name, providers)
+	if err != nil {
+		return err
+	}
+	apim, err := deployAPIManagement(ctx, cfg, base, resourceGroup.Name, suffix, network, certificates, providers)
+	if err != nil {
+		return err
+	}
+	vault, endpoints, err := deployKeyVault(ctx, cfg, base, resourceGroup.Name, suffix, network, certificates,
+		map[string]pulumi.StringInput{gatewayReader: gatewayIdentity.PrincipalId, apimReader: apim.PrincipalID}, providers)
+	if err != nil {
+		return err
+	}
+	if _, err := deployBackendAPI(ctx, cfg, base, resourceGroup.Name, apim, vault, providers); err != nil {
+		return err
+	}
+	gateway, err := deployGateway(ctx, cfg, base, resourceGroup.Name, resourceGroup.ID(), suffix, network, certificates,
+		gatewayIdentity.ID(), vault, endpoints, apim, providers)
 	if err != nil {
 		return err
 	}
@@ -87,7 +105,23 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) error {
 	ctx.Export("nameSuffix", suffix)
 	ctx.Export("virtualNetworkId", network.VirtualNetworkID)
 	ctx.Export("subnetIds", network.SubnetIDs)
-	security.export(ctx)
+	ctx.Export("publicEndpoint", pulumi.String("https://"+cfg.HostNames.Public))
+	ctx.Export("applicationGatewayPublicIp", gateway.PublicIPAddress)
+	ctx.Export("applicationGatewayFqdn", gateway.PublicFQDN)
+	ctx.Export("apiManagementName", apim.ServiceName)
+	ctx.Export("apiManagementGatewayUrl", apim.GatewayURL)
+	ctx.Export("apiManagementPrivateIp", apim.PrivateIPAddress)
+	ctx.Export("caCertificatePem", certificates.CACertificatePEM)
+	ctx.Export("keyVaultName", vault.VaultName)
+	ctx.Export("keyVaultUri", vault.VaultURI)
+	ctx.Export("keyVaultSecretUris", vault.SecretURIs)
+	ctx.Export("applicationGatewayIdentityId", gatewayIdentity.ID())
+	ctx.Export("applicationGatewayIdentityClientId", gatewayIdentity.ClientId)
+	expiries := pulumi.StringMap{string(pki.CA): certificates.CAExpiresAt}
+	for certificate, issued := range certificates.Issued {
+		expiries[string(certificate)] = issued.ExpiresAt
+	}
+	ctx.Export("certificateExpiry", expiries)
 	return nil
 }
 

@@ -128,6 +128,22 @@ var badInputCases = []struct {
 	{"tag value too long", "dev", []harness.Edit{harness.Set("tags.owner", strings.Repeat("o", 257))},
 		"tags.owner", "at most 256"},
 
+	// Edge and API policy.
+	{"WAF mode unknown", "dev", []harness.Edit{harness.Set("applicationGateway.wafMode", "Block")},
+		"applicationGateway.wafMode", "must be Prevention (blocks attacks) or Detection (only logs them)"},
+	{"token validation without audience", "dev", []harness.Edit{harness.Set("apiManagement.entraTenantId", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")},
+		"apiManagement.entraAudience", "is required because apiManagement.entraTenantId is set"},
+	{"token validation without tenant", "dev", []harness.Edit{harness.Set("apiManagement.entraAudience", "api://echo")},
+		"apiManagement.entraTenantId", "is required because apiManagement.entraAudience is set"},
+	{"tenant neither GUID nor domain", "dev", []harness.Edit{harness.Set("apiManagement.entraTenantId", "Contoso Tenant"), harness.Set("apiManagement.entraAudience", "api://echo")},
+		"apiManagement.entraTenantId", "must be a tenant ID (GUID) or a verified domain"},
+	{"audience that is a policy expression", "dev", []harness.Edit{harness.Set("apiManagement.entraTenantId", "contoso.onmicrosoft.com"), harness.Set("apiManagement.entraAudience", "@(context.Request.Url)")},
+		"apiManagement.entraAudience", "are policy expressions or named values"},
+	{"public IP that is not an ARM ID", "dev", []harness.Edit{harness.Set("apiManagement.publicIpAddressId", "20.1.2.3")},
+		"apiManagement.publicIpAddressId", "must be the ARM ID of a public IP"},
+	{"rate limit period too long", "dev", []harness.Edit{harness.Set("apiManagement.rateLimitPeriodSeconds", 600)},
+		"apiManagement.rateLimitPeriodSeconds", "must be 1-300 seconds"},
+
 	// Certificates.
 	{"unknown key algorithm", "dev", []harness.Edit{harness.Set("certificates.keys.ca", "DSA-1024")},
 		"certificates.keys.ca", `unknown key algorithm "DSA"; valid: RSA-2048, RSA-3072, RSA-4096, ECDSA-P256, ECDSA-P384`},

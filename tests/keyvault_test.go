@@ -85,22 +85,23 @@ func TestKeyVaultServesTheChain(t *testing.T) {
 	}
 }
 
-// TestOnlyTheGatewayIdentityReadsSecretsForNow checks the role assignments: Key Vault Secrets User,
-// scoped to the vault, for the Application Gateway identity (API Management is granted where it is
-// created).
-func TestOnlyTheGatewayIdentityReadsSecretsForNow(t *testing.T) {
+// TestSecretReadersAreScopedToTheVault checks the role assignments: Key Vault Secrets User, scoped to
+// the vault, for exactly the Application Gateway identity and API Management's system identity.
+func TestSecretReadersAreScopedToTheVault(t *testing.T) {
 	recording := runStack(t, "prod")
 	vault := stackVault(t, recording)
 	identity := recording.Find(identityType, "apiplat-prod-agw-id")
 	require.NotNil(t, identity)
-	assignments := recording.OfType(roleAssignmentType)
-	require.Len(t, assignments, 1)
-	assignment := assignments[0]
-	assert.Equal(t, vault.ID, assignment.InputString("scope"), "scoped to the vault, not the group or subscription")
-	assert.Equal(t, "/subscriptions/"+harness.SubscriptionID+"/providers/Microsoft.Authorization/roleDefinitions/"+components.KeyVaultSecretsUserRole,
-		assignment.InputString("roleDefinitionId"))
-	assert.Equal(t, identity.OutputString("principalId"), assignment.InputString("principalId"))
-	assert.Equal(t, "ServicePrincipal", assignment.InputString("principalType"))
+	service := apimService(t, recording)
+	var principals []string
+	for _, assignment := range recording.OfType(roleAssignmentType) {
+		assert.Equal(t, vault.ID, assignment.InputString("scope"), "scoped to the vault, not the group or subscription")
+		assert.Equal(t, "/subscriptions/"+harness.SubscriptionID+"/providers/Microsoft.Authorization/roleDefinitions/"+components.KeyVaultSecretsUserRole,
+			assignment.InputString("roleDefinitionId"))
+		assert.Equal(t, "ServicePrincipal", assignment.InputString("principalType"))
+		principals = append(principals, assignment.InputString("principalId"))
+	}
+	assert.ElementsMatch(t, []string{identity.OutputString("principalId"), service.OutputString("identity.principalId")}, principals)
 }
 
 // TestKeyVaultIsReachedPrivately checks the vault's private endpoint and its DNS.
@@ -115,18 +116,16 @@ func TestKeyVaultIsReachedPrivately(t *testing.T) {
 	assert.Equal(t, vault.ID, endpoint.InputString("privateLinkServiceConnections[0].privateLinkServiceId"))
 	assert.Equal(t, []any{"vault"}, endpoint.Input("privateLinkServiceConnections[0].groupIds"))
 
-	zones := recording.OfType(privateZoneType)
-	require.Len(t, zones, 1)
-	assert.Equal(t, "privatelink.vaultcore.azure.net", zones[0].InputString("privateZoneName"))
-	assert.Equal(t, "global", zones[0].InputString("location"))
-	links := recording.OfType("azure-native:network:VirtualNetworkLink")
+	zone := zoneNamed(t, recording, "privatelink.vaultcore.azure.net")
+	assert.Equal(t, "global", zone.InputString("location"))
+	links := linksOf(recording, zone)
 	require.Len(t, links, 1, "the zone is linked once")
 	assert.Equal(t, network.ID, links[0].InputString("virtualNetwork.id"))
 	assert.Equal(t, false, links[0].Input("registrationEnabled"))
 	groups := recording.OfType("azure-native:network:PrivateDnsZoneGroup")
 	require.Len(t, groups, 1)
 	assert.Equal(t, endpoint.OutputString("name"), groups[0].InputString("privateEndpointName"))
-	assert.Equal(t, zones[0].ID, groups[0].InputString("privateDnsZoneConfigs[0].privateDnsZoneId"))
+	assert.Equal(t, zone.ID, groups[0].InputString("privateDnsZoneConfigs[0].privateDnsZoneId"))
 }
 
 // TestKeyVaultComponentOutputs runs the component with a workspace: versionless secret URIs, the vault
@@ -197,4 +196,28 @@ func TestPrivateEndpointsShareZonesAndRejectUnknownGroups(t *testing.T) {
 	_, err = run([]components.PrivateEndpointTarget{{Name: "odd", ResourceID: pulumi.String("/x"), GroupID: "nosuch"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `unknown group ID "nosuch"; supported: Sql, blob, file, queue, registry, sqlServer, table, vault`)
+}
+
+// zoneNamed returns the private DNS zone with the given name.
+func zoneNamed(t *testing.T, recording *harness.Recording, name string) *harness.Resource {
+	t.Helper()
+	var found []*harness.Resource
+	for _, zone := range recording.OfType(privateZoneType) {
+		if zone.InputString("privateZoneName") == name {
+			found = append(found, zone)
+		}
+	}
+	require.Len(t, found, 1, "exactly one zone %s", name)
+	return found[0]
+}
+
+// linksOf returns the virtual network links of a zone.
+func linksOf(recording *harness.Recording, zone *harness.Resource) []*harness.Resource {
+	var links []*harness.Resource
+	for _, link := range recording.OfType("azure-native:network:VirtualNetworkLink") {
+		if link.InputString("privateZoneName") == zone.OutputString("name") {
+			links = append(links, link)
+		}
+	}
+	return links
 }

@@ -221,6 +221,18 @@ var taggable = map[string]bool{
 	"azure-native:managedidentity:UserAssignedIdentity": true,
 	"azure-native:authorization:RoleAssignment":         false,
 	"azure-native:insights:DiagnosticSetting":           false,
+	"azure-native:network:PrivateRecordSet":             false,
+	"azure-native:network:ApplicationGateway":           true,
+	"azure-native:network:PublicIPAddress":              true,
+	"azure-native:network:WebApplicationFirewallPolicy": true,
+	"azure-native:apimanagement:ApiManagementService":   true,
+	"azure-native:apimanagement:Certificate":            false,
+	"azure-native:apimanagement:Backend":                false,
+	"azure-native:apimanagement:Api":                    false,
+	"azure-native:apimanagement:ApiOperation":           false,
+	"azure-native:apimanagement:ApiPolicy":              false,
+	"azure-native:apimanagement:Logger":                 false,
+	"azure-native:apimanagement:ApiDiagnostic":          false,
 }
 
 // TestEveryTaggableResourceIsTagged checks tags on every azure-native resource whose type takes them.
@@ -272,9 +284,10 @@ func TestEveryResourceUsesAnExplicitProvider(t *testing.T) {
 }
 
 // TestComponentsParentAndNameTheirChildren checks every component parents its children, names them
-// `<component>-<role>`, and gives Azure resources their logical name, except where Azure fixes the
-// name (private DNS zones, role assignment GUIDs), the name must be globally unique (logical name plus
-// the random suffix), or the name is scoped by a parent (a secret is named within its vault).
+// `<component>-<role>`, and gives Azure resources their logical name, except where Azure fixes or
+// scopes the name: globally unique names (logical name plus the random suffix), names within a parent
+// (a vault's secrets, an API Management service's entities, a zone's records), private DNS zones
+// (named after the domain they answer for) and role assignments (GUIDs).
 func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 	recording := runStack(t, "prod")
 	var componentTypes []string
@@ -292,20 +305,26 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 			}
 			physical := child.OutputString("name")
 			switch {
-			case harness.TypeMatches(child.Type, "azure-native:keyvault:Vault"):
+			case harness.TypeMatches(child.Type, "azure-native:keyvault:Vault"),
+				harness.TypeMatches(child.Type, "azure-native:apimanagement:ApiManagementService"):
 				assert.Regexp(t, "^"+child.Name+"[a-z0-9]{6}$", physical, "globally unique: logical name plus suffix")
 			case harness.TypeMatches(child.Type, "azure-native:keyvault:Secret"):
 				assert.Equal(t, component.Name+"-kv-"+physical, child.Name, "a secret is named within its vault")
 			case harness.TypeMatches(child.Type, "azure-native:network:PrivateZone"):
-				assert.True(t, strings.HasPrefix(physical, "privatelink."), "Azure fixes private link zone names: %s", physical)
-			case harness.TypeMatches(child.Type, "azure-native:authorization:RoleAssignment"):
+				assert.Contains(t, []string{"privatelink.vaultcore.azure.net", "gateway.internal.contoso.example"}, physical,
+					"a zone is named after the domain it answers for")
+			case harness.TypeMatches(child.Type, "azure-native:network:PrivateRecordSet"):
+				assert.Equal(t, "@", physical, "records sit at the apex of their per-host zone")
+			case strings.HasPrefix(child.Type, "azure-native:apimanagement"), // entities are named within their service
+				harness.TypeMatches(child.Type, "azure-native:authorization:RoleAssignment"):
 			default:
 				assert.Equal(t, child.Name, physical, "Azure name equals the logical name")
 			}
 		}
 	}
 	assert.ElementsMatch(t, []string{"apiplatform:network:Network", "apiplatform:security:Certificates",
-		"apiplatform:security:KeyVault", "apiplatform:network:PrivateEndpoints"}, componentTypes)
+		"apiplatform:apim:APIManagement", "apiplatform:security:KeyVault", "apiplatform:network:PrivateEndpoints",
+		"apiplatform:apim:BackendAPI", "apiplatform:edge:ApplicationGateway"}, componentTypes)
 }
 
 // TestResourceNamesFollowTheScheme checks `<prefix>-<stack>-<role>` names and each service's rules.

@@ -118,6 +118,16 @@ func EncodePFX(certificatePEM, privateKeyPEM, caPEM string) (string, error) {
 	return base64.StdEncoding.EncodeToString(pfx), nil
 }
 
+// CertificateDERBase64 converts a PEM certificate to the base64 DER (.cer) form Application Gateway
+// trusted roots and API Management CA certificates take.
+func CertificateDERBase64(certificatePEM string) (string, error) {
+	certificate, err := parseCertificate(certificatePEM)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(certificate.Raw), nil
+}
+
 func parseCertificate(text string) (*x509.Certificate, error) {
 	block, _ := pem.Decode([]byte(text))
 	if block == nil || block.Type != "CERTIFICATE" {

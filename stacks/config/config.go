@@ -118,6 +118,22 @@ type APIManagement struct {
 	PublisherName string `json:"publisherName"`
 	// PublisherEmail receives the service's system notifications.
 	PublisherEmail string `json:"publisherEmail"`
+	// EntraTenantID, with EntraAudience, turns on Microsoft Entra token validation for the sample API.
+	EntraTenantID string `json:"entraTenantId"`
+	// EntraAudience is the audience (application ID URI or client ID) tokens must be issued for.
+	EntraAudience string `json:"entraAudience"`
+	// PublicIPAddressID optionally gives the service a customer-managed Standard public IP (ARM ID);
+	// in internal mode it is optional and Azure manages one for control-plane traffic when empty.
+	PublicIPAddressID string `json:"publicIpAddressId"`
+	// RateLimitCalls is how many calls one subscription may make per RateLimitPeriodSeconds.
+	RateLimitCalls int `json:"rateLimitCalls"`
+	// RateLimitPeriodSeconds is the rate limit's renewal period.
+	RateLimitPeriodSeconds int `json:"rateLimitPeriodSeconds"`
+}
+
+// TokenValidationEnabled reports whether API Management validates Microsoft Entra tokens.
+func (a APIManagement) TokenValidationEnabled() bool {
+	return a.EntraTenantID != "" && a.EntraAudience != ""
 }
 
 // ApplicationGateway sizes the WAF_v2 Application Gateway (autoscale).
@@ -128,6 +144,8 @@ type ApplicationGateway struct {
 	MaxCapacity int `json:"maxCapacity"`
 	// Zones are the availability zones of the gateway and its public IP.
 	Zones []string `json:"zones"`
+	// WAFMode is the WAF policy's mode: Prevention blocks matching requests, Detection only logs them.
+	WAFMode string `json:"wafMode"`
 }
 
 // Kubernetes sizes the AKS cluster.

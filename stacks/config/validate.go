@@ -17,6 +17,9 @@ var (
 	namePrefixPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 	dnsLabelPattern   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 	vmSizePattern     = regexp.MustCompile(`^Standard_[A-Za-z0-9_]+$`)
+	guidPattern       = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+	publicIPAddressIDPattern = regexp.MustCompile(`(?i)^/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w._()]+/providers/Microsoft\.Network/publicIPAddresses/[-\w._]+$`)
 )
 
 // internalModeSKUs are the API Management tiers that support injection into a VNet in internal mode
@@ -157,6 +160,35 @@ func validateAPIManagement(c *Config, problems *problemList) {
 	if err := checkEmail(apim.PublisherEmail); err != nil {
 		problems.add("apiManagement.publisherEmail", apim.PublisherEmail, "%v", err)
 	}
+	switch {
+	case apim.EntraTenantID != "" && apim.EntraAudience == "":
+		problems.add("apiManagement.entraAudience", apim.EntraAudience,
+			"is required because apiManagement.entraTenantId is set: token validation needs both (or neither, to turn it off)")
+	case apim.EntraTenantID == "" && apim.EntraAudience != "":
+		problems.add("apiManagement.entraTenantId", apim.EntraTenantID,
+			"is required because apiManagement.entraAudience is set: token validation needs both (or neither, to turn it off)")
+	}
+	if apim.EntraTenantID != "" && !guidPattern.MatchString(apim.EntraTenantID) && checkHostName(apim.EntraTenantID) != nil {
+		problems.add("apiManagement.entraTenantId", apim.EntraTenantID, "must be a tenant ID (GUID) or a verified domain such as contoso.onmicrosoft.com")
+	}
+	// The audience is written into the policy document, where "@(" starts a policy expression and
+	// "{{" a named value: refuse both rather than let configuration execute as policy code.
+	if strings.HasPrefix(apim.EntraAudience, "@") || strings.Contains(apim.EntraAudience, "{{") {
+		problems.add("apiManagement.entraAudience", apim.EntraAudience,
+			"must be a plain application ID URI or client ID: values starting with @ or containing {{ are policy expressions or named values")
+	}
+	if apim.PublicIPAddressID != "" && !publicIPAddressIDPattern.MatchString(apim.PublicIPAddressID) {
+		problems.add("apiManagement.publicIpAddressId", apim.PublicIPAddressID,
+			"must be the ARM ID of a public IP, /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/publicIPAddresses/<name>, or empty (Azure then manages one)")
+	}
+	if apim.RateLimitCalls < 1 {
+		problems.add("apiManagement.rateLimitCalls", apim.RateLimitCalls, "must be at least 1 call")
+	}
+	// The rate-limit policy's renewal period is 1-300 seconds
+	// (https://learn.microsoft.com/azure/api-management/rate-limit-policy).
+	if apim.RateLimitPeriodSeconds < 1 || apim.RateLimitPeriodSeconds > 300 {
+		problems.add("apiManagement.rateLimitPeriodSeconds", apim.RateLimitPeriodSeconds, "must be 1-300 seconds")
+	}
 }
 
 // checkEmail validates a bare e-mail address (no display name) of at most 100 characters, the APIM limit.
@@ -188,6 +220,9 @@ func validateApplicationGateway(c *Config, problems *problemList) {
 		problems.add("applicationGateway.minCapacity", gateway.MinCapacity, "must not exceed applicationGateway.maxCapacity (%d)", gateway.MaxCapacity)
 	}
 	validateZones("applicationGateway.zones", gateway.Zones, problems)
+	if gateway.WAFMode != "Prevention" && gateway.WAFMode != "Detection" {
+		problems.add("applicationGateway.wafMode", gateway.WAFMode, "must be Prevention (blocks attacks) or Detection (only logs them)")
+	}
 }
 
 // validateKubernetes checks the node pools and zones.

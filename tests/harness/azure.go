@@ -15,6 +15,14 @@ import (
 // the resource group (or scope) with {input} placeholders. Keys are `module:Type` without an API version.
 var armPaths = map[string]string{
 	"apimanagement:ApiManagementService":   "Microsoft.ApiManagement/service/{serviceName}",
+	"apimanagement:Api":                    "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}",
+	"apimanagement:ApiDiagnostic":          "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}/diagnostics/{diagnosticId}",
+	"apimanagement:ApiOperation":           "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}/operations/{operationId}",
+	"apimanagement:ApiPolicy":              "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}/policies/{policyId}",
+	"apimanagement:Backend":                "Microsoft.ApiManagement/service/{serviceName}/backends/{backendId}",
+	"apimanagement:Certificate":            "Microsoft.ApiManagement/service/{serviceName}/certificates/{certificateId}",
+	"apimanagement:Logger":                 "Microsoft.ApiManagement/service/{serviceName}/loggers/{loggerId}",
+	"network:PrivateRecordSet":             "Microsoft.Network/privateDnsZones/{privateZoneName}/{recordType}/{relativeRecordSetName}",
 	"compute:VirtualMachine":               "Microsoft.Compute/virtualMachines/{vmName}",
 	"containerregistry:Registry":           "Microsoft.ContainerRegistry/registries/{registryName}",
 	"containerservice:ManagedCluster":      "Microsoft.ContainerService/managedClusters/{resourceName}",
@@ -107,6 +115,12 @@ func (m *mocks) azureResource(res *Resource, outputs resource.PropertyMap) (stri
 			outputs["privateIPAddresses"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty(address)})
 		}
 		outputs["gatewayUrl"] = resource.NewProperty("https://" + name + ".azure-api.net")
+	case strings.HasSuffix(res.Type, ":PublicIPAddress"):
+		sum := sha256.Sum256([]byte(id))
+		outputs["ipAddress"] = resource.NewProperty(fmt.Sprintf("20.%d.%d.%d", sum[0], sum[1], sum[2]%254+1))
+		if label := res.InputString("dnsSettings.domainNameLabel"); label != "" {
+			setOutput(outputs, "dnsSettings", "fqdn", label+"."+res.InputString("location")+".cloudapp.azure.com")
+		}
 	case module == "keyvault" && strings.HasSuffix(res.Type, ":Vault"):
 		setOutput(outputs, "properties", "vaultUri", "https://"+name+".vault.azure.net/")
 	case module == "keyvault" && strings.HasSuffix(res.Type, ":Secret"):

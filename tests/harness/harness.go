@@ -175,3 +175,38 @@ func (r *Recording) Children(parent *Resource) []*Resource {
 	}
 	return children
 }
+
+// Upstream returns every resource res waits for, directly or through others (by URN). Parents are not
+// dependencies: a component's registration does not wait for anything.
+func (r *Recording) Upstream(res *Resource) map[string]*Resource {
+	found := map[string]*Resource{}
+	var visit func(*Resource)
+	visit = func(current *Resource) {
+		for _, urn := range current.directDependencies() {
+			if _, seen := found[urn]; seen {
+				continue
+			}
+			if dependency := r.ByURN(urn); dependency != nil {
+				found[urn] = dependency
+				visit(dependency)
+			}
+		}
+	}
+	visit(res)
+	return found
+}
+
+// WaitsFor reports whether res waits for other, directly or through others.
+func (r *Recording) WaitsFor(res, other *Resource) bool {
+	_, ok := r.Upstream(res)[other.URN]
+	return ok
+}
+
+// directDependencies lists the URNs res waits for directly: explicit and property dependencies.
+func (res *Resource) directDependencies() []string {
+	urns := append([]string{}, res.Dependencies...)
+	for _, property := range res.PropertyDependencies {
+		urns = append(urns, property...)
+	}
+	return urns
+}

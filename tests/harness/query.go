@@ -177,16 +177,9 @@ func isSecretAt(properties resource.PropertyMap, path string) bool {
 
 // DependsOn reports whether r waits, directly, for other.
 func (r *Resource) DependsOn(other *Resource) bool {
-	for _, urn := range r.Dependencies {
+	for _, urn := range r.directDependencies() {
 		if urn == other.URN {
 			return true
-		}
-	}
-	for _, urns := range r.PropertyDependencies {
-		for _, urn := range urns {
-			if urn == other.URN {
-				return true
-			}
 		}
 	}
 	return false

@@ -1,0 +1,272 @@
+// ApplicationGateway component: the public WAF_v2 edge that terminates TLS and re-encrypts to API Management.
+package components
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/pki"
+)
+
+// ApplicationGatewayType is the ApplicationGateway component's type token.
+const ApplicationGatewayType = Project + ":edge:ApplicationGateway"
+
+// Application Gateway settings the platform fixes.
+const (
+	// SSLPolicyName allows TLS 1.2 and 1.3 with strong ciphers only
+	// (https://learn.microsoft.com/azure/application-gateway/application-gateway-ssl-policy-overview).
+	SSLPolicyName = "AppGwSslPolicy20220101S"
+	// APIManagementStatusPath is API Management's health endpoint; it answers 200 without a key
+	// (https://learn.microsoft.com/azure/api-management/api-management-howto-integrate-internal-vnet-appgateway).
+	APIManagementStatusPath = "/status-0123456789abcdef"
+	// DefaultRuleSetType and DefaultRuleSetVersion are the current Microsoft default WAF rule set:
+	// DRS 2.2, generally available since April 2026 and the latest recommended version (Microsoft Learn,
+	// web-application-firewall/ruleset-support-policy, February 2026: N = DRS 2.2, N-1 = DRS 2.1).
+	DefaultRuleSetType    = "Microsoft_DefaultRuleSet"
+	DefaultRuleSetVersion = "2.2"
+	// BotRuleSetType and BotRuleSetVersion are the bot protection rule set, the newest documented
+	// version (web-application-firewall/ag/bot-protection-overview).
+	BotRuleSetType    = "Microsoft_BotManagerRuleSet"
+	BotRuleSetVersion = "1.1"
+)
+
+// ApplicationGatewayArgs configures the ApplicationGateway component.
+type ApplicationGatewayArgs struct {
+	// ResourceGroupName holds the gateway, its public IP and WAF policy.
+	ResourceGroupName pulumi.StringInput
+	// ResourceGroupID is the group's ARM ID: the gateway's parts reference each other by ID, so the
+	// gateway's own ID is derived from it before the gateway exists.
+	ResourceGroupID pulumi.StringInput
+	// Location is the Azure region.
+	Location string
+	// SubnetID is the dedicated Application Gateway subnet.
+	SubnetID pulumi.StringInput
+	// Zones are the availability zones of the gateway and its public IP (empty: no zones).
+	Zones []string
+	// MinCapacity and MaxCapacity bound autoscaling.
+	MinCapacity, MaxCapacity int
+	// WAFMode is Prevention or Detection.
+	WAFMode string
+	// IdentityID is the user-assigned identity that reads the listener certificate from Key Vault.
+	IdentityID pulumi.StringInput
+	// PublicHostName is the host clients call; the HTTPS listener serves only it.
+	PublicHostName string
+	// ListenerCertificateSecretID is the versionless Key Vault secret URI of the listener's PFX.
+	ListenerCertificateSecretID pulumi.StringInput
+	// BackendHostName is API Management's gateway host: the backend pool addresses it by name, never by
+	// API Management's IP output, so the gateway does not wait for API Management's creation.
+	BackendHostName string
+	// TrustedRootCertificatePEM is the private CA that signed API Management's gateway certificate.
+	TrustedRootCertificatePEM pulumi.StringInput
+	// DNSLabel is the public IP's DNS label (globally unique in the region).
+	DNSLabel pulumi.StringInput
+	// WaitFor are the resources the gateway needs in place at creation (see NewApplicationGateway).
+	WaitFor []pulumi.Resource
+	// Tags are put on the gateway, its public IP and its WAF policy.
+	Tags map[string]string
+}
+
+// ApplicationGateway is the WAF_v2 gateway with its WAF policy and public IP.
+type ApplicationGateway struct {
+	pulumi.ResourceState
+
+	// GatewayID is the gateway's ARM ID.
+	GatewayID pulumi.StringOutput `pulumi:"gatewayId"`
+	// PublicIPAddress is the gateway's public address.
+	PublicIPAddress pulumi.StringOutput `pulumi:"publicIpAddress"`
+	// PublicFQDN is the Azure DNS name of the public IP (point the public host's CNAME here).
+	PublicFQDN pulumi.StringOutput `pulumi:"publicFqdn"`
+}
+
+// NewApplicationGateway creates the WAF policy, the public IP and the gateway.
+//
+// Ordering: the gateway waits for the API Management gateway host's private DNS zone link and A
+// record (args.WaitFor), and for nothing else of API Management. Application Gateway picks up a
+// backend FQDN that did not resolve when it was created only after a restart or a backend pool edit
+// (Microsoft Learn, application-gateway-backend-health-troubleshooting.md, "DNS resolution error";
+// MicrosoftDocs/azure-docs#122197), so it must not be created before the record exists; waiting for
+// anything more of API Management's 30-90 minute creation would only lengthen the deployment.
+func NewApplicationGateway(ctx *pulumi.Context, name string, args *ApplicationGatewayArgs, opts ...pulumi.ResourceOption) (*ApplicationGateway, error) {
+	if args == nil {
+		return nil, errors.New("creating application gateway: args are required")
+	}
+	component := &ApplicationGateway{}
+	if err := ctx.RegisterComponentResource(ApplicationGatewayType, name, component, opts...); err != nil {
+		return nil, fmt.Errorf("registering application gateway %s: %w", name, err)
+	}
+	parent := pulumi.Parent(component)
+	tags := pulumi.ToStringMap(args.Tags)
+	var zones pulumi.StringArrayInput
+	if len(args.Zones) > 0 {
+		zones = pulumi.ToStringArray(args.Zones)
+	}
+
+	policyName := name + "-waf"
+	policy, err := network.NewWebApplicationFirewallPolicy(ctx, policyName, &network.WebApplicationFirewallPolicyArgs{
+		PolicyName:        pulumi.String(policyName),
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          pulumi.String(args.Location),
+		PolicySettings: &network.PolicySettingsArgs{
+			State:                       pulumi.String("Enabled"),
+			Mode:                        pulumi.String(args.WAFMode),
+			RequestBodyCheck:            pulumi.Bool(true),
+			RequestBodyEnforcement:      pulumi.Bool(true),
+			RequestBodyInspectLimitInKB: pulumi.Int(128),
+			MaxRequestBodySizeInKb:      pulumi.Int(128),
+			FileUploadEnforcement:       pulumi.Bool(true),
+			FileUploadLimitInMb:         pulumi.Int(100),
+		},
+		ManagedRules: &network.ManagedRulesDefinitionArgs{
+			ManagedRuleSets: network.ManagedRuleSetArray{
+				&network.ManagedRuleSetArgs{RuleSetType: pulumi.String(DefaultRuleSetType), RuleSetVersion: pulumi.String(DefaultRuleSetVersion)},
+				&network.ManagedRuleSetArgs{RuleSetType: pulumi.String(BotRuleSetType), RuleSetVersion: pulumi.String(BotRuleSetVersion)},
+			},
+		},
+		Tags: tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating WAF policy %s: %w", policyName, err)
+	}
+
+	addressName := name + "-agw-pip"
+	address, err := network.NewPublicIPAddress(ctx, addressName, &network.PublicIPAddressArgs{
+		PublicIpAddressName:      pulumi.String(addressName),
+		ResourceGroupName:        args.ResourceGroupName,
+		Location:                 pulumi.String(args.Location),
+		Sku:                      &network.PublicIPAddressSkuArgs{Name: pulumi.String("Standard"), Tier: pulumi.String("Regional")},
+		PublicIPAllocationMethod: pulumi.String("Static"),
+		PublicIPAddressVersion:   pulumi.String("IPv4"),
+		DnsSettings:              &network.PublicIPAddressDnsSettingsArgs{DomainNameLabel: args.DNSLabel},
+		Zones:                    zones,
+		Tags:                     tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating public IP %s: %w", addressName, err)
+	}
+
+	gatewayName := name + "-agw"
+	gatewayID := pulumi.Sprintf("%s/providers/Microsoft.Network/applicationGateways/%s", args.ResourceGroupID, gatewayName)
+	part := func(kind, partName string) *network.SubResourceArgs {
+		return &network.SubResourceArgs{Id: pulumi.Sprintf("%s/%s/%s", gatewayID, kind, partName)}
+	}
+	caDER := args.TrustedRootCertificatePEM.ToStringOutput().ApplyT(pki.CertificateDERBase64).(pulumi.StringOutput)
+	gateway, err := network.NewApplicationGateway(ctx, gatewayName, &network.ApplicationGatewayArgs{
+		ApplicationGatewayName: pulumi.String(gatewayName),
+		ResourceGroupName:      args.ResourceGroupName,
+		Location:               pulumi.String(args.Location),
+		Sku:                    &network.ApplicationGatewaySkuArgs{Name: pulumi.String("WAF_v2"), Tier: pulumi.String("WAF_v2")},
+		AutoscaleConfiguration: &network.ApplicationGatewayAutoscaleConfigurationArgs{
+			MinCapacity: pulumi.Int(args.MinCapacity),
+			MaxCapacity: pulumi.Int(args.MaxCapacity),
+		},
+		Zones:          zones,
+		EnableHttp2:    pulumi.Bool(true),
+		FirewallPolicy: &network.SubResourceArgs{Id: policy.ID().ToStringOutput()},
+		Identity: &network.ManagedServiceIdentityArgs{
+			Type:                   network.ResourceIdentityTypeUserAssigned,
+			UserAssignedIdentities: pulumi.StringArray{args.IdentityID},
+		},
+		SslPolicy: &network.ApplicationGatewaySslPolicyArgs{PolicyType: pulumi.String("Predefined"), PolicyName: pulumi.String(SSLPolicyName)},
+		GatewayIPConfigurations: network.ApplicationGatewayIPConfigurationArray{&network.ApplicationGatewayIPConfigurationArgs{
+			Name: pulumi.String("gateway"), Subnet: &network.SubResourceArgs{Id: args.SubnetID},
+		}},
+		FrontendIPConfigurations: network.ApplicationGatewayFrontendIPConfigurationArray{&network.ApplicationGatewayFrontendIPConfigurationArgs{
+			Name: pulumi.String("public"), PublicIPAddress: &network.SubResourceArgs{Id: address.ID().ToStringOutput()},
+		}},
+		FrontendPorts: network.ApplicationGatewayFrontendPortArray{
+			&network.ApplicationGatewayFrontendPortArgs{Name: pulumi.String("https"), Port: pulumi.Int(443)},
+			&network.ApplicationGatewayFrontendPortArgs{Name: pulumi.String("http"), Port: pulumi.Int(80)},
+		},
+		SslCertificates: network.ApplicationGatewaySslCertificateArray{&network.ApplicationGatewaySslCertificateArgs{
+			Name: pulumi.String("listener"), KeyVaultSecretId: args.ListenerCertificateSecretID,
+		}},
+		TrustedRootCertificates: network.ApplicationGatewayTrustedRootCertificateArray{&network.ApplicationGatewayTrustedRootCertificateArgs{
+			Name: pulumi.String("private-ca"), Data: caDER,
+		}},
+		BackendAddressPools: network.ApplicationGatewayBackendAddressPoolArray{&network.ApplicationGatewayBackendAddressPoolArgs{
+			Name:             pulumi.String("api-management"),
+			BackendAddresses: network.ApplicationGatewayBackendAddressArray{&network.ApplicationGatewayBackendAddressArgs{Fqdn: pulumi.String(args.BackendHostName)}},
+		}},
+		Probes: network.ApplicationGatewayProbeArray{&network.ApplicationGatewayProbeArgs{
+			Name:                                pulumi.String("api-management-status"),
+			Protocol:                            pulumi.String("Https"),
+			Path:                                pulumi.String(APIManagementStatusPath),
+			PickHostNameFromBackendHttpSettings: pulumi.Bool(true),
+			Interval:                            pulumi.Int(30),
+			Timeout:                             pulumi.Int(30),
+			UnhealthyThreshold:                  pulumi.Int(3),
+			Match:                               &network.ApplicationGatewayProbeHealthResponseMatchArgs{StatusCodes: pulumi.StringArray{pulumi.String("200")}},
+		}},
+		BackendHttpSettingsCollection: network.ApplicationGatewayBackendHttpSettingsArray{&network.ApplicationGatewayBackendHttpSettingsArgs{
+			Name:                           pulumi.String("api-management-https"),
+			Port:                           pulumi.Int(443),
+			Protocol:                       pulumi.String("Https"),
+			CookieBasedAffinity:            pulumi.String("Disabled"),
+			PickHostNameFromBackendAddress: pulumi.Bool(true),
+			RequestTimeout:                 pulumi.Int(60),
+			Probe:                          part("probes", "api-management-status"),
+			TrustedRootCertificates:        network.SubResourceArray{part("trustedRootCertificates", "private-ca")},
+		}},
+		HttpListeners: network.ApplicationGatewayHttpListenerArray{
+			&network.ApplicationGatewayHttpListenerArgs{
+				Name:                        pulumi.String("https"),
+				FrontendIPConfiguration:     part("frontendIPConfigurations", "public"),
+				FrontendPort:                part("frontendPorts", "https"),
+				Protocol:                    pulumi.String("Https"),
+				HostName:                    pulumi.String(args.PublicHostName),
+				RequireServerNameIndication: pulumi.Bool(true),
+				SslCertificate:              part("sslCertificates", "listener"),
+			},
+			&network.ApplicationGatewayHttpListenerArgs{
+				Name:                    pulumi.String("http"),
+				FrontendIPConfiguration: part("frontendIPConfigurations", "public"),
+				FrontendPort:            part("frontendPorts", "http"),
+				Protocol:                pulumi.String("Http"),
+				HostName:                pulumi.String(args.PublicHostName),
+			},
+		},
+		RedirectConfigurations: network.ApplicationGatewayRedirectConfigurationArray{&network.ApplicationGatewayRedirectConfigurationArgs{
+			Name:               pulumi.String("http-to-https"),
+			RedirectType:       pulumi.String("Permanent"),
+			TargetListener:     part("httpListeners", "https"),
+			IncludePath:        pulumi.Bool(true),
+			IncludeQueryString: pulumi.Bool(true),
+		}},
+		RequestRoutingRules: network.ApplicationGatewayRequestRoutingRuleArray{
+			&network.ApplicationGatewayRequestRoutingRuleArgs{
+				Name:                pulumi.String("https-to-api-management"),
+				RuleType:            pulumi.String("Basic"),
+				Priority:            pulumi.Int(100),
+				HttpListener:        part("httpListeners", "https"),
+				BackendAddressPool:  part("backendAddressPools", "api-management"),
+				BackendHttpSettings: part("backendHttpSettingsCollection", "api-management-https"),
+			},
+			&network.ApplicationGatewayRequestRoutingRuleArgs{
+				Name:                  pulumi.String("http-redirect"),
+				RuleType:              pulumi.String("Basic"),
+				Priority:              pulumi.Int(200),
+				HttpListener:          part("httpListeners", "http"),
+				RedirectConfiguration: part("redirectConfigurations", "http-to-https"),
+			},
+		},
+		Tags: tags,
+	}, parent, pulumi.DependsOn(args.WaitFor))
+	if err != nil {
+		return nil, fmt.Errorf("creating application gateway %s: %w", gatewayName, err)
+	}
+
+	component.GatewayID = gateway.ID().ToStringOutput()
+	component.PublicIPAddress = address.IpAddress.Elem()
+	component.PublicFQDN = address.DnsSettings.Fqdn().Elem()
+	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
+		"gatewayId":       component.GatewayID,
+		"publicIpAddress": component.PublicIPAddress,
+		"publicFqdn":      component.PublicFQDN,
+	}); err != nil {
+		return nil, fmt.Errorf("registering application gateway %s outputs: %w", name, err)
+	}
+	return component, nil
+}

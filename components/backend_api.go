@@ -1,0 +1,198 @@
+// BackendAPI component: an API Management API that calls the cluster over mutual TLS.
+package components
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	apimanagement "github.com/pulumi/pulumi-azure-native-sdk/apimanagement/v2/v20240501"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/apimpolicy"
+)
+
+// BackendAPIType is the BackendAPI component's type token.
+const BackendAPIType = Project + ":apim:BackendAPI"
+
+// ClientCertificateID is the ID of the client certificate entity API Management presents to backends.
+const ClientCertificateID = "apim-client"
+
+// ApplicationInsightsLogger connects API Management to Application Insights.
+type ApplicationInsightsLogger struct {
+	// ResourceID is the Application Insights component's ARM ID.
+	ResourceID pulumi.StringInput
+	// ConnectionString is the component's connection string (secret).
+	ConnectionString pulumi.StringInput
+}
+
+// BackendAPIArgs configures the BackendAPI component.
+type BackendAPIArgs struct {
+	// ResourceGroupName holds the API Management service.
+	ResourceGroupName pulumi.StringInput
+	// ServiceName is the API Management service.
+	ServiceName pulumi.StringInput
+	// ClientCertificateSecretID is the versionless Key Vault secret URI of the client certificate's PFX.
+	ClientCertificateSecretID pulumi.StringInput
+	// ReadAccess is the role assignment that lets the service's identity read that secret; the
+	// certificate entity is created only after it.
+	ReadAccess pulumi.Resource
+	// BackendHostName is the ingress host; its certificate's chain and name are validated.
+	BackendHostName string
+	// Path is the API's path on the gateway and the prefix of its entity IDs, e.g. "echo".
+	Path string
+	// DisplayName is the API's name in the portal.
+	DisplayName string
+	// Policy chooses token validation and the rate limit (its BackendID is set by the component).
+	Policy apimpolicy.BackendAPIOptions
+	// ApplicationInsights, when set, receives request telemetry of the API.
+	ApplicationInsights *ApplicationInsightsLogger
+}
+
+// BackendAPI is the client certificate entity, the backend, the API with its operations and policy.
+type BackendAPI struct {
+	pulumi.ResourceState
+
+	// APIID is the API's ARM ID.
+	APIID pulumi.StringOutput `pulumi:"apiId"`
+	// BackendID is the backend entity's ID, which the policy routes to.
+	BackendID pulumi.StringOutput `pulumi:"backendId"`
+	// PolicyXML is the API policy document as deployed.
+	PolicyXML pulumi.StringOutput `pulumi:"policyXml"`
+}
+
+// apiMethods are the sample API's operations; each matches every path below the API.
+var apiMethods = []string{"GET", "POST", "DELETE"}
+
+// NewBackendAPI creates the API's entities inside an existing service. They are child entities, each
+// created in seconds, so none of them lengthens API Management's own creation.
+func NewBackendAPI(ctx *pulumi.Context, name string, args *BackendAPIArgs, opts ...pulumi.ResourceOption) (*BackendAPI, error) {
+	if args == nil || args.ReadAccess == nil {
+		return nil, errors.New("creating backend API: args with ReadAccess (the role assignment that lets API Management read the client certificate) are required")
+	}
+	component := &BackendAPI{}
+	if err := ctx.RegisterComponentResource(BackendAPIType, name, component, opts...); err != nil {
+		return nil, fmt.Errorf("registering backend API %s: %w", name, err)
+	}
+	parent := pulumi.Parent(component)
+
+	// The client certificate is read from Key Vault with the service's system-assigned identity
+	// (identityClientId left empty), which is why the read grant must exist first.
+	certificate, err := apimanagement.NewCertificate(ctx, name+"-client-certificate", &apimanagement.CertificateArgs{
+		CertificateId:     pulumi.String(ClientCertificateID),
+		ServiceName:       args.ServiceName,
+		ResourceGroupName: args.ResourceGroupName,
+		KeyVault:          &apimanagement.KeyVaultContractCreatePropertiesArgs{SecretIdentifier: args.ClientCertificateSecretID},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{args.ReadAccess}))
+	if err != nil {
+		return nil, fmt.Errorf("creating client certificate entity of %s: %w", name, err)
+	}
+
+	backendID := args.Path + "-backend"
+	backend, err := apimanagement.NewBackend(ctx, name+"-backend", &apimanagement.BackendArgs{
+		BackendId:         pulumi.String(backendID),
+		ServiceName:       args.ServiceName,
+		ResourceGroupName: args.ResourceGroupName,
+		Url:               pulumi.Sprintf("https://%s", args.BackendHostName),
+		Protocol:          pulumi.String("http"),
+		Description:       pulumi.String("The cluster ingress, over mutual TLS"),
+		Credentials: &apimanagement.BackendCredentialsContractArgs{
+			CertificateIds: pulumi.StringArray{certificate.ID().ToStringOutput()},
+		},
+		Tls: &apimanagement.BackendTlsPropertiesArgs{
+			ValidateCertificateChain: pulumi.Bool(true),
+			ValidateCertificateName:  pulumi.Bool(true),
+		},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating backend of %s: %w", name, err)
+	}
+
+	api, err := apimanagement.NewApi(ctx, name+"-api", &apimanagement.ApiArgs{
+		ApiId:                pulumi.String(args.Path),
+		ServiceName:          args.ServiceName,
+		ResourceGroupName:    args.ResourceGroupName,
+		DisplayName:          pulumi.String(args.DisplayName),
+		Path:                 pulumi.String(args.Path),
+		Protocols:            pulumi.StringArray{pulumi.String("https")},
+		ApiType:              pulumi.String("http"),
+		SubscriptionRequired: pulumi.Bool(false),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating API of %s: %w", name, err)
+	}
+	for _, method := range apiMethods {
+		if _, err := apimanagement.NewApiOperation(ctx, fmt.Sprintf("%s-api-%s", name, lower(method)), &apimanagement.ApiOperationArgs{
+			OperationId:       pulumi.String(lower(method)),
+			ApiId:             pulumi.String(args.Path),
+			ServiceName:       args.ServiceName,
+			ResourceGroupName: args.ResourceGroupName,
+			DisplayName:       pulumi.String(method + " any path"),
+			Method:            pulumi.String(method),
+			UrlTemplate:       pulumi.String("/*"),
+		}, parent, pulumi.DependsOn([]pulumi.Resource{api})); err != nil {
+			return nil, fmt.Errorf("creating %s operation of %s: %w", method, name, err)
+		}
+	}
+
+	options := args.Policy
+	options.BackendID = backendID
+	policyXML, err := apimpolicy.Render(apimpolicy.BackendAPI(options))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := apimanagement.NewApiPolicy(ctx, name+"-api-policy", &apimanagement.ApiPolicyArgs{
+		PolicyId:          pulumi.String("policy"),
+		ApiId:             pulumi.String(args.Path),
+		ServiceName:       args.ServiceName,
+		ResourceGroupName: args.ResourceGroupName,
+		Format:            pulumi.String("rawxml"),
+		Value:             pulumi.String(policyXML),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{api, backend})); err != nil {
+		return nil, fmt.Errorf("creating API policy of %s: %w", name, err)
+	}
+
+	if insights := args.ApplicationInsights; insights != nil {
+		logger, err := apimanagement.NewLogger(ctx, name+"-logger", &apimanagement.LoggerArgs{
+			LoggerId:          pulumi.String(args.Path + "-appinsights"),
+			ServiceName:       args.ServiceName,
+			ResourceGroupName: args.ResourceGroupName,
+			LoggerType:        pulumi.String("applicationInsights"),
+			ResourceId:        insights.ResourceID,
+			Credentials:       pulumi.StringMap{"connectionString": pulumi.ToSecret(insights.ConnectionString).(pulumi.StringOutput)},
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating logger of %s: %w", name, err)
+		}
+		if _, err := apimanagement.NewApiDiagnostic(ctx, name+"-api-diagnostic", &apimanagement.ApiDiagnosticArgs{
+			DiagnosticId:            pulumi.String("applicationinsights"),
+			ApiId:                   pulumi.String(args.Path),
+			ServiceName:             args.ServiceName,
+			ResourceGroupName:       args.ResourceGroupName,
+			LoggerId:                logger.ID().ToStringOutput(),
+			AlwaysLog:               pulumi.String("allErrors"),
+			HttpCorrelationProtocol: pulumi.String("W3C"),
+			Verbosity:               pulumi.String("information"),
+			LogClientIp:             pulumi.Bool(true),
+			Sampling:                &apimanagement.SamplingSettingsArgs{SamplingType: pulumi.String("fixed"), Percentage: pulumi.Float64(100)},
+		}, parent, pulumi.DependsOn([]pulumi.Resource{api})); err != nil {
+			return nil, fmt.Errorf("creating API diagnostic of %s: %w", name, err)
+		}
+	}
+
+	component.APIID = api.ID().ToStringOutput()
+	component.BackendID = pulumi.String(backendID).ToStringOutput()
+	component.PolicyXML = pulumi.String(policyXML).ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
+		"apiId":     component.APIID,
+		"backendId": component.BackendID,
+		"policyXml": component.PolicyXML,
+	}); err != nil {
+		return nil, fmt.Errorf("registering backend API %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+func lower(method string) string {
+	return strings.ToLower(method)
+}

@@ -1,0 +1,64 @@
+// API Management layer of the stack: the internal service, and the API that calls the cluster over mTLS.
+package stacks
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components"
+	"github.com/apiplatform/azure-api-platform/components/apimpolicy"
+	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/pki"
+	"github.com/apiplatform/azure-api-platform/stacks/config"
+)
+
+// echoAPIPath is the sample API's path; the echo workload in the cluster answers it.
+const echoAPIPath = "echo"
+
+// deployAPIManagement creates the service with its custom domain and trusted CA from the certificate
+// layer (not from Key Vault, so it is created once and waits for nothing but the network and the
+// certificates).
+func deployAPIManagement(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
+	suffix pulumi.StringOutput, network *components.Network, certificates *components.Certificates, providers *providers,
+) (*components.APIManagement, error) {
+	apim := cfg.APIManagement
+	return components.NewAPIManagement(ctx, base, &components.APIManagementArgs{
+		ResourceGroupName:     resourceGroupName,
+		Location:              cfg.Location,
+		ServiceName:           globalName(suffix, base, naming.RoleAPIManagement),
+		SKU:                   apim.SKU,
+		Capacity:              apim.Capacity,
+		Zones:                 apim.Zones,
+		PublisherName:         apim.PublisherName,
+		PublisherEmail:        apim.PublisherEmail,
+		SubnetID:              network.SubnetID(naming.SubnetAPIManagement),
+		VirtualNetworkID:      network.VirtualNetworkID,
+		PublicIPAddressID:     apim.PublicIPAddressID,
+		GatewayHostName:       cfg.HostNames.APIGateway,
+		GatewayCertificatePFX: certificates.Issued[pki.APIMGateway].PFX,
+		CACertificatePEM:      certificates.CACertificatePEM,
+		Tags:                  cfg.ResourceTags(),
+	}, providers.all())
+}
+
+// deployBackendAPI creates the client certificate entity (from Key Vault, once the service's identity
+// may read it), the mTLS backend, the sample API and its policy.
+func deployBackendAPI(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
+	service *components.APIManagement, vault *components.KeyVault, providers *providers,
+) (*components.BackendAPI, error) {
+	apim := cfg.APIManagement
+	return components.NewBackendAPI(ctx, base+"-"+echoAPIPath, &components.BackendAPIArgs{
+		ResourceGroupName:         resourceGroupName,
+		ServiceName:               service.ServiceName,
+		ClientCertificateSecretID: vault.SecretURIs.MapIndex(pulumi.String(string(pki.APIMClient))),
+		ReadAccess:                vault.Grants[apimReader],
+		BackendHostName:           cfg.HostNames.Backend,
+		Path:                      echoAPIPath,
+		DisplayName:               "Echo (sample)",
+		Policy: apimpolicy.BackendAPIOptions{
+			TenantID:               apim.EntraTenantID,
+			Audience:               apim.EntraAudience,
+			RateLimitCalls:         apim.RateLimitCalls,
+			RateLimitPeriodSeconds: apim.RateLimitPeriodSeconds,
+		},
+	}, providers.all())
+}

@@ -1,0 +1,68 @@
+// Key Vault layer of the stack: the private vault that serves the certificates, and its private endpoint.
+package stacks
+
+import (
+	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components"
+	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/pki"
+	"github.com/apiplatform/azure-api-platform/stacks/config"
+)
+
+// caSecretName is the Key Vault secret holding the CA certificate (PEM, never its key).
+const caSecretName = "ca-certificate"
+
+// Reader names of the identities that read the vault.
+const (
+	gatewayReader = "application-gateway"
+	apimReader    = "api-management"
+)
+
+// deployKeyVault stores the chain in the vault, grants the readers Key Vault Secrets User, and reaches
+// the vault privately.
+func deployKeyVault(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
+	suffix pulumi.StringOutput, network *components.Network, certificates *components.Certificates,
+	readers map[string]pulumi.StringInput, providers *providers,
+) (*components.KeyVault, *components.PrivateEndpoints, error) {
+	secrets := map[string]components.KeyVaultSecret{
+		caSecretName: {Value: certificates.CACertificatePEM, ContentType: "application/x-pem-file"},
+	}
+	for certificate, issued := range certificates.Issued {
+		secrets[string(certificate)] = components.KeyVaultSecret{Value: issued.PFX, ContentType: pki.PFXContentType}
+	}
+	clientConfig := authorization.GetClientConfigOutput(ctx, pulumi.Provider(providers.azure))
+	vault, err := components.NewKeyVault(ctx, base, &components.KeyVaultArgs{
+		ResourceGroupName: resourceGroupName,
+		Location:          cfg.Location,
+		VaultName:         globalName(suffix, base, naming.RoleKeyVault),
+		TenantID:          clientConfig.TenantId(),
+		Secrets:           secrets,
+		Readers:           readers,
+		Protected:         cfg.Protection.StatefulResourcesProtected,
+		Tags:              cfg.ResourceTags(),
+	}, providers.all())
+	if err != nil {
+		return nil, nil, err
+	}
+	endpoints, err := components.NewPrivateEndpoints(ctx, base, &components.PrivateEndpointsArgs{
+		ResourceGroupName: resourceGroupName,
+		Location:          cfg.Location,
+		SubnetID:          network.SubnetID(naming.SubnetPrivateEndpoints),
+		VirtualNetworkID:  network.VirtualNetworkID,
+		Targets:           []components.PrivateEndpointTarget{{Name: "kv", ResourceID: vault.VaultID, GroupID: "vault"}},
+		Tags:              cfg.ResourceTags(),
+	}, providers.all())
+	if err != nil {
+		return nil, nil, err
+	}
+	return vault, endpoints, nil
+}
+
+// globalName is the globally unique name of a role, once the random suffix is known.
+func globalName(suffix pulumi.StringOutput, base string, role naming.Role) pulumi.StringOutput {
+	return suffix.ApplyT(func(suffix string) string {
+		return naming.Global(base, role, suffix)
+	}).(pulumi.StringOutput)
+}

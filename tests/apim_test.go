@@ -1,0 +1,361 @@
+// API Management: created once in internal mode with its domain and CA, hardened, and calling the
+// cluster over mutual TLS with chain and name validation.
+package tests
+
+import (
+	"encoding/base64"
+	"encoding/xml"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/apiplatform/azure-api-platform/components"
+	"github.com/apiplatform/azure-api-platform/components/apimpolicy"
+	"github.com/apiplatform/azure-api-platform/components/pki"
+	"github.com/apiplatform/azure-api-platform/tests/harness"
+)
+
+const apimServiceType = "azure-native:apimanagement:ApiManagementService"
+
+// apimService returns the stack's one API Management service.
+func apimService(t *testing.T, recording *harness.Recording) *harness.Resource {
+	t.Helper()
+	services := recording.OfType(apimServiceType)
+	require.Len(t, services, 1, "API Management is registered exactly once")
+	return services[0]
+}
+
+// apimEntity returns the one API Management child entity of the given type.
+func apimEntity(t *testing.T, recording *harness.Recording, kind string) *harness.Resource {
+	t.Helper()
+	entities := recording.OfType("azure-native:apimanagement:" + kind)
+	require.Len(t, entities, 1, kind)
+	return entities[0]
+}
+
+// TestAPIManagementService checks the service of both stacks: tier, units, zones, internal mode in its
+// subnet, system identity, no customer public IP, and the newest GA API version.
+func TestAPIManagementService(t *testing.T) {
+	for _, stack := range stackNames {
+		t.Run(stack, func(t *testing.T) {
+			cfg := mustLoadConfig(t, stack)
+			recording := runStack(t, stack)
+			service := apimService(t, recording)
+			assert.Equal(t, "azure-native:apimanagement/v20240501:ApiManagementService", service.Type)
+			assert.Equal(t, cfg.APIManagement.SKU, service.InputString("sku.name"))
+			assert.Equal(t, float64(cfg.APIManagement.Capacity), service.Input("sku.capacity"))
+			if len(cfg.APIManagement.Zones) == 0 {
+				assert.Nil(t, service.Input("zones"))
+			} else {
+				assert.Equal(t, toAny(cfg.APIManagement.Zones), service.Input("zones"))
+			}
+			assert.Equal(t, "Internal", service.InputString("virtualNetworkType"))
+			assert.Equal(t, virtualNetwork(t, recording).ID+"/subnets/api-management", service.InputString("virtualNetworkConfiguration.subnetResourceId"))
+			assert.Equal(t, "SystemAssigned", service.InputString("identity.type"))
+			assert.Nil(t, service.Input("publicIpAddressId"), "no customer public IP unless configured")
+			assert.Regexp(t, "^apiplat-"+stack+"-apim[a-z0-9]{6}$", service.InputString("serviceName"))
+		})
+	}
+	withIP := "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/net/providers/Microsoft.Network/publicIPAddresses/apim-pip"
+	service := apimService(t, runStack(t, "prod", harness.Set("apiManagement.publicIpAddressId", withIP)))
+	assert.Equal(t, withIP, service.InputString("publicIpAddressId"))
+}
+
+// TestAPIManagementCarriesItsDomainAndCAFromCreation checks the custom domain and the private CA are in
+// the creating request, from the certificate layer, so no second update is needed.
+func TestAPIManagementCarriesItsDomainAndCAFromCreation(t *testing.T) {
+	cfg := mustLoadConfig(t, "dev")
+	recording := runStack(t, "dev")
+	service := apimService(t, recording)
+	c := recordedChain(t, recording, cfg)
+
+	require.Len(t, service.Input("hostnameConfigurations"), 1)
+	assert.Equal(t, "Proxy", service.InputString("hostnameConfigurations[0].type"))
+	assert.Equal(t, cfg.HostNames.APIGateway, service.InputString("hostnameConfigurations[0].hostName"))
+	assert.Equal(t, true, service.Input("hostnameConfigurations[0].defaultSslBinding"))
+	assert.Nil(t, service.Input("hostnameConfigurations[0].keyVaultId"), "not from Key Vault: that would need a second update")
+	assert.Nil(t, service.Input("hostnameConfigurations[0].certificatePassword"), "a passwordless PFX")
+	assert.True(t, service.IsSecretInput("hostnameConfigurations[0].encodedCertificate"))
+	pfx, err := base64.StdEncoding.DecodeString(service.InputString("hostnameConfigurations[0].encodedCertificate"))
+	require.NoError(t, err)
+	_, certificate, _, err := pkcs12.DecodeChain(pfx, "")
+	require.NoError(t, err)
+	assert.Equal(t, c.leaves[pki.APIMGateway].Raw, certificate.Raw, "the gateway certificate issued for the gateway host")
+
+	assert.Equal(t, "Root", service.InputString("certificates[0].storeName"))
+	ca, err := base64.StdEncoding.DecodeString(service.InputString("certificates[0].encodedCertificate"))
+	require.NoError(t, err)
+	assert.Equal(t, c.ca.Raw, ca, "the private CA, as DER, so backend chains validate")
+	assert.Nil(t, service.Input("certificates[0].certificatePassword"))
+}
+
+// TestAPIManagementIsHardened checks protocols, ciphers, HTTP/2 and the operation timeouts.
+func TestAPIManagementIsHardened(t *testing.T) {
+	service := apimService(t, runStack(t, "prod"))
+	properties, ok := service.Input("customProperties").(map[string]any)
+	require.True(t, ok)
+	for _, side := range []string{"", "Backend."} {
+		for _, protocol := range []string{"Tls10", "Tls11", "Ssl30"} {
+			assert.Equal(t, "False", properties["Microsoft.WindowsAzure.ApiManagement.Gateway.Security."+side+"Protocols."+protocol], side+protocol)
+		}
+	}
+	assert.Equal(t, "False", properties["Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Ciphers.TripleDes168"])
+	assert.Equal(t, "True", properties["Microsoft.WindowsAzure.ApiManagement.Gateway.Protocols.Server.Http2"])
+	for key, value := range properties {
+		if strings.Contains(key, ".Ciphers.TLS_RSA_") {
+			assert.Equal(t, "False", value, "%s has no forward secrecy", key)
+		}
+	}
+	for key, value := range components.HardenedProtocols() {
+		assert.Equal(t, value, properties[key], key)
+	}
+	for name, timeout := range map[string]string{"create": service.CustomTimeouts.Create, "update": service.CustomTimeouts.Update} {
+		duration, err := time.ParseDuration(timeout)
+		require.NoError(t, err, "%s timeout %q", name, timeout)
+		assert.GreaterOrEqual(t, duration, 2*time.Hour, "%s can take up to 90 minutes; the timeout must outlast it", name)
+	}
+}
+
+// TestBackendPresentsTheClientCertificateAndValidatesTheIngress checks the certificate entity, the
+// backend and their order.
+func TestBackendPresentsTheClientCertificateAndValidatesTheIngress(t *testing.T) {
+	cfg := mustLoadConfig(t, "prod")
+	recording := runStack(t, "prod")
+	vault := stackVault(t, recording)
+	certificate := apimEntity(t, recording, "Certificate")
+	assert.Equal(t, components.ClientCertificateID, certificate.InputString("certificateId"))
+	assert.Equal(t, "https://"+vault.OutputString("name")+".vault.azure.net/secrets/apim-client", certificate.InputString("keyVault.secretIdentifier"),
+		"the versionless URI, so renewals are picked up")
+	assert.Nil(t, certificate.Input("keyVault.identityClientId"), "read with the system-assigned identity")
+	var grant *harness.Resource
+	for _, assignment := range recording.OfType(roleAssignmentType) {
+		if assignment.InputString("principalId") == apimService(t, recording).OutputString("identity.principalId") {
+			grant = assignment
+		}
+	}
+	require.NotNil(t, grant)
+	assert.True(t, certificate.DependsOn(grant), "the entity is created only once API Management may read the secret")
+
+	backend := apimEntity(t, recording, "Backend")
+	assert.Equal(t, "https://"+cfg.HostNames.Backend, backend.InputString("url"))
+	assert.Equal(t, "http", backend.InputString("protocol"))
+	assert.Equal(t, true, backend.Input("tls.validateCertificateChain"))
+	assert.Equal(t, true, backend.Input("tls.validateCertificateName"))
+	assert.Equal(t, []any{certificate.ID}, backend.Input("credentials.certificateIds"))
+
+	api := apimEntity(t, recording, "Api")
+	assert.Equal(t, "echo", api.InputString("path"))
+	assert.Equal(t, []any{"https"}, api.Input("protocols"))
+	var methods []string
+	for _, operation := range recording.OfType("azure-native:apimanagement:ApiOperation") {
+		methods = append(methods, operation.InputString("method"))
+		assert.Equal(t, "/*", operation.InputString("urlTemplate"))
+	}
+	assert.ElementsMatch(t, []string{"GET", "POST", "DELETE"}, methods)
+}
+
+// policyElement is a generic XML element for reading policy documents back.
+type policyElement struct {
+	XMLName  xml.Name
+	Attrs    []xml.Attr      `xml:",any,attr"`
+	Children []policyElement `xml:",any"`
+	Text     string          `xml:",chardata"`
+}
+
+func (e policyElement) attr(name string) string {
+	for _, attribute := range e.Attrs {
+		if attribute.Name.Local == name {
+			return attribute.Value
+		}
+	}
+	return ""
+}
+
+func (e policyElement) child(name string) *policyElement {
+	for i := range e.Children {
+		if e.Children[i].XMLName.Local == name {
+			return &e.Children[i]
+		}
+	}
+	return nil
+}
+
+func (e policyElement) names() []string {
+	var names []string
+	for _, child := range e.Children {
+		names = append(names, child.XMLName.Local)
+	}
+	return names
+}
+
+// parsePolicy reads a policy document back.
+func parsePolicy(t *testing.T, document string) policyElement {
+	t.Helper()
+	var root policyElement
+	require.NoError(t, xml.Unmarshal([]byte(document), &root))
+	require.Equal(t, "policies", root.XMLName.Local)
+	assert.Equal(t, []string{"inbound", "backend", "outbound", "on-error"}, root.names())
+	for _, section := range root.Children {
+		require.NotEmpty(t, section.Children, section.XMLName.Local)
+		assert.Equal(t, "base", section.Children[0].XMLName.Local, "%s inherits first", section.XMLName.Local)
+	}
+	return root
+}
+
+// TestPolicyDocument parses the deployed policy back and checks each section, with token validation
+// off (no tenant configured) and on.
+func TestPolicyDocument(t *testing.T) {
+	cases := []struct {
+		name      string
+		edits     []harness.Edit
+		validated bool
+	}{
+		{"token validation off", nil, false},
+		{"token validation on", []harness.Edit{
+			harness.Set("apiManagement.entraTenantId", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"),
+			harness.Set("apiManagement.entraAudience", "api://echo-platform"),
+		}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			recording := runStack(t, "dev", tc.edits...)
+			policy := apimEntity(t, recording, "ApiPolicy")
+			assert.Equal(t, "rawxml", policy.InputString("format"))
+			root := parsePolicy(t, policy.InputString("value"))
+			inbound := root.child("inbound")
+
+			validation := inbound.child("validate-azure-ad-token")
+			if tc.validated {
+				require.NotNil(t, validation)
+				assert.Equal(t, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", validation.attr("tenant-id"))
+				assert.Equal(t, "401", validation.attr("failed-validation-httpcode"))
+				assert.Equal(t, "api://echo-platform", validation.child("audiences").child("audience").Text)
+				assert.Equal(t, "validate-azure-ad-token", inbound.Children[1].XMLName.Local, "tokens are checked before anything else")
+			} else {
+				assert.Nil(t, validation, "documented as off without a tenant and audience")
+			}
+			limit := inbound.child("rate-limit-by-key")
+			require.NotNil(t, limit)
+			assert.Equal(t, "100", limit.attr("calls"))
+			assert.Equal(t, "60", limit.attr("renewal-period"))
+			assert.Equal(t, apimpolicy.CallerAddressKey, limit.attr("counter-key"))
+
+			deleted := map[string]bool{}
+			for _, header := range inbound.Children {
+				if header.XMLName.Local == "set-header" {
+					assert.Equal(t, "delete", header.attr("exists-action"))
+					deleted[header.attr("name")] = true
+				}
+			}
+			for _, name := range append(append([]string{}, apimpolicy.ClientCertificateHeaders...), apimpolicy.InternalRequestHeaders...) {
+				assert.True(t, deleted[name], "the backend never receives %s", name)
+			}
+			backend := inbound.child("set-backend-service")
+			require.NotNil(t, backend)
+			assert.Equal(t, apimEntity(t, recording, "Backend").InputString("backendId"), backend.attr("backend-id"))
+			assert.Equal(t, "set-backend-service", inbound.Children[len(inbound.Children)-1].XMLName.Local, "routing comes last")
+			assert.NotNil(t, root.child("outbound").child("set-header"))
+		})
+	}
+}
+
+// TestPolicyValuesAreEscaped renders hostile values and reads them back unchanged.
+func TestPolicyValuesAreEscaped(t *testing.T) {
+	audience := `api://x"/><set-backend-service base-url="https://evil.example"/>&<`
+	document, err := apimpolicy.Render(apimpolicy.BackendAPI(apimpolicy.BackendAPIOptions{
+		BackendID: "echo-backend", TenantID: "contoso.onmicrosoft.com", Audience: audience, RateLimitCalls: 5, RateLimitPeriodSeconds: 10,
+	}))
+	require.NoError(t, err)
+	root := parsePolicy(t, document)
+	assert.Equal(t, audience, root.child("inbound").child("validate-azure-ad-token").child("audiences").child("audience").Text)
+	count := 0
+	for _, child := range root.child("inbound").Children {
+		if child.XMLName.Local == "set-backend-service" {
+			count++
+		}
+	}
+	assert.Equal(t, 1, count, "an injected element must not appear")
+}
+
+// TestAPIManagementGatewayResolvesPrivately checks the gateway host's own zone, its link, and the A
+// record pointing at the service's private address.
+func TestAPIManagementGatewayResolvesPrivately(t *testing.T) {
+	cfg := mustLoadConfig(t, "prod")
+	recording := runStack(t, "prod")
+	service := apimService(t, recording)
+	zone := zoneNamed(t, recording, cfg.HostNames.APIGateway)
+	assert.NotEqual(t, "azure-api.net", zone.InputString("privateZoneName"), "never the shared apex")
+	links := linksOf(recording, zone)
+	require.Len(t, links, 1)
+	assert.Equal(t, virtualNetwork(t, recording).ID, links[0].InputString("virtualNetwork.id"))
+	records := recording.OfType("azure-native:network:PrivateRecordSet")
+	require.Len(t, records, 1)
+	record := records[0]
+	assert.Equal(t, zone.OutputString("name"), record.InputString("privateZoneName"))
+	assert.Equal(t, "A", record.InputString("recordType"))
+	assert.Equal(t, "@", record.InputString("relativeRecordSetName"))
+	address := service.Output("privateIPAddresses").([]any)[0]
+	assert.Equal(t, address, record.Input("aRecords[0].ipv4Address"))
+	assert.Regexp(t, `^10\.43\.1\.\d+$`, address, "inside the API Management subnet")
+	assert.True(t, record.DependsOn(service))
+}
+
+func toAny(values []string) []any {
+	converted := make([]any, len(values))
+	for i, value := range values {
+		converted[i] = value
+	}
+	return converted
+}
+
+// TestBackendAPIWithApplicationInsights runs the component with a logger: telemetry goes to
+// Application Insights through a logger whose connection string stays secret.
+func TestBackendAPIWithApplicationInsights(t *testing.T) {
+	recording, err := harness.Run(func(ctx *pulumi.Context) error {
+		var grant mockedResource
+		if err := ctx.RegisterResource("azure-native:authorization:RoleAssignment", "grant", pulumi.Map{
+			"scope": pulumi.String("/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"),
+		}, &grant); err != nil {
+			return err
+		}
+		_, err := components.NewBackendAPI(ctx, "unit", &components.BackendAPIArgs{
+			ResourceGroupName:         pulumi.String("rg"),
+			ServiceName:               pulumi.String("apim"),
+			ClientCertificateSecretID: pulumi.String("https://kv.vault.azure.net/secrets/apim-client"),
+			ReadAccess:                &grant,
+			BackendHostName:           "echo.internal.example",
+			Path:                      "echo",
+			DisplayName:               "Echo",
+			Policy:                    apimpolicy.BackendAPIOptions{RateLimitCalls: 1, RateLimitPeriodSeconds: 1},
+			ApplicationInsights: &components.ApplicationInsightsLogger{
+				ResourceID:       pulumi.String("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/components/appi"),
+				ConnectionString: pulumi.String("InstrumentationKey=00000000-0000-0000-0000-000000000000"),
+			},
+		})
+		return err
+	}, "unit", "test", map[string]string{})
+	require.NoError(t, err)
+	logger := apimEntity(t, recording, "Logger")
+	assert.Equal(t, "applicationInsights", logger.InputString("loggerType"))
+	assert.Equal(t, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/components/appi", logger.InputString("resourceId"))
+	assert.True(t, logger.IsSecretInput("credentials.connectionString"))
+	diagnostic := apimEntity(t, recording, "ApiDiagnostic")
+	assert.Equal(t, logger.ID, diagnostic.InputString("loggerId"))
+	assert.Equal(t, "W3C", diagnostic.InputString("httpCorrelationProtocol"))
+}
+
+// TestBackendAPIRequiresReadAccess checks the component refuses to create the certificate entity without
+// the grant it must wait for.
+func TestBackendAPIRequiresReadAccess(t *testing.T) {
+	_, err := harness.Run(func(ctx *pulumi.Context) error {
+		_, err := components.NewBackendAPI(ctx, "unit", &components.BackendAPIArgs{Path: "echo"})
+		return err
+	}, "unit", "test", map[string]string{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "ReadAccess")
+}
