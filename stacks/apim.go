@@ -43,7 +43,7 @@ func deployAPIManagement(ctx *pulumi.Context, cfg *config.Config, base string, r
 // deployBackendAPI creates the client certificate entity (from Key Vault, once the service's identity
 // may read it), the mTLS backend, the sample API and its policy.
 func deployBackendAPI(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
-	service *components.APIManagement, vault *components.KeyVault, providers *providers,
+	service *components.APIManagement, vault *components.KeyVault, monitoring *components.Monitoring, providers *providers,
 ) (*components.BackendAPI, error) {
 	apim := cfg.APIManagement
 	return components.NewBackendAPI(ctx, base+"-"+echoAPIPath, &components.BackendAPIArgs{
@@ -59,6 +59,10 @@ func deployBackendAPI(ctx *pulumi.Context, cfg *config.Config, base string, reso
 			Audience:               apim.EntraAudience,
 			RateLimitCalls:         apim.RateLimitCalls,
 			RateLimitPeriodSeconds: apim.RateLimitPeriodSeconds,
+		},
+		ApplicationInsights: &components.ApplicationInsightsLogger{
+			ResourceID:       monitoring.ApplicationInsightsID,
+			ConnectionString: monitoring.ApplicationInsightsConnectionString,
 		},
 	}, providers.all())
 }

@@ -24,7 +24,7 @@ const (
 // the vault privately.
 func deployKeyVault(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
 	suffix pulumi.StringOutput, network *components.Network, certificates *components.Certificates,
-	readers map[string]pulumi.StringInput, providers *providers,
+	readers map[string]pulumi.StringInput, monitoring *components.Monitoring, providers *providers,
 ) (*components.KeyVault, *components.PrivateEndpoints, error) {
 	secrets := map[string]components.KeyVaultSecret{
 		caSecretName: {Value: certificates.CACertificatePEM, ContentType: "application/x-pem-file"},
@@ -34,14 +34,15 @@ func deployKeyVault(ctx *pulumi.Context, cfg *config.Config, base string, resour
 	}
 	clientConfig := authorization.GetClientConfigOutput(ctx, pulumi.Provider(providers.azure))
 	vault, err := components.NewKeyVault(ctx, base, &components.KeyVaultArgs{
-		ResourceGroupName: resourceGroupName,
-		Location:          cfg.Location,
-		VaultName:         globalName(suffix, base, naming.RoleKeyVault),
-		TenantID:          clientConfig.TenantId(),
-		Secrets:           secrets,
-		Readers:           readers,
-		Protected:         cfg.Protection.StatefulResourcesProtected,
-		Tags:              cfg.ResourceTags(),
+		ResourceGroupName:       resourceGroupName,
+		Location:                cfg.Location,
+		VaultName:               globalName(suffix, base, naming.RoleKeyVault),
+		TenantID:                clientConfig.TenantId(),
+		Secrets:                 secrets,
+		Readers:                 readers,
+		LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
+		Protected:               cfg.Protection.StatefulResourcesProtected,
+		Tags:                    cfg.ResourceTags(),
 	}, providers.all())
 	if err != nil {
 		return nil, nil, err

@@ -78,6 +78,16 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) error {
 		return err
 	}
 
+	monitoring, err := components.NewMonitoring(ctx, base, &components.MonitoringArgs{
+		ResourceGroupName: resourceGroup.Name,
+		Location:          cfg.Location,
+		RetentionDays:     cfg.Monitoring.RetentionDays,
+		Protected:         cfg.Protection.StatefulResourcesProtected,
+		Tags:              tags,
+	}, providers.all())
+	if err != nil {
+		return err
+	}
 	certificates, gatewayIdentity, err := deployCertificates(ctx, cfg, base, resourceGroup.Name, providers)
 	if err != nil {
 		return err
@@ -87,11 +97,11 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) error {
 		return err
 	}
 	vault, endpoints, err := deployKeyVault(ctx, cfg, base, resourceGroup.Name, suffix, network, certificates,
-		map[string]pulumi.StringInput{gatewayReader: gatewayIdentity.PrincipalId, apimReader: apim.PrincipalID}, providers)
+		map[string]pulumi.StringInput{gatewayReader: gatewayIdentity.PrincipalId, apimReader: apim.PrincipalID}, monitoring, providers)
 	if err != nil {
 		return err
 	}
-	if _, err := deployBackendAPI(ctx, cfg, base, resourceGroup.Name, apim, vault, providers); err != nil {
+	if _, err := deployBackendAPI(ctx, cfg, base, resourceGroup.Name, apim, vault, monitoring, providers); err != nil {
 		return err
 	}
 	gateway, err := deployGateway(ctx, cfg, base, resourceGroup.Name, resourceGroup.ID(), suffix, network, certificates,
@@ -112,6 +122,7 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) error {
 	ctx.Export("apiManagementGatewayUrl", apim.GatewayURL)
 	ctx.Export("apiManagementPrivateIp", apim.PrivateIPAddress)
 	ctx.Export("caCertificatePem", certificates.CACertificatePEM)
+	ctx.Export("logAnalyticsWorkspaceId", monitoring.WorkspaceID)
 	ctx.Export("keyVaultName", vault.VaultName)
 	ctx.Export("keyVaultUri", vault.VaultURI)
 	ctx.Export("keyVaultSecretUris", vault.SecretURIs)

@@ -233,6 +233,8 @@ var taggable = map[string]bool{
 	"azure-native:apimanagement:ApiPolicy":              false,
 	"azure-native:apimanagement:Logger":                 false,
 	"azure-native:apimanagement:ApiDiagnostic":          false,
+	"azure-native:operationalinsights:Workspace":        true,
+	"azure-native:insights:Component":                   true,
 }
 
 // TestEveryTaggableResourceIsTagged checks tags on every azure-native resource whose type takes them.
@@ -324,7 +326,7 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"apiplatform:network:Network", "apiplatform:security:Certificates",
 		"apiplatform:apim:APIManagement", "apiplatform:security:KeyVault", "apiplatform:network:PrivateEndpoints",
-		"apiplatform:apim:BackendAPI", "apiplatform:edge:ApplicationGateway"}, componentTypes)
+		"apiplatform:apim:BackendAPI", "apiplatform:edge:ApplicationGateway", "apiplatform:monitoring:Monitoring"}, componentTypes)
 }
 
 // TestResourceNamesFollowTheScheme checks `<prefix>-<stack>-<role>` names and each service's rules.

@@ -55,13 +55,15 @@ func TestOnlyWhatNeedsAPIManagementWaitsForIt(t *testing.T) {
 	assert.Equal(t, []string{
 		"apiplat-prod-agw",                      // through the A record only (next test)
 		"apiplat-prod-dns-gateway-a",            // the record needs the private address
-		"apiplat-prod-echo-api",                 // API Management's own entities
+		"apiplat-prod-echo-api",                 // API Management's own entities, created in seconds
 		"apiplat-prod-echo-api-delete",          //
+		"apiplat-prod-echo-api-diagnostic",      //
 		"apiplat-prod-echo-api-get",             //
 		"apiplat-prod-echo-api-policy",          //
 		"apiplat-prod-echo-api-post",            //
 		"apiplat-prod-echo-backend",             //
 		"apiplat-prod-echo-client-certificate",  //
+		"apiplat-prod-echo-logger",              //
 		"apiplat-prod-kv-reader-api-management", // the grant needs the system identity
 	}, waiting)
 }

@@ -57,6 +57,12 @@ type Config struct {
 	Protection Protection `json:"protection"`
 	// Certificates configures the private CA and the certificates it signs.
 	Certificates Certificates `json:"certificates"`
+	// Ingress configures the cluster's mTLS ingress.
+	Ingress Ingress `json:"ingress"`
+	// Workload configures the sample workload.
+	Workload Workload `json:"workload"`
+	// Monitoring configures logs and telemetry.
+	Monitoring Monitoring `json:"monitoring"`
 }
 
 // Tags are organisational tags; empty values are left off.
@@ -148,14 +154,76 @@ type ApplicationGateway struct {
 	WAFMode string `json:"wafMode"`
 }
 
-// Kubernetes sizes the AKS cluster.
+// Kubernetes configures the private AKS cluster.
 type Kubernetes struct {
+	// Tier is the AKS pricing tier: Free (no uptime SLA) or Standard (SLA).
+	Tier string `json:"tier"`
+	// Version is the Kubernetes version; empty lets AKS choose its default.
+	Version string `json:"version"`
+	// AdminGroupObjectIDs are the Microsoft Entra groups that administer the cluster. Local accounts
+	// are disabled, so without them nobody could log in.
+	AdminGroupObjectIDs []string `json:"adminGroupObjectIds"`
+	// PodCIDR is the Azure CNI Overlay pod range; it must not overlap the virtual network.
+	PodCIDR string `json:"podCidr"`
+	// ServiceCIDR is the Kubernetes service range; it must not overlap the virtual network or pods.
+	ServiceCIDR string `json:"serviceCidr"`
+	// DNSServiceIP is the cluster DNS address, inside ServiceCIDR.
+	DNSServiceIP string `json:"dnsServiceIp"`
+	// DeployInCluster registers the in-cluster resources (ingress, workload). The API server is private,
+	// so this needs line of sight to it (a Deployments agent or the jumpbox, see README).
+	DeployInCluster bool `json:"deployInCluster"`
+	// PrivateClusterPublicFQDNEnabled publishes a public DNS name for the private API server address.
+	PrivateClusterPublicFQDNEnabled bool `json:"privateClusterPublicFqdnEnabled"`
+	// UpgradeChannel is the cluster auto-upgrade channel (none, patch, stable, rapid, node-image).
+	UpgradeChannel string `json:"upgradeChannel"`
+	// NodeOSUpgradeChannel is the node OS upgrade channel (None, Unmanaged, NodeImage, SecurityPatch).
+	NodeOSUpgradeChannel string `json:"nodeOsUpgradeChannel"`
+	// MaintenanceWindow is when AKS may apply both kinds of upgrade.
+	MaintenanceWindow MaintenanceWindow `json:"maintenanceWindow"`
 	// Zones are the availability zones of both node pools.
 	Zones []string `json:"zones"`
 	// SystemPool runs only critical add-ons.
 	SystemPool NodePool `json:"systemPool"`
 	// UserPool runs the workloads.
 	UserPool NodePool `json:"userPool"`
+}
+
+// MaintenanceWindow is a weekly window for planned maintenance.
+type MaintenanceWindow struct {
+	// DayOfWeek is the day the window opens, e.g. Sunday.
+	DayOfWeek string `json:"dayOfWeek"`
+	// StartTime is the opening time, HH:mm.
+	StartTime string `json:"startTime"`
+	// DurationHours is the window's length (at least 4).
+	DurationHours int `json:"durationHours"`
+	// UTCOffset is the time zone of StartTime, e.g. +00:00 or +01:00.
+	UTCOffset string `json:"utcOffset"`
+}
+
+// Ingress configures the cluster's internal, mTLS-verifying ingress.
+type Ingress struct {
+	// Controller is istio (the AKS Istio add-on's internal gateway) or nginx (application routing,
+	// past end of support).
+	Controller string `json:"controller"`
+	// IstioRevision is the Istio add-on revision, e.g. asm-1-28.
+	IstioRevision string `json:"istioRevision"`
+	// PrivateIP pins the ingress load balancer's address in the node subnet, so DNS and API Management
+	// never wait for the cluster; empty means the subnet's last usable address.
+	PrivateIP string `json:"privateIp"`
+}
+
+// Workload configures the sample echo workload.
+type Workload struct {
+	// Image is the echo server image; it must run as a non-root user on port 8080.
+	Image string `json:"image"`
+	// Replicas is the number of pods (2 or more get a PodDisruptionBudget).
+	Replicas int `json:"replicas"`
+}
+
+// Monitoring configures the Log Analytics workspace.
+type Monitoring struct {
+	// RetentionDays is how long logs are kept (30-730).
+	RetentionDays int `json:"retentionDays"`
 }
 
 // NodePool sizes one autoscaled AKS node pool.

@@ -17,6 +17,7 @@ var profiles = map[Environment]map[string]any{
 		"applicationGateway.zones":       []any{},
 
 		"kubernetes.zones":               []any{},
+		"kubernetes.tier":                "Free",
 		"kubernetes.systemPool.minCount": 1,
 		"kubernetes.systemPool.maxCount": 1,
 		"kubernetes.userPool.minCount":   1,
@@ -27,6 +28,9 @@ var profiles = map[Environment]map[string]any{
 		"perimeter.jumpboxEnabled":  false,
 
 		"protection.statefulResourcesProtected": false,
+
+		"workload.replicas":        1,
+		"monitoring.retentionDays": 30,
 	},
 	Production: {
 		// Two Premium units pinned to two zones: units must be a multiple of the zone count so each
@@ -42,6 +46,7 @@ var profiles = map[Environment]map[string]any{
 		"applicationGateway.zones":       []any{"1", "2", "3"},
 
 		"kubernetes.zones":               []any{"1", "2", "3"},
+		"kubernetes.tier":                "Standard",
 		"kubernetes.systemPool.minCount": 3,
 		"kubernetes.systemPool.maxCount": 5,
 		"kubernetes.userPool.minCount":   3,
@@ -52,6 +57,9 @@ var profiles = map[Environment]map[string]any{
 		"perimeter.jumpboxEnabled":  true,
 
 		"protection.statefulResourcesProtected": true,
+
+		"workload.replicas":        2,
+		"monitoring.retentionDays": 90,
 	},
 }
 

@@ -40,6 +40,12 @@ func validate(c *Config, problems *problemList) {
 	validateKubernetes(c, problems)
 	validateTags(c, problems)
 	validateCertificates(c, problems)
+	validateKubernetesCluster(c, problems)
+	validateIngress(c, problems)
+	validateWorkloadAndMonitoring(c, problems)
+	if c.Location != "" {
+		validateZoneRegion(c, problems)
+	}
 }
 
 // validateIdentity checks the location and the name segments.

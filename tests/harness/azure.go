@@ -121,6 +121,13 @@ func (m *mocks) azureResource(res *Resource, outputs resource.PropertyMap) (stri
 		if label := res.InputString("dnsSettings.domainNameLabel"); label != "" {
 			setOutput(outputs, "dnsSettings", "fqdn", label+"."+res.InputString("location")+".cloudapp.azure.com")
 		}
+	case module == "insights" && strings.HasSuffix(res.Type, ":Component"):
+		key := guid(id + "/instrumentation-key")
+		outputs["instrumentationKey"] = resource.NewProperty(key)
+		outputs["connectionString"] = resource.NewProperty("InstrumentationKey=" + key + ";IngestionEndpoint=https://" +
+			res.InputString("location") + ".in.applicationinsights.azure.com/")
+	case module == "operationalinsights" && strings.HasSuffix(res.Type, ":Workspace"):
+		outputs["customerId"] = resource.NewProperty(guid(id + "/customer"))
 	case module == "keyvault" && strings.HasSuffix(res.Type, ":Vault"):
 		setOutput(outputs, "properties", "vaultUri", "https://"+name+".vault.azure.net/")
 	case module == "keyvault" && strings.HasSuffix(res.Type, ":Secret"):
