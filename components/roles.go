@@ -13,6 +13,11 @@ import (
 // else (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/security#key-vault-secrets-user).
 const KeyVaultSecretsUserRole = "4633458b-17de-408a-b874-0445c86b69e6"
 
+// NetworkContributorRole is the built-in role "Network Contributor", which AKS's control-plane identity
+// needs on a bring-your-own subnet to join it and manage internal load balancers
+// (https://learn.microsoft.com/azure/aks/concepts-network-cni-overview).
+const NetworkContributorRole = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+
 // roleDefinitionID returns the subscription-scoped ID of a built-in role for a resource ID in that
 // subscription, derived from the scope so no lookup is needed.
 func roleDefinitionID(scope pulumi.StringOutput, role string) pulumi.StringOutput {

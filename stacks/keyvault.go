@@ -20,12 +20,11 @@ const (
 	apimReader    = "api-management"
 )
 
-// deployKeyVault stores the chain in the vault, grants the readers Key Vault Secrets User, and reaches
-// the vault privately.
+// deployKeyVault stores the chain in the vault and grants the readers Key Vault Secrets User.
 func deployKeyVault(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
-	suffix pulumi.StringOutput, network *components.Network, certificates *components.Certificates,
+	suffix pulumi.StringOutput, certificates *components.Certificates,
 	readers map[string]pulumi.StringInput, monitoring *components.Monitoring, providers *providers,
-) (*components.KeyVault, *components.PrivateEndpoints, error) {
+) (*components.KeyVault, error) {
 	secrets := map[string]components.KeyVaultSecret{
 		caSecretName: {Value: certificates.CACertificatePEM, ContentType: "application/x-pem-file"},
 	}
@@ -45,20 +44,9 @@ func deployKeyVault(ctx *pulumi.Context, cfg *config.Config, base string, resour
 		Tags:                    cfg.ResourceTags(),
 	}, providers.all())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	endpoints, err := components.NewPrivateEndpoints(ctx, base, &components.PrivateEndpointsArgs{
-		ResourceGroupName: resourceGroupName,
-		Location:          cfg.Location,
-		SubnetID:          network.SubnetID(naming.SubnetPrivateEndpoints),
-		VirtualNetworkID:  network.VirtualNetworkID,
-		Targets:           []components.PrivateEndpointTarget{{Name: "kv", ResourceID: vault.VaultID, GroupID: "vault"}},
-		Tags:              cfg.ResourceTags(),
-	}, providers.all())
-	if err != nil {
-		return nil, nil, err
-	}
-	return vault, endpoints, nil
+	return vault, nil
 }
 
 // globalName is the globally unique name of a role, once the random suffix is known.

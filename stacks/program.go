@@ -96,8 +96,26 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	vault, endpoints, err := deployKeyVault(ctx, cfg, base, resourceGroup.Name, suffix, network, certificates,
+	vault, err := deployKeyVault(ctx, cfg, base, resourceGroup.Name, suffix, certificates,
 		map[string]pulumi.StringInput{gatewayReader: gatewayIdentity.PrincipalId, apimReader: apim.PrincipalID}, monitoring, providers)
+	if err != nil {
+		return err
+	}
+	cluster, registry, err := deployCluster(ctx, cfg, base, resourceGroup.Name, suffix, network, monitoring, providers)
+	if err != nil {
+		return err
+	}
+	endpoints, err := components.NewPrivateEndpoints(ctx, base, &components.PrivateEndpointsArgs{
+		ResourceGroupName: resourceGroup.Name,
+		Location:          cfg.Location,
+		SubnetID:          network.SubnetID(naming.SubnetPrivateEndpoints),
+		VirtualNetworkID:  network.VirtualNetworkID,
+		Targets: []components.PrivateEndpointTarget{
+			{Name: "kv", ResourceID: vault.VaultID, GroupID: "vault"},
+			{Name: "acr", ResourceID: registry.RegistryID, GroupID: "registry"},
+		},
+		Tags: tags,
+	}, providers.all())
 	if err != nil {
 		return err
 	}
@@ -110,7 +128,21 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) error {
 		return err
 	}
 
+	inClusterStatus := "skipped: the API server is private; with line of sight to it and kubelogin installed, set kubernetes.deployInCluster to true and run pulumi up (see README, Reaching the private API server)"
+	if cfg.Kubernetes.DeployInCluster {
+		if err := deployInCluster(ctx, cfg, resourceGroup.Name, cluster, certificates, providers); err != nil {
+			return err
+		}
+		inClusterStatus = "deployed: " + cfg.Ingress.Controller + " ingress and the echo workload"
+	}
+
 	ctx.Export("environment", pulumi.String(string(cfg.Environment)))
+	ctx.Export("inCluster", pulumi.String(inClusterStatus))
+	ctx.Export("clusterName", cluster.ClusterName)
+	ctx.Export("oidcIssuerUrl", cluster.OIDCIssuerURL)
+	ctx.Export("registryLoginServer", registry.LoginServer)
+	ctx.Export("ingressPrivateIp", pulumi.String(cfg.IngressPrivateIP()))
+	ctx.Export("backendUrl", pulumi.String("https://"+cfg.HostNames.Backend))
 	ctx.Export("resourceGroupName", resourceGroup.Name)
 	ctx.Export("nameSuffix", suffix)
 	ctx.Export("virtualNetworkId", network.VirtualNetworkID)

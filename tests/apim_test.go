@@ -293,9 +293,7 @@ func TestAPIManagementGatewayResolvesPrivately(t *testing.T) {
 	links := linksOf(recording, zone)
 	require.Len(t, links, 1)
 	assert.Equal(t, virtualNetwork(t, recording).ID, links[0].InputString("virtualNetwork.id"))
-	records := recording.OfType("azure-native:network:PrivateRecordSet")
-	require.Len(t, records, 1)
-	record := records[0]
+	record := recordIn(t, recording, zone)
 	assert.Equal(t, zone.OutputString("name"), record.InputString("privateZoneName"))
 	assert.Equal(t, "A", record.InputString("recordType"))
 	assert.Equal(t, "@", record.InputString("relativeRecordSetName"))
@@ -358,4 +356,12 @@ func TestBackendAPIRequiresReadAccess(t *testing.T) {
 	}, "unit", "test", map[string]string{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "ReadAccess")
+}
+
+// recordIn returns the one record set of a private zone.
+func recordIn(t *testing.T, recording *harness.Recording, zone *harness.Resource) *harness.Resource {
+	t.Helper()
+	return single(t, recording.OfType("azure-native:network:PrivateRecordSet"), "record in "+zone.OutputString("name"), func(record *harness.Resource) bool {
+		return record.InputString("privateZoneName") == zone.OutputString("name")
+	})
 }

@@ -74,3 +74,16 @@ func findProblem(t *testing.T, problems []config.Problem, key, text string) conf
 func key(path string) string {
 	return "apiplatform:" + path
 }
+
+// single returns the one resource of list that matches, failing the test unless exactly one does.
+func single(t *testing.T, list []*harness.Resource, what string, match func(*harness.Resource) bool) *harness.Resource {
+	t.Helper()
+	var found []*harness.Resource
+	for _, res := range list {
+		if match(res) {
+			found = append(found, res)
+		}
+	}
+	require.Len(t, found, 1, "exactly one %s", what)
+	return found[0]
+}

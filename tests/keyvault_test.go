@@ -95,6 +95,9 @@ func TestSecretReadersAreScopedToTheVault(t *testing.T) {
 	service := apimService(t, recording)
 	var principals []string
 	for _, assignment := range recording.OfType(roleAssignmentType) {
+		if assignment.InputString("roleDefinitionId") != "/subscriptions/"+harness.SubscriptionID+"/providers/Microsoft.Authorization/roleDefinitions/"+components.KeyVaultSecretsUserRole {
+			continue
+		}
 		assert.Equal(t, vault.ID, assignment.InputString("scope"), "scoped to the vault, not the group or subscription")
 		assert.Equal(t, "/subscriptions/"+harness.SubscriptionID+"/providers/Microsoft.Authorization/roleDefinitions/"+components.KeyVaultSecretsUserRole,
 			assignment.InputString("roleDefinitionId"))
@@ -109,9 +112,7 @@ func TestKeyVaultIsReachedPrivately(t *testing.T) {
 	recording := runStack(t, "dev")
 	vault := stackVault(t, recording)
 	network := virtualNetwork(t, recording)
-	endpoints := recording.OfType("azure-native:network:PrivateEndpoint")
-	require.Len(t, endpoints, 1)
-	endpoint := endpoints[0]
+	endpoint := endpointFor(t, recording, "vault")
 	assert.Equal(t, network.ID+"/subnets/"+string(naming.SubnetPrivateEndpoints), endpoint.InputString("subnet.id"))
 	assert.Equal(t, vault.ID, endpoint.InputString("privateLinkServiceConnections[0].privateLinkServiceId"))
 	assert.Equal(t, []any{"vault"}, endpoint.Input("privateLinkServiceConnections[0].groupIds"))
@@ -122,10 +123,8 @@ func TestKeyVaultIsReachedPrivately(t *testing.T) {
 	require.Len(t, links, 1, "the zone is linked once")
 	assert.Equal(t, network.ID, links[0].InputString("virtualNetwork.id"))
 	assert.Equal(t, false, links[0].Input("registrationEnabled"))
-	groups := recording.OfType("azure-native:network:PrivateDnsZoneGroup")
-	require.Len(t, groups, 1)
-	assert.Equal(t, endpoint.OutputString("name"), groups[0].InputString("privateEndpointName"))
-	assert.Equal(t, zone.ID, groups[0].InputString("privateDnsZoneConfigs[0].privateDnsZoneId"))
+	group := zoneGroupOf(t, recording, endpoint)
+	assert.Equal(t, zone.ID, group.InputString("privateDnsZoneConfigs[0].privateDnsZoneId"))
 }
 
 // TestKeyVaultComponentOutputs runs the component with a workspace: versionless secret URIs, the vault
@@ -201,14 +200,9 @@ func TestPrivateEndpointsShareZonesAndRejectUnknownGroups(t *testing.T) {
 // zoneNamed returns the private DNS zone with the given name.
 func zoneNamed(t *testing.T, recording *harness.Recording, name string) *harness.Resource {
 	t.Helper()
-	var found []*harness.Resource
-	for _, zone := range recording.OfType(privateZoneType) {
-		if zone.InputString("privateZoneName") == name {
-			found = append(found, zone)
-		}
-	}
-	require.Len(t, found, 1, "exactly one zone %s", name)
-	return found[0]
+	return single(t, recording.OfType(privateZoneType), "zone "+name, func(zone *harness.Resource) bool {
+		return zone.InputString("privateZoneName") == name
+	})
 }
 
 // linksOf returns the virtual network links of a zone.
@@ -220,4 +214,21 @@ func linksOf(recording *harness.Recording, zone *harness.Resource) []*harness.Re
 		}
 	}
 	return links
+}
+
+// endpointFor returns the one private endpoint for a private link group ID.
+func endpointFor(t *testing.T, recording *harness.Recording, groupID string) *harness.Resource {
+	t.Helper()
+	return single(t, recording.OfType("azure-native:network:PrivateEndpoint"), "private endpoint for "+groupID, func(endpoint *harness.Resource) bool {
+		groups, _ := endpoint.Input("privateLinkServiceConnections[0].groupIds").([]any)
+		return len(groups) == 1 && groups[0] == groupID
+	})
+}
+
+// zoneGroupOf returns the one DNS zone group of a private endpoint.
+func zoneGroupOf(t *testing.T, recording *harness.Recording, endpoint *harness.Resource) *harness.Resource {
+	t.Helper()
+	return single(t, recording.OfType("azure-native:network:PrivateDnsZoneGroup"), "zone group of "+endpoint.Name, func(group *harness.Resource) bool {
+		return group.InputString("privateEndpointName") == endpoint.OutputString("name")
+	})
 }

@@ -209,32 +209,35 @@ func TestOnlyTheGatewayAndBastionAcceptInternetTraffic(t *testing.T) {
 // taggable classifies every azure-native type the platform creates: does it take tags? Every recorded
 // type must be listed, so a new resource type cannot slip through untagged.
 var taggable = map[string]bool{
-	"azure-native:resources:ResourceGroup":              true,
-	"azure-native:network:VirtualNetwork":               true,
-	"azure-native:network:NetworkSecurityGroup":         true,
-	"azure-native:network:PrivateEndpoint":              true,
-	"azure-native:network:PrivateZone":                  true,
-	"azure-native:network:VirtualNetworkLink":           true,
-	"azure-native:network:PrivateDnsZoneGroup":          false,
-	"azure-native:keyvault:Vault":                       true,
-	"azure-native:keyvault:Secret":                      true,
-	"azure-native:managedidentity:UserAssignedIdentity": true,
-	"azure-native:authorization:RoleAssignment":         false,
-	"azure-native:insights:DiagnosticSetting":           false,
-	"azure-native:network:PrivateRecordSet":             false,
-	"azure-native:network:ApplicationGateway":           true,
-	"azure-native:network:PublicIPAddress":              true,
-	"azure-native:network:WebApplicationFirewallPolicy": true,
-	"azure-native:apimanagement:ApiManagementService":   true,
-	"azure-native:apimanagement:Certificate":            false,
-	"azure-native:apimanagement:Backend":                false,
-	"azure-native:apimanagement:Api":                    false,
-	"azure-native:apimanagement:ApiOperation":           false,
-	"azure-native:apimanagement:ApiPolicy":              false,
-	"azure-native:apimanagement:Logger":                 false,
-	"azure-native:apimanagement:ApiDiagnostic":          false,
-	"azure-native:operationalinsights:Workspace":        true,
-	"azure-native:insights:Component":                   true,
+	"azure-native:resources:ResourceGroup":                   true,
+	"azure-native:network:VirtualNetwork":                    true,
+	"azure-native:network:NetworkSecurityGroup":              true,
+	"azure-native:network:PrivateEndpoint":                   true,
+	"azure-native:network:PrivateZone":                       true,
+	"azure-native:network:VirtualNetworkLink":                true,
+	"azure-native:network:PrivateDnsZoneGroup":               false,
+	"azure-native:keyvault:Vault":                            true,
+	"azure-native:keyvault:Secret":                           true,
+	"azure-native:managedidentity:UserAssignedIdentity":      true,
+	"azure-native:authorization:RoleAssignment":              false,
+	"azure-native:insights:DiagnosticSetting":                false,
+	"azure-native:network:PrivateRecordSet":                  false,
+	"azure-native:network:ApplicationGateway":                true,
+	"azure-native:network:PublicIPAddress":                   true,
+	"azure-native:network:WebApplicationFirewallPolicy":      true,
+	"azure-native:apimanagement:ApiManagementService":        true,
+	"azure-native:apimanagement:Certificate":                 false,
+	"azure-native:apimanagement:Backend":                     false,
+	"azure-native:apimanagement:Api":                         false,
+	"azure-native:apimanagement:ApiOperation":                false,
+	"azure-native:apimanagement:ApiPolicy":                   false,
+	"azure-native:apimanagement:Logger":                      false,
+	"azure-native:apimanagement:ApiDiagnostic":               false,
+	"azure-native:operationalinsights:Workspace":             true,
+	"azure-native:insights:Component":                        true,
+	"azure-native:containerregistry:Registry":                true,
+	"azure-native:containerservice:ManagedCluster":           true,
+	"azure-native:containerservice:MaintenanceConfiguration": false,
 }
 
 // TestEveryTaggableResourceIsTagged checks tags on every azure-native resource whose type takes them.
@@ -310,10 +313,14 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 			case harness.TypeMatches(child.Type, "azure-native:keyvault:Vault"),
 				harness.TypeMatches(child.Type, "azure-native:apimanagement:ApiManagementService"):
 				assert.Regexp(t, "^"+child.Name+"[a-z0-9]{6}$", physical, "globally unique: logical name plus suffix")
+			case harness.TypeMatches(child.Type, "azure-native:containerregistry:Registry"):
+				assert.Regexp(t, "^"+strings.ReplaceAll(child.Name, "-", "")+"[a-z0-9]{6}$", physical, "letters and digits only, plus suffix")
+			case harness.TypeMatches(child.Type, "azure-native:containerservice:MaintenanceConfiguration"):
+				assert.Contains(t, []string{"aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"}, physical, "AKS fixes these names")
 			case harness.TypeMatches(child.Type, "azure-native:keyvault:Secret"):
 				assert.Equal(t, component.Name+"-kv-"+physical, child.Name, "a secret is named within its vault")
 			case harness.TypeMatches(child.Type, "azure-native:network:PrivateZone"):
-				assert.Contains(t, []string{"privatelink.vaultcore.azure.net", "gateway.internal.contoso.example"}, physical,
+				assert.Contains(t, []string{"privatelink.vaultcore.azure.net", "privatelink.azurecr.io", "gateway.internal.contoso.example", "echo.internal.contoso.example"}, physical,
 					"a zone is named after the domain it answers for")
 			case harness.TypeMatches(child.Type, "azure-native:network:PrivateRecordSet"):
 				assert.Equal(t, "@", physical, "records sit at the apex of their per-host zone")
@@ -326,7 +333,8 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"apiplatform:network:Network", "apiplatform:security:Certificates",
 		"apiplatform:apim:APIManagement", "apiplatform:security:KeyVault", "apiplatform:network:PrivateEndpoints",
-		"apiplatform:apim:BackendAPI", "apiplatform:edge:ApplicationGateway", "apiplatform:monitoring:Monitoring"}, componentTypes)
+		"apiplatform:apim:BackendAPI", "apiplatform:edge:ApplicationGateway", "apiplatform:monitoring:Monitoring",
+		"apiplatform:kubernetes:KubernetesCluster", "apiplatform:containers:ContainerRegistry"}, componentTypes)
 }
 
 // TestResourceNamesFollowTheScheme checks `<prefix>-<stack>-<role>` names and each service's rules.

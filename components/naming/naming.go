@@ -43,6 +43,8 @@ const (
 	RoleBastionPublicIP      Role = "bas-pip"
 	RoleJumpbox              Role = "jumpbox"
 	RoleGatewayDNSLabel      Role = "agw-dns"
+	RoleClusterIdentity      Role = "aks-id"
+	RoleClusterNodes         Role = "aks-nodes-rg"
 )
 
 // SuffixLength is the length of the random suffix (lower-case letters and digits) appended to names
@@ -103,6 +105,8 @@ var rules = map[Role]Rule{
 	RoleBastion:              {Service: "Azure Bastion", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
 	RoleBastionPublicIP:      {Service: "public IP address", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
 	RoleJumpbox:              {Service: "Linux virtual machine", MinLength: 1, MaxLength: 64, Pattern: linuxVMPattern, Allowed: "letters, digits, periods and hyphens; start and end with a letter or digit"},
+	RoleClusterIdentity:      {Service: "user-assigned managed identity", MinLength: 3, MaxLength: 128, Pattern: identityPattern, Allowed: "letters, digits, hyphens and underscores; start with a letter or digit"},
+	RoleClusterNodes:         {Service: "resource group", MinLength: 1, MaxLength: 80, Pattern: resourceGroupRegex, Allowed: "letters, digits, underscores, periods, hyphens and parentheses; not ending in a period (at most 80 for an AKS node resource group)"},
 	RoleGatewayDNSLabel:      {Service: "public IP DNS label", MinLength: 3, MaxLength: 63, Pattern: dnsLabelPattern, Allowed: "lower-case letters, digits and hyphens; start with a letter; end with a letter or digit", GloballyUnique: true},
 }
 

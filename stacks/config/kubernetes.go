@@ -8,22 +8,26 @@ import (
 	"strings"
 )
 
-// SupportedIstioRevisions are the AKS Istio add-on revisions AKS supports today.
-var SupportedIstioRevisions = []string{"asm-1-28", "asm-1-29"}
+// SupportedIstioRevisions are the AKS Istio add-on revisions AKS supports today. The support policy
+// (Microsoft Learn, aks/istio-support-policy, 2026-05-15) gives asm-1-28 and asm-1-29 end of life in
+// August and September 2026 and asm-1-30 in about December 2026, and AKS always supports at least two
+// revisions, so asm-1-30 and asm-1-31 are the two supported in November 2026. `az aks mesh
+// get-revisions --location <region>` lists the live set.
+var SupportedIstioRevisions = []string{"asm-1-30", "asm-1-31"}
 
 // ingressControllers are the supported ingress controllers.
 var ingressControllers = []string{"istio", "nginx"}
 
-// regionsWithZones lists the Azure public regions with availability zones
-// (https://learn.microsoft.com/azure/reliability/regions-list). Zones in any other region are refused
-// before deployment instead of failing halfway through it.
+// regionsWithZones lists the Azure public regions with availability zones (Microsoft Learn,
+// reliability/regions-list, as of July 2026). Zones in any other region are refused before deployment
+// instead of failing halfway through it; add a region here when Azure adds zones to it.
 var regionsWithZones = []string{
 	"australiaeast", "austriaeast", "belgiumcentral", "brazilsouth", "canadacentral", "centralindia", "centralus",
-	"chilecentral", "eastasia", "eastus", "eastus2", "francecentral", "germanywestcentral", "indonesiacentral",
-	"israelcentral", "italynorth", "japaneast", "japanwest", "koreacentral", "malaysiawest", "mexicocentral",
-	"newzealandnorth", "northeurope", "norwayeast", "polandcentral", "qatarcentral", "southafricanorth",
-	"southcentralus", "southeastasia", "spaincentral", "swedencentral", "switzerlandnorth", "uaenorth",
-	"uksouth", "usgovvirginia", "westeurope", "westus2", "westus3",
+	"chilecentral", "denmarkeast", "eastasia", "eastus", "eastus2", "francecentral", "germanywestcentral",
+	"indiasouthcentral", "indonesiacentral", "israelcentral", "italynorth", "japaneast", "japanwest", "koreacentral",
+	"malaysiawest", "mexicocentral", "newzealandnorth", "northeurope", "norwayeast", "polandcentral", "qatarcentral",
+	"southafricanorth", "southcentralus", "southeastasia", "spaincentral", "swedencentral", "switzerlandnorth",
+	"uaenorth", "uksouth", "westeurope", "westus2", "westus3",
 }
 
 var (

@@ -14,30 +14,31 @@ import (
 // armPaths gives, for azure-native types the generic rule (see armPathFor) gets wrong, the ARM path below
 // the resource group (or scope) with {input} placeholders. Keys are `module:Type` without an API version.
 var armPaths = map[string]string{
-	"apimanagement:ApiManagementService":   "Microsoft.ApiManagement/service/{serviceName}",
-	"apimanagement:Api":                    "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}",
-	"apimanagement:ApiDiagnostic":          "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}/diagnostics/{diagnosticId}",
-	"apimanagement:ApiOperation":           "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}/operations/{operationId}",
-	"apimanagement:ApiPolicy":              "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}/policies/{policyId}",
-	"apimanagement:Backend":                "Microsoft.ApiManagement/service/{serviceName}/backends/{backendId}",
-	"apimanagement:Certificate":            "Microsoft.ApiManagement/service/{serviceName}/certificates/{certificateId}",
-	"apimanagement:Logger":                 "Microsoft.ApiManagement/service/{serviceName}/loggers/{loggerId}",
-	"network:PrivateRecordSet":             "Microsoft.Network/privateDnsZones/{privateZoneName}/{recordType}/{relativeRecordSetName}",
-	"compute:VirtualMachine":               "Microsoft.Compute/virtualMachines/{vmName}",
-	"containerregistry:Registry":           "Microsoft.ContainerRegistry/registries/{registryName}",
-	"containerservice:ManagedCluster":      "Microsoft.ContainerService/managedClusters/{resourceName}",
-	"insights:Component":                   "Microsoft.Insights/components/{resourceName}",
-	"insights:DiagnosticSetting":           "Microsoft.Insights/diagnosticSettings/{name}",
-	"keyvault:Secret":                      "Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}",
-	"keyvault:Vault":                       "Microsoft.KeyVault/vaults/{vaultName}",
-	"managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
-	"network:PrivateDnsZoneGroup":          "Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}",
-	"network:PrivateZone":                  "Microsoft.Network/privateDnsZones/{privateZoneName}",
-	"network:PublicIPAddress":              "Microsoft.Network/publicIPAddresses/{publicIpAddressName}",
-	"network:VirtualNetworkLink":           "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}",
-	"network:WebApplicationFirewallPolicy": "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/{policyName}",
-	"operationalinsights:Workspace":        "Microsoft.OperationalInsights/workspaces/{workspaceName}",
-	"sql:Server":                           "Microsoft.Sql/servers/{serverName}",
+	"apimanagement:ApiManagementService":        "Microsoft.ApiManagement/service/{serviceName}",
+	"apimanagement:Api":                         "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}",
+	"apimanagement:ApiDiagnostic":               "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}/diagnostics/{diagnosticId}",
+	"apimanagement:ApiOperation":                "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}/operations/{operationId}",
+	"apimanagement:ApiPolicy":                   "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}/policies/{policyId}",
+	"apimanagement:Backend":                     "Microsoft.ApiManagement/service/{serviceName}/backends/{backendId}",
+	"apimanagement:Certificate":                 "Microsoft.ApiManagement/service/{serviceName}/certificates/{certificateId}",
+	"apimanagement:Logger":                      "Microsoft.ApiManagement/service/{serviceName}/loggers/{loggerId}",
+	"network:PrivateRecordSet":                  "Microsoft.Network/privateDnsZones/{privateZoneName}/{recordType}/{relativeRecordSetName}",
+	"compute:VirtualMachine":                    "Microsoft.Compute/virtualMachines/{vmName}",
+	"containerregistry:Registry":                "Microsoft.ContainerRegistry/registries/{registryName}",
+	"containerservice:ManagedCluster":           "Microsoft.ContainerService/managedClusters/{resourceName}",
+	"containerservice:MaintenanceConfiguration": "Microsoft.ContainerService/managedClusters/{resourceName}/maintenanceConfigurations/{configName}",
+	"insights:Component":                        "Microsoft.Insights/components/{resourceName}",
+	"insights:DiagnosticSetting":                "Microsoft.Insights/diagnosticSettings/{name}",
+	"keyvault:Secret":                           "Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}",
+	"keyvault:Vault":                            "Microsoft.KeyVault/vaults/{vaultName}",
+	"managedidentity:UserAssignedIdentity":      "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
+	"network:PrivateDnsZoneGroup":               "Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}",
+	"network:PrivateZone":                       "Microsoft.Network/privateDnsZones/{privateZoneName}",
+	"network:PublicIPAddress":                   "Microsoft.Network/publicIPAddresses/{publicIpAddressName}",
+	"network:VirtualNetworkLink":                "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}",
+	"network:WebApplicationFirewallPolicy":      "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/{policyName}",
+	"operationalinsights:Workspace":             "Microsoft.OperationalInsights/workspaces/{workspaceName}",
+	"sql:Server":                                "Microsoft.Sql/servers/{serverName}",
 }
 
 // providerNamespaces maps azure-native modules to ARM provider namespaces.
@@ -121,6 +122,15 @@ func (m *mocks) azureResource(res *Resource, outputs resource.PropertyMap) (stri
 		if label := res.InputString("dnsSettings.domainNameLabel"); label != "" {
 			setOutput(outputs, "dnsSettings", "fqdn", label+"."+res.InputString("location")+".cloudapp.azure.com")
 		}
+	case strings.HasSuffix(res.Type, ":ManagedCluster"):
+		kubelet := map[string]any{"objectId": guid(id + "/kubelet"), "clientId": guid(id + "/kubelet-client"),
+			"resourceId": "/subscriptions/" + SubscriptionID + "/resourceGroups/" + res.InputString("nodeResourceGroup") +
+				"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + name + "-agentpool"}
+		outputs["identityProfile"] = resource.NewProperty(resource.NewPropertyMapFromMap(map[string]any{"kubeletidentity": kubelet}))
+		setOutput(outputs, "oidcIssuerProfile", "issuerURL", "https://"+res.InputString("location")+".oic.prod-aks.azure.com/"+TenantID+"/"+guid(id)+"/")
+		outputs["privateFQDN"] = resource.NewProperty(res.InputString("dnsPrefix") + "-" + guid(id)[:8] + ".privatelink." + res.InputString("location") + ".azmk8s.io")
+	case module == "containerregistry" && strings.HasSuffix(res.Type, ":Registry"):
+		outputs["loginServer"] = resource.NewProperty(name + ".azurecr.io")
 	case module == "insights" && strings.HasSuffix(res.Type, ":Component"):
 		key := guid(id + "/instrumentation-key")
 		outputs["instrumentationKey"] = resource.NewProperty(key)

@@ -2,6 +2,7 @@
 package harness
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"sync"
@@ -108,6 +109,12 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"subscriptionId": SubscriptionID,
 			"tenantId":       TenantID,
 		}), nil
+	case TypeMatches(args.Token, "azure-native:containerservice:listManagedClusterUserCredentials"):
+		name := args.Args["resourceName"].StringValue()
+		kubeconfig := ClusterUserKubeconfig(name)
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"kubeconfigs": []any{map[string]any{"name": "clusterUser", "value": base64.StdEncoding.EncodeToString([]byte(kubeconfig))}},
+		}), nil
 	default:
 		return nil, fmt.Errorf("the harness has no mock for the function %s; add one to tests/harness/mocks.go", args.Token)
 	}
@@ -122,4 +129,30 @@ func urnFor(recording *Recording, parent, typ, name string) string {
 	}
 	return string(resource.NewURN(tokens.QName(recording.Stack), tokens.PackageName(recording.Project), parentType,
 		tokens.Type(typ), name))
+}
+
+// ClusterUserKubeconfig is the exec-format kubeconfig AKS returns for a Microsoft Entra cluster: the
+// kubelogin plugin fetches a token for the AKS server application.
+func ClusterUserKubeconfig(cluster string) string {
+	return `apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    certificate-authority-data: ""
+    server: https://` + cluster + `.privatelink.westeurope.azmk8s.io:443
+  name: ` + cluster + `
+contexts:
+- context:
+    cluster: ` + cluster + `
+    user: clusterUser_` + cluster + `
+  name: ` + cluster + `
+current-context: ` + cluster + `
+users:
+- name: clusterUser_` + cluster + `
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: kubelogin
+      args: [get-token, --login, azurecli, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]
+`
 }

@@ -35,10 +35,27 @@ type pathSegment struct {
 	index int
 }
 
-// parsePath splits "a.b[0].c" into segments.
+// parsePath splits "a.b[0].c" into segments. A backslash makes the next character literal, for keys
+// that contain dots: metadata.labels.istio\\.io/rev.
 func parsePath(path string) ([]pathSegment, error) {
+	var parts []string
+	var part strings.Builder
+	for i := 0; i < len(path); i++ {
+		switch {
+		case path[i] == '\\' && i+1 < len(path):
+			i++
+			part.WriteByte(path[i])
+		case path[i] == '.':
+			parts = append(parts, part.String())
+			part.Reset()
+		default:
+			part.WriteByte(path[i])
+		}
+	}
+	parts = append(parts, part.String())
+
 	var segments []pathSegment
-	for _, part := range strings.Split(path, ".") {
+	for _, part := range parts {
 		key, rest, _ := strings.Cut(part, "[")
 		if key != "" {
 			segments = append(segments, pathSegment{key: key, index: -1})

@@ -1,0 +1,232 @@
+// EchoWorkload component: the hardened sample service that echoes the request headers it received.
+package components
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
+	policyv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/policy/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// EchoWorkloadType is the EchoWorkload component's type token.
+const EchoWorkloadType = Project + ":kubernetes:EchoWorkload"
+
+// Echo workload constants shared with the ingress.
+const (
+	// EchoServicePort is the Service port the ingress routes to.
+	EchoServicePort = 80
+	// EchoContainerPort is where the echo server listens (HTTP_PORT).
+	EchoContainerPort = 8080
+	// EchoUserID is the non-root user the image runs as.
+	EchoUserID = 1000
+)
+
+// EchoWorkloadArgs configures the EchoWorkload component.
+type EchoWorkloadArgs struct {
+	// Namespace is created for the workload.
+	Namespace string
+	// Image is the echo server image.
+	Image string
+	// Replicas is the pod count; two or more get a PodDisruptionBudget.
+	Replicas int
+	// IngressNamespace is the only namespace whose pods may reach the workload.
+	IngressNamespace string
+	// IstioRevision, when set, enrolls the namespace in the mesh: sidecar injection for that
+	// revision, STRICT mutual TLS between pods, and an authorization policy that admits only callers
+	// from IngressNamespace.
+	IstioRevision string
+	// Labels are put on every object.
+	Labels map[string]string
+}
+
+// EchoWorkload is the namespace, deployment, service, disruption budget and network and mesh policies.
+type EchoWorkload struct {
+	pulumi.ResourceState
+
+	// ServiceName is the workload's Service, in Namespace.
+	ServiceName pulumi.StringOutput `pulumi:"serviceName"`
+	// Namespace is the workload's namespace.
+	Namespace pulumi.StringOutput `pulumi:"namespace"`
+}
+
+// NewEchoWorkload creates the workload. Containers run as a non-root user with a read-only root file
+// system, no capabilities and the runtime's default seccomp profile.
+func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, opts ...pulumi.ResourceOption) (*EchoWorkload, error) {
+	if args == nil {
+		return nil, errors.New("creating echo workload: args are required")
+	}
+	component := &EchoWorkload{}
+	if err := ctx.RegisterComponentResource(EchoWorkloadType, name, component, opts...); err != nil {
+		return nil, fmt.Errorf("registering echo workload %s: %w", name, err)
+	}
+	parent := pulumi.Parent(component)
+	labels := pulumi.ToStringMap(args.Labels)
+	selector := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String("echo")}
+	podLabels := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String("echo")}
+	for key, value := range args.Labels {
+		podLabels[key] = pulumi.String(value)
+	}
+
+	namespaceLabels := pulumi.StringMap{
+		// The echo container meets the restricted Pod Security Standard; warn and audit on anything that
+		// does not (enforcing would also reject the mesh's init container).
+		"pod-security.kubernetes.io/warn":  pulumi.String("restricted"),
+		"pod-security.kubernetes.io/audit": pulumi.String("restricted"),
+	}
+	if args.IstioRevision != "" {
+		// The add-on injects sidecars by revision label; istio-injection=enabled is ignored
+		// (Microsoft Learn, aks/istio-deploy-addon).
+		namespaceLabels["istio.io/rev"] = pulumi.String(args.IstioRevision)
+	}
+	for key, value := range args.Labels {
+		namespaceLabels[key] = pulumi.String(value)
+	}
+	namespace, err := corev1.NewNamespace(ctx, name+"-namespace", &corev1.NamespaceArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.Namespace), Labels: namespaceLabels},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating namespace of %s: %w", name, err)
+	}
+	inNamespace := pulumi.DependsOn([]pulumi.Resource{namespace})
+	metadata := func(objectName string) *metav1.ObjectMetaArgs {
+		return &metav1.ObjectMetaArgs{Name: pulumi.String(objectName), Namespace: pulumi.String(args.Namespace), Labels: labels}
+	}
+
+	probe := &corev1.ProbeArgs{
+		HttpGet:       &corev1.HTTPGetActionArgs{Path: pulumi.String("/"), Port: pulumi.Int(EchoContainerPort)},
+		PeriodSeconds: pulumi.Int(10),
+	}
+	if _, err := appsv1.NewDeployment(ctx, name+"-deployment", &appsv1.DeploymentArgs{
+		Metadata: metadata("echo"),
+		Spec: &appsv1.DeploymentSpecArgs{
+			Replicas: pulumi.Int(args.Replicas),
+			Selector: &metav1.LabelSelectorArgs{MatchLabels: selector},
+			Template: &corev1.PodTemplateSpecArgs{
+				Metadata: &metav1.ObjectMetaArgs{Labels: podLabels},
+				Spec: &corev1.PodSpecArgs{
+					AutomountServiceAccountToken: pulumi.Bool(false),
+					SecurityContext: &corev1.PodSecurityContextArgs{
+						RunAsNonRoot:   pulumi.Bool(true),
+						RunAsUser:      pulumi.Int(EchoUserID),
+						RunAsGroup:     pulumi.Int(EchoUserID),
+						SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
+					},
+					// Spread replicas over zones and nodes, so one failure never takes all of them.
+					TopologySpreadConstraints: corev1.TopologySpreadConstraintArray{
+						&corev1.TopologySpreadConstraintArgs{MaxSkew: pulumi.Int(1), TopologyKey: pulumi.String("topology.kubernetes.io/zone"),
+							WhenUnsatisfiable: pulumi.String("ScheduleAnyway"), LabelSelector: &metav1.LabelSelectorArgs{MatchLabels: selector}},
+					},
+					Containers: corev1.ContainerArray{&corev1.ContainerArgs{
+						Name:  pulumi.String("echo"),
+						Image: pulumi.String(args.Image),
+						Env: corev1.EnvVarArray{
+							&corev1.EnvVarArgs{Name: pulumi.String("HTTP_PORT"), Value: pulumi.String(fmt.Sprint(EchoContainerPort))},
+						},
+						Ports: corev1.ContainerPortArray{&corev1.ContainerPortArgs{Name: pulumi.String("http"), ContainerPort: pulumi.Int(EchoContainerPort)}},
+						SecurityContext: &corev1.SecurityContextArgs{
+							AllowPrivilegeEscalation: pulumi.Bool(false),
+							ReadOnlyRootFilesystem:   pulumi.Bool(true),
+							RunAsNonRoot:             pulumi.Bool(true),
+							Capabilities:             &corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
+							SeccompProfile:           &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
+						},
+						Resources: &corev1.ResourceRequirementsArgs{
+							Requests: pulumi.StringMap{"cpu": pulumi.String("50m"), "memory": pulumi.String("64Mi")},
+							Limits:   pulumi.StringMap{"cpu": pulumi.String("250m"), "memory": pulumi.String("128Mi")},
+						},
+						ReadinessProbe: probe,
+						LivenessProbe:  probe,
+						VolumeMounts:   corev1.VolumeMountArray{&corev1.VolumeMountArgs{Name: pulumi.String("tmp"), MountPath: pulumi.String("/tmp")}},
+					}},
+					Volumes: corev1.VolumeArray{&corev1.VolumeArgs{Name: pulumi.String("tmp"), EmptyDir: &corev1.EmptyDirVolumeSourceArgs{}}},
+				},
+			},
+		},
+	}, parent, inNamespace); err != nil {
+		return nil, fmt.Errorf("creating deployment of %s: %w", name, err)
+	}
+	if _, err := corev1.NewService(ctx, name+"-service", &corev1.ServiceArgs{
+		Metadata: metadata("echo"),
+		Spec: &corev1.ServiceSpecArgs{
+			Type:     pulumi.String("ClusterIP"),
+			Selector: selector,
+			// The port name tells the mesh the protocol.
+			Ports: corev1.ServicePortArray{&corev1.ServicePortArgs{Name: pulumi.String("http"), Port: pulumi.Int(EchoServicePort), TargetPort: pulumi.Int(EchoContainerPort)}},
+		},
+	}, parent, inNamespace); err != nil {
+		return nil, fmt.Errorf("creating service of %s: %w", name, err)
+	}
+	if args.Replicas >= 2 {
+		if _, err := policyv1.NewPodDisruptionBudget(ctx, name+"-disruption-budget", &policyv1.PodDisruptionBudgetArgs{
+			Metadata: metadata("echo"),
+			Spec:     &policyv1.PodDisruptionBudgetSpecArgs{MinAvailable: pulumi.Int(1), Selector: &metav1.LabelSelectorArgs{MatchLabels: selector}},
+		}, parent, inNamespace); err != nil {
+			return nil, fmt.Errorf("creating disruption budget of %s: %w", name, err)
+		}
+	}
+
+	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-default-deny", &networkingv1.NetworkPolicyArgs{
+		Metadata: metadata("default-deny"),
+		Spec: &networkingv1.NetworkPolicySpecArgs{
+			PodSelector: &metav1.LabelSelectorArgs{},
+			PolicyTypes: pulumi.StringArray{pulumi.String("Ingress")},
+		},
+	}, parent, inNamespace); err != nil {
+		return nil, fmt.Errorf("creating default-deny policy of %s: %w", name, err)
+	}
+	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-allow-ingress", &networkingv1.NetworkPolicyArgs{
+		Metadata: metadata("allow-from-ingress"),
+		Spec: &networkingv1.NetworkPolicySpecArgs{
+			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: selector},
+			PolicyTypes: pulumi.StringArray{pulumi.String("Ingress")},
+			Ingress: networkingv1.NetworkPolicyIngressRuleArray{&networkingv1.NetworkPolicyIngressRuleArgs{
+				From: networkingv1.NetworkPolicyPeerArray{&networkingv1.NetworkPolicyPeerArgs{
+					NamespaceSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String(args.IngressNamespace)}},
+				}},
+				Ports: networkingv1.NetworkPolicyPortArray{&networkingv1.NetworkPolicyPortArgs{Port: pulumi.Int(EchoContainerPort), Protocol: pulumi.String("TCP")}},
+			}},
+		},
+	}, parent, inNamespace); err != nil {
+		return nil, fmt.Errorf("creating allow-from-ingress policy of %s: %w", name, err)
+	}
+
+	if args.IstioRevision != "" {
+		if _, err := apiextensions.NewCustomResource(ctx, name+"-mtls", &apiextensions.CustomResourceArgs{
+			ApiVersion:  pulumi.String("security.istio.io/v1"),
+			Kind:        pulumi.String("PeerAuthentication"),
+			Metadata:    metadata("default"),
+			OtherFields: kubernetes.UntypedArgs{"spec": map[string]any{"mtls": map[string]any{"mode": "STRICT"}}},
+		}, parent, inNamespace); err != nil {
+			return nil, fmt.Errorf("creating peer authentication of %s: %w", name, err)
+		}
+		// Callers are identified by their mTLS identity's namespace: the ingress namespace holds only
+		// the add-on's gateways, whose service account Microsoft does not document, and a wrong
+		// principal would reject every request.
+		if _, err := apiextensions.NewCustomResource(ctx, name+"-authorization", &apiextensions.CustomResourceArgs{
+			ApiVersion: pulumi.String("security.istio.io/v1"),
+			Kind:       pulumi.String("AuthorizationPolicy"),
+			Metadata:   metadata("allow-ingress-gateway"),
+			OtherFields: kubernetes.UntypedArgs{"spec": map[string]any{
+				"selector": map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/name": "echo"}},
+				"action":   "ALLOW",
+				"rules":    []any{map[string]any{"from": []any{map[string]any{"source": map[string]any{"namespaces": []any{args.IngressNamespace}}}}}},
+			}},
+		}, parent, inNamespace); err != nil {
+			return nil, fmt.Errorf("creating authorization policy of %s: %w", name, err)
+		}
+	}
+
+	component.ServiceName = pulumi.String("echo").ToStringOutput()
+	component.Namespace = pulumi.String(args.Namespace).ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{"serviceName": component.ServiceName, "namespace": component.Namespace}); err != nil {
+		return nil, fmt.Errorf("registering echo workload %s outputs: %w", name, err)
+	}
+	return component, nil
+}

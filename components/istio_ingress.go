@@ -1,0 +1,129 @@
+// IstioIngress component: the AKS Istio add-on's internal gateway, pinned and terminating mutual TLS.
+package components
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// IstioIngressType is the IstioIngress component's type token.
+const IstioIngressType = Project + ":kubernetes:IstioIngress"
+
+// The AKS Istio add-on's internal ingress gateway (Microsoft Learn, aks/istio-deploy-ingress).
+const (
+	// IstioIngressNamespace runs the add-on's ingress gateways; MUTUAL credentials must live here.
+	IstioIngressNamespace = "aks-istio-ingress"
+	// IstioInternalGatewayService is the internal gateway's LoadBalancer Service, shared by revisions.
+	IstioInternalGatewayService = "aks-istio-ingressgateway-internal"
+	// IstioInternalGatewaySelector selects the internal gateway pods from a Gateway.
+	IstioInternalGatewaySelector = "aks-istio-ingressgateway-internal"
+	// LoadBalancerIPAnnotation pins a Service's load balancer address; it is on the list of
+	// annotations the add-on lets customers set on its gateway Services (others are reconciled away).
+	LoadBalancerIPAnnotation = "service.beta.kubernetes.io/azure-load-balancer-ipv4"
+)
+
+// IstioIngress pins the add-on's internal gateway and routes the backend host over mutual TLS.
+type IstioIngress struct {
+	pulumi.ResourceState
+
+	// GatewayName is the Istio Gateway, as <namespace>/<name>.
+	GatewayName pulumi.StringOutput `pulumi:"gatewayName"`
+	// CredentialName is the TLS secret the gateway presents and verifies clients with.
+	CredentialName pulumi.StringOutput `pulumi:"credentialName"`
+}
+
+// NewIstioIngress patches the gateway Service's address, stores the credential (server certificate,
+// key and the CA as ca.crt) next to the gateway, and declares a Gateway in MUTUAL mode and the route.
+func NewIstioIngress(ctx *pulumi.Context, name string, args *MTLSIngressArgs, opts ...pulumi.ResourceOption) (*IstioIngress, error) {
+	if args == nil {
+		return nil, errors.New("creating Istio ingress: args are required")
+	}
+	component := &IstioIngress{}
+	if err := ctx.RegisterComponentResource(IstioIngressType, name, component, opts...); err != nil {
+		return nil, fmt.Errorf("registering Istio ingress %s: %w", name, err)
+	}
+	parent := pulumi.Parent(component)
+	labels := pulumi.ToStringMap(args.Labels)
+
+	// Patch, not replace: the add-on owns the Service. patchForce takes over the one annotation from
+	// the add-on's field manager.
+	if _, err := corev1.NewServicePatch(ctx, name+"-gateway-address", &corev1.ServicePatchArgs{
+		Metadata: &metav1.ObjectMetaPatchArgs{
+			Name:      pulumi.String(IstioInternalGatewayService),
+			Namespace: pulumi.String(IstioIngressNamespace),
+			Annotations: pulumi.StringMap{
+				LoadBalancerIPAnnotation: pulumi.String(args.PrivateIP),
+				"pulumi.com/patchForce":  pulumi.String("true"),
+			},
+		},
+	}, parent); err != nil {
+		return nil, fmt.Errorf("pinning the internal gateway address of %s: %w", name, err)
+	}
+
+	credentialName := "backend-mtls-credential"
+	// Istio reads a MUTUAL credential from one generic secret with tls.crt, tls.key and ca.crt, in the
+	// gateway's namespace (https://istio.io/latest/docs/tasks/traffic-management/ingress/secure-ingress/).
+	if _, err := corev1.NewSecret(ctx, name+"-credential", &corev1.SecretArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(credentialName), Namespace: pulumi.String(IstioIngressNamespace), Labels: labels},
+		Type:     pulumi.String("Opaque"),
+		StringData: pulumi.StringMap{
+			"tls.crt": args.ServerCertificatePEM,
+			"tls.key": args.ServerPrivateKeyPEM,
+			"ca.crt":  args.CACertificatePEM,
+		},
+	}, parent); err != nil {
+		return nil, fmt.Errorf("creating the credential of %s: %w", name, err)
+	}
+
+	gatewayName := "backend-mtls"
+	if _, err := apiextensions.NewCustomResource(ctx, name+"-gateway", &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("networking.istio.io/v1"),
+		Kind:       pulumi.String("Gateway"),
+		Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(gatewayName), Namespace: pulumi.String(IstioIngressNamespace), Labels: labels},
+		OtherFields: kubernetes.UntypedArgs{"spec": map[string]any{
+			"selector": map[string]any{"istio": IstioInternalGatewaySelector},
+			"servers": []any{map[string]any{
+				"port":  map[string]any{"number": 443, "name": "https", "protocol": "HTTPS"},
+				"hosts": []any{args.Host},
+				"tls": map[string]any{
+					"mode":               "MUTUAL",
+					"credentialName":     credentialName,
+					"minProtocolVersion": "TLSV1_2",
+				},
+			}},
+		}},
+	}, parent); err != nil {
+		return nil, fmt.Errorf("creating the gateway of %s: %w", name, err)
+	}
+	if _, err := apiextensions.NewCustomResource(ctx, name+"-route", &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("networking.istio.io/v1"),
+		Kind:       pulumi.String("VirtualService"),
+		Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(args.ServiceName), Namespace: pulumi.String(args.ServiceNamespace), Labels: labels},
+		OtherFields: kubernetes.UntypedArgs{"spec": map[string]any{
+			"hosts":    []any{args.Host},
+			"gateways": []any{IstioIngressNamespace + "/" + gatewayName},
+			"http": []any{map[string]any{"route": []any{map[string]any{"destination": map[string]any{
+				"host": fmt.Sprintf("%s.%s.svc.cluster.local", args.ServiceName, args.ServiceNamespace),
+				"port": map[string]any{"number": args.ServicePort},
+			}}}}},
+		}},
+	}, parent); err != nil {
+		return nil, fmt.Errorf("creating the route of %s: %w", name, err)
+	}
+
+	component.GatewayName = pulumi.String(IstioIngressNamespace + "/" + gatewayName).ToStringOutput()
+	component.CredentialName = pulumi.String(credentialName).ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
+		"gatewayName":    component.GatewayName,
+		"credentialName": component.CredentialName,
+	}); err != nil {
+		return nil, fmt.Errorf("registering Istio ingress %s outputs: %w", name, err)
+	}
+	return component, nil
+}

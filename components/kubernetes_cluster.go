@@ -1,0 +1,354 @@
+// KubernetesCluster component: the private AKS cluster and the private DNS record of its ingress host.
+package components
+
+import (
+	"errors"
+	"fmt"
+
+	containerservice "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20241001"
+	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/naming"
+)
+
+// KubernetesClusterType is the KubernetesCluster component's type token.
+const KubernetesClusterType = Project + ":kubernetes:KubernetesCluster"
+
+// NodeUpgradeMaxSurge is the extra capacity a node pool takes during upgrades, the value AKS recommends
+// for production pools; the node subnet is sized for it (config.NodeUpgradeMaxSurgePercent).
+const NodeUpgradeMaxSurge = "33%"
+
+// clusterLogCategories are the control-plane logs sent to the workspace: API server and admin audit
+// (who changed what), Entra authentication (guard), and the controllers that explain scaling.
+var clusterLogCategories = []string{"kube-apiserver", "kube-audit-admin", "guard", "kube-controller-manager", "kube-scheduler", "cluster-autoscaler", "cloud-controller-manager"}
+
+// NodePoolArgs sizes one autoscaled node pool.
+type NodePoolArgs struct {
+	// Name is the pool name (lower-case letters and digits, at most 12 characters).
+	Name string
+	// VMSize is the node VM size.
+	VMSize string
+	// MinCount and MaxCount bound the autoscaler.
+	MinCount, MaxCount int
+}
+
+// MaintenanceWindowArgs is a weekly planned maintenance window.
+type MaintenanceWindowArgs struct {
+	// DayOfWeek, StartTime (HH:mm), DurationHours (4-24) and UTCOffset (+HH:MM) place the window.
+	DayOfWeek, StartTime string
+	// DurationHours is the window's length.
+	DurationHours int
+	// UTCOffset is the time zone of StartTime.
+	UTCOffset string
+}
+
+// KubernetesClusterArgs configures the KubernetesCluster component.
+type KubernetesClusterArgs struct {
+	// ResourceGroupName holds the cluster, its identity and DNS.
+	ResourceGroupName pulumi.StringInput
+	// Location is the Azure region.
+	Location string
+	// Tier is the AKS tier: Free, Standard or Premium.
+	Tier string
+	// Version is the Kubernetes version; empty lets AKS choose.
+	Version string
+	// TenantID is the Microsoft Entra tenant of the admin groups.
+	TenantID pulumi.StringInput
+	// AdminGroupObjectIDs administer the cluster; local accounts are disabled.
+	AdminGroupObjectIDs []string
+	// SubnetID is the node subnet (bring-your-own).
+	SubnetID pulumi.StringInput
+	// VirtualNetworkID is linked to the ingress host's private DNS zone.
+	VirtualNetworkID pulumi.StringInput
+	// Zones are the pools' availability zones (empty: none).
+	Zones []string
+	// SystemPool runs only critical add-ons; UserPool runs workloads.
+	SystemPool, UserPool NodePoolArgs
+	// PodCIDR, ServiceCIDR and DNSServiceIP are the overlay and service ranges.
+	PodCIDR, ServiceCIDR, DNSServiceIP string
+	// OutboundType is loadBalancer, or userDefinedRouting when egress goes through a firewall.
+	OutboundType string
+	// PrivateClusterPublicFQDNEnabled publishes a public name for the private API server address.
+	PrivateClusterPublicFQDNEnabled bool
+	// UpgradeChannel and NodeOSUpgradeChannel are the automatic upgrade channels.
+	UpgradeChannel, NodeOSUpgradeChannel string
+	// MaintenanceWindow is when both kinds of upgrade may run.
+	MaintenanceWindow MaintenanceWindowArgs
+	// LogAnalyticsWorkspaceID receives Defender, Container insights and control-plane logs.
+	LogAnalyticsWorkspaceID pulumi.StringInput
+	// IngressController is istio (the Istio add-on with an internal ingress gateway) or nginx (the
+	// application routing add-on).
+	IngressController string
+	// IstioRevision is the Istio add-on revision.
+	IstioRevision string
+	// BackendHostName is the ingress host API Management calls; IngressPrivateIP is its pinned
+	// internal load balancer address. The record is written from these values, not from cluster
+	// outputs, so nothing waits for the cluster to learn the address.
+	BackendHostName, IngressPrivateIP string
+	// Tags are put on the cluster, its identity and DNS.
+	Tags map[string]string
+}
+
+// KubernetesCluster is the private cluster and the ingress host's private DNS.
+type KubernetesCluster struct {
+	pulumi.ResourceState
+
+	// ClusterID is the cluster's ARM ID.
+	ClusterID pulumi.StringOutput `pulumi:"clusterId"`
+	// ClusterName is the cluster's name.
+	ClusterName pulumi.StringOutput `pulumi:"clusterName"`
+	// KubeletObjectID is the kubelet identity's principal, which pulls images (AcrPull).
+	KubeletObjectID pulumi.StringOutput `pulumi:"kubeletObjectId"`
+	// OIDCIssuerURL is the issuer workload identity federations trust.
+	OIDCIssuerURL pulumi.StringOutput `pulumi:"oidcIssuerUrl"`
+	// BackendDNS lists the ingress host's zone link and A record.
+	BackendDNS []pulumi.Resource
+}
+
+// NewKubernetesCluster creates the control-plane identity and its grant on the node subnet, the
+// cluster, its maintenance windows and diagnostics, and the ingress host's private DNS.
+func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClusterArgs, opts ...pulumi.ResourceOption) (*KubernetesCluster, error) {
+	if args == nil {
+		return nil, errors.New("creating Kubernetes cluster: args are required")
+	}
+	component := &KubernetesCluster{}
+	if err := ctx.RegisterComponentResource(KubernetesClusterType, name, component, opts...); err != nil {
+		return nil, fmt.Errorf("registering Kubernetes cluster %s: %w", name, err)
+	}
+	parent := pulumi.Parent(component)
+	tags := pulumi.ToStringMap(args.Tags)
+
+	// A user-assigned control-plane identity exists before the cluster, so its Network Contributor
+	// grant on the bring-your-own subnet is in place when AKS first joins the subnet
+	// (https://learn.microsoft.com/azure/aks/use-managed-identity).
+	identityName := naming.Child(name, naming.RoleClusterIdentity)
+	identity, err := managedidentity.NewUserAssignedIdentity(ctx, identityName, &managedidentity.UserAssignedIdentityArgs{
+		ResourceName:      pulumi.String(identityName),
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          pulumi.String(args.Location),
+		Tags:              tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating identity %s: %w", identityName, err)
+	}
+	subnetGrant, err := grantRole(ctx, name+"-aks-subnet-network-contributor", args.SubnetID.ToStringOutput(), NetworkContributorRole, identity.PrincipalId, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	clusterName := name + "-aks"
+	clusterArgs := &containerservice.ManagedClusterArgs{
+		ResourceName:      pulumi.String(clusterName),
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          pulumi.String(args.Location),
+		Sku:               &containerservice.ManagedClusterSKUArgs{Name: pulumi.String("Base"), Tier: pulumi.String(args.Tier)},
+		DnsPrefix:         pulumi.String(name),
+		NodeResourceGroup: pulumi.String(naming.Child(name, naming.RoleClusterNodes)),
+		Identity: &containerservice.ManagedClusterIdentityArgs{
+			Type:                   containerservice.ResourceIdentityTypeUserAssigned,
+			UserAssignedIdentities: pulumi.StringArray{identity.ID().ToStringOutput()},
+		},
+		EnableRBAC:           pulumi.Bool(true),
+		DisableLocalAccounts: pulumi.Bool(true),
+		AadProfile: &containerservice.ManagedClusterAADProfileArgs{
+			Managed:             pulumi.Bool(true),
+			EnableAzureRBAC:     pulumi.Bool(true),
+			AdminGroupObjectIDs: pulumi.ToStringArray(args.AdminGroupObjectIDs),
+			TenantID:            args.TenantID,
+		},
+		ApiServerAccessProfile: &containerservice.ManagedClusterAPIServerAccessProfileArgs{
+			EnablePrivateCluster:           pulumi.Bool(true),
+			PrivateDNSZone:                 pulumi.String("system"),
+			EnablePrivateClusterPublicFQDN: pulumi.Bool(args.PrivateClusterPublicFQDNEnabled),
+		},
+		NetworkProfile: &containerservice.ContainerServiceNetworkProfileArgs{
+			NetworkPlugin:     pulumi.String("azure"),
+			NetworkPluginMode: pulumi.String("overlay"),
+			NetworkDataplane:  pulumi.String("cilium"),
+			NetworkPolicy:     pulumi.String("cilium"),
+			PodCidr:           pulumi.String(args.PodCIDR),
+			ServiceCidr:       pulumi.String(args.ServiceCIDR),
+			DnsServiceIP:      pulumi.String(args.DNSServiceIP),
+			OutboundType:      pulumi.String(args.OutboundType),
+			LoadBalancerSku:   pulumi.String("standard"),
+		},
+		AgentPoolProfiles: containerservice.ManagedClusterAgentPoolProfileArray{
+			agentPool(args.SystemPool, true, args),
+			agentPool(args.UserPool, false, args),
+		},
+		OidcIssuerProfile: &containerservice.ManagedClusterOIDCIssuerProfileArgs{Enabled: pulumi.Bool(true)},
+		SecurityProfile: &containerservice.ManagedClusterSecurityProfileArgs{
+			WorkloadIdentity: &containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs{Enabled: pulumi.Bool(true)},
+			Defender: &containerservice.ManagedClusterSecurityProfileDefenderArgs{
+				LogAnalyticsWorkspaceResourceId: args.LogAnalyticsWorkspaceID,
+				SecurityMonitoring:              &containerservice.ManagedClusterSecurityProfileDefenderSecurityMonitoringArgs{Enabled: pulumi.Bool(true)},
+			},
+		},
+		AddonProfiles: containerservice.ManagedClusterAddonProfileMap{
+			"azureKeyvaultSecretsProvider": &containerservice.ManagedClusterAddonProfileArgs{
+				Enabled: pulumi.Bool(true),
+				Config:  pulumi.StringMap{"enableSecretRotation": pulumi.String("true"), "rotationPollInterval": pulumi.String("2m")},
+			},
+			"azurepolicy": &containerservice.ManagedClusterAddonProfileArgs{Enabled: pulumi.Bool(true)},
+			"omsagent": &containerservice.ManagedClusterAddonProfileArgs{
+				Enabled: pulumi.Bool(true),
+				Config:  pulumi.StringMap{"logAnalyticsWorkspaceResourceID": args.LogAnalyticsWorkspaceID, "useAADAuth": pulumi.String("true")},
+			},
+		},
+		AutoUpgradeProfile: &containerservice.ManagedClusterAutoUpgradeProfileArgs{
+			UpgradeChannel:       pulumi.String(args.UpgradeChannel),
+			NodeOSUpgradeChannel: pulumi.String(args.NodeOSUpgradeChannel),
+		},
+		Tags: tags,
+	}
+	if args.Version != "" {
+		clusterArgs.KubernetesVersion = pulumi.String(args.Version)
+	}
+	switch args.IngressController {
+	case "istio":
+		clusterArgs.ServiceMeshProfile = &containerservice.ServiceMeshProfileArgs{
+			Mode: pulumi.String("Istio"),
+			Istio: &containerservice.IstioServiceMeshArgs{
+				Revisions: pulumi.StringArray{pulumi.String(args.IstioRevision)},
+				Components: &containerservice.IstioComponentsArgs{
+					IngressGateways: containerservice.IstioIngressGatewayArray{&containerservice.IstioIngressGatewayArgs{
+						Mode: pulumi.String("Internal"), Enabled: pulumi.Bool(true),
+					}},
+				},
+			},
+		}
+	case "nginx":
+		clusterArgs.IngressProfile = &containerservice.ManagedClusterIngressProfileArgs{
+			WebAppRouting: &containerservice.ManagedClusterIngressProfileWebAppRoutingArgs{Enabled: pulumi.Bool(true)},
+		}
+	}
+	cluster, err := containerservice.NewManagedCluster(ctx, clusterName, clusterArgs, parent, pulumi.DependsOn([]pulumi.Resource{subnetGrant}))
+	if err != nil {
+		return nil, fmt.Errorf("creating AKS cluster %s: %w", clusterName, err)
+	}
+
+	for _, maintenance := range []struct{ role, config string }{
+		{"upgrade", "aksManagedAutoUpgradeSchedule"},
+		{"node-os", "aksManagedNodeOSUpgradeSchedule"},
+	} {
+		window := args.MaintenanceWindow
+		if _, err := containerservice.NewMaintenanceConfiguration(ctx, clusterName+"-maintenance-"+maintenance.role, &containerservice.MaintenanceConfigurationArgs{
+			ConfigName:        pulumi.String(maintenance.config),
+			ResourceName:      cluster.Name,
+			ResourceGroupName: args.ResourceGroupName,
+			MaintenanceWindow: &containerservice.MaintenanceWindowArgs{
+				Schedule: &containerservice.ScheduleArgs{Weekly: &containerservice.WeeklyScheduleArgs{
+					IntervalWeeks: pulumi.Int(1), DayOfWeek: pulumi.String(window.DayOfWeek),
+				}},
+				DurationHours: pulumi.Int(window.DurationHours),
+				StartTime:     pulumi.String(window.StartTime),
+				UtcOffset:     pulumi.String(window.UTCOffset),
+			},
+		}, parent); err != nil {
+			return nil, fmt.Errorf("creating maintenance window %s of %s: %w", maintenance.config, clusterName, err)
+		}
+	}
+
+	logs := insights.LogSettingsArray{}
+	for _, category := range clusterLogCategories {
+		logs = append(logs, &insights.LogSettingsArgs{Category: pulumi.String(category), Enabled: pulumi.Bool(true)})
+	}
+	if _, err := insights.NewDiagnosticSetting(ctx, clusterName+"-diagnostics", &insights.DiagnosticSettingArgs{
+		Name:        pulumi.String(clusterName + "-diagnostics"),
+		ResourceUri: cluster.ID().ToStringOutput(),
+		WorkspaceId: args.LogAnalyticsWorkspaceID,
+		Logs:        logs,
+		Metrics:     insights.MetricSettingsArray{&insights.MetricSettingsArgs{Category: pulumi.String("AllMetrics"), Enabled: pulumi.Bool(true)}},
+	}, parent); err != nil {
+		return nil, fmt.Errorf("creating diagnostic setting of %s: %w", clusterName, err)
+	}
+
+	// The ingress host gets its own zone with the pinned address at its apex. Written from config, it
+	// is ready long before the cluster or API Management, so the backend resolves the moment the
+	// ingress answers.
+	zone, link, err := newLinkedPrivateZone(ctx, name+"-dns-backend", args.BackendHostName, args.ResourceGroupName, args.VirtualNetworkID, tags, parent)
+	if err != nil {
+		return nil, err
+	}
+	record, err := network.NewPrivateRecordSet(ctx, name+"-dns-backend-a", &network.PrivateRecordSetArgs{
+		PrivateZoneName:       zone.Name,
+		ResourceGroupName:     args.ResourceGroupName,
+		RecordType:            pulumi.String("A"),
+		RelativeRecordSetName: pulumi.String("@"),
+		Ttl:                   pulumi.Float64(300),
+		ARecords:              network.ARecordArray{&network.ARecordArgs{Ipv4Address: pulumi.String(args.IngressPrivateIP)}},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating A record of %s: %w", args.BackendHostName, err)
+	}
+
+	component.ClusterID = cluster.ID().ToStringOutput()
+	component.ClusterName = cluster.Name
+	component.KubeletObjectID = cluster.IdentityProfile.MapIndex(pulumi.String("kubeletidentity")).ObjectId().Elem()
+	component.OIDCIssuerURL = cluster.OidcIssuerProfile.IssuerURL().Elem()
+	component.BackendDNS = []pulumi.Resource{link, record}
+	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
+		"clusterId":       component.ClusterID,
+		"clusterName":     component.ClusterName,
+		"kubeletObjectId": component.KubeletObjectID,
+		"oidcIssuerUrl":   component.OIDCIssuerURL,
+	}); err != nil {
+		return nil, fmt.Errorf("registering Kubernetes cluster %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+// agentPool returns one autoscaled pool on the node subnet. The system pool is tainted so only
+// critical add-ons run on it (https://learn.microsoft.com/azure/aks/use-system-pools).
+func agentPool(pool NodePoolArgs, system bool, args *KubernetesClusterArgs) *containerservice.ManagedClusterAgentPoolProfileArgs {
+	profile := &containerservice.ManagedClusterAgentPoolProfileArgs{
+		Name:              pulumi.String(pool.Name),
+		Mode:              pulumi.String("User"),
+		Type:              pulumi.String("VirtualMachineScaleSets"),
+		VmSize:            pulumi.String(pool.VMSize),
+		OsType:            pulumi.String("Linux"),
+		OsSKU:             pulumi.String("AzureLinux"),
+		EnableAutoScaling: pulumi.Bool(true),
+		Count:             pulumi.Int(pool.MinCount),
+		MinCount:          pulumi.Int(pool.MinCount),
+		MaxCount:          pulumi.Int(pool.MaxCount),
+		VnetSubnetID:      args.SubnetID,
+		UpgradeSettings:   &containerservice.AgentPoolUpgradeSettingsArgs{MaxSurge: pulumi.String(NodeUpgradeMaxSurge)},
+	}
+	if system {
+		profile.Mode = pulumi.String("System")
+		profile.NodeTaints = pulumi.StringArray{pulumi.String("CriticalAddonsOnly=true:NoSchedule")}
+	}
+	if len(args.Zones) > 0 {
+		profile.AvailabilityZones = pulumi.ToStringArray(args.Zones)
+	}
+	if size, ok := EphemeralOSDiskGiB(pool.VMSize); ok {
+		profile.OsDiskType = pulumi.String("Ephemeral")
+		profile.OsDiskSizeGB = pulumi.Int(size)
+	} else {
+		profile.OsDiskType = pulumi.String("Managed")
+	}
+	return profile
+}
+
+// temporaryDiskGiB is the local temporary disk of VM sizes known to host an ephemeral OS disk there
+// (v5 sizes have no cache, so the OS disk must fit the temporary disk; Microsoft Learn, aks/concepts-storage,
+// and the Ddsv5/Dadsv5 size pages).
+var temporaryDiskGiB = map[string]int{
+	"Standard_D2ds_v5": 75, "Standard_D4ds_v5": 150, "Standard_D8ds_v5": 300, "Standard_D16ds_v5": 600,
+	"Standard_D2ads_v5": 75, "Standard_D4ads_v5": 150, "Standard_D8ads_v5": 300, "Standard_D16ads_v5": 600,
+	"Standard_E2ds_v5": 75, "Standard_E4ds_v5": 150, "Standard_E8ds_v5": 300, "Standard_E16ds_v5": 600,
+}
+
+// EphemeralOSDiskGiB returns the ephemeral OS disk size for a VM size (128 GiB, or all of a smaller
+// temporary disk) and whether the size is known to allow one; unknown sizes keep a managed OS disk.
+func EphemeralOSDiskGiB(vmSize string) (int, bool) {
+	temporary, ok := temporaryDiskGiB[vmSize]
+	if !ok {
+		return 0, false
+	}
+	return min(128, temporary), true
+}

@@ -1,0 +1,23 @@
+// Arguments shared by the ingress components: one backend host served over mutual TLS.
+package components
+
+import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+// MTLSIngressArgs configures an ingress (IstioIngress or NginxIngress) that serves one backend host
+// over mutual TLS and admits only clients whose certificate the CA signed.
+type MTLSIngressArgs struct {
+	// Host is the backend host name API Management calls; the ingress serves only it.
+	Host string
+	// PrivateIP is the internal load balancer address, pinned in the node subnet.
+	PrivateIP string
+	// ServerCertificatePEM and ServerPrivateKeyPEM are the ingress server certificate (SAN = Host).
+	ServerCertificatePEM, ServerPrivateKeyPEM pulumi.StringInput
+	// CACertificatePEM is the only CA whose client certificates are admitted.
+	CACertificatePEM pulumi.StringInput
+	// ServiceNamespace and ServiceName name the workload Service requests go to.
+	ServiceNamespace, ServiceName string
+	// ServicePort is the workload Service's port.
+	ServicePort int
+	// Labels are put on every object.
+	Labels map[string]string
+}

@@ -1,0 +1,137 @@
+// Cluster layer of the stack: the private AKS cluster, its registry, and (with line of sight to the
+// private API server) the mTLS ingress and the echo workload.
+package stacks
+
+import (
+	"encoding/base64"
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
+	containerservice "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20241001"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components"
+	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/pki"
+	"github.com/apiplatform/azure-api-platform/stacks/config"
+)
+
+// echoNamespace holds the sample workload.
+const echoNamespace = "echo"
+
+// deployCluster creates the cluster with its ingress host's DNS, and the registry it pulls from.
+func deployCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
+	suffix pulumi.StringOutput, network *components.Network, monitoring *components.Monitoring, providers *providers,
+) (*components.KubernetesCluster, *components.ContainerRegistry, error) {
+	k := cfg.Kubernetes
+	if cfg.Ingress.Controller == "nginx" {
+		_ = ctx.Log.Warn(components.NginxEndOfSupportWarning, nil)
+	}
+	clientConfig := authorization.GetClientConfigOutput(ctx, pulumi.Provider(providers.azure))
+	cluster, err := components.NewKubernetesCluster(ctx, base, &components.KubernetesClusterArgs{
+		ResourceGroupName:               resourceGroupName,
+		Location:                        cfg.Location,
+		Tier:                            k.Tier,
+		Version:                         k.Version,
+		TenantID:                        clientConfig.TenantId(),
+		AdminGroupObjectIDs:             k.AdminGroupObjectIDs,
+		SubnetID:                        network.SubnetID(naming.SubnetKubernetesNodes),
+		VirtualNetworkID:                network.VirtualNetworkID,
+		Zones:                           k.Zones,
+		SystemPool:                      components.NodePoolArgs{Name: "system", VMSize: k.SystemPool.VMSize, MinCount: k.SystemPool.MinCount, MaxCount: k.SystemPool.MaxCount},
+		UserPool:                        components.NodePoolArgs{Name: "user", VMSize: k.UserPool.VMSize, MinCount: k.UserPool.MinCount, MaxCount: k.UserPool.MaxCount},
+		PodCIDR:                         k.PodCIDR,
+		ServiceCIDR:                     k.ServiceCIDR,
+		DNSServiceIP:                    k.DNSServiceIP,
+		OutboundType:                    "loadBalancer",
+		PrivateClusterPublicFQDNEnabled: k.PrivateClusterPublicFQDNEnabled,
+		UpgradeChannel:                  k.UpgradeChannel,
+		NodeOSUpgradeChannel:            k.NodeOSUpgradeChannel,
+		MaintenanceWindow: components.MaintenanceWindowArgs{
+			DayOfWeek: k.MaintenanceWindow.DayOfWeek, StartTime: k.MaintenanceWindow.StartTime,
+			DurationHours: k.MaintenanceWindow.DurationHours, UTCOffset: k.MaintenanceWindow.UTCOffset,
+		},
+		LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
+		IngressController:       cfg.Ingress.Controller,
+		IstioRevision:           cfg.Ingress.IstioRevision,
+		BackendHostName:         cfg.HostNames.Backend,
+		IngressPrivateIP:        cfg.IngressPrivateIP(),
+		Tags:                    cfg.ResourceTags(),
+	}, providers.all())
+	if err != nil {
+		return nil, nil, err
+	}
+	registry, err := components.NewContainerRegistry(ctx, base, &components.ContainerRegistryArgs{
+		ResourceGroupName:       resourceGroupName,
+		Location:                cfg.Location,
+		RegistryName:            globalName(suffix, base, naming.RoleContainerRegistry),
+		ZoneRedundant:           len(k.Zones) > 0,
+		Pullers:                 map[string]pulumi.StringInput{"kubelet": cluster.KubeletObjectID},
+		LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
+		Protected:               cfg.Protection.StatefulResourcesProtected,
+		Tags:                    cfg.ResourceTags(),
+	}, providers.all())
+	if err != nil {
+		return nil, nil, err
+	}
+	return cluster, registry, nil
+}
+
+// deployInCluster creates the ingress and the workload through a Kubernetes provider built from the
+// cluster's Microsoft Entra kubeconfig. The kubeconfig uses kubelogin's exec plugin (local accounts
+// are disabled), so kubelogin must be on the PATH of whatever runs `pulumi up`, and that runner needs
+// line of sight to the private API server.
+func deployInCluster(ctx *pulumi.Context, cfg *config.Config, resourceGroupName pulumi.StringInput,
+	cluster *components.KubernetesCluster, certificates *components.Certificates, providers *providers,
+) error {
+	credentials := containerservice.ListManagedClusterUserCredentialsOutput(ctx, containerservice.ListManagedClusterUserCredentialsOutputArgs{
+		ResourceGroupName: resourceGroupName,
+		ResourceName:      cluster.ClusterName,
+		Format:            pulumi.String("exec"),
+	}, pulumi.Provider(providers.azure))
+	kubeconfig := credentials.Kubeconfigs().Index(pulumi.Int(0)).Value().ApplyT(func(encoded string) (string, error) {
+		decoded, err := base64.StdEncoding.DecodeString(encoded)
+		if err != nil {
+			return "", fmt.Errorf("decoding the cluster kubeconfig: %w", err)
+		}
+		return string(decoded), nil
+	}).(pulumi.StringOutput)
+	provider, err := kubernetes.NewProvider(ctx, "kubernetes", &kubernetes.ProviderArgs{
+		Kubeconfig:            pulumi.ToSecret(kubeconfig).(pulumi.StringOutput),
+		EnableServerSideApply: pulumi.Bool(true),
+	})
+	if err != nil {
+		return fmt.Errorf("creating kubernetes provider: %w", err)
+	}
+	inCluster := pulumi.Providers(provider)
+	labels := map[string]string{"app.kubernetes.io/part-of": cfg.Project, "app.kubernetes.io/managed-by": "pulumi"}
+	base := naming.Base(cfg.NamePrefix, cfg.Stack)
+
+	ingressNamespace, revision := components.IstioIngressNamespace, cfg.Ingress.IstioRevision
+	if cfg.Ingress.Controller == "nginx" {
+		ingressNamespace, revision = components.NginxControllerNamespace, ""
+	}
+	if _, err := components.NewEchoWorkload(ctx, base+"-echo", &components.EchoWorkloadArgs{
+		Namespace:        echoNamespace,
+		Image:            cfg.Workload.Image,
+		Replicas:         cfg.Workload.Replicas,
+		IngressNamespace: ingressNamespace,
+		IstioRevision:    revision,
+		Labels:           labels,
+	}, inCluster); err != nil {
+		return err
+	}
+	server := certificates.Issued[pki.IngressServer]
+	ingress := &components.MTLSIngressArgs{
+		Host: cfg.HostNames.Backend, PrivateIP: cfg.IngressPrivateIP(),
+		ServerCertificatePEM: server.CertificatePEM, ServerPrivateKeyPEM: server.PrivateKeyPEM, CACertificatePEM: certificates.CACertificatePEM,
+		ServiceNamespace: echoNamespace, ServiceName: "echo", ServicePort: components.EchoServicePort, Labels: labels,
+	}
+	if cfg.Ingress.Controller == "nginx" {
+		_, err = components.NewNginxIngress(ctx, base+"-ingress", ingress, inCluster)
+	} else {
+		_, err = components.NewIstioIngress(ctx, base+"-ingress", ingress, inCluster)
+	}
+	return err
+}

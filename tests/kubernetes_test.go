@@ -1,0 +1,366 @@
+// The private AKS cluster, its registry, the mTLS ingress and the hardened echo workload.
+package tests
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/apiplatform/azure-api-platform/components"
+	"github.com/apiplatform/azure-api-platform/components/pki"
+	"github.com/apiplatform/azure-api-platform/tests/harness"
+)
+
+const (
+	clusterType  = "azure-native:containerservice:ManagedCluster"
+	registryType = "azure-native:containerregistry:Registry"
+)
+
+// inCluster turns on the in-cluster part.
+var inCluster = harness.Set("kubernetes.deployInCluster", true)
+
+func stackCluster(t *testing.T, recording *harness.Recording) *harness.Resource {
+	t.Helper()
+	clusters := recording.OfType(clusterType)
+	require.Len(t, clusters, 1)
+	return clusters[0]
+}
+
+// kubernetesObject returns the one Kubernetes object of a type and name.
+func kubernetesObject(t *testing.T, recording *harness.Recording, token, name string) *harness.Resource {
+	t.Helper()
+	return single(t, recording.OfType(token), token+" "+name, func(object *harness.Resource) bool {
+		return object.InputString("metadata.name") == name
+	})
+}
+
+// TestClusterSettings checks the cluster of both stacks against the platform's requirements.
+func TestClusterSettings(t *testing.T) {
+	for _, stack := range stackNames {
+		t.Run(stack, func(t *testing.T) {
+			cfg := mustLoadConfig(t, stack)
+			recording := runStack(t, stack)
+			cluster := stackCluster(t, recording)
+			workspace := recording.OfType("azure-native:operationalinsights:Workspace")[0]
+			assert.Equal(t, "azure-native:containerservice/v20241001:ManagedCluster", cluster.Type)
+			for path, want := range map[string]any{
+				"apiServerAccessProfile.enablePrivateCluster":                            true,
+				"apiServerAccessProfile.privateDNSZone":                                  "system",
+				"apiServerAccessProfile.enablePrivateClusterPublicFQDN":                  false,
+				"disableLocalAccounts":                                                   true,
+				"aadProfile.managed":                                                     true,
+				"aadProfile.enableAzureRBAC":                                             true,
+				"aadProfile.adminGroupObjectIDs":                                         toAny(cfg.Kubernetes.AdminGroupObjectIDs),
+				"networkProfile.networkPlugin":                                           "azure",
+				"networkProfile.networkPluginMode":                                       "overlay",
+				"networkProfile.networkDataplane":                                        "cilium",
+				"networkProfile.networkPolicy":                                           "cilium",
+				"networkProfile.podCidr":                                                 cfg.Kubernetes.PodCIDR,
+				"networkProfile.serviceCidr":                                             cfg.Kubernetes.ServiceCIDR,
+				"networkProfile.outboundType":                                            "loadBalancer",
+				"oidcIssuerProfile.enabled":                                              true,
+				"securityProfile.workloadIdentity.enabled":                               true,
+				"securityProfile.defender.securityMonitoring.enabled":                    true,
+				"securityProfile.defender.logAnalyticsWorkspaceResourceId":               workspace.ID,
+				"addonProfiles.azureKeyvaultSecretsProvider.enabled":                     true,
+				"addonProfiles.azureKeyvaultSecretsProvider.config.enableSecretRotation": "true",
+				"addonProfiles.azurepolicy.enabled":                                      true,
+				"addonProfiles.omsagent.enabled":                                         true,
+				"addonProfiles.omsagent.config.logAnalyticsWorkspaceResourceID":          workspace.ID,
+				"autoUpgradeProfile.upgradeChannel":                                      "stable",
+				"autoUpgradeProfile.nodeOSUpgradeChannel":                                "NodeImage",
+				"sku.tier": cfg.Kubernetes.Tier,
+			} {
+				assert.Equal(t, want, cluster.Input(path), path)
+			}
+			assert.Equal(t, map[string]string{"dev": "Free", "prod": "Standard"}[stack], cfg.Kubernetes.Tier)
+
+			pools, _ := cluster.Input("agentPoolProfiles").([]any)
+			require.Len(t, pools, 2)
+			for i, want := range []struct {
+				mode string
+				pool int
+			}{{"System", 0}, {"User", 1}} {
+				pool := pools[i].(map[string]any)
+				size := []struct{ min, max int }{{cfg.Kubernetes.SystemPool.MinCount, cfg.Kubernetes.SystemPool.MaxCount}, {cfg.Kubernetes.UserPool.MinCount, cfg.Kubernetes.UserPool.MaxCount}}[want.pool]
+				assert.Equal(t, want.mode, pool["mode"])
+				assert.Equal(t, true, pool["enableAutoScaling"])
+				assert.Equal(t, float64(size.min), pool["minCount"])
+				assert.Equal(t, float64(size.max), pool["maxCount"])
+				assert.Equal(t, "Ephemeral", pool["osDiskType"], "Standard_D4ds_v5 hosts the OS disk on its 150 GiB temporary disk")
+				assert.Equal(t, float64(128), pool["osDiskSizeGB"])
+				assert.Equal(t, "33%", pool["upgradeSettings"].(map[string]any)["maxSurge"])
+				assert.Equal(t, virtualNetwork(t, recording).ID+"/subnets/kubernetes-nodes", pool["vnetSubnetID"])
+				if len(cfg.Kubernetes.Zones) > 0 {
+					assert.Equal(t, toAny(cfg.Kubernetes.Zones), pool["availabilityZones"])
+				} else {
+					assert.Nil(t, pool["availabilityZones"])
+				}
+			}
+			assert.Equal(t, []any{"CriticalAddonsOnly=true:NoSchedule"}, pools[0].(map[string]any)["nodeTaints"], "the system pool runs critical add-ons only")
+			assert.Nil(t, pools[1].(map[string]any)["nodeTaints"])
+
+			var windows []string
+			for _, maintenance := range recording.OfType("azure-native:containerservice:MaintenanceConfiguration") {
+				windows = append(windows, maintenance.InputString("configName"))
+				assert.Equal(t, "Sunday", maintenance.InputString("maintenanceWindow.schedule.weekly.dayOfWeek"))
+				assert.Equal(t, float64(4), maintenance.Input("maintenanceWindow.durationHours"))
+			}
+			assert.ElementsMatch(t, []string{"aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"}, windows)
+		})
+	}
+}
+
+// TestClusterIdentityMayJoinItsSubnetFirst checks the user-assigned control-plane identity is granted
+// Network Contributor on the node subnet, and the cluster waits for the grant.
+func TestClusterIdentityMayJoinItsSubnetFirst(t *testing.T) {
+	recording := runStack(t, "dev")
+	cluster := stackCluster(t, recording)
+	identity := recording.Find(identityType, "apiplat-dev-aks-id")
+	require.NotNil(t, identity)
+	assert.Equal(t, []any{identity.ID}, cluster.Input("identity.userAssignedIdentities"))
+	var grant *harness.Resource
+	for _, assignment := range recording.OfType(roleAssignmentType) {
+		if assignment.InputString("principalId") == identity.OutputString("principalId") {
+			grant = assignment
+		}
+	}
+	require.NotNil(t, grant)
+	assert.Equal(t, virtualNetwork(t, recording).ID+"/subnets/kubernetes-nodes", grant.InputString("scope"), "the node subnet, not the network")
+	assert.True(t, strings.HasSuffix(grant.InputString("roleDefinitionId"), "/"+components.NetworkContributorRole))
+	assert.True(t, cluster.DependsOn(grant))
+}
+
+// TestIngressAddOn checks the cluster enables the add-on of the chosen controller only.
+func TestIngressAddOn(t *testing.T) {
+	cluster := stackCluster(t, runStack(t, "prod"))
+	assert.Equal(t, "Istio", cluster.InputString("serviceMeshProfile.mode"))
+	assert.Equal(t, []any{"asm-1-30"}, cluster.Input("serviceMeshProfile.istio.revisions"))
+	assert.Equal(t, []any{map[string]any{"mode": "Internal", "enabled": true}}, cluster.Input("serviceMeshProfile.istio.components.ingressGateways"))
+	assert.Nil(t, cluster.Input("ingressProfile"))
+
+	cluster = stackCluster(t, runStack(t, "prod", harness.Set("ingress.controller", "nginx")))
+	assert.Equal(t, true, cluster.Input("ingressProfile.webAppRouting.enabled"))
+	assert.Nil(t, cluster.Input("serviceMeshProfile"))
+}
+
+// TestRegistry checks the registry is private, pulls only with the kubelet identity, and is reached
+// through its private endpoint.
+func TestRegistry(t *testing.T) {
+	for _, stack := range stackNames {
+		t.Run(stack, func(t *testing.T) {
+			cfg := mustLoadConfig(t, stack)
+			recording := runStack(t, stack)
+			registries := recording.OfType(registryType)
+			require.Len(t, registries, 1)
+			registry := registries[0]
+			assert.Equal(t, "Premium", registry.InputString("sku.name"))
+			assert.Equal(t, false, registry.Input("adminUserEnabled"))
+			assert.Equal(t, "Disabled", registry.InputString("publicNetworkAccess"))
+			assert.Equal(t, "None", registry.InputString("networkRuleBypassOptions"))
+			assert.Nil(t, registry.Input("anonymousPullEnabled"), "GA API versions cannot enable anonymous pull")
+			assert.Equal(t, map[string]string{"dev": "Disabled", "prod": "Enabled"}[stack], registry.InputString("zoneRedundancy"))
+			assert.Equal(t, cfg.Protection.StatefulResourcesProtected, registry.Protect)
+
+			cluster := stackCluster(t, recording)
+			var pullers []string
+			for _, assignment := range recording.OfType(roleAssignmentType) {
+				if strings.HasSuffix(assignment.InputString("roleDefinitionId"), "/"+components.AcrPullRole) {
+					assert.Equal(t, registry.ID, assignment.InputString("scope"))
+					pullers = append(pullers, assignment.InputString("principalId"))
+				}
+			}
+			assert.Equal(t, []string{cluster.Output("identityProfile.kubeletidentity.objectId").(string)}, pullers)
+
+			endpoint := endpointFor(t, recording, "registry")
+			assert.Equal(t, registry.ID, endpoint.InputString("privateLinkServiceConnections[0].privateLinkServiceId"))
+			zone := zoneNamed(t, recording, "privatelink.azurecr.io")
+			assert.Equal(t, zone.ID, zoneGroupOf(t, recording, endpoint).InputString("privateDnsZoneConfigs[0].privateDnsZoneId"))
+		})
+	}
+}
+
+// TestBackendHostAgreesEverywhere checks one host name value feeds the ingress certificate's SAN, the
+// private DNS zone, the API Management backend and the ingress, and that the record points at the
+// pinned address without waiting for the cluster.
+func TestBackendHostAgreesEverywhere(t *testing.T) {
+	for _, controller := range []string{"istio", "nginx"} {
+		t.Run(controller, func(t *testing.T) {
+			cfg := mustLoadConfig(t, "dev", inCluster, harness.Set("ingress.controller", controller))
+			recording := runStack(t, "dev", inCluster, harness.Set("ingress.controller", controller))
+			host := cfg.HostNames.Backend
+			assert.Equal(t, []string{host}, recordedChain(t, recording, cfg).leaves[pki.IngressServer].DNSNames)
+			zone := zoneNamed(t, recording, host)
+			record := recordIn(t, recording, zone)
+			assert.Equal(t, "10.42.11.254", cfg.IngressPrivateIP(), "the node subnet's last usable address by default")
+			assert.Equal(t, cfg.IngressPrivateIP(), record.InputString("aRecords[0].ipv4Address"))
+			assert.False(t, recording.WaitsFor(record, stackCluster(t, recording)), "the record never waits for the cluster")
+			assert.Equal(t, "https://"+host, apimEntity(t, recording, "Backend").InputString("url"))
+			if controller == "istio" {
+				gateway := kubernetesObject(t, recording, "kubernetes:networking.istio.io/v1:Gateway", "backend-mtls")
+				assert.Equal(t, []any{host}, gateway.Input("spec.servers[0].hosts"))
+				patch := kubernetesObject(t, recording, "kubernetes:core/v1:ServicePatch", components.IstioInternalGatewayService)
+				assert.Equal(t, cfg.IngressPrivateIP(), patch.InputString("metadata.annotations."+strings.ReplaceAll(components.LoadBalancerIPAnnotation, ".", "\\.")))
+			} else {
+				ingress := kubernetesObject(t, recording, "kubernetes:networking.k8s.io/v1:Ingress", "echo")
+				assert.Equal(t, host, ingress.InputString("spec.rules[0].host"))
+				assert.Equal(t, []any{host}, ingress.Input("spec.tls[0].hosts"))
+			}
+		})
+	}
+}
+
+// TestInClusterPartIsOffByDefault checks that without the switch only Azure resources are registered.
+func TestInClusterPartIsOffByDefault(t *testing.T) {
+	for _, stack := range stackNames {
+		for _, res := range runStack(t, stack).Resources {
+			assert.False(t, strings.HasPrefix(res.Type, "kubernetes:") || res.Type == "pulumi:providers:kubernetes",
+				"%s registered %s %s without kubernetes.deployInCluster", stack, res.Type, res.Name)
+		}
+	}
+}
+
+// TestIstioIngressObjects checks the Istio objects: the pinned gateway Service, the credential, the
+// MUTUAL gateway, the route, and in-mesh STRICT mTLS admitting only the ingress namespace.
+func TestIstioIngressObjects(t *testing.T) {
+	cfg := mustLoadConfig(t, "prod", inCluster)
+	recording := runStack(t, "prod", inCluster)
+	c := recordedChain(t, recording, cfg)
+
+	patch := kubernetesObject(t, recording, "kubernetes:core/v1:ServicePatch", components.IstioInternalGatewayService)
+	assert.Equal(t, components.IstioIngressNamespace, patch.InputString("metadata.namespace"))
+
+	secret := kubernetesObject(t, recording, "kubernetes:core/v1:Secret", "backend-mtls-credential")
+	assert.Equal(t, components.IstioIngressNamespace, secret.InputString("metadata.namespace"), "next to the gateway")
+	assert.True(t, secret.IsSecretInput("stringData"), "a Pulumi secret")
+	data, ok := secret.Input("stringData").(map[string]any)
+	require.True(t, ok)
+	assert.ElementsMatch(t, []string{"tls.crt", "tls.key", "ca.crt"}, mapKeysAny(data))
+	certificate, err := harness.CertificateFromPEM(data["tls.crt"].(string))
+	require.NoError(t, err)
+	assert.Equal(t, c.leaves[pki.IngressServer].Raw, certificate.Raw)
+	assert.Equal(t, c.keys[pki.IngressServer], data["tls.key"])
+	ca, err := harness.CertificateFromPEM(data["ca.crt"].(string))
+	require.NoError(t, err)
+	assert.Equal(t, c.ca.Raw, ca.Raw)
+
+	gateway := kubernetesObject(t, recording, "kubernetes:networking.istio.io/v1:Gateway", "backend-mtls")
+	assert.Equal(t, map[string]any{"istio": "aks-istio-ingressgateway-internal"}, gateway.Input("spec.selector"))
+	assert.Equal(t, float64(443), gateway.Input("spec.servers[0].port.number"))
+	assert.Equal(t, "HTTPS", gateway.InputString("spec.servers[0].port.protocol"))
+	assert.Equal(t, "MUTUAL", gateway.InputString("spec.servers[0].tls.mode"))
+	assert.Equal(t, "backend-mtls-credential", gateway.InputString("spec.servers[0].tls.credentialName"))
+	assert.Equal(t, "TLSV1_2", gateway.InputString("spec.servers[0].tls.minProtocolVersion"))
+
+	route := kubernetesObject(t, recording, "kubernetes:networking.istio.io/v1:VirtualService", "echo")
+	assert.Equal(t, []any{"aks-istio-ingress/backend-mtls"}, route.Input("spec.gateways"))
+	assert.Equal(t, "echo.echo.svc.cluster.local", route.InputString("spec.http[0].route[0].destination.host"))
+
+	namespace := kubernetesObject(t, recording, "kubernetes:core/v1:Namespace", "echo")
+	assert.Equal(t, "asm-1-30", namespace.InputString("metadata.labels.istio\\.io/rev"), "sidecars by revision label")
+	peer := kubernetesObject(t, recording, "kubernetes:security.istio.io/v1:PeerAuthentication", "default")
+	assert.Equal(t, "echo", peer.InputString("metadata.namespace"))
+	assert.Equal(t, "STRICT", peer.InputString("spec.mtls.mode"))
+	authorization := kubernetesObject(t, recording, "kubernetes:security.istio.io/v1:AuthorizationPolicy", "allow-ingress-gateway")
+	assert.Equal(t, "ALLOW", authorization.InputString("spec.action"))
+	assert.Equal(t, []any{"aks-istio-ingress"}, authorization.Input("spec.rules[0].from[0].source.namespaces"))
+}
+
+// TestNginxIngressObjects checks the NGINX alternative's controller and client-certificate annotations.
+func TestNginxIngressObjects(t *testing.T) {
+	cfg := mustLoadConfig(t, "dev", inCluster, harness.Set("ingress.controller", "nginx"))
+	recording := runStack(t, "dev", inCluster, harness.Set("ingress.controller", "nginx"))
+	controller := kubernetesObject(t, recording, "kubernetes:approuting.kubernetes.azure.com/v1alpha1:NginxIngressController", "nginx-internal")
+	assert.Equal(t, map[string]any{
+		"service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+		components.LoadBalancerIPAnnotation:                       cfg.IngressPrivateIP(),
+	}, controller.Input("spec.loadBalancerAnnotations"))
+	ingress := kubernetesObject(t, recording, "kubernetes:networking.k8s.io/v1:Ingress", "echo")
+	annotations, _ := ingress.Input("metadata.annotations").(map[string]any)
+	assert.Equal(t, "on", annotations["nginx.ingress.kubernetes.io/auth-tls-verify-client"])
+	assert.Equal(t, "echo/backend-client-ca", annotations["nginx.ingress.kubernetes.io/auth-tls-secret"])
+	assert.Equal(t, "1", annotations["nginx.ingress.kubernetes.io/auth-tls-verify-depth"])
+	assert.Equal(t, "nginx-internal", ingress.InputString("spec.ingressClassName"))
+	caSecret := kubernetesObject(t, recording, "kubernetes:core/v1:Secret", "backend-client-ca")
+	assert.True(t, caSecret.IsSecretInput("stringData"))
+	assert.Empty(t, recording.OfType("kubernetes:networking.istio.io/v1:Gateway"))
+	assert.Empty(t, recording.OfType("kubernetes:security.istio.io/v1:PeerAuthentication"), "no mesh policies without the mesh")
+}
+
+// TestEchoWorkloadIsHardened checks the workload's pods, service, budget and network policies.
+func TestEchoWorkloadIsHardened(t *testing.T) {
+	for _, stack := range stackNames {
+		t.Run(stack, func(t *testing.T) {
+			cfg := mustLoadConfig(t, stack, inCluster)
+			recording := runStack(t, stack, inCluster)
+			deployment := kubernetesObject(t, recording, "kubernetes:apps/v1:Deployment", "echo")
+			assert.Equal(t, float64(cfg.Workload.Replicas), deployment.Input("spec.replicas"))
+			container := "spec.template.spec.containers[0]."
+			assert.Equal(t, cfg.Workload.Image, deployment.InputString(container+"image"))
+			for path, want := range map[string]any{
+				"securityContext.runAsNonRoot":             true,
+				"securityContext.readOnlyRootFilesystem":   true,
+				"securityContext.allowPrivilegeEscalation": false,
+				"securityContext.capabilities.drop":        []any{"ALL"},
+				"securityContext.seccompProfile.type":      "RuntimeDefault",
+				"resources.requests.cpu":                   "50m",
+				"resources.limits.memory":                  "128Mi",
+				"readinessProbe.httpGet.port":              float64(8080),
+				"livenessProbe.httpGet.port":               float64(8080),
+			} {
+				assert.Equal(t, want, deployment.Input(container+path), path)
+			}
+			assert.Equal(t, true, deployment.Input("spec.template.spec.securityContext.runAsNonRoot"))
+			assert.Equal(t, false, deployment.Input("spec.template.spec.automountServiceAccountToken"))
+
+			service := kubernetesObject(t, recording, "kubernetes:core/v1:Service", "echo")
+			assert.Equal(t, "ClusterIP", service.InputString("spec.type"))
+			assert.Equal(t, float64(80), service.Input("spec.ports[0].port"))
+			assert.Equal(t, float64(8080), service.Input("spec.ports[0].targetPort"))
+
+			budgets := recording.OfType("kubernetes:policy/v1:PodDisruptionBudget")
+			if cfg.Workload.Replicas >= 2 {
+				require.Len(t, budgets, 1)
+				assert.Equal(t, float64(1), budgets[0].Input("spec.minAvailable"))
+			} else {
+				assert.Empty(t, budgets)
+			}
+
+			deny := kubernetesObject(t, recording, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny")
+			assert.Equal(t, map[string]any{}, deny.Input("spec.podSelector"))
+			assert.Equal(t, []any{"Ingress"}, deny.Input("spec.policyTypes"))
+			assert.Nil(t, deny.Input("spec.ingress"), "nothing is allowed by the default policy")
+			allow := kubernetesObject(t, recording, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "allow-from-ingress")
+			assert.Equal(t, "aks-istio-ingress", allow.InputString("spec.ingress[0].from[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name"))
+			assert.Equal(t, float64(8080), allow.Input("spec.ingress[0].ports[0].port"))
+		})
+	}
+}
+
+// TestKubernetesProviderUsesTheEntraKubeconfig checks the in-cluster provider: the cluster's user
+// kubeconfig in exec format (kubelogin), kept secret.
+func TestKubernetesProviderUsesTheEntraKubeconfig(t *testing.T) {
+	recording := runStack(t, "dev", inCluster)
+	providers := recording.OfType("pulumi:providers:kubernetes")
+	require.Len(t, providers, 1)
+	assert.True(t, providers[0].IsSecretInput("kubeconfig"))
+	assert.Contains(t, providers[0].InputString("kubeconfig"), "command: kubelogin")
+	var invoked bool
+	for _, invoke := range recording.Invokes {
+		if harness.TypeMatches(invoke.Token, "azure-native:containerservice:listManagedClusterUserCredentials") {
+			invoked = true
+			assert.Equal(t, "exec", invoke.Args["format"].StringValue())
+		}
+	}
+	assert.True(t, invoked)
+}
+
+func mapKeysAny(values map[string]any) []string {
+	keys := make([]string, 0, len(values))
+	for key := range values {
+		keys = append(keys, key)
+	}
+	return keys
+}
