@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/apiplatform/azure-api-platform/components/apimpolicy"
 	"github.com/apiplatform/azure-api-platform/components/pki"
 )
 
@@ -79,6 +80,8 @@ type APIManagementArgs struct {
 	GatewayCertificatePFX pulumi.StringInput
 	// CACertificatePEM is the private CA, trusted for backend certificate chains.
 	CACertificatePEM pulumi.StringInput
+	// LogAnalyticsWorkspaceID, when set, receives the gateway logs (with the trace header) and metrics.
+	LogAnalyticsWorkspaceID pulumi.StringInput
 	// Tags are put on the service, the zone and its link.
 	Tags map[string]string
 }
@@ -164,6 +167,11 @@ func NewAPIManagement(ctx *pulumi.Context, name string, args *APIManagementArgs,
 		return nil, fmt.Errorf("creating API Management service %s: %w", serviceName, err)
 	}
 	privateIP := service.PrivateIPAddresses.Index(pulumi.Int(0))
+	if args.LogAnalyticsWorkspaceID != nil {
+		if err := newGatewayLogging(ctx, serviceName, service, args, parent); err != nil {
+			return nil, err
+		}
+	}
 
 	// One zone per host name, with the record at its apex: a zone for a parent domain would answer
 	// for every name under it inside the network, shadowing public records.
@@ -200,4 +208,37 @@ func NewAPIManagement(ctx *pulumi.Context, name string, args *APIManagementArgs,
 		return nil, fmt.Errorf("registering API Management %s outputs: %w", name, err)
 	}
 	return component, nil
+}
+
+// newGatewayLogging sends the service's logs to the workspace and makes its gateway log record the
+// trace header, so ApiManagementGatewayLogs joins AGWAccessLogs on one request. Request headers
+// appear in the gateway log only when listed in the service's azuremonitor diagnostic
+// (https://learn.microsoft.com/azure/api-management/api-management-howto-use-azure-monitor), which uses
+// the built-in azuremonitor logger.
+func newGatewayLogging(ctx *pulumi.Context, serviceName string, service *apimanagement.ApiManagementService, args *APIManagementArgs,
+	parent pulumi.ResourceOption,
+) error {
+	serviceID := service.ID().ToStringOutput()
+	setting, err := newDiagnosticSetting(ctx, serviceName, "Microsoft.ApiManagement/service", serviceID, args.LogAnalyticsWorkspaceID, parent)
+	if err != nil {
+		return err
+	}
+	headers := func(names ...string) *apimanagement.PipelineDiagnosticSettingsArgs {
+		return &apimanagement.PipelineDiagnosticSettingsArgs{Request: &apimanagement.HttpMessageDiagnosticArgs{Headers: pulumi.ToStringArray(names)}}
+	}
+	if _, err := apimanagement.NewDiagnostic(ctx, serviceName+"-azuremonitor", &apimanagement.DiagnosticArgs{
+		DiagnosticId:      pulumi.String("azuremonitor"),
+		ServiceName:       service.Name,
+		ResourceGroupName: args.ResourceGroupName,
+		LoggerId:          pulumi.Sprintf("%s/loggers/azuremonitor", serviceID),
+		LogClientIp:       pulumi.Bool(true),
+		Verbosity:         pulumi.String("information"),
+		Sampling:          &apimanagement.SamplingSettingsArgs{SamplingType: pulumi.String("fixed"), Percentage: pulumi.Float64(100)},
+		Frontend:          headers(apimpolicy.TraceHeader),
+		Backend:           headers(apimpolicy.RequestIDHeader),
+		// The built-in azuremonitor logger feeds the resource logs: turn those on first.
+	}, parent, pulumi.DependsOn([]pulumi.Resource{setting})); err != nil {
+		return fmt.Errorf("creating gateway log settings of %s: %w", serviceName, err)
+	}
+	return nil
 }

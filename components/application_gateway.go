@@ -63,6 +63,9 @@ type ApplicationGatewayArgs struct {
 	TrustedRootCertificatePEM pulumi.StringInput
 	// DNSLabel is the public IP's DNS label (globally unique in the region).
 	DNSLabel pulumi.StringInput
+	// LogAnalyticsWorkspaceID, when set, receives the gateway's access and firewall logs and the
+	// public IP's DDoS logs.
+	LogAnalyticsWorkspaceID pulumi.StringInput
 	// WaitFor are the resources the gateway needs in place at creation (see NewApplicationGateway).
 	WaitFor []pulumi.Resource
 	// Tags are put on the gateway, its public IP and its WAF policy.
@@ -131,20 +134,12 @@ func NewApplicationGateway(ctx *pulumi.Context, name string, args *ApplicationGa
 		return nil, fmt.Errorf("creating WAF policy %s: %w", policyName, err)
 	}
 
-	addressName := name + "-agw-pip"
-	address, err := network.NewPublicIPAddress(ctx, addressName, &network.PublicIPAddressArgs{
-		PublicIpAddressName:      pulumi.String(addressName),
-		ResourceGroupName:        args.ResourceGroupName,
-		Location:                 pulumi.String(args.Location),
-		Sku:                      &network.PublicIPAddressSkuArgs{Name: pulumi.String("Standard"), Tier: pulumi.String("Regional")},
-		PublicIPAllocationMethod: pulumi.String("Static"),
-		PublicIPAddressVersion:   pulumi.String("IPv4"),
-		DnsSettings:              &network.PublicIPAddressDnsSettingsArgs{DomainNameLabel: args.DNSLabel},
-		Zones:                    zones,
-		Tags:                     tags,
+	address, err := newStandardPublicIP(ctx, name+"-agw-pip", publicIPArgs{
+		resourceGroupName: args.ResourceGroupName, location: args.Location, zones: args.Zones,
+		dnsLabel: args.DNSLabel, workspaceID: args.LogAnalyticsWorkspaceID, tags: tags,
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating public IP %s: %w", addressName, err)
+		return nil, err
 	}
 
 	gatewayName := name + "-agw"
@@ -256,6 +251,12 @@ func NewApplicationGateway(ctx *pulumi.Context, name string, args *ApplicationGa
 	}, parent, pulumi.DependsOn(args.WaitFor))
 	if err != nil {
 		return nil, fmt.Errorf("creating application gateway %s: %w", gatewayName, err)
+	}
+
+	if args.LogAnalyticsWorkspaceID != nil {
+		if _, err := newDiagnosticSetting(ctx, gatewayName, "Microsoft.Network/applicationGateways", gateway.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
+			return nil, err
+		}
 	}
 
 	component.GatewayID = gateway.ID().ToStringOutput()

@@ -42,6 +42,12 @@ type EchoWorkloadArgs struct {
 	// revision, STRICT mutual TLS between pods, and an authorization policy that admits only callers
 	// from IngressNamespace.
 	IstioRevision string
+	// WorkloadIdentityClientID, when set, creates WorkloadIdentityServiceAccount annotated with this
+	// managed identity's client ID: pods that use the account and carry the label
+	// azure.workload.identity/use=true get Entra tokens for it (no secrets in the cluster).
+	WorkloadIdentityClientID pulumi.StringInput
+	// WorkloadIdentityServiceAccount is that service account's name.
+	WorkloadIdentityServiceAccount string
 	// Labels are put on every object.
 	Labels map[string]string
 }
@@ -97,6 +103,16 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 	inNamespace := pulumi.DependsOn([]pulumi.Resource{namespace})
 	metadata := func(objectName string) *metav1.ObjectMetaArgs {
 		return &metav1.ObjectMetaArgs{Name: pulumi.String(objectName), Namespace: pulumi.String(args.Namespace), Labels: labels}
+	}
+	if args.WorkloadIdentityClientID != nil {
+		// https://learn.microsoft.com/azure/aks/workload-identity-deploy-cluster#create-a-kubernetes-service-account
+		accountMetadata := metadata(args.WorkloadIdentityServiceAccount)
+		accountMetadata.Annotations = pulumi.StringMap{"azure.workload.identity/client-id": args.WorkloadIdentityClientID}
+		if _, err := corev1.NewServiceAccount(ctx, name+"-"+args.WorkloadIdentityServiceAccount, &corev1.ServiceAccountArgs{
+			Metadata: accountMetadata,
+		}, parent, inNamespace); err != nil {
+			return nil, fmt.Errorf("creating service account %s of %s: %w", args.WorkloadIdentityServiceAccount, name, err)
+		}
 	}
 
 	probe := &corev1.ProbeArgs{

@@ -117,6 +117,20 @@ func NewIstioIngress(ctx *pulumi.Context, name string, args *MTLSIngressArgs, op
 		return nil, fmt.Errorf("creating the route of %s: %w", name, err)
 	}
 
+	// Envoy access logs of the ingress gateway, to stdout and so to ContainerLogV2: the default format
+	// carries X-Request-ID, which API Management sets to Application Gateway's trace ID
+	// (https://istio.io/latest/docs/tasks/observability/logs/telemetry-api/).
+	if _, err := apiextensions.NewCustomResource(ctx, name+"-access-logs", &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("telemetry.istio.io/v1"),
+		Kind:       pulumi.String("Telemetry"),
+		Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String("ingress-access-logs"), Namespace: pulumi.String(IstioIngressNamespace), Labels: labels},
+		OtherFields: kubernetes.UntypedArgs{"spec": map[string]any{
+			"accessLogging": []any{map[string]any{"providers": []any{map[string]any{"name": "envoy"}}}},
+		}},
+	}, parent); err != nil {
+		return nil, fmt.Errorf("creating the access logs of %s: %w", name, err)
+	}
+
 	component.GatewayName = pulumi.String(IstioIngressNamespace + "/" + gatewayName).ToStringOutput()
 	component.CredentialName = pulumi.String(credentialName).ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/keyvault/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -145,14 +144,8 @@ func NewKeyVault(ctx *pulumi.Context, name string, args *KeyVaultArgs, opts ...p
 	}
 
 	if args.LogAnalyticsWorkspaceID != nil {
-		if _, err := insights.NewDiagnosticSetting(ctx, vaultName+"-diagnostics", &insights.DiagnosticSettingArgs{
-			Name:        pulumi.String(vaultName + "-diagnostics"),
-			ResourceUri: vaultID,
-			WorkspaceId: args.LogAnalyticsWorkspaceID,
-			Logs:        insights.LogSettingsArray{&insights.LogSettingsArgs{Category: pulumi.String("AuditEvent"), Enabled: pulumi.Bool(true)}},
-			Metrics:     insights.MetricSettingsArray{&insights.MetricSettingsArgs{Category: pulumi.String("AllMetrics"), Enabled: pulumi.Bool(true)}},
-		}, parent); err != nil {
-			return nil, fmt.Errorf("creating diagnostic setting of %s: %w", vaultName, err)
+		if _, err := newDiagnosticSetting(ctx, vaultName, "Microsoft.KeyVault/vaults", vaultID, args.LogAnalyticsWorkspaceID, parent); err != nil {
+			return nil, err
 		}
 	}
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	containerservice "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20241001"
-	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -20,10 +19,6 @@ const KubernetesClusterType = Project + ":kubernetes:KubernetesCluster"
 // NodeUpgradeMaxSurge is the extra capacity a node pool takes during upgrades, the value AKS recommends
 // for production pools; the node subnet is sized for it (config.NodeUpgradeMaxSurgePercent).
 const NodeUpgradeMaxSurge = "33%"
-
-// clusterLogCategories are the control-plane logs sent to the workspace: API server and admin audit
-// (who changed what), Entra authentication (guard), and the controllers that explain scaling.
-var clusterLogCategories = []string{"kube-apiserver", "kube-audit-admin", "guard", "kube-controller-manager", "kube-scheduler", "cluster-autoscaler", "cloud-controller-manager"}
 
 // NodePoolArgs sizes one autoscaled node pool.
 type NodePoolArgs struct {
@@ -71,6 +66,12 @@ type KubernetesClusterArgs struct {
 	PodCIDR, ServiceCIDR, DNSServiceIP string
 	// OutboundType is loadBalancer, or userDefinedRouting when egress goes through a firewall.
 	OutboundType string
+	// RouteTableID is the node subnet's route table with userDefinedRouting; the cluster identity gets
+	// Network Contributor on it, which ARM deployments must grant themselves
+	// (https://learn.microsoft.com/azure/aks/egress-outboundtype#outbound-type-of-userdefinedrouting).
+	RouteTableID pulumi.StringInput
+	// EgressReady lists what egress needs before nodes boot (the firewall and its rules).
+	EgressReady []pulumi.Resource
 	// PrivateClusterPublicFQDNEnabled publishes a public name for the private API server address.
 	PrivateClusterPublicFQDNEnabled bool
 	// UpgradeChannel and NodeOSUpgradeChannel are the automatic upgrade channels.
@@ -137,6 +138,14 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 	subnetGrant, err := grantRole(ctx, name+"-aks-subnet-network-contributor", args.SubnetID.ToStringOutput(), NetworkContributorRole, identity.PrincipalId, parent)
 	if err != nil {
 		return nil, err
+	}
+	clusterWaitsFor := append([]pulumi.Resource{subnetGrant}, args.EgressReady...)
+	if args.RouteTableID != nil {
+		routeTableGrant, err := grantRole(ctx, name+"-aks-route-table-network-contributor", args.RouteTableID.ToStringOutput(), NetworkContributorRole, identity.PrincipalId, parent)
+		if err != nil {
+			return nil, err
+		}
+		clusterWaitsFor = append(clusterWaitsFor, routeTableGrant)
 	}
 
 	clusterName := name + "-aks"
@@ -225,7 +234,7 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 			WebAppRouting: &containerservice.ManagedClusterIngressProfileWebAppRoutingArgs{Enabled: pulumi.Bool(true)},
 		}
 	}
-	cluster, err := containerservice.NewManagedCluster(ctx, clusterName, clusterArgs, parent, pulumi.DependsOn([]pulumi.Resource{subnetGrant}))
+	cluster, err := containerservice.NewManagedCluster(ctx, clusterName, clusterArgs, parent, pulumi.DependsOn(clusterWaitsFor))
 	if err != nil {
 		return nil, fmt.Errorf("creating AKS cluster %s: %w", clusterName, err)
 	}
@@ -252,18 +261,8 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 		}
 	}
 
-	logs := insights.LogSettingsArray{}
-	for _, category := range clusterLogCategories {
-		logs = append(logs, &insights.LogSettingsArgs{Category: pulumi.String(category), Enabled: pulumi.Bool(true)})
-	}
-	if _, err := insights.NewDiagnosticSetting(ctx, clusterName+"-diagnostics", &insights.DiagnosticSettingArgs{
-		Name:        pulumi.String(clusterName + "-diagnostics"),
-		ResourceUri: cluster.ID().ToStringOutput(),
-		WorkspaceId: args.LogAnalyticsWorkspaceID,
-		Logs:        logs,
-		Metrics:     insights.MetricSettingsArray{&insights.MetricSettingsArgs{Category: pulumi.String("AllMetrics"), Enabled: pulumi.Bool(true)}},
-	}, parent); err != nil {
-		return nil, fmt.Errorf("creating diagnostic setting of %s: %w", clusterName, err)
+	if _, err := newDiagnosticSetting(ctx, clusterName, "Microsoft.ContainerService/managedClusters", cluster.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
+		return nil, err
 	}
 
 	// The ingress host gets its own zone with the pinned address at its apex. Written from config, it

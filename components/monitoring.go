@@ -33,6 +33,8 @@ type Monitoring struct {
 
 	// WorkspaceID is the Log Analytics workspace's ARM ID (diagnostic settings, Defender, Container insights).
 	WorkspaceID pulumi.StringOutput `pulumi:"workspaceId"`
+	// WorkspaceCustomerID is the workspace's GUID, which query tools (`az monitor log-analytics query`) take.
+	WorkspaceCustomerID pulumi.StringOutput `pulumi:"workspaceCustomerId"`
 	// ApplicationInsightsID is the Application Insights component's ARM ID.
 	ApplicationInsightsID pulumi.StringOutput `pulumi:"applicationInsightsId"`
 	// ApplicationInsightsConnectionString is where telemetry is sent (secret: it authorises ingestion).
@@ -63,6 +65,9 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	if err != nil {
 		return nil, fmt.Errorf("creating Log Analytics workspace %s: %w", workspaceName, err)
 	}
+	if _, err := newDiagnosticSetting(ctx, workspaceName, "Microsoft.OperationalInsights/workspaces", workspace.ID().ToStringOutput(), workspace.ID().ToStringOutput(), parent); err != nil {
+		return nil, err
+	}
 	insightsName := name + "-appi"
 	applicationInsights, err := insights.NewComponent(ctx, insightsName, &insights.ComponentArgs{
 		ResourceName:        pulumi.String(insightsName),
@@ -79,10 +84,12 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	}
 
 	component.WorkspaceID = workspace.ID().ToStringOutput()
+	component.WorkspaceCustomerID = workspace.CustomerId
 	component.ApplicationInsightsID = applicationInsights.ID().ToStringOutput()
 	component.ApplicationInsightsConnectionString = pulumi.ToSecret(applicationInsights.ConnectionString).(pulumi.StringOutput)
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"workspaceId":           component.WorkspaceID,
+		"workspaceCustomerId":   component.WorkspaceCustomerID,
 		"applicationInsightsId": component.ApplicationInsightsID,
 	}); err != nil {
 		return nil, fmt.Errorf("registering monitoring %s outputs: %w", name, err)

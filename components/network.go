@@ -4,6 +4,7 @@ package components
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -25,7 +26,14 @@ type NetworkArgs struct {
 	// Subnets maps each subnet to create to its IPv4 CIDR block. Application Gateway, API Management,
 	// Kubernetes nodes and private endpoints are expected; bastion, firewall and jumpbox are optional.
 	Subnets map[naming.SubnetRole]string
-	// Tags are put on the virtual network and every network security group.
+	// LogAnalyticsWorkspaceID, when set, receives the network's and every security group's logs.
+	LogAnalyticsWorkspaceID pulumi.StringInput
+	// EgressNextHop, when set, is the private IP address of the appliance (Azure Firewall) that the
+	// EgressSubnets send all Internet-bound traffic to, through one route table.
+	EgressNextHop string
+	// EgressSubnets are the subnets whose default route goes to EgressNextHop.
+	EgressSubnets []naming.SubnetRole
+	// Tags are put on the virtual network, the route table and every network security group.
 	Tags map[string]string
 }
 
@@ -42,6 +50,10 @@ type Network struct {
 	SubnetIDs pulumi.StringMapOutput `pulumi:"subnetIds"`
 	// SecurityGroupIDs maps each subnet role that has a network security group to the group's ARM ID.
 	SecurityGroupIDs pulumi.StringMapOutput `pulumi:"securityGroupIds"`
+	// RouteTableID is the egress route table's ARM ID; empty without EgressNextHop.
+	RouteTableID pulumi.StringOutput `pulumi:"routeTableId"`
+	// RouteTable is the egress route table, nil without EgressNextHop.
+	RouteTable pulumi.Resource
 }
 
 // SubnetID returns the ARM ID of the subnet with the given role.
@@ -64,6 +76,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 	parent := pulumi.Parent(component)
 	tags := pulumi.ToStringMap(args.Tags)
+
+	routeTable, err := newEgressRouteTable(ctx, name, args, tags, parent)
+	if err != nil {
+		return nil, err
+	}
 
 	securityGroupIDs := pulumi.StringMap{}
 	subnets := network.SubnetTypeArray{}
@@ -103,6 +120,14 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 			}
 			subnet.NetworkSecurityGroup = &network.NetworkSecurityGroupTypeArgs{Id: group.ID().ToStringOutput()}
 			securityGroupIDs[string(role)] = group.ID().ToStringOutput()
+			if args.LogAnalyticsWorkspaceID != nil {
+				if _, err := newDiagnosticSetting(ctx, groupName, "Microsoft.Network/networkSecurityGroups", group.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if routeTable != nil && slices.Contains(args.EgressSubnets, role) {
+			subnet.RouteTable = &network.RouteTableTypeArgs{Id: routeTable.ID().ToStringOutput()}
 		}
 		subnets = append(subnets, subnet)
 	}
@@ -120,6 +145,12 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, fmt.Errorf("creating virtual network %s: %w", virtualNetworkName, err)
 	}
 
+	if args.LogAnalyticsWorkspaceID != nil {
+		if _, err := newDiagnosticSetting(ctx, virtualNetworkName, "Microsoft.Network/virtualNetworks", virtualNetwork.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
+			return nil, err
+		}
+	}
+
 	// A subnet's ID is its virtual network's ID plus /subnets/<name>; deriving it keeps consumers
 	// waiting on the virtual network only, not on a lookup.
 	subnetIDs := pulumi.StringMap{}
@@ -134,7 +165,13 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	component.VirtualNetworkName = virtualNetwork.Name
 	component.SubnetIDs = subnetIDs.ToStringMapOutput()
 	component.SecurityGroupIDs = securityGroupIDs.ToStringMapOutput()
+	component.RouteTableID = pulumi.String("").ToStringOutput()
+	if routeTable != nil {
+		component.RouteTableID = routeTable.ID().ToStringOutput()
+		component.RouteTable = routeTable
+	}
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
+		"routeTableId":       component.RouteTableID,
 		"virtualNetworkId":   component.VirtualNetworkID,
 		"virtualNetworkName": component.VirtualNetworkName,
 		"subnetIds":          component.SubnetIDs,
@@ -143,4 +180,34 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, fmt.Errorf("registering network %s outputs: %w", name, err)
 	}
 	return component, nil
+}
+
+// newEgressRouteTable creates the route table that sends the egress subnets' Internet-bound traffic to
+// the firewall, or returns nil when there is no next hop. The route is inline and the table is
+// attached inline to its subnets: the table exists before the virtual network, so AKS finds the
+// route on its subnet at creation, as outboundType userDefinedRouting requires
+// (https://learn.microsoft.com/azure/aks/egress-outboundtype#outbound-type-of-userdefinedrouting).
+// The next hop is the firewall's address computed from its subnet, not read from the firewall,
+// because the firewall needs the network first (the firewall component checks the two agree).
+func newEgressRouteTable(ctx *pulumi.Context, name string, args *NetworkArgs, tags pulumi.StringMap, parent pulumi.ResourceOption) (*network.RouteTable, error) {
+	if args.EgressNextHop == "" {
+		return nil, nil
+	}
+	routeTableName := naming.Child(name, naming.RoleRouteTable)
+	routeTable, err := network.NewRouteTable(ctx, routeTableName, &network.RouteTableArgs{
+		RouteTableName:    pulumi.String(routeTableName),
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          pulumi.String(args.Location),
+		Routes: network.RouteTypeArray{&network.RouteTypeArgs{
+			Name:             pulumi.String("default-to-firewall"),
+			AddressPrefix:    pulumi.String("0.0.0.0/0"),
+			NextHopType:      pulumi.String("VirtualAppliance"),
+			NextHopIpAddress: pulumi.String(args.EgressNextHop),
+		}},
+		Tags: tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating route table %s: %w", routeTableName, err)
+	}
+	return routeTable, nil
 }

@@ -4,41 +4,17 @@ package components
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/privatelink"
 )
 
 // PrivateEndpointsType is the PrivateEndpoints component's type token.
 const PrivateEndpointsType = Project + ":network:PrivateEndpoints"
-
-// privateDNSZones maps a private link group ID (sub-resource) to the private DNS zone its endpoints
-// register in, for the Azure public cloud
-// (https://learn.microsoft.com/azure/private-link/private-endpoint-dns#azure-services-dns-zone-configuration).
-var privateDNSZones = map[string]string{
-	"vault":     "privatelink.vaultcore.azure.net",
-	"registry":  "privatelink.azurecr.io",
-	"sqlServer": "privatelink.database.windows.net",
-	"Sql":       "privatelink.documents.azure.com",
-	"blob":      "privatelink.blob.core.windows.net",
-	"file":      "privatelink.file.core.windows.net",
-	"queue":     "privatelink.queue.core.windows.net",
-	"table":     "privatelink.table.core.windows.net",
-}
-
-// PrivateDNSZoneFor returns the private DNS zone of a private link group ID, and whether it is known.
-func PrivateDNSZoneFor(groupID string) (string, bool) {
-	zone, ok := privateDNSZones[groupID]
-	return zone, ok
-}
-
-// SupportedPrivateLinkGroups lists the group IDs the component knows, sorted.
-func SupportedPrivateLinkGroups() []string {
-	return slices.Sorted(maps.Keys(privateDNSZones))
-}
 
 // PrivateEndpointTarget is one PaaS resource to reach privately.
 type PrivateEndpointTarget struct {
@@ -86,9 +62,8 @@ func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpoint
 		return nil, errors.New("creating private endpoints: args are required")
 	}
 	for _, target := range args.Targets {
-		if _, ok := privateDNSZones[target.GroupID]; !ok {
-			return nil, fmt.Errorf("private endpoint %s: unknown group ID %q; supported: %s",
-				target.Name, target.GroupID, strings.Join(SupportedPrivateLinkGroups(), ", "))
+		if err := privatelink.CheckGroup(target.GroupID); err != nil {
+			return nil, fmt.Errorf("private endpoint %s: group ID %q %w", target.Name, target.GroupID, err)
 		}
 	}
 	component := &PrivateEndpoints{}
@@ -100,6 +75,7 @@ func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpoint
 
 	zoneIDs := pulumi.StringMap{}
 	zones := map[string]*network.PrivateZone{}
+	zoneNames := map[string]string{}
 	var groups []string
 	for _, target := range args.Targets {
 		if !slices.Contains(groups, target.GroupID) {
@@ -107,13 +83,15 @@ func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpoint
 		}
 	}
 	for _, group := range groups {
-		zoneName := privateDNSZones[group]
+		groupInfo, _ := privatelink.Lookup(group)
+		zoneName := groupInfo.Zone
 		resourceName := name + "-dns-" + strings.ToLower(group)
 		zone, link, err := newLinkedPrivateZone(ctx, resourceName, zoneName, args.ResourceGroupName, args.VirtualNetworkID, tags, parent)
 		if err != nil {
 			return nil, err
 		}
 		zones[group] = zone
+		zoneNames[group] = zoneName
 		zoneIDs[zoneName] = zone.ID().ToStringOutput()
 		component.Ready = append(component.Ready, link)
 	}
@@ -143,7 +121,7 @@ func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpoint
 			PrivateEndpointName:     endpoint.Name,
 			ResourceGroupName:       args.ResourceGroupName,
 			PrivateDnsZoneConfigs: network.PrivateDnsZoneConfigArray{&network.PrivateDnsZoneConfigArgs{
-				Name:             pulumi.String(strings.ReplaceAll(privateDNSZones[target.GroupID], ".", "-")),
+				Name:             pulumi.String(strings.ReplaceAll(zoneNames[target.GroupID], ".", "-")),
 				PrivateDnsZoneId: zones[target.GroupID].ID().ToStringOutput(),
 			}},
 		}, parent)

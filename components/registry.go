@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	containerregistry "github.com/pulumi/pulumi-azure-native-sdk/containerregistry/v2/v20230701"
-	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -91,17 +90,8 @@ func NewContainerRegistry(ctx *pulumi.Context, name string, args *ContainerRegis
 		}
 	}
 	if args.LogAnalyticsWorkspaceID != nil {
-		if _, err := insights.NewDiagnosticSetting(ctx, registryName+"-diagnostics", &insights.DiagnosticSettingArgs{
-			Name:        pulumi.String(registryName + "-diagnostics"),
-			ResourceUri: registryID,
-			WorkspaceId: args.LogAnalyticsWorkspaceID,
-			Logs: insights.LogSettingsArray{
-				&insights.LogSettingsArgs{Category: pulumi.String("ContainerRegistryRepositoryEvents"), Enabled: pulumi.Bool(true)},
-				&insights.LogSettingsArgs{Category: pulumi.String("ContainerRegistryLoginEvents"), Enabled: pulumi.Bool(true)},
-			},
-			Metrics: insights.MetricSettingsArray{&insights.MetricSettingsArgs{Category: pulumi.String("AllMetrics"), Enabled: pulumi.Bool(true)}},
-		}, parent); err != nil {
-			return nil, fmt.Errorf("creating diagnostic setting of %s: %w", registryName, err)
+		if _, err := newDiagnosticSetting(ctx, registryName, "Microsoft.ContainerRegistry/registries", registryID, args.LogAnalyticsWorkspaceID, parent); err != nil {
+			return nil, err
 		}
 	}
 

@@ -18,6 +18,11 @@ const KeyVaultSecretsUserRole = "4633458b-17de-408a-b874-0445c86b69e6"
 // (https://learn.microsoft.com/azure/aks/concepts-network-cni-overview).
 const NetworkContributorRole = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 
+// VirtualMachineAdministratorLoginRole is the built-in role "Virtual Machine Administrator Login":
+// Microsoft Entra SSH login with sudo, which Owner and Contributor do not grant
+// (https://learn.microsoft.com/entra/identity/devices/howto-vm-sign-in-azure-ad-linux#configure-role-assignments-for-the-vm).
+const VirtualMachineAdministratorLoginRole = "1c0163c0-47e6-4577-8991-ea5c82e286e4"
+
 // roleDefinitionID returns the subscription-scoped ID of a built-in role for a resource ID in that
 // subscription, derived from the scope so no lookup is needed.
 func roleDefinitionID(scope pulumi.StringOutput, role string) pulumi.StringOutput {
@@ -37,11 +42,25 @@ func roleDefinitionID(scope pulumi.StringOutput, role string) pulumi.StringOutpu
 func grantRole(ctx *pulumi.Context, name string, scope pulumi.StringOutput, role string, principalID pulumi.StringInput,
 	opts ...pulumi.ResourceOption,
 ) (*authorization.RoleAssignment, error) {
+	return grantRoleTo(ctx, name, scope, role, principalID, "ServicePrincipal", opts...)
+}
+
+// grantGroupRole assigns a built-in role to a Microsoft Entra group on one scope.
+func grantGroupRole(ctx *pulumi.Context, name string, scope pulumi.StringOutput, role, groupObjectID string,
+	opts ...pulumi.ResourceOption,
+) (*authorization.RoleAssignment, error) {
+	return grantRoleTo(ctx, name, scope, role, pulumi.String(groupObjectID), "Group", opts...)
+}
+
+// grantRoleTo assigns a built-in role to a principal of the given type on one scope.
+func grantRoleTo(ctx *pulumi.Context, name string, scope pulumi.StringOutput, role string, principalID pulumi.StringInput,
+	principalType string, opts ...pulumi.ResourceOption,
+) (*authorization.RoleAssignment, error) {
 	assignment, err := authorization.NewRoleAssignment(ctx, name, &authorization.RoleAssignmentArgs{
 		Scope:            scope,
 		RoleDefinitionId: roleDefinitionID(scope, role),
 		PrincipalId:      principalID,
-		PrincipalType:    pulumi.String("ServicePrincipal"),
+		PrincipalType:    pulumi.String(principalType),
 	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("granting role %s as %s: %w", role, name, err)

@@ -18,25 +18,27 @@ const echoAPIPath = "echo"
 // layer (not from Key Vault, so it is created once and waits for nothing but the network and the
 // certificates).
 func deployAPIManagement(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
-	suffix pulumi.StringOutput, network *components.Network, certificates *components.Certificates, providers *providers,
+	suffix pulumi.StringOutput, network *components.Network, certificates *components.Certificates, monitoring *components.Monitoring,
+	providers *providers,
 ) (*components.APIManagement, error) {
 	apim := cfg.APIManagement
 	return components.NewAPIManagement(ctx, base, &components.APIManagementArgs{
-		ResourceGroupName:     resourceGroupName,
-		Location:              cfg.Location,
-		ServiceName:           globalName(suffix, base, naming.RoleAPIManagement),
-		SKU:                   apim.SKU,
-		Capacity:              apim.Capacity,
-		Zones:                 apim.Zones,
-		PublisherName:         apim.PublisherName,
-		PublisherEmail:        apim.PublisherEmail,
-		SubnetID:              network.SubnetID(naming.SubnetAPIManagement),
-		VirtualNetworkID:      network.VirtualNetworkID,
-		PublicIPAddressID:     apim.PublicIPAddressID,
-		GatewayHostName:       cfg.HostNames.APIGateway,
-		GatewayCertificatePFX: certificates.Issued[pki.APIMGateway].PFX,
-		CACertificatePEM:      certificates.CACertificatePEM,
-		Tags:                  cfg.ResourceTags(),
+		ResourceGroupName:       resourceGroupName,
+		Location:                cfg.Location,
+		ServiceName:             globalName(suffix, base, naming.RoleAPIManagement),
+		SKU:                     apim.SKU,
+		Capacity:                apim.Capacity,
+		Zones:                   apim.Zones,
+		PublisherName:           apim.PublisherName,
+		PublisherEmail:          apim.PublisherEmail,
+		SubnetID:                network.SubnetID(naming.SubnetAPIManagement),
+		VirtualNetworkID:        network.VirtualNetworkID,
+		PublicIPAddressID:       apim.PublicIPAddressID,
+		GatewayHostName:         cfg.HostNames.APIGateway,
+		GatewayCertificatePFX:   certificates.Issued[pki.APIMGateway].PFX,
+		CACertificatePEM:        certificates.CACertificatePEM,
+		LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
+		Tags:                    cfg.ResourceTags(),
 	}, providers.all())
 }
 

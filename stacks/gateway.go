@@ -15,7 +15,7 @@ import (
 func deployGateway(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName, resourceGroupID pulumi.StringInput,
 	suffix pulumi.StringOutput, network *components.Network, certificates *components.Certificates,
 	identityID pulumi.StringInput, vault *components.KeyVault, endpoints *components.PrivateEndpoints,
-	apim *components.APIManagement, providers *providers,
+	apim *components.APIManagement, monitoring *components.Monitoring, providers *providers,
 ) (*components.ApplicationGateway, error) {
 	listener := pulumi.String(cfg.Certificates.ListenerKeyVaultSecretID).ToStringOutput()
 	if cfg.ListenerGenerated() {
@@ -41,6 +41,7 @@ func deployGateway(ctx *pulumi.Context, cfg *config.Config, base string, resourc
 		TrustedRootCertificatePEM:   certificates.CACertificatePEM,
 		DNSLabel:                    globalName(suffix, base, naming.RoleGatewayDNSLabel),
 		WaitFor:                     waitFor,
+		LogAnalyticsWorkspaceID:     monitoring.WorkspaceID,
 		Tags:                        cfg.ResourceTags(),
 	}, providers.all())
 }

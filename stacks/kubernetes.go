@@ -22,13 +22,20 @@ const echoNamespace = "echo"
 
 // deployCluster creates the cluster with its ingress host's DNS, and the registry it pulls from.
 func deployCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
-	suffix pulumi.StringOutput, network *components.Network, monitoring *components.Monitoring, providers *providers,
+	suffix pulumi.StringOutput, network *components.Network, monitoring *components.Monitoring, firewall *components.EgressFirewall,
+	providers *providers,
 ) (*components.KubernetesCluster, *components.ContainerRegistry, error) {
 	k := cfg.Kubernetes
 	if cfg.Ingress.Controller == "nginx" {
 		_ = ctx.Log.Warn(components.NginxEndOfSupportWarning, nil)
 	}
 	clientConfig := authorization.GetClientConfigOutput(ctx, pulumi.Provider(providers.azure))
+	// With the firewall, egress follows the node subnet's route table: AKS creates no outbound IP
+	// and the nodes bootstrap through the firewall, so the cluster waits for its rules.
+	outboundType, routeTableID, egressReady := "loadBalancer", pulumi.StringInput(nil), []pulumi.Resource(nil)
+	if firewall != nil {
+		outboundType, routeTableID, egressReady = "userDefinedRouting", network.RouteTableID, firewall.Ready
+	}
 	cluster, err := components.NewKubernetesCluster(ctx, base, &components.KubernetesClusterArgs{
 		ResourceGroupName:               resourceGroupName,
 		Location:                        cfg.Location,
@@ -44,7 +51,9 @@ func deployCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourc
 		PodCIDR:                         k.PodCIDR,
 		ServiceCIDR:                     k.ServiceCIDR,
 		DNSServiceIP:                    k.DNSServiceIP,
-		OutboundType:                    "loadBalancer",
+		OutboundType:                    outboundType,
+		RouteTableID:                    routeTableID,
+		EgressReady:                     egressReady,
 		PrivateClusterPublicFQDNEnabled: k.PrivateClusterPublicFQDNEnabled,
 		UpgradeChannel:                  k.UpgradeChannel,
 		NodeOSUpgradeChannel:            k.NodeOSUpgradeChannel,
@@ -83,7 +92,7 @@ func deployCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourc
 // are disabled), so kubelogin must be on the PATH of whatever runs `pulumi up`, and that runner needs
 // line of sight to the private API server.
 func deployInCluster(ctx *pulumi.Context, cfg *config.Config, resourceGroupName pulumi.StringInput,
-	cluster *components.KubernetesCluster, certificates *components.Certificates, providers *providers,
+	cluster *components.KubernetesCluster, certificates *components.Certificates, database *components.SQLDatabase, providers *providers,
 ) error {
 	credentials := containerservice.ListManagedClusterUserCredentialsOutput(ctx, containerservice.ListManagedClusterUserCredentialsOutputArgs{
 		ResourceGroupName: resourceGroupName,
@@ -112,14 +121,18 @@ func deployInCluster(ctx *pulumi.Context, cfg *config.Config, resourceGroupName 
 	if cfg.Ingress.Controller == "nginx" {
 		ingressNamespace, revision = components.NginxControllerNamespace, ""
 	}
-	if _, err := components.NewEchoWorkload(ctx, base+"-echo", &components.EchoWorkloadArgs{
+	workload := &components.EchoWorkloadArgs{
 		Namespace:        echoNamespace,
 		Image:            cfg.Workload.Image,
 		Replicas:         cfg.Workload.Replicas,
 		IngressNamespace: ingressNamespace,
 		IstioRevision:    revision,
 		Labels:           labels,
-	}, inCluster); err != nil {
+	}
+	if database != nil {
+		workload.WorkloadIdentityClientID, workload.WorkloadIdentityServiceAccount = database.ClientID, sqlClientServiceAccount
+	}
+	if _, err := components.NewEchoWorkload(ctx, base+"-echo", workload, inCluster); err != nil {
 		return err
 	}
 	server := certificates.Issued[pki.IngressServer]

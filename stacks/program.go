@@ -4,7 +4,9 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
@@ -19,15 +21,33 @@ import (
 // Program deploys the whole platform for the current stack. It loads and validates the configuration
 // before registering any resource, so bad input never leaves a half-deployed stack.
 func Program(ctx *pulumi.Context) error {
-	raw, err := rawConfig()
-	if err != nil {
-		return err
+	return Observed(nil)(ctx)
+}
+
+// Observed returns Program with an observer that also receives every stack output, by name, as it is
+// exported: offline tools (the tests, the review command) read the outputs the engine would get.
+func Observed(observe func(name string, value pulumi.Input)) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		raw, err := rawConfig()
+		if err != nil {
+			return err
+		}
+		cfg, err := config.Load(ctx.Project(), ctx.Stack(), raw)
+		if err != nil {
+			return err
+		}
+		outputs, err := deploy(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		for _, name := range slices.Sorted(maps.Keys(outputs)) {
+			ctx.Export(name, outputs[name])
+			if observe != nil {
+				observe(name, outputs[name])
+			}
+		}
+		return nil
 	}
-	cfg, err := config.Load(ctx.Project(), ctx.Stack(), raw)
-	if err != nil {
-		return err
-	}
-	return deploy(ctx, cfg)
 }
 
 // rawConfig returns every config key of the stack. The Go SDK has no call that lists config keys, and
@@ -43,11 +63,11 @@ func rawConfig() (map[string]string, error) {
 	return raw, nil
 }
 
-// deploy composes the components for a validated configuration.
-func deploy(ctx *pulumi.Context, cfg *config.Config) error {
+// deploy composes the components for a validated configuration and returns the stack outputs.
+func deploy(ctx *pulumi.Context, cfg *config.Config) (pulumi.Map, error) {
 	providers, err := newProviders(ctx, cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	base := naming.Base(cfg.NamePrefix, cfg.Stack)
 	tags := cfg.ResourceTags()
@@ -59,23 +79,12 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) error {
 		Tags:              pulumi.ToStringMap(tags),
 	}, pulumi.Provider(providers.azure))
 	if err != nil {
-		return fmt.Errorf("creating resource group %s: %w", resourceGroupName, err)
+		return nil, fmt.Errorf("creating resource group %s: %w", resourceGroupName, err)
 	}
 
 	suffix, err := uniqueSuffix(ctx, base, providers)
 	if err != nil {
-		return err
-	}
-
-	network, err := components.NewNetwork(ctx, base, &components.NetworkArgs{
-		ResourceGroupName: resourceGroup.Name,
-		Location:          cfg.Location,
-		AddressSpace:      cfg.Network.AddressSpace,
-		Subnets:           cfg.Subnets(),
-		Tags:              tags,
-	}, providers.all())
-	if err != nil {
-		return err
+		return nil, err
 	}
 
 	monitoring, err := components.NewMonitoring(ctx, base, &components.MonitoringArgs{
@@ -86,86 +95,118 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) error {
 		Tags:              tags,
 	}, providers.all())
 	if err != nil {
-		return err
+		return nil, err
+	}
+	egressNextHop, egressRoles := egressSubnets(cfg)
+	network, err := components.NewNetwork(ctx, base, &components.NetworkArgs{
+		ResourceGroupName:       resourceGroup.Name,
+		Location:                cfg.Location,
+		AddressSpace:            cfg.Network.AddressSpace,
+		Subnets:                 cfg.Subnets(),
+		LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
+		EgressNextHop:           egressNextHop,
+		EgressSubnets:           egressRoles,
+		Tags:                    tags,
+	}, providers.all())
+	if err != nil {
+		return nil, err
 	}
 	certificates, gatewayIdentity, err := deployCertificates(ctx, cfg, base, resourceGroup.Name, providers)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	apim, err := deployAPIManagement(ctx, cfg, base, resourceGroup.Name, suffix, network, certificates, providers)
+	apim, err := deployAPIManagement(ctx, cfg, base, resourceGroup.Name, suffix, network, certificates, monitoring, providers)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	vault, err := deployKeyVault(ctx, cfg, base, resourceGroup.Name, suffix, certificates,
 		map[string]pulumi.StringInput{gatewayReader: gatewayIdentity.PrincipalId, apimReader: apim.PrincipalID}, monitoring, providers)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	cluster, registry, err := deployCluster(ctx, cfg, base, resourceGroup.Name, suffix, network, monitoring, providers)
+	perimeter, err := deployPerimeter(ctx, cfg, base, resourceGroup.Name, network, monitoring, providers)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	cluster, registry, err := deployCluster(ctx, cfg, base, resourceGroup.Name, suffix, network, monitoring, perimeter.firewall, providers)
+	if err != nil {
+		return nil, err
+	}
+	database, err := deploySQL(ctx, cfg, base, resourceGroup.Name, suffix, cluster, monitoring, providers)
+	if err != nil {
+		return nil, err
 	}
 	endpoints, err := components.NewPrivateEndpoints(ctx, base, &components.PrivateEndpointsArgs{
 		ResourceGroupName: resourceGroup.Name,
 		Location:          cfg.Location,
 		SubnetID:          network.SubnetID(naming.SubnetPrivateEndpoints),
 		VirtualNetworkID:  network.VirtualNetworkID,
-		Targets: []components.PrivateEndpointTarget{
-			{Name: "kv", ResourceID: vault.VaultID, GroupID: "vault"},
-			{Name: "acr", ResourceID: registry.RegistryID, GroupID: "registry"},
-		},
-		Tags: tags,
+		Targets:           privateEndpointTargets(cfg, vault, registry, database),
+		Tags:              tags,
 	}, providers.all())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := deployBackendAPI(ctx, cfg, base, resourceGroup.Name, apim, vault, monitoring, providers); err != nil {
-		return err
+		return nil, err
 	}
 	gateway, err := deployGateway(ctx, cfg, base, resourceGroup.Name, resourceGroup.ID(), suffix, network, certificates,
-		gatewayIdentity.ID(), vault, endpoints, apim, providers)
+		gatewayIdentity.ID(), vault, endpoints, apim, monitoring, providers)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	alerts, err := deployAlerts(ctx, cfg, base, resourceGroup.Name, gateway, apim, cluster, providers)
+	if err != nil {
+		return nil, err
 	}
 
 	inClusterStatus := "skipped: the API server is private; with line of sight to it and kubelogin installed, set kubernetes.deployInCluster to true and run pulumi up (see README, Reaching the private API server)"
 	if cfg.Kubernetes.DeployInCluster {
-		if err := deployInCluster(ctx, cfg, resourceGroup.Name, cluster, certificates, providers); err != nil {
-			return err
+		if err := deployInCluster(ctx, cfg, resourceGroup.Name, cluster, certificates, database, providers); err != nil {
+			return nil, err
 		}
 		inClusterStatus = "deployed: " + cfg.Ingress.Controller + " ingress and the echo workload"
 	}
 
-	ctx.Export("environment", pulumi.String(string(cfg.Environment)))
-	ctx.Export("inCluster", pulumi.String(inClusterStatus))
-	ctx.Export("clusterName", cluster.ClusterName)
-	ctx.Export("oidcIssuerUrl", cluster.OIDCIssuerURL)
-	ctx.Export("registryLoginServer", registry.LoginServer)
-	ctx.Export("ingressPrivateIp", pulumi.String(cfg.IngressPrivateIP()))
-	ctx.Export("backendUrl", pulumi.String("https://"+cfg.HostNames.Backend))
-	ctx.Export("resourceGroupName", resourceGroup.Name)
-	ctx.Export("nameSuffix", suffix)
-	ctx.Export("virtualNetworkId", network.VirtualNetworkID)
-	ctx.Export("subnetIds", network.SubnetIDs)
-	ctx.Export("publicEndpoint", pulumi.String("https://"+cfg.HostNames.Public))
-	ctx.Export("applicationGatewayPublicIp", gateway.PublicIPAddress)
-	ctx.Export("applicationGatewayFqdn", gateway.PublicFQDN)
-	ctx.Export("apiManagementName", apim.ServiceName)
-	ctx.Export("apiManagementGatewayUrl", apim.GatewayURL)
-	ctx.Export("apiManagementPrivateIp", apim.PrivateIPAddress)
-	ctx.Export("caCertificatePem", certificates.CACertificatePEM)
-	ctx.Export("logAnalyticsWorkspaceId", monitoring.WorkspaceID)
-	ctx.Export("keyVaultName", vault.VaultName)
-	ctx.Export("keyVaultUri", vault.VaultURI)
-	ctx.Export("keyVaultSecretUris", vault.SecretURIs)
-	ctx.Export("applicationGatewayIdentityId", gatewayIdentity.ID())
-	ctx.Export("applicationGatewayIdentityClientId", gatewayIdentity.ClientId)
 	expiries := pulumi.StringMap{string(pki.CA): certificates.CAExpiresAt}
 	for certificate, issued := range certificates.Issued {
 		expiries[string(certificate)] = issued.ExpiresAt
 	}
-	ctx.Export("certificateExpiry", expiries)
-	return nil
+	outputs := pulumi.Map{
+		"environment":                        pulumi.String(string(cfg.Environment)),
+		"inCluster":                          pulumi.String(inClusterStatus),
+		"resourceGroupName":                  resourceGroup.Name,
+		"nameSuffix":                         suffix,
+		"virtualNetworkId":                   network.VirtualNetworkID,
+		"subnetIds":                          network.SubnetIDs,
+		"publicEndpoint":                     pulumi.String("https://" + cfg.HostNames.Public),
+		"applicationGatewayPublicIp":         gateway.PublicIPAddress,
+		"applicationGatewayFqdn":             gateway.PublicFQDN,
+		"applicationGatewayIdentityId":       gatewayIdentity.ID(),
+		"applicationGatewayIdentityClientId": gatewayIdentity.ClientId,
+		"apiManagementName":                  apim.ServiceName,
+		"apiManagementGatewayUrl":            apim.GatewayURL,
+		"apiManagementPrivateIp":             apim.PrivateIPAddress,
+		"backendUrl":                         pulumi.String("https://" + cfg.HostNames.Backend),
+		"ingressPrivateIp":                   pulumi.String(cfg.IngressPrivateIP()),
+		"clusterName":                        cluster.ClusterName,
+		"oidcIssuerUrl":                      cluster.OIDCIssuerURL,
+		"registryLoginServer":                registry.LoginServer,
+		"keyVaultName":                       vault.VaultName,
+		"keyVaultUri":                        vault.VaultURI,
+		"keyVaultSecretUris":                 vault.SecretURIs,
+		"privateEndpointIds":                 endpoints.EndpointIDs,
+		"caCertificatePem":                   certificates.CACertificatePEM,
+		"certificateExpiry":                  expiries,
+		"logAnalyticsWorkspaceId":            monitoring.WorkspaceID,
+		"logAnalyticsWorkspaceCustomerId":    monitoring.WorkspaceCustomerID,
+		"endToEndQuery":                      pulumi.String(components.EndToEndQuery(ingressNamespaces(cfg))),
+		"alertActionGroupId":                 alerts.ActionGroupID,
+		"alertEmail":                         pulumi.String(cfg.AlertRecipient()),
+	}
+	perimeter.addOutputs(outputs)
+	addSQLOutputs(outputs, database)
+	return outputs, nil
 }
 
 // uniqueSuffix creates the random suffix of globally unique names (Key Vault, API Management,

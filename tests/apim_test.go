@@ -245,13 +245,22 @@ func TestPolicyDocument(t *testing.T) {
 			assert.Equal(t, "60", limit.attr("renewal-period"))
 			assert.Equal(t, apimpolicy.CallerAddressKey, limit.attr("counter-key"))
 
-			deleted := map[string]bool{}
+			deleted, set := map[string]bool{}, map[string]string{}
 			for _, header := range inbound.Children {
-				if header.XMLName.Local == "set-header" {
-					assert.Equal(t, "delete", header.attr("exists-action"))
+				if header.XMLName.Local != "set-header" {
+					continue
+				}
+				switch header.attr("exists-action") {
+				case "delete":
 					deleted[header.attr("name")] = true
+				case "override":
+					set[header.attr("name")] = header.child("value").Text
+				default:
+					t.Errorf("unexpected set-header %s with exists-action %q", header.attr("name"), header.attr("exists-action"))
 				}
 			}
+			assert.Equal(t, map[string]string{"X-Request-ID": `@(context.Request.Headers.GetValueOrDefault("x-appgw-trace-id", context.RequestId.ToString("N")))`}, set,
+				"the only header set is the trace ID every hop logs")
 			for _, name := range append(append([]string{}, apimpolicy.ClientCertificateHeaders...), apimpolicy.InternalRequestHeaders...) {
 				assert.True(t, deleted[name], "the backend never receives %s", name)
 			}

@@ -2,6 +2,7 @@
 package tests
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -179,6 +180,63 @@ var badInputCases = []struct {
 		"workload.replicas", "must be 1-50"},
 	{"log retention too short", "dev", []harness.Edit{harness.Set("monitoring.retentionDays", 7)},
 		"monitoring.retentionDays", "must be 30-730 days"},
+	{"log retention too long", "prod", []harness.Edit{harness.Set("monitoring.retentionDays", 1000)},
+		"monitoring.retentionDays", "must be 30-730 days"},
+	{"alert e-mail invalid", "dev", []harness.Edit{harness.Set("monitoring.alertEmail", "platform team")},
+		"monitoring.alertEmail", "is not a valid e-mail address"},
+
+	// Private endpoints and private DNS.
+	{"bring-your-own resource ID not an ARM ID", "dev", []harness.Edit{
+		harness.Set("privateEndpoints.orders.resourceId", "orders-cosmos"), harness.Set("privateEndpoints.orders.groupId", "Sql")},
+		"privateEndpoints.orders.resourceId", "is not an Azure resource ID: expected /subscriptions/<subscription GUID>/resourceGroups/<group>/providers/<Namespace>/<type>/<name>"},
+	{"bring-your-own resource ID with a bad subscription", "dev", []harness.Edit{
+		harness.Set("privateEndpoints.orders.resourceId", strings.Replace(cosmosAccountID, "00000000-0000", "contoso", 1)), harness.Set("privateEndpoints.orders.groupId", "Sql")},
+		"privateEndpoints.orders.resourceId", "is not an Azure resource ID"},
+	{"bring-your-own unknown group ID", "dev", []harness.Edit{
+		harness.Set("privateEndpoints.orders.resourceId", cosmosAccountID), harness.Set("privateEndpoints.orders.groupId", "cosmos")},
+		"privateEndpoints.orders.groupId", "is not a supported group ID; supported: MongoDB, Sql, blob,"},
+	{"bring-your-own group ID in the wrong case", "dev", []harness.Edit{
+		harness.Set("privateEndpoints.orders.resourceId", cosmosAccountID), harness.Set("privateEndpoints.orders.groupId", "sql")},
+		"privateEndpoints.orders.groupId", "group IDs are case-sensitive: did you mean Sql?"},
+	{"bring-your-own group ID the resource does not offer", "dev", []harness.Edit{
+		harness.Set("privateEndpoints.files.resourceId", storageAccountID), harness.Set("privateEndpoints.files.groupId", "Sql")},
+		"privateEndpoints.files.resourceId", "is a Microsoft.Storage/storageAccounts, which does not offer group ID Sql (offered by Microsoft.DocumentDB/databaseAccounts)"},
+	{"bring-your-own endpoint named like a platform one", "dev", []harness.Edit{
+		harness.Set("privateEndpoints.kv.resourceId", storageAccountID), harness.Set("privateEndpoints.kv.groupId", "blob")},
+		"privateEndpoints.kv", "is a name the platform uses for its own endpoints (kv, acr, sql)"},
+	{"bring-your-own endpoint given as a scalar", "dev", []harness.Edit{harness.Set("privateEndpoints.orders", cosmosAccountID)},
+		"privateEndpoints.orders", "must be an object with the keys groupId, resourceId"},
+	{"bring-your-own endpoints overflow their subnet", "dev", blobEndpoints(10, "10.42.2.0/28"),
+		"network.subnets.privateEndpoints", "12 private endpoint(s) need 18 addresses (5 Azure-reserved + 13 for the endpoints)"},
+	{"host zone shadows a private link zone", "dev", []harness.Edit{harness.Set("hostNames.backend", "echo.privatelink.azurecr.io")},
+		"hostNames.backend", "overlaps the private link DNS zone privatelink.azurecr.io"},
+	{"host zone shadows an Azure service domain", "dev", []harness.Edit{harness.Set("hostNames.apiGateway", "blob.core.windows.net")},
+		"hostNames.apiGateway", "overlaps the private link DNS zone privatelink.blob.core.windows.net"},
+	{"host zones inside one another", "dev", []harness.Edit{harness.Set("hostNames.apiGateway", "internal.contoso.example"),
+		harness.Set("hostNames.backend", "echo.internal.contoso.example")},
+		"hostNames.backend", "overlaps the private DNS zone of hostNames.apiGateway (internal.contoso.example)"},
+
+	// Azure SQL.
+	{"SQL without an administrator group", "dev", []harness.Edit{harness.Set("sql.enabled", true), harness.Set("sql.administratorGroupObjectId", sqlAdministratorGroupID)},
+		"sql.administratorGroupName", "is required when sql.enabled is true"},
+	{"SQL administrator not a GUID", "dev", []harness.Edit{harness.Set("sql.enabled", true), harness.Set("sql.administratorGroupName", "sql-admins"),
+		harness.Set("sql.administratorGroupObjectId", "sql-admins")},
+		"sql.administratorGroupObjectId", "must be the object ID (a GUID)"},
+	{"SQL database named like a system database", "dev", append(slicesClone(everyFeature), harness.Set("sql.databaseName", "master")),
+		"sql.databaseName", "is a system database name"},
+	{"SQL service objective unknown", "dev", append(slicesClone(everyFeature), harness.Set("sql.databaseSku", "Premium")),
+		"sql.databaseSku", "is not an Azure SQL Database service objective"},
+	{"zone-redundant SQL in a region without zones", "prod", append(slicesClone(everyFeature), harness.Set("location", "westus"),
+		harness.Set("apiManagement.zones", []any{}), harness.Set("applicationGateway.zones", []any{}), harness.Set("kubernetes.zones", []any{})),
+		"sql.zoneRedundant", `location "westus" has no availability zones`},
+
+	// Perimeter.
+	{"firewall tier without DNS proxy", "prod", []harness.Edit{harness.Set("perimeter.firewallSku", "Basic")},
+		"perimeter.firewallSku", "must be one of Standard, Premium (Basic lacks the DNS proxy"},
+	{"egress allow list entry is a URL", "prod", []harness.Edit{harness.Set("perimeter.egressAllowList", []any{"ghcr.io", "https://pkg-containers.githubusercontent.com/"})},
+		"perimeter.egressAllowList", "is not a host name or *.wildcard host name"},
+	{"jumpbox size not a VM size", "prod", []harness.Edit{harness.Set("perimeter.jumpboxVmSize", "B2als")},
+		"perimeter.jumpboxVmSize", "is not an Azure VM size"},
 
 	// Certificates.
 	{"unknown key algorithm", "dev", []harness.Edit{harness.Set("certificates.keys.ca", "DSA-1024")},
@@ -272,5 +330,21 @@ func TestObjectSettingGivenAScalar(t *testing.T) {
 	require.NoError(t, err)
 	raw[key("perimeter")] = "on"
 	_, err = config.Load(project, "dev", raw)
-	findProblem(t, problemsOf(t, err), key("perimeter"), "must be an object with the keys bastionEnabled, firewallEnabled, jumpboxEnabled")
+	findProblem(t, problemsOf(t, err), key("perimeter"), "must be an object with the keys bastionEnabled, egressAllowList, firewallEnabled, firewallSku, jumpboxEnabled, jumpboxVmSize")
+}
+
+// blobEndpoints configures count bring-your-own blob endpoints and the private endpoint subnet.
+func blobEndpoints(count int, subnet string) []harness.Edit {
+	edits := []harness.Edit{harness.Set("network.subnets.privateEndpoints", subnet)}
+	for i := range count {
+		name := fmt.Sprintf("files%d", i)
+		edits = append(edits, harness.Set("privateEndpoints."+name+".resourceId", storageAccountID+fmt.Sprint(i)),
+			harness.Set("privateEndpoints."+name+".groupId", "blob"))
+	}
+	return edits
+}
+
+// slicesClone copies edits so appending to a shared list never aliases it.
+func slicesClone(edits []harness.Edit) []harness.Edit {
+	return append([]harness.Edit{}, edits...)
 }

@@ -22,6 +22,31 @@ const projectDir = ".."
 // stackNames are the stack files every stack-level test runs against.
 var stackNames = []string{"dev", "prod"}
 
+// Bring-your-own private endpoint targets used by tests: a Cosmos DB account and a storage account in
+// another resource group.
+const (
+	cosmosAccountID  = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data-rg/providers/Microsoft.DocumentDB/databaseAccounts/orders"
+	storageAccountID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data-rg/providers/Microsoft.Storage/storageAccounts/ordersfiles"
+)
+
+// sqlAdministratorGroupID is the Entra group that administers the SQL server in tests.
+const sqlAdministratorGroupID = "3f2b8a1e-6c4d-4e9f-8a7b-1c2d3e4f5a6b"
+
+// everyFeature switches on every optional feature: SQL, two bring-your-own private endpoints, and the
+// whole perimeter (the prod file has it already; dev has none of it).
+var everyFeature = []harness.Edit{
+	harness.Set("sql.enabled", true),
+	harness.Set("sql.administratorGroupName", "sql-admins"),
+	harness.Set("sql.administratorGroupObjectId", sqlAdministratorGroupID),
+	harness.Set("privateEndpoints.orders.resourceId", cosmosAccountID),
+	harness.Set("privateEndpoints.orders.groupId", "Sql"),
+	harness.Set("privateEndpoints.files.resourceId", storageAccountID),
+	harness.Set("privateEndpoints.files.groupId", "blob"),
+	harness.Set("perimeter.firewallEnabled", true),
+	harness.Set("perimeter.bastionEnabled", true),
+	harness.Set("perimeter.jumpboxEnabled", true),
+}
+
 // runStack runs the real program for a stack file (with edits) and requires success.
 func runStack(t *testing.T, stack string, edits ...harness.Edit) *harness.Recording {
 	t.Helper()

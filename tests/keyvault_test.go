@@ -3,6 +3,7 @@ package tests
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/components"
 	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/privatelink"
 	"github.com/apiplatform/azure-api-platform/tests/harness"
 )
 
@@ -194,7 +196,8 @@ func TestPrivateEndpointsShareZonesAndRejectUnknownGroups(t *testing.T) {
 
 	_, err = run([]components.PrivateEndpointTarget{{Name: "odd", ResourceID: pulumi.String("/x"), GroupID: "nosuch"}})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `unknown group ID "nosuch"; supported: Sql, blob, file, queue, registry, sqlServer, table, vault`)
+	assert.Contains(t, err.Error(), `group ID "nosuch" is not a supported group ID; supported: `+strings.Join(privatelink.SupportedGroups(), ", "))
+	assert.Contains(t, privatelink.SupportedGroups(), "Sql", "Cosmos DB (NoSQL) is supported as bring-your-own")
 }
 
 // zoneNamed returns the private DNS zone with the given name.

@@ -59,7 +59,7 @@ func TestClusterSettings(t *testing.T) {
 				"networkProfile.networkPolicy":                                           "cilium",
 				"networkProfile.podCidr":                                                 cfg.Kubernetes.PodCIDR,
 				"networkProfile.serviceCidr":                                             cfg.Kubernetes.ServiceCIDR,
-				"networkProfile.outboundType":                                            "loadBalancer",
+				"networkProfile.outboundType":                                            map[string]string{"dev": "loadBalancer", "prod": "userDefinedRouting"}[stack],
 				"oidcIssuerProfile.enabled":                                              true,
 				"securityProfile.workloadIdentity.enabled":                               true,
 				"securityProfile.defender.securityMonitoring.enabled":                    true,
@@ -266,6 +266,10 @@ func TestIstioIngressObjects(t *testing.T) {
 	authorization := kubernetesObject(t, recording, "kubernetes:security.istio.io/v1:AuthorizationPolicy", "allow-ingress-gateway")
 	assert.Equal(t, "ALLOW", authorization.InputString("spec.action"))
 	assert.Equal(t, []any{"aks-istio-ingress"}, authorization.Input("spec.rules[0].from[0].source.namespaces"))
+
+	accessLogs := kubernetesObject(t, recording, "kubernetes:telemetry.istio.io/v1:Telemetry", "ingress-access-logs")
+	assert.Equal(t, "aks-istio-ingress", accessLogs.InputString("metadata.namespace"), "only the gateway's requests are logged")
+	assert.Equal(t, "envoy", accessLogs.InputString("spec.accessLogging[0].providers[0].name"))
 }
 
 // TestNginxIngressObjects checks the NGINX alternative's controller and client-certificate annotations.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/components"
 	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/privatelink"
 	"github.com/apiplatform/azure-api-platform/tests/harness"
 )
 
@@ -209,35 +210,51 @@ func TestOnlyTheGatewayAndBastionAcceptInternetTraffic(t *testing.T) {
 // taggable classifies every azure-native type the platform creates: does it take tags? Every recorded
 // type must be listed, so a new resource type cannot slip through untagged.
 var taggable = map[string]bool{
-	"azure-native:resources:ResourceGroup":                   true,
-	"azure-native:network:VirtualNetwork":                    true,
-	"azure-native:network:NetworkSecurityGroup":              true,
-	"azure-native:network:PrivateEndpoint":                   true,
-	"azure-native:network:PrivateZone":                       true,
-	"azure-native:network:VirtualNetworkLink":                true,
-	"azure-native:network:PrivateDnsZoneGroup":               false,
-	"azure-native:keyvault:Vault":                            true,
-	"azure-native:keyvault:Secret":                           true,
-	"azure-native:managedidentity:UserAssignedIdentity":      true,
-	"azure-native:authorization:RoleAssignment":              false,
-	"azure-native:insights:DiagnosticSetting":                false,
-	"azure-native:network:PrivateRecordSet":                  false,
-	"azure-native:network:ApplicationGateway":                true,
-	"azure-native:network:PublicIPAddress":                   true,
-	"azure-native:network:WebApplicationFirewallPolicy":      true,
-	"azure-native:apimanagement:ApiManagementService":        true,
-	"azure-native:apimanagement:Certificate":                 false,
-	"azure-native:apimanagement:Backend":                     false,
-	"azure-native:apimanagement:Api":                         false,
-	"azure-native:apimanagement:ApiOperation":                false,
-	"azure-native:apimanagement:ApiPolicy":                   false,
-	"azure-native:apimanagement:Logger":                      false,
-	"azure-native:apimanagement:ApiDiagnostic":               false,
-	"azure-native:operationalinsights:Workspace":             true,
-	"azure-native:insights:Component":                        true,
-	"azure-native:containerregistry:Registry":                true,
-	"azure-native:containerservice:ManagedCluster":           true,
-	"azure-native:containerservice:MaintenanceConfiguration": false,
+	"azure-native:resources:ResourceGroup":                     true,
+	"azure-native:network:VirtualNetwork":                      true,
+	"azure-native:network:NetworkSecurityGroup":                true,
+	"azure-native:network:PrivateEndpoint":                     true,
+	"azure-native:network:PrivateZone":                         true,
+	"azure-native:network:VirtualNetworkLink":                  true,
+	"azure-native:network:PrivateDnsZoneGroup":                 false,
+	"azure-native:keyvault:Vault":                              true,
+	"azure-native:keyvault:Secret":                             true,
+	"azure-native:managedidentity:UserAssignedIdentity":        true,
+	"azure-native:authorization:RoleAssignment":                false,
+	"azure-native:insights:DiagnosticSetting":                  false,
+	"azure-native:network:PrivateRecordSet":                    false,
+	"azure-native:network:ApplicationGateway":                  true,
+	"azure-native:network:PublicIPAddress":                     true,
+	"azure-native:network:WebApplicationFirewallPolicy":        true,
+	"azure-native:apimanagement:ApiManagementService":          true,
+	"azure-native:apimanagement:Certificate":                   false,
+	"azure-native:apimanagement:Backend":                       false,
+	"azure-native:apimanagement:Api":                           false,
+	"azure-native:apimanagement:ApiOperation":                  false,
+	"azure-native:apimanagement:ApiPolicy":                     false,
+	"azure-native:apimanagement:Logger":                        false,
+	"azure-native:apimanagement:ApiDiagnostic":                 false,
+	"azure-native:operationalinsights:Workspace":               true,
+	"azure-native:insights:Component":                          true,
+	"azure-native:containerregistry:Registry":                  true,
+	"azure-native:containerservice:ManagedCluster":             true,
+	"azure-native:containerservice:MaintenanceConfiguration":   false,
+	"azure-native:apimanagement:Diagnostic":                    false,
+	"azure-native:network:RouteTable":                          true,
+	"azure-native:network:AzureFirewall":                       true,
+	"azure-native:network:FirewallPolicy":                      true,
+	"azure-native:network:FirewallPolicyRuleCollectionGroup":   false,
+	"azure-native:network:BastionHost":                         true,
+	"azure-native:network:NetworkInterface":                    true,
+	"azure-native:compute:VirtualMachine":                      true,
+	"azure-native:compute:VirtualMachineExtension":             true,
+	"azure-native:insights:ActionGroup":                        true,
+	"azure-native:insights:MetricAlert":                        true,
+	"azure-native:sql:Server":                                  true,
+	"azure-native:sql:Database":                                true,
+	"azure-native:sql:ServerAzureADOnlyAuthentication":         false,
+	"azure-native:sql:ServerBlobAuditingPolicy":                false,
+	"azure-native:managedidentity:FederatedIdentityCredential": false,
 }
 
 // TestEveryTaggableResourceIsTagged checks tags on every azure-native resource whose type takes them.
@@ -251,7 +268,7 @@ func TestEveryTaggableResourceIsTagged(t *testing.T) {
 			}
 			assert.Equal(t, map[string]any{"environment": stack, "project": "apiplatform", "stack": stack,
 				"managedBy": "pulumi", "owner": "platform-team", "costCenter": cfg.Tags.CostCenter}, want)
-			for _, res := range runStack(t, stack).Resources {
+			for _, res := range runStack(t, stack, everyFeature...).Resources {
 				if !strings.HasPrefix(res.Type, "azure-native:") {
 					continue
 				}
@@ -294,7 +311,7 @@ func TestEveryResourceUsesAnExplicitProvider(t *testing.T) {
 // (a vault's secrets, an API Management service's entities, a zone's records), private DNS zones
 // (named after the domain they answer for) and role assignments (GUIDs).
 func TestComponentsParentAndNameTheirChildren(t *testing.T) {
-	recording := runStack(t, "prod")
+	recording := runStack(t, "prod", everyFeature...)
 	var componentTypes []string
 	for _, component := range recording.Resources {
 		if component.Custom {
@@ -320,8 +337,19 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 			case harness.TypeMatches(child.Type, "azure-native:keyvault:Secret"):
 				assert.Equal(t, component.Name+"-kv-"+physical, child.Name, "a secret is named within its vault")
 			case harness.TypeMatches(child.Type, "azure-native:network:PrivateZone"):
-				assert.Contains(t, []string{"privatelink.vaultcore.azure.net", "privatelink.azurecr.io", "gateway.internal.contoso.example", "echo.internal.contoso.example"}, physical,
+				assert.Contains(t, append(privatelink.Zones(), "gateway.internal.contoso.example", "echo.internal.contoso.example"), physical,
 					"a zone is named after the domain it answers for")
+			case harness.TypeMatches(child.Type, "azure-native:sql:Server"):
+				assert.Regexp(t, "^"+child.Name+"[a-z0-9]{6}$", physical, "globally unique: logical name plus suffix")
+			case harness.TypeMatches(child.Type, "azure-native:sql:Database"):
+				assert.Equal(t, "app", physical, "the database is named by sql.databaseName")
+			case harness.TypeMatches(child.Type, "azure-native:sql:ServerAzureADOnlyAuthentication"),
+				harness.TypeMatches(child.Type, "azure-native:sql:ServerBlobAuditingPolicy"):
+				assert.Contains(t, []string{"Default", "default"}, physical, "Azure fixes the names of server settings")
+			case harness.TypeMatches(child.Type, "azure-native:compute:VirtualMachineExtension"):
+				assert.Equal(t, "AADSSHLoginForLinux", physical, "the extension keeps its documented name")
+			case harness.TypeMatches(child.Type, "azure-native:managedidentity:FederatedIdentityCredential"):
+				assert.Equal(t, "aks-echo-sql-client", physical, "a credential is named within its identity after the service account")
 			case harness.TypeMatches(child.Type, "azure-native:network:PrivateRecordSet"):
 				assert.Equal(t, "@", physical, "records sit at the apex of their per-host zone")
 			case strings.HasPrefix(child.Type, "azure-native:apimanagement"), // entities are named within their service
@@ -334,7 +362,9 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 	assert.ElementsMatch(t, []string{"apiplatform:network:Network", "apiplatform:security:Certificates",
 		"apiplatform:apim:APIManagement", "apiplatform:security:KeyVault", "apiplatform:network:PrivateEndpoints",
 		"apiplatform:apim:BackendAPI", "apiplatform:edge:ApplicationGateway", "apiplatform:monitoring:Monitoring",
-		"apiplatform:kubernetes:KubernetesCluster", "apiplatform:containers:ContainerRegistry"}, componentTypes)
+		"apiplatform:kubernetes:KubernetesCluster", "apiplatform:containers:ContainerRegistry",
+		"apiplatform:perimeter:EgressFirewall", "apiplatform:perimeter:Bastion", "apiplatform:perimeter:Jumpbox",
+		"apiplatform:monitoring:Alerts", "apiplatform:data:SQLDatabase"}, componentTypes)
 }
 
 // TestResourceNamesFollowTheScheme checks `<prefix>-<stack>-<role>` names and each service's rules.
@@ -403,8 +433,9 @@ func TestNetworkComponentOutputs(t *testing.T) {
 	assert.Equal(t, []string{"application-gateway"}, slices.Sorted(maps.Keys(groupIDs)), "the firewall subnet gets no NSG")
 }
 
-// TestVirtualNetworkWaitsOnlyForItsGroups checks the dependency graph: security groups wait only for
-// the resource group, the virtual network only for them, so the network is two short ARM steps.
+// TestVirtualNetworkWaitsOnlyForItsGroups checks the dependency graph: security groups and the route
+// table wait only for the resource group, the virtual network only for them, so the network is two
+// short ARM steps.
 func TestVirtualNetworkWaitsOnlyForItsGroups(t *testing.T) {
 	recording := runStack(t, "prod")
 	resourceGroup := recording.OfType("azure-native:resources:ResourceGroup")[0]
@@ -414,5 +445,10 @@ func TestVirtualNetworkWaitsOnlyForItsGroups(t *testing.T) {
 		assert.Equal(t, []string{resourceGroup.URN}, group.Dependencies, "%s waits for the resource group only", group.Name)
 		assert.True(t, network.DependsOn(group), "the network waits for %s", group.Name)
 	}
-	assert.Len(t, network.Dependencies, len(groups)+1, "the network waits for its groups and the resource group, nothing else")
+	routeTables := recording.OfType("azure-native:network:RouteTable")
+	require.Len(t, routeTables, 1, "prod routes egress through the firewall")
+	routeTable := routeTables[0]
+	assert.Equal(t, []string{resourceGroup.URN}, routeTable.Dependencies, "the route table waits for the resource group only")
+	assert.True(t, network.DependsOn(routeTable), "the network waits for the egress route table it attaches")
+	assert.Len(t, network.Dependencies, len(groups)+2, "the network waits for its groups, its route table and the resource group, nothing else")
 }

@@ -21,7 +21,7 @@ func TestAPIManagementStartsEarlyAndIsCreatedOnce(t *testing.T) {
 			recording := runStack(t, stack)
 			service := apimService(t, recording)
 			allowed := []string{"azure-native:resources:ResourceGroup", "random:", "azure-native:network:NetworkSecurityGroup",
-				"azure-native:network:VirtualNetwork", "tls:"}
+				"azure-native:network:RouteTable", "azure-native:network:VirtualNetwork", "tls:"}
 			for _, upstream := range recording.Upstream(service) {
 				ok := false
 				for _, prefix := range allowed {
@@ -53,18 +53,25 @@ func TestOnlyWhatNeedsAPIManagementWaitsForIt(t *testing.T) {
 	}
 	sort.Strings(waiting)
 	assert.Equal(t, []string{
-		"apiplat-prod-agw",                      // through the A record only (next test)
-		"apiplat-prod-dns-gateway-a",            // the record needs the private address
-		"apiplat-prod-echo-api",                 // API Management's own entities, created in seconds
-		"apiplat-prod-echo-api-delete",          //
-		"apiplat-prod-echo-api-diagnostic",      //
-		"apiplat-prod-echo-api-get",             //
-		"apiplat-prod-echo-api-policy",          //
-		"apiplat-prod-echo-api-post",            //
-		"apiplat-prod-echo-backend",             //
-		"apiplat-prod-echo-client-certificate",  //
-		"apiplat-prod-echo-logger",              //
-		"apiplat-prod-kv-reader-api-management", // the grant needs the system identity
+		"apiplat-prod-agw",                       // through the A record only (next test)
+		"apiplat-prod-agw-diagnostics",           // leaves that watch the gateway and API Management:
+		"apiplat-prod-apim-azuremonitor",         // nothing waits for them
+		"apiplat-prod-apim-backend-failures",     //
+		"apiplat-prod-apim-capacity",             //
+		"apiplat-prod-apim-diagnostics",          //
+		"apiplat-prod-dns-gateway-a",             // the record needs the private address
+		"apiplat-prod-echo-api",                  // API Management's own entities, created in seconds
+		"apiplat-prod-echo-api-delete",           //
+		"apiplat-prod-echo-api-diagnostic",       //
+		"apiplat-prod-echo-api-get",              //
+		"apiplat-prod-echo-api-policy",           //
+		"apiplat-prod-echo-api-post",             //
+		"apiplat-prod-echo-backend",              //
+		"apiplat-prod-echo-client-certificate",   //
+		"apiplat-prod-echo-logger",               //
+		"apiplat-prod-gateway-5xx",               // alerts on the gateway, which waits for the A record
+		"apiplat-prod-gateway-unhealthy-backend", //
+		"apiplat-prod-kv-reader-api-management",  // the grant needs the system identity
 	}, waiting)
 }
 

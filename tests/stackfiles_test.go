@@ -85,7 +85,7 @@ func TestPulumiYamlDocumentsEverySetting(t *testing.T) {
 	development, production := profiles[config.Development], profiles[config.Production]
 	require.Equal(t, slices.Sorted(maps.Keys(development)), slices.Sorted(maps.Keys(production)), "both profiles set the same settings")
 
-	kindTypes := map[reflect.Kind]string{reflect.String: "string", reflect.Int: "integer", reflect.Bool: "boolean", reflect.Slice: "array"}
+	kindTypes := map[reflect.Kind]string{reflect.String: "string", reflect.Int: "integer", reflect.Bool: "boolean", reflect.Slice: "array", reflect.Map: "object"}
 	for path, kind := range config.Paths() {
 		declaration, declared := project.Config[path]
 		_, fromProfile := development[path]
@@ -151,7 +151,8 @@ func TestEnvironmentPosture(t *testing.T) {
 	for name, zones := range map[string][]string{"apiManagement": dev.APIManagement.Zones, "applicationGateway": dev.ApplicationGateway.Zones, "kubernetes": dev.Kubernetes.Zones} {
 		assert.Empty(t, zones, "dev has no zones (%s)", name)
 	}
-	assert.Equal(t, config.Perimeter{}, dev.Perimeter, "no perimeter in dev")
+	assert.False(t, dev.Perimeter.FirewallEnabled || dev.Perimeter.BastionEnabled || dev.Perimeter.JumpboxEnabled, "no perimeter in dev")
+	assert.False(t, dev.SQL.Enabled, "SQL is opt-in")
 	assert.False(t, dev.Protection.StatefulResourcesProtected)
 
 	prod := mustLoadConfig(t, "prod")
@@ -164,7 +165,8 @@ func TestEnvironmentPosture(t *testing.T) {
 	assert.GreaterOrEqual(t, prod.ApplicationGateway.MinCapacity, 2, "autoscale with at least two instances")
 	assert.Greater(t, prod.ApplicationGateway.MaxCapacity, prod.ApplicationGateway.MinCapacity)
 	assert.Equal(t, []string{"1", "2", "3"}, prod.Kubernetes.Zones)
-	assert.Equal(t, config.Perimeter{FirewallEnabled: true, BastionEnabled: true, JumpboxEnabled: true}, prod.Perimeter)
+	assert.True(t, prod.Perimeter.FirewallEnabled && prod.Perimeter.BastionEnabled && prod.Perimeter.JumpboxEnabled, "the whole perimeter in prod")
+	assert.True(t, prod.SQL.ZoneRedundant, "a prod database, when enabled, survives a zone outage")
 	assert.True(t, prod.Protection.StatefulResourcesProtected)
 }
 

@@ -38,8 +38,8 @@ type Inbound struct {
 	ValidateToken *ValidateAzureADToken `xml:"validate-azure-ad-token,omitempty"`
 	// RateLimit throttles each caller.
 	RateLimit *RateLimitByKey `xml:"rate-limit-by-key,omitempty"`
-	// RemoveHeaders deletes request headers the backend must never receive.
-	RemoveHeaders []SetHeader `xml:"set-header"`
+	// Headers deletes request headers the backend must never receive and sets the correlation header.
+	Headers []SetHeader `xml:"set-header"`
 	// SetBackend routes to a backend entity (which carries its TLS and client certificate settings).
 	SetBackend *SetBackendService `xml:"set-backend-service,omitempty"`
 }
@@ -84,6 +84,8 @@ type SetHeader struct {
 	Name string `xml:"name,attr"`
 	// ExistsAction is override, skip, append or delete.
 	ExistsAction string `xml:"exists-action,attr"`
+	// Value is the header's value (a policy expression or literal); empty when deleting.
+	Value string `xml:"value,omitempty"`
 }
 
 // SetBackendService is the set-backend-service policy pointing at a backend entity.
@@ -115,6 +117,20 @@ var InternalRequestHeaders = []string{"Ocp-Apim-Subscription-Key", "Ocp-Apim-Tra
 // InternalResponseHeaders reveal the backend's software to callers.
 var InternalResponseHeaders = []string{"X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version", "Server"}
 
+// TraceHeader is the header Application Gateway adds to every request it forwards: its transaction ID
+// (TransactionId in AGWAccessLogs), 32 hex digits
+// (https://learn.microsoft.com/azure/application-gateway/how-application-gateway-works#modifications-to-the-request).
+const TraceHeader = "x-appgw-trace-id"
+
+// RequestIDHeader carries the trace ID to the backend: Envoy (the Istio gateway) keeps an X-Request-ID
+// from an internal caller and writes it in its access log, so one ID follows a request through every
+// hop's logs.
+const RequestIDHeader = "X-Request-ID"
+
+// RequestIDExpression is Application Gateway's trace ID, or API Management's own request ID (the
+// CorrelationId of its gateway log, without dashes) when the request did not come through it.
+const RequestIDExpression = `@(context.Request.Headers.GetValueOrDefault("` + TraceHeader + `", context.RequestId.ToString("N")))`
+
 // BackendAPIOptions are the choices behind a backend API's policy.
 type BackendAPIOptions struct {
 	// BackendID is the backend entity the API routes to.
@@ -127,7 +143,8 @@ type BackendAPIOptions struct {
 
 // BackendAPI returns the API-level policy of an API served by one backend: validate the caller's token
 // (when configured), limit each caller's rate, strip forwarded client certificates and internal
-// headers, route to the backend entity, and hide the backend's identity in responses.
+// headers, pass the trace ID on as X-Request-ID, route to the backend entity, and hide the backend's
+// identity in responses.
 func BackendAPI(options BackendAPIOptions) Document {
 	document := Document{}
 	if options.TenantID != "" && options.Audience != "" {
@@ -145,8 +162,9 @@ func BackendAPI(options BackendAPIOptions) Document {
 		CounterKey:    CallerAddressKey,
 	}
 	for _, name := range append(append([]string{}, ClientCertificateHeaders...), InternalRequestHeaders...) {
-		document.Inbound.RemoveHeaders = append(document.Inbound.RemoveHeaders, SetHeader{Name: name, ExistsAction: "delete"})
+		document.Inbound.Headers = append(document.Inbound.Headers, SetHeader{Name: name, ExistsAction: "delete"})
 	}
+	document.Inbound.Headers = append(document.Inbound.Headers, SetHeader{Name: RequestIDHeader, ExistsAction: "override", Value: RequestIDExpression})
 	document.Inbound.SetBackend = &SetBackendService{BackendID: options.BackendID}
 	for _, name := range InternalResponseHeaders {
 		document.Outbound.RemoveHeaders = append(document.Outbound.RemoveHeaders, SetHeader{Name: name, ExistsAction: "delete"})

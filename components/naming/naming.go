@@ -45,6 +45,10 @@ const (
 	RoleGatewayDNSLabel      Role = "agw-dns"
 	RoleClusterIdentity      Role = "aks-id"
 	RoleClusterNodes         Role = "aks-nodes-rg"
+	RoleRouteTable           Role = "rt"
+	RoleJumpboxNIC           Role = "jumpbox-nic"
+	RoleSQLIdentity          Role = "sql-client-id"
+	RoleActionGroup          Role = "alerts"
 )
 
 // SuffixLength is the length of the random suffix (lower-case letters and digits) appended to names
@@ -107,6 +111,10 @@ var rules = map[Role]Rule{
 	RoleJumpbox:              {Service: "Linux virtual machine", MinLength: 1, MaxLength: 64, Pattern: linuxVMPattern, Allowed: "letters, digits, periods and hyphens; start and end with a letter or digit"},
 	RoleClusterIdentity:      {Service: "user-assigned managed identity", MinLength: 3, MaxLength: 128, Pattern: identityPattern, Allowed: "letters, digits, hyphens and underscores; start with a letter or digit"},
 	RoleClusterNodes:         {Service: "resource group", MinLength: 1, MaxLength: 80, Pattern: resourceGroupRegex, Allowed: "letters, digits, underscores, periods, hyphens and parentheses; not ending in a period (at most 80 for an AKS node resource group)"},
+	RoleRouteTable:           {Service: "route table", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
+	RoleJumpboxNIC:           {Service: "network interface", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
+	RoleSQLIdentity:          {Service: "user-assigned managed identity", MinLength: 3, MaxLength: 128, Pattern: identityPattern, Allowed: "letters, digits, hyphens and underscores; start with a letter or digit"},
+	RoleActionGroup:          {Service: "action group", MinLength: 1, MaxLength: 260, Pattern: networkPattern, Allowed: networkAllowed},
 	RoleGatewayDNSLabel:      {Service: "public IP DNS label", MinLength: 3, MaxLength: 63, Pattern: dnsLabelPattern, Allowed: "lower-case letters, digits and hyphens; start with a letter; end with a letter or digit", GloballyUnique: true},
 }
 

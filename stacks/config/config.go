@@ -61,8 +61,13 @@ type Config struct {
 	Ingress Ingress `json:"ingress"`
 	// Workload configures the sample workload.
 	Workload Workload `json:"workload"`
-	// Monitoring configures logs and telemetry.
+	// Monitoring configures logs, telemetry and alerts.
 	Monitoring Monitoring `json:"monitoring"`
+	// SQL configures the optional Azure SQL database.
+	SQL SQL `json:"sql"`
+	// PrivateEndpoints are bring-your-own data stores (Cosmos DB, Storage, ...) reached through a
+	// private endpoint, keyed by a short name used in resource names.
+	PrivateEndpoints map[string]PrivateEndpoint `json:"privateEndpoints"`
 }
 
 // Tags are organisational tags; empty values are left off.
@@ -220,10 +225,45 @@ type Workload struct {
 	Replicas int `json:"replicas"`
 }
 
-// Monitoring configures the Log Analytics workspace.
+// Monitoring configures the Log Analytics workspace and the alerts.
 type Monitoring struct {
 	// RetentionDays is how long logs are kept (30-730).
 	RetentionDays int `json:"retentionDays"`
+	// AlertEmail receives the platform's alerts; empty means apiManagement.publisherEmail.
+	AlertEmail string `json:"alertEmail"`
+}
+
+// AlertRecipient returns the address alerts are sent to.
+func (c *Config) AlertRecipient() string {
+	if c.Monitoring.AlertEmail != "" {
+		return c.Monitoring.AlertEmail
+	}
+	return c.APIManagement.PublisherEmail
+}
+
+// SQL configures the optional Azure SQL logical server and database. Authentication is Microsoft
+// Entra only, so the administrator is an Entra group and workloads connect with workload identity.
+type SQL struct {
+	// Enabled creates the server, the database and their private endpoint.
+	Enabled bool `json:"enabled"`
+	// AdministratorGroupName is the display name of the Entra group that administers the server.
+	AdministratorGroupName string `json:"administratorGroupName"`
+	// AdministratorGroupObjectID is that group's object ID.
+	AdministratorGroupObjectID string `json:"administratorGroupObjectId"`
+	// DatabaseName is the application database.
+	DatabaseName string `json:"databaseName"`
+	// DatabaseSKU is the database's service objective, e.g. GP_S_Gen5_1 (serverless) or S0.
+	DatabaseSKU string `json:"databaseSku"`
+	// ZoneRedundant spreads the database's replicas across availability zones.
+	ZoneRedundant bool `json:"zoneRedundant"`
+}
+
+// PrivateEndpoint is one existing resource reached through a private endpoint in the platform's network.
+type PrivateEndpoint struct {
+	// ResourceID is the ARM ID of the target, e.g. a Cosmos DB account or a storage account.
+	ResourceID string `json:"resourceId"`
+	// GroupID is the private link sub-resource, e.g. Sql (Cosmos DB NoSQL) or blob.
+	GroupID string `json:"groupId"`
 }
 
 // NodePool sizes one autoscaled AKS node pool.
@@ -244,6 +284,13 @@ type Perimeter struct {
 	BastionEnabled bool `json:"bastionEnabled"`
 	// JumpboxEnabled deploys the operators' jumpbox VM; needs network.subnets.jumpbox.
 	JumpboxEnabled bool `json:"jumpboxEnabled"`
+	// FirewallSKU is the Azure Firewall tier: Standard or Premium (Basic has no DNS proxy).
+	FirewallSKU string `json:"firewallSku"`
+	// EgressAllowList are host names (optionally `*.` wildcards) the cluster may reach over HTTPS
+	// through the firewall, beyond what AKS itself needs.
+	EgressAllowList []string `json:"egressAllowList"`
+	// JumpboxVMSize is the jumpbox's VM size.
+	JumpboxVMSize string `json:"jumpboxVmSize"`
 }
 
 // Protection guards stateful resources.

@@ -186,4 +186,7 @@ func validateZoneRegion(c *Config, problems *problemList) {
 				c.Location, strings.Join(regionsWithZones[:6], ", ")+", ...", zoned.path)
 		}
 	}
+	if c.SQL.Enabled && c.SQL.ZoneRedundant {
+		problems.add("sql.zoneRedundant", true, "requests a zone-redundant database, but location %q has no availability zones; set it to false", c.Location)
+	}
 }

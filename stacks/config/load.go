@@ -120,10 +120,38 @@ func decode(dst reflect.Value, src map[string]any, path string, problems *proble
 			decode(field, object, keyPath, problems)
 			continue
 		}
+		if field.Kind() == reflect.Map {
+			decodeNamedObjects(field, value, keyPath, problems)
+			continue
+		}
 		if err := setLeaf(field, value); err != nil {
 			problems.add(keyPath, render(value), "%v", err)
 		}
 	}
+}
+
+// decodeNamedObjects fills a map of structs (named entries such as privateEndpoints.<name>.<key>) from
+// an object of objects, replacing what was there: a stack lists its entries, defaults add none.
+func decodeNamedObjects(field reflect.Value, value any, path string, problems *problemList) {
+	entries, ok := value.(map[string]any)
+	if !ok {
+		problems.add(path, render(value), "must be an object of named entries (set one with `pulumi config set --path %s.<name>.<key> <value>`)", path)
+		return
+	}
+	decoded := reflect.MakeMapWithSize(field.Type(), len(entries))
+	for _, name := range slices.Sorted(maps.Keys(entries)) {
+		entryPath := joinPath(path, name)
+		object, ok := entries[name].(map[string]any)
+		if !ok {
+			problems.add(entryPath, render(entries[name]), "must be an object with the keys %s (set one with `pulumi config set --path %s.<key> <value>`)",
+				strings.Join(fieldNames(field.Type().Elem()), ", "), entryPath)
+			continue
+		}
+		entry := reflect.New(field.Type().Elem()).Elem()
+		decode(entry, object, entryPath, problems)
+		decoded.SetMapIndex(reflect.ValueOf(name), entry)
+	}
+	field.Set(decoded)
 }
 
 // setLeaf converts a config value to the field's type. Pulumi passes top-level values as strings and

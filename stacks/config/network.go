@@ -91,7 +91,17 @@ func (c *Config) subnetNeed(role naming.SubnetRole) addressNeed {
 			"AKS with kubernetes.systemPool.maxCount %d and kubernetes.userPool.maxCount %d needs %d addresses (5 Azure-reserved + %d nodes including %d%% upgrade surge + 1 internal ingress IP)",
 			system, user, n, nodes, NodeUpgradeMaxSurgePercent)}
 	case naming.SubnetPrivateEndpoints:
-		return addressNeed{16, "private endpoints need a /28 or larger (11 endpoints after the 5 Azure-reserved addresses)"}
+		// A private endpoint takes one address per DNS name it serves: a registry's endpoint also
+		// serves its regional data endpoint, a Cosmos DB account's its regional endpoint
+		// (https://learn.microsoft.com/azure/private-link/private-endpoint-overview#private-endpoint-properties).
+		addresses := 0
+		for _, group := range c.privateEndpointGroups() {
+			addresses += privateEndpointAddresses(group)
+		}
+		n := max(16, AzureReservedAddresses+addresses)
+		return addressNeed{n, fmt.Sprintf(
+			"%d private endpoint(s) need %d addresses (5 Azure-reserved + %d for the endpoints), and a private endpoint subnet is /28 or larger",
+			len(c.privateEndpointGroups()), n, addresses)}
 	case naming.SubnetBastion:
 		// https://learn.microsoft.com/azure/bastion/configuration-settings#subnet
 		return addressNeed{64, "AzureBastionSubnet must be /26 or larger"}
@@ -100,6 +110,28 @@ func (c *Config) subnetNeed(role naming.SubnetRole) addressNeed {
 		return addressNeed{64, "AzureFirewallSubnet must be /26 or larger"}
 	default:
 		return addressNeed{8, "a subnet must be /29 or larger"}
+	}
+}
+
+// privateEndpointGroups lists the group ID of every private endpoint the stack creates, one per endpoint.
+func (c *Config) privateEndpointGroups() []string {
+	groups := []string{"vault", "registry"}
+	if c.SQL.Enabled {
+		groups = append(groups, "sqlServer")
+	}
+	for _, endpoint := range c.PrivateEndpoints {
+		groups = append(groups, endpoint.GroupID)
+	}
+	return groups
+}
+
+// privateEndpointAddresses is how many subnet addresses an endpoint of a group takes (single region).
+func privateEndpointAddresses(group string) int {
+	switch group {
+	case "registry", "Sql", "MongoDB":
+		return 2
+	default:
+		return 1
 	}
 }
 

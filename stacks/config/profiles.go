@@ -31,6 +31,8 @@ var profiles = map[Environment]map[string]any{
 
 		"workload.replicas":        1,
 		"monitoring.retentionDays": 30,
+
+		"sql.zoneRedundant": false,
 	},
 	Production: {
 		// Two Premium units pinned to two zones: units must be a multiple of the zone count so each
@@ -60,6 +62,10 @@ var profiles = map[Environment]map[string]any{
 
 		"workload.replicas":        2,
 		"monitoring.retentionDays": 90,
+
+		// Zone-redundant databases keep serving through a zone outage
+		// (https://learn.microsoft.com/azure/azure-sql/database/high-availability-sla-local-zone-redundancy).
+		"sql.zoneRedundant": true,
 	},
 }
 

@@ -43,6 +43,10 @@ func validate(c *Config, problems *problemList) {
 	validateKubernetesCluster(c, problems)
 	validateIngress(c, problems)
 	validateWorkloadAndMonitoring(c, problems)
+	validateSQL(c, problems)
+	validatePrivateEndpoints(c, problems)
+	validatePrivateDNSZones(c, problems)
+	validatePerimeter(c, problems)
 	if c.Location != "" {
 		validateZoneRegion(c, problems)
 	}

@@ -14,31 +14,39 @@ import (
 // armPaths gives, for azure-native types the generic rule (see armPathFor) gets wrong, the ARM path below
 // the resource group (or scope) with {input} placeholders. Keys are `module:Type` without an API version.
 var armPaths = map[string]string{
-	"apimanagement:ApiManagementService":        "Microsoft.ApiManagement/service/{serviceName}",
-	"apimanagement:Api":                         "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}",
-	"apimanagement:ApiDiagnostic":               "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}/diagnostics/{diagnosticId}",
-	"apimanagement:ApiOperation":                "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}/operations/{operationId}",
-	"apimanagement:ApiPolicy":                   "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}/policies/{policyId}",
-	"apimanagement:Backend":                     "Microsoft.ApiManagement/service/{serviceName}/backends/{backendId}",
-	"apimanagement:Certificate":                 "Microsoft.ApiManagement/service/{serviceName}/certificates/{certificateId}",
-	"apimanagement:Logger":                      "Microsoft.ApiManagement/service/{serviceName}/loggers/{loggerId}",
-	"network:PrivateRecordSet":                  "Microsoft.Network/privateDnsZones/{privateZoneName}/{recordType}/{relativeRecordSetName}",
-	"compute:VirtualMachine":                    "Microsoft.Compute/virtualMachines/{vmName}",
-	"containerregistry:Registry":                "Microsoft.ContainerRegistry/registries/{registryName}",
-	"containerservice:ManagedCluster":           "Microsoft.ContainerService/managedClusters/{resourceName}",
-	"containerservice:MaintenanceConfiguration": "Microsoft.ContainerService/managedClusters/{resourceName}/maintenanceConfigurations/{configName}",
-	"insights:Component":                        "Microsoft.Insights/components/{resourceName}",
-	"insights:DiagnosticSetting":                "Microsoft.Insights/diagnosticSettings/{name}",
-	"keyvault:Secret":                           "Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}",
-	"keyvault:Vault":                            "Microsoft.KeyVault/vaults/{vaultName}",
-	"managedidentity:UserAssignedIdentity":      "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
-	"network:PrivateDnsZoneGroup":               "Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}",
-	"network:PrivateZone":                       "Microsoft.Network/privateDnsZones/{privateZoneName}",
-	"network:PublicIPAddress":                   "Microsoft.Network/publicIPAddresses/{publicIpAddressName}",
-	"network:VirtualNetworkLink":                "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}",
-	"network:WebApplicationFirewallPolicy":      "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/{policyName}",
-	"operationalinsights:Workspace":             "Microsoft.OperationalInsights/workspaces/{workspaceName}",
-	"sql:Server":                                "Microsoft.Sql/servers/{serverName}",
+	"apimanagement:ApiManagementService":          "Microsoft.ApiManagement/service/{serviceName}",
+	"apimanagement:Api":                           "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}",
+	"apimanagement:ApiDiagnostic":                 "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}/diagnostics/{diagnosticId}",
+	"apimanagement:ApiOperation":                  "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}/operations/{operationId}",
+	"apimanagement:ApiPolicy":                     "Microsoft.ApiManagement/service/{serviceName}/apis/{apiId}/policies/{policyId}",
+	"apimanagement:Backend":                       "Microsoft.ApiManagement/service/{serviceName}/backends/{backendId}",
+	"apimanagement:Certificate":                   "Microsoft.ApiManagement/service/{serviceName}/certificates/{certificateId}",
+	"apimanagement:Diagnostic":                    "Microsoft.ApiManagement/service/{serviceName}/diagnostics/{diagnosticId}",
+	"compute:VirtualMachineExtension":             "Microsoft.Compute/virtualMachines/{vmName}/extensions/{vmExtensionName}",
+	"insights:MetricAlert":                        "Microsoft.Insights/metricAlerts/{ruleName}",
+	"managedidentity:FederatedIdentityCredential": "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}/federatedIdentityCredentials/{federatedIdentityCredentialResourceName}",
+	"network:FirewallPolicyRuleCollectionGroup":   "Microsoft.Network/firewallPolicies/{firewallPolicyName}/ruleCollectionGroups/{ruleCollectionGroupName}",
+	"sql:Database":                                "Microsoft.Sql/servers/{serverName}/databases/{databaseName}",
+	"sql:ServerAzureADOnlyAuthentication":         "Microsoft.Sql/servers/{serverName}/azureADOnlyAuthentications/{authenticationName}",
+	"sql:ServerBlobAuditingPolicy":                "Microsoft.Sql/servers/{serverName}/auditingSettings/{blobAuditingPolicyName}",
+	"apimanagement:Logger":                        "Microsoft.ApiManagement/service/{serviceName}/loggers/{loggerId}",
+	"network:PrivateRecordSet":                    "Microsoft.Network/privateDnsZones/{privateZoneName}/{recordType}/{relativeRecordSetName}",
+	"compute:VirtualMachine":                      "Microsoft.Compute/virtualMachines/{vmName}",
+	"containerregistry:Registry":                  "Microsoft.ContainerRegistry/registries/{registryName}",
+	"containerservice:ManagedCluster":             "Microsoft.ContainerService/managedClusters/{resourceName}",
+	"containerservice:MaintenanceConfiguration":   "Microsoft.ContainerService/managedClusters/{resourceName}/maintenanceConfigurations/{configName}",
+	"insights:Component":                          "Microsoft.Insights/components/{resourceName}",
+	"insights:DiagnosticSetting":                  "Microsoft.Insights/diagnosticSettings/{name}",
+	"keyvault:Secret":                             "Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}",
+	"keyvault:Vault":                              "Microsoft.KeyVault/vaults/{vaultName}",
+	"managedidentity:UserAssignedIdentity":        "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
+	"network:PrivateDnsZoneGroup":                 "Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}",
+	"network:PrivateZone":                         "Microsoft.Network/privateDnsZones/{privateZoneName}",
+	"network:PublicIPAddress":                     "Microsoft.Network/publicIPAddresses/{publicIpAddressName}",
+	"network:VirtualNetworkLink":                  "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}",
+	"network:WebApplicationFirewallPolicy":        "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/{policyName}",
+	"operationalinsights:Workspace":               "Microsoft.OperationalInsights/workspaces/{workspaceName}",
+	"sql:Server":                                  "Microsoft.Sql/servers/{serverName}",
 }
 
 // providerNamespaces maps azure-native modules to ARM provider namespaces.
@@ -116,6 +124,18 @@ func (m *mocks) azureResource(res *Resource, outputs resource.PropertyMap) (stri
 			outputs["privateIPAddresses"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty(address)})
 		}
 		outputs["gatewayUrl"] = resource.NewProperty("https://" + name + ".azure-api.net")
+	case strings.HasSuffix(res.Type, ":AzureFirewall"):
+		if configurations, ok := res.Input("ipConfigurations").([]any); ok && len(configurations) > 0 {
+			subnetID := res.InputString("ipConfigurations[0].subnet.id")
+			if address, ok := m.firstUsableAddress(subnetID); ok {
+				configuration := map[string]any{"name": res.InputString("ipConfigurations[0].name"), "privateIPAddress": address,
+					"subnet": map[string]any{"id": subnetID}}
+				outputs["ipConfigurations"] = resource.NewProperty([]resource.PropertyValue{
+					resource.NewProperty(resource.NewPropertyMapFromMap(configuration))})
+			}
+		}
+	case module == "sql" && strings.HasSuffix(res.Type, ":Server"):
+		outputs["fullyQualifiedDomainName"] = resource.NewProperty(name + ".database.windows.net")
 	case strings.HasSuffix(res.Type, ":PublicIPAddress"):
 		sum := sha256.Sum256([]byte(id))
 		outputs["ipAddress"] = resource.NewProperty(fmt.Sprintf("20.%d.%d.%d", sum[0], sum[1], sum[2]%254+1))

@@ -86,6 +86,16 @@ type Recording struct {
 	Resources []*Resource
 	// Invokes are the function calls in call order.
 	Invokes []Invoke
+	// Outputs are the stack outputs, resolved (recorded by RunStack).
+	Outputs map[string]StackOutput
+}
+
+// StackOutput is one resolved stack output.
+type StackOutput struct {
+	// Value is the plain value (strings, numbers, bools, []any, map[string]any).
+	Value any
+	// Secret reports whether the engine would store and show it as a secret.
+	Secret bool
 }
 
 // runLock serialises runs: the program reads its config from the process environment.

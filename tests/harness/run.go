@@ -11,14 +11,32 @@ import (
 	"github.com/apiplatform/azure-api-platform/stacks"
 )
 
-// RunStack runs the platform program (stacks.Program, exactly what `pulumi up` runs) for
-// Pulumi.<stack>.yaml in projectDir, with optional config edits, and returns the recording.
+// RunStack runs the platform program (stacks.Observed, which is stacks.Program, exactly what `pulumi up`
+// runs, plus an observer of the stack outputs) for Pulumi.<stack>.yaml in projectDir, with optional
+// config edits, and returns the recording with the resolved stack outputs.
 func RunStack(projectDir, stack string, edits ...Edit) (*Recording, error) {
 	project, config, err := LoadStackConfig(projectDir, stack, edits...)
 	if err != nil {
 		return nil, err
 	}
-	return Run(stacks.Program, project, stack, config)
+	outputs := map[string]StackOutput{}
+	var awaitErr error
+	program := stacks.Observed(func(name string, value pulumi.Input) {
+		output := pulumi.ToOutput(value)
+		resolved, err := Await[any](output)
+		if err != nil && awaitErr == nil {
+			awaitErr = fmt.Errorf("stack output %s: %w", name, err)
+		}
+		outputs[name] = StackOutput{Value: resolved, Secret: pulumi.IsSecret(output)}
+	})
+	recording, err := Run(program, project, stack, config)
+	if recording != nil {
+		recording.Outputs = outputs
+	}
+	if err == nil {
+		err = awaitErr
+	}
+	return recording, err
 }
 
 // AwaitTimeout bounds how long Await waits for an output.

@@ -1,0 +1,208 @@
+// Alerts component: an action group that e-mails the platform team, and metric alerts on every hop.
+package components
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/naming"
+)
+
+// AlertsType is the Alerts component's type token.
+const AlertsType = Project + ":monitoring:Alerts"
+
+// AlertTarget names the resource an alert watches.
+type AlertTarget string
+
+// The resources the platform alerts on.
+const (
+	// AlertApplicationGateway is the WAF Application Gateway.
+	AlertApplicationGateway AlertTarget = "applicationGateway"
+	// AlertAPIManagement is the API Management service.
+	AlertAPIManagement AlertTarget = "apiManagement"
+	// AlertKubernetes is the AKS cluster.
+	AlertKubernetes AlertTarget = "kubernetes"
+)
+
+// MetricAlertRule is one metric alert in plain values, so the table reads like the metric reference
+// it comes from and tests compare it directly.
+type MetricAlertRule struct {
+	// Name is the rule's name suffix.
+	Name string
+	// Description says what fired and what to look at first.
+	Description string
+	// Target is the resource the rule watches.
+	Target AlertTarget
+	// MetricNamespace and MetricName identify the platform metric.
+	MetricNamespace, MetricName string
+	// Aggregation is how the metric is reduced over Window (Average, Total, Maximum, ...).
+	Aggregation string
+	// Operator and Threshold say when the rule fires.
+	Operator string
+	// Threshold is the value compared with the aggregated metric.
+	Threshold float64
+	// Dimensions filter the metric: dimension name to included values ("*" splits per value).
+	Dimensions map[string][]string
+	// Severity is 0 (critical) to 4 (verbose).
+	Severity int
+	// Window and Frequency are ISO 8601 durations: the look-back period and how often it is evaluated.
+	Window, Frequency string
+}
+
+// PlatformAlertRules are the platform's alerts. Metric names and dimensions follow the supported-metrics
+// reference (https://learn.microsoft.com/azure/azure-monitor/reference/metrics-index).
+var PlatformAlertRules = []MetricAlertRule{
+	{
+		Name: "gateway-unhealthy-backend", Target: AlertApplicationGateway,
+		Description:     "Application Gateway sees an unhealthy API Management backend: check the health probe, the APIM gateway host's private DNS and the trusted root certificate.",
+		MetricNamespace: "Microsoft.Network/applicationGateways", MetricName: "UnhealthyHostCount",
+		Aggregation: "Average", Operator: "GreaterThan", Threshold: 0, Severity: 1, Window: "PT5M", Frequency: "PT1M",
+	},
+	{
+		Name: "gateway-5xx", Target: AlertApplicationGateway,
+		Description:     "Application Gateway returned more than 10 5xx responses in 5 minutes: see AGWAccessLogs and the end-to-end query.",
+		MetricNamespace: "Microsoft.Network/applicationGateways", MetricName: "ResponseStatus",
+		Dimensions:  map[string][]string{"HttpStatusGroup": {"5xx"}},
+		Aggregation: "Total", Operator: "GreaterThan", Threshold: 10, Severity: 2, Window: "PT5M", Frequency: "PT1M",
+	},
+	{
+		Name: "apim-backend-failures", Target: AlertAPIManagement,
+		Description:     "The AKS backend answered API Management with more than 10 5xx responses in 5 minutes: check the ingress, the mTLS certificates and the pods.",
+		MetricNamespace: "Microsoft.ApiManagement/service", MetricName: "Requests",
+		Dimensions:  map[string][]string{"BackendResponseCodeCategory": {"5xx"}},
+		Aggregation: "Total", Operator: "GreaterThan", Threshold: 10, Severity: 2, Window: "PT5M", Frequency: "PT1M",
+	},
+	{
+		// Average, not Maximum: below Premium the maximum reads 0.
+		Name: "apim-capacity", Target: AlertAPIManagement,
+		Description:     "API Management capacity above 80% for 15 minutes: scale out (apiManagement.capacity) before requests queue.",
+		MetricNamespace: "Microsoft.ApiManagement/service", MetricName: "Capacity",
+		Aggregation: "Average", Operator: "GreaterThan", Threshold: 80, Severity: 2, Window: "PT15M", Frequency: "PT5M",
+	},
+	{
+		Name: "aks-node-not-ready", Target: AlertKubernetes,
+		Description:     "An AKS node has been NotReady: run kubectl describe node from the jumpbox and check the node's egress.",
+		MetricNamespace: "Microsoft.ContainerService/managedClusters", MetricName: "kube_node_status_condition",
+		Dimensions:  map[string][]string{"condition": {"Ready"}, "status2": {"NotReady"}, "node": {"*"}},
+		Aggregation: "Average", Operator: "GreaterThan", Threshold: 0, Severity: 1, Window: "PT15M", Frequency: "PT5M",
+	},
+}
+
+// AlertsArgs configures the Alerts component.
+type AlertsArgs struct {
+	// ResourceGroupName holds the action group and the rules.
+	ResourceGroupName pulumi.StringInput
+	// Email receives every alert.
+	Email string
+	// Targets maps each watched resource to its ARM ID; rules of absent targets are not created.
+	Targets map[AlertTarget]pulumi.StringInput
+	// Tags are put on every resource.
+	Tags map[string]string
+}
+
+// Alerts is the action group and the metric alerts.
+type Alerts struct {
+	pulumi.ResourceState
+
+	// ActionGroupID is the action group's ARM ID, for further alerts.
+	ActionGroupID pulumi.StringOutput `pulumi:"actionGroupId"`
+}
+
+// NewAlerts creates the action group and one metric alert per rule whose target is present.
+func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulumi.ResourceOption) (*Alerts, error) {
+	if args == nil {
+		return nil, errors.New("creating alerts: args are required")
+	}
+	component := &Alerts{}
+	if err := ctx.RegisterComponentResource(AlertsType, name, component, opts...); err != nil {
+		return nil, fmt.Errorf("registering alerts %s: %w", name, err)
+	}
+	parent := pulumi.Parent(component)
+	tags := pulumi.ToStringMap(args.Tags)
+
+	groupName := naming.Child(name, naming.RoleActionGroup)
+	group, err := insights.NewActionGroup(ctx, groupName, &insights.ActionGroupArgs{
+		ActionGroupName:   pulumi.String(groupName),
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          pulumi.String("global"),
+		GroupShortName:    pulumi.String(ShortName(name)),
+		Enabled:           pulumi.Bool(true),
+		EmailReceivers: insights.EmailReceiverArray{&insights.EmailReceiverArgs{
+			Name: pulumi.String("platform-team"), EmailAddress: pulumi.String(args.Email), UseCommonAlertSchema: pulumi.Bool(true),
+		}},
+		Tags: tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating action group %s: %w", groupName, err)
+	}
+
+	for _, rule := range PlatformAlertRules {
+		target, ok := args.Targets[rule.Target]
+		if !ok {
+			continue
+		}
+		ruleName := name + "-" + rule.Name
+		if _, err := insights.NewMetricAlert(ctx, ruleName, &insights.MetricAlertArgs{
+			RuleName:            pulumi.String(ruleName),
+			ResourceGroupName:   args.ResourceGroupName,
+			Location:            pulumi.String("global"),
+			Description:         pulumi.String(rule.Description),
+			Severity:            pulumi.Int(rule.Severity),
+			Enabled:             pulumi.Bool(true),
+			AutoMitigate:        pulumi.Bool(true),
+			Scopes:              pulumi.StringArray{target},
+			WindowSize:          pulumi.String(rule.Window),
+			EvaluationFrequency: pulumi.String(rule.Frequency),
+			Criteria: insights.MetricAlertSingleResourceMultipleMetricCriteriaArgs{
+				OdataType: pulumi.String("Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"),
+				AllOf:     insights.MetricCriteriaArray{metricCriteria(rule)},
+			},
+			Actions: insights.MetricAlertActionArray{&insights.MetricAlertActionArgs{ActionGroupId: group.ID().ToStringOutput()}},
+			Tags:    tags,
+		}, parent); err != nil {
+			return nil, fmt.Errorf("creating metric alert %s: %w", ruleName, err)
+		}
+	}
+
+	component.ActionGroupID = group.ID().ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{"actionGroupId": component.ActionGroupID}); err != nil {
+		return nil, fmt.Errorf("registering alerts %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+// metricCriteria converts a rule to its static threshold criterion.
+func metricCriteria(rule MetricAlertRule) insights.MetricCriteriaArgs {
+	dimensions := insights.MetricDimensionArray{}
+	for _, dimension := range slices.Sorted(maps.Keys(rule.Dimensions)) {
+		dimensions = append(dimensions, insights.MetricDimensionArgs{
+			Name: pulumi.String(dimension), Operator: pulumi.String("Include"), Values: pulumi.ToStringArray(rule.Dimensions[dimension]),
+		})
+	}
+	return insights.MetricCriteriaArgs{
+		CriterionType:   pulumi.String("StaticThresholdCriterion"),
+		Name:            pulumi.String(rule.Name),
+		MetricNamespace: pulumi.String(rule.MetricNamespace),
+		MetricName:      pulumi.String(rule.MetricName),
+		TimeAggregation: pulumi.String(rule.Aggregation),
+		Operator:        pulumi.String(rule.Operator),
+		Threshold:       pulumi.Float64(rule.Threshold),
+		Dimensions:      dimensions,
+	}
+}
+
+// ShortName is an action group's short name, at most 12 characters (it prefixes SMS and e-mail
+// subjects): the base name without separators, cut to fit.
+func ShortName(base string) string {
+	short := strings.ReplaceAll(base, "-", "")
+	if len(short) > 12 {
+		short = short[:12]
+	}
+	return short
+}

@@ -1,0 +1,239 @@
+// EgressFirewall component: Azure Firewall with a policy that lets the cluster reach only what AKS needs.
+package components
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/naming"
+)
+
+// EgressFirewallType is the EgressFirewall component's type token.
+const EgressFirewallType = Project + ":perimeter:EgressFirewall"
+
+// AKSFQDNTag is the firewall FQDN tag that holds every host AKS nodes must reach; Microsoft keeps it up
+// to date (https://learn.microsoft.com/azure/aks/limit-egress-traffic).
+const AKSFQDNTag = "AzureKubernetesService"
+
+// JumpboxEgressHosts are the hosts the jumpbox reaches over HTTPS: Microsoft Entra SSH login
+// (https://learn.microsoft.com/entra/identity/devices/howto-vm-sign-in-azure-ad-linux#network-requirements),
+// the Azure CLI, and the tools that deploy the in-cluster layer (Pulumi, Go, kubectl, kubelogin).
+var JumpboxEgressHosts = []string{
+	"packages.microsoft.com", "login.microsoftonline.com", "pas.windows.net", "management.azure.com",
+	"aka.ms", "azcliextensionsync.blob.core.windows.net",
+	"get.pulumi.com", "github.com", "objects.githubusercontent.com", "release-assets.githubusercontent.com",
+	"dl.k8s.io", "cdn.dl.k8s.io", "go.dev", "dl.google.com", "proxy.golang.org", "sum.golang.org",
+}
+
+// UbuntuUpdateHosts serve Ubuntu packages, over HTTP (the packages are signed) and HTTPS.
+var UbuntuUpdateHosts = []string{"*.ubuntu.com"}
+
+// EgressFirewallArgs configures the EgressFirewall component.
+type EgressFirewallArgs struct {
+	// ResourceGroupName holds the firewall, its policy and public IP.
+	ResourceGroupName pulumi.StringInput
+	// Location is the Azure region.
+	Location string
+	// SKU is the tier: Standard or Premium.
+	SKU string
+	// Zones are the availability zones of the firewall and its public IP; empty for none.
+	Zones []string
+	// SubnetID is AzureFirewallSubnet.
+	SubnetID pulumi.StringInput
+	// ExpectedPrivateIPAddress is the address the route tables send traffic to; the component fails the
+	// deployment if Azure gives the firewall another one.
+	ExpectedPrivateIPAddress string
+	// ClusterSubnet is the AKS node subnet's CIDR block, the source of the cluster's rules.
+	ClusterSubnet string
+	// JumpboxSubnet is the jumpbox subnet's CIDR block; empty without a jumpbox.
+	JumpboxSubnet string
+	// AllowedHosts are extra hosts the cluster may reach over HTTPS.
+	AllowedHosts []string
+	// LogAnalyticsWorkspaceID receives the firewall's and its public IP's logs.
+	LogAnalyticsWorkspaceID pulumi.StringInput
+	// Tags are put on every resource.
+	Tags map[string]string
+}
+
+// EgressFirewall is Azure Firewall, its policy and its public IP.
+type EgressFirewall struct {
+	pulumi.ResourceState
+
+	// FirewallID is the firewall's ARM ID.
+	FirewallID pulumi.StringOutput `pulumi:"firewallId"`
+	// PrivateIPAddress is the firewall's address, the next hop of the egress routes.
+	PrivateIPAddress pulumi.StringOutput `pulumi:"privateIpAddress"`
+	// PublicIPAddress is the address the cluster's Internet traffic leaves from (allow-list it upstream).
+	PublicIPAddress pulumi.StringOutput `pulumi:"publicIpAddress"`
+	// Ready lists what must exist before traffic is routed through the firewall: the firewall and its
+	// rules. A cluster with userDefinedRouting waits for it, because its nodes need egress to bootstrap.
+	Ready []pulumi.Resource
+}
+
+// NewEgressFirewall creates the public IP, the policy (DNS proxy, threat intelligence in Deny mode) with
+// its rules, and the firewall.
+func NewEgressFirewall(ctx *pulumi.Context, name string, args *EgressFirewallArgs, opts ...pulumi.ResourceOption) (*EgressFirewall, error) {
+	if args == nil {
+		return nil, errors.New("creating egress firewall: args are required")
+	}
+	component := &EgressFirewall{}
+	if err := ctx.RegisterComponentResource(EgressFirewallType, name, component, opts...); err != nil {
+		return nil, fmt.Errorf("registering egress firewall %s: %w", name, err)
+	}
+	parent := pulumi.Parent(component)
+	tags := pulumi.ToStringMap(args.Tags)
+
+	publicIP, err := newStandardPublicIP(ctx, naming.Child(name, naming.RoleFirewallPublicIP), publicIPArgs{
+		resourceGroupName: args.ResourceGroupName, location: args.Location, zones: args.Zones,
+		workspaceID: args.LogAnalyticsWorkspaceID, tags: tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	policyName := naming.Child(name, naming.RoleFirewallPolicy)
+	policy, err := network.NewFirewallPolicy(ctx, policyName, &network.FirewallPolicyArgs{
+		FirewallPolicyName: pulumi.String(policyName),
+		ResourceGroupName:  args.ResourceGroupName,
+		Location:           pulumi.String(args.Location),
+		Sku:                &network.FirewallPolicySkuArgs{Tier: pulumi.String(args.SKU)},
+		ThreatIntelMode:    pulumi.String("Deny"),
+		// The DNS proxy lets network rules use FQDNs and logs the queries of clients that use the
+		// firewall as their resolver (https://learn.microsoft.com/azure/firewall/dns-settings). The
+		// virtual network keeps Azure DNS: pointing it at the firewall would make API Management and
+		// Application Gateway wait for the firewall, and the rules here are application rules, which
+		// resolve names themselves.
+		DnsSettings: &network.DnsSettingsArgs{EnableProxy: pulumi.Bool(true)},
+		Tags:        tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating firewall policy %s: %w", policyName, err)
+	}
+
+	rulesName := policyName + "-egress"
+	rules, err := network.NewFirewallPolicyRuleCollectionGroup(ctx, rulesName, &network.FirewallPolicyRuleCollectionGroupArgs{
+		RuleCollectionGroupName: pulumi.String(rulesName),
+		FirewallPolicyName:      policy.Name,
+		ResourceGroupName:       args.ResourceGroupName,
+		Priority:                pulumi.Int(200),
+		RuleCollections:         egressRuleCollections(args),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating firewall rules %s: %w", rulesName, err)
+	}
+
+	firewallName := naming.Child(name, naming.RoleFirewall)
+	firewall, err := network.NewAzureFirewall(ctx, firewallName, &network.AzureFirewallArgs{
+		AzureFirewallName: pulumi.String(firewallName),
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          pulumi.String(args.Location),
+		Sku:               &network.AzureFirewallSkuArgs{Name: pulumi.String("AZFW_VNet"), Tier: pulumi.String(args.SKU)},
+		Zones:             pulumi.ToStringArray(args.Zones),
+		FirewallPolicy:    &network.SubResourceArgs{Id: policy.ID().ToStringOutput()},
+		IpConfigurations: network.AzureFirewallIPConfigurationArray{&network.AzureFirewallIPConfigurationArgs{
+			Name:            pulumi.String("ipconfig"),
+			Subnet:          &network.SubResourceArgs{Id: args.SubnetID},
+			PublicIPAddress: &network.SubResourceArgs{Id: publicIP.ID().ToStringOutput()},
+		}},
+		Tags: tags,
+		// A policy's rule collection groups and the firewall that uses it cannot be updated at once
+		// (AnotherOperationInProgress), so the firewall comes after its rules.
+	}, parent, pulumi.DependsOn([]pulumi.Resource{rules}))
+	if err != nil {
+		return nil, fmt.Errorf("creating firewall %s: %w", firewallName, err)
+	}
+	if _, err := newDiagnosticSetting(ctx, firewallName, "Microsoft.Network/azureFirewalls", firewall.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
+		return nil, err
+	}
+
+	expected := args.ExpectedPrivateIPAddress
+	component.FirewallID = firewall.ID().ToStringOutput()
+	component.PrivateIPAddress = firewall.IpConfigurations.Index(pulumi.Int(0)).PrivateIPAddress().ApplyT(func(actual string) (string, error) {
+		return actual, CheckFirewallAddress(expected, actual)
+	}).(pulumi.StringOutput)
+	component.PublicIPAddress = publicIP.IpAddress.Elem()
+	component.Ready = []pulumi.Resource{firewall, rules}
+	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
+		"firewallId":       component.FirewallID,
+		"privateIpAddress": component.PrivateIPAddress,
+		"publicIpAddress":  component.PublicIPAddress,
+	}); err != nil {
+		return nil, fmt.Errorf("registering egress firewall %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+// CheckFirewallAddress fails when the firewall's address differs from the routes' next hop. Azure gives
+// the firewall the first free address of its dedicated subnet, and the routes are written with it
+// before the firewall exists; if that ever changed, egress would silently black-hole, so the
+// deployment stops with the fix instead.
+func CheckFirewallAddress(expected, actual string) error {
+	if actual == "" || actual == expected {
+		return nil
+	}
+	return fmt.Errorf("the firewall's private IP is %s, but the egress route table sends traffic to %s: "+
+		"update the route's next hop to %s and report this at the project's issue tracker", actual, expected, actual)
+}
+
+// egressRuleCollections are the policy's application rules: the AKS FQDN tag and the allow list for the
+// cluster, and the tooling hosts for the jumpbox. Everything else is denied by the firewall's default.
+// A private cluster needs no network rules: its API server is private (no 1194/9000 tunnel ports) and
+// nodes sync time from the Azure host (https://learn.microsoft.com/azure/aks/outbound-rules-control-egress).
+func egressRuleCollections(args *EgressFirewallArgs) pulumi.Array {
+	https := network.FirewallPolicyRuleApplicationProtocolArray{
+		&network.FirewallPolicyRuleApplicationProtocolArgs{ProtocolType: pulumi.String("Https"), Port: pulumi.Int(443)},
+	}
+	httpAndHTTPS := append(network.FirewallPolicyRuleApplicationProtocolArray{
+		&network.FirewallPolicyRuleApplicationProtocolArgs{ProtocolType: pulumi.String("Http"), Port: pulumi.Int(80)},
+	}, https...)
+	cluster := pulumi.StringArray{pulumi.String(args.ClusterSubnet)}
+
+	clusterRules := pulumi.Array{
+		network.ApplicationRuleArgs{
+			RuleType: pulumi.String("ApplicationRule"), Name: pulumi.String("aks-required"),
+			Description:     pulumi.String("Everything AKS nodes need (FQDN tag maintained by Microsoft)"),
+			SourceAddresses: cluster, FqdnTags: pulumi.StringArray{pulumi.String(AKSFQDNTag)}, Protocols: httpAndHTTPS,
+		},
+	}
+	if len(args.AllowedHosts) > 0 {
+		clusterRules = append(clusterRules, network.ApplicationRuleArgs{
+			RuleType: pulumi.String("ApplicationRule"), Name: pulumi.String("allow-list"),
+			Description:     pulumi.String("perimeter.egressAllowList"),
+			SourceAddresses: cluster, TargetFqdns: pulumi.ToStringArray(args.AllowedHosts), Protocols: https,
+		})
+	}
+	collections := pulumi.Array{
+		network.FirewallPolicyFilterRuleCollectionArgs{
+			RuleCollectionType: pulumi.String("FirewallPolicyFilterRuleCollection"),
+			Name:               pulumi.String("cluster"),
+			Priority:           pulumi.Int(100),
+			Action:             &network.FirewallPolicyFilterRuleCollectionActionArgs{Type: pulumi.String("Allow")},
+			Rules:              clusterRules,
+		},
+	}
+	if args.JumpboxSubnet != "" {
+		jumpbox := pulumi.StringArray{pulumi.String(args.JumpboxSubnet)}
+		collections = append(collections, network.FirewallPolicyFilterRuleCollectionArgs{
+			RuleCollectionType: pulumi.String("FirewallPolicyFilterRuleCollection"),
+			Name:               pulumi.String("jumpbox"),
+			Priority:           pulumi.Int(200),
+			Action:             &network.FirewallPolicyFilterRuleCollectionActionArgs{Type: pulumi.String("Allow")},
+			Rules: pulumi.Array{
+				network.ApplicationRuleArgs{
+					RuleType: pulumi.String("ApplicationRule"), Name: pulumi.String("operator-tools"),
+					Description:     pulumi.String("Entra SSH login, Azure CLI and the in-cluster deployment tools"),
+					SourceAddresses: jumpbox, TargetFqdns: pulumi.ToStringArray(JumpboxEgressHosts), Protocols: https,
+				},
+				network.ApplicationRuleArgs{
+					RuleType: pulumi.String("ApplicationRule"), Name: pulumi.String("ubuntu-updates"),
+					Description:     pulumi.String("Ubuntu package updates"),
+					SourceAddresses: jumpbox, TargetFqdns: pulumi.ToStringArray(UbuntuUpdateHosts), Protocols: httpAndHTTPS,
+				},
+			},
+		})
+	}
+	return collections
+}

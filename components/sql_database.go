@@ -1,0 +1,227 @@
+// SQLDatabase component: an Azure SQL server with Entra-only authentication, audited, reachable only
+// privately, and a workload identity that AKS pods connect with.
+package components
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/sql/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/naming"
+)
+
+// SQLDatabaseType is the SQLDatabase component's type token.
+const SQLDatabaseType = Project + ":data:SQLDatabase"
+
+// WorkloadIdentityAudience is the token audience AKS workload identity federation uses
+// (https://learn.microsoft.com/azure/aks/workload-identity-deploy-cluster).
+const WorkloadIdentityAudience = "api://AzureADTokenExchange"
+
+// WorkloadIdentityArgs names the Kubernetes service account that may act as the database client.
+type WorkloadIdentityArgs struct {
+	// IssuerURL is the cluster's OIDC issuer.
+	IssuerURL pulumi.StringInput
+	// Namespace and ServiceAccount identify the pods' service account.
+	Namespace, ServiceAccount string
+}
+
+// SQLDatabaseArgs configures the SQLDatabase component.
+type SQLDatabaseArgs struct {
+	// ResourceGroupName holds the server, database and client identity.
+	ResourceGroupName pulumi.StringInput
+	// Location is the Azure region.
+	Location string
+	// ServerName is the logical server's globally unique name.
+	ServerName pulumi.StringInput
+	// TenantID is the Microsoft Entra tenant of the administrator group.
+	TenantID pulumi.StringInput
+	// AdministratorGroupName and AdministratorGroupObjectID identify the Entra group that administers
+	// the server: the only administrators, since SQL authentication is off.
+	AdministratorGroupName, AdministratorGroupObjectID string
+	// DatabaseName is the application database.
+	DatabaseName string
+	// DatabaseSKU is its service objective (e.g. GP_S_Gen5_1).
+	DatabaseSKU string
+	// ZoneRedundant spreads the database across availability zones.
+	ZoneRedundant bool
+	// Protected sets Pulumi's protect on the server and database.
+	Protected bool
+	// Client is the workload identity pods connect with.
+	Client WorkloadIdentityArgs
+	// LogAnalyticsWorkspaceID receives the audit records and the database's diagnostics.
+	LogAnalyticsWorkspaceID pulumi.StringInput
+	// Tags are put on every taggable resource.
+	Tags map[string]string
+}
+
+// SQLDatabase is the server, its database and the client identity.
+type SQLDatabase struct {
+	pulumi.ResourceState
+
+	// ServerID is the logical server's ARM ID (the private endpoint target).
+	ServerID pulumi.StringOutput `pulumi:"serverId"`
+	// ServerFQDN is the server's host name; it resolves privately through the private endpoint.
+	ServerFQDN pulumi.StringOutput `pulumi:"serverFqdn"`
+	// ClientID is the client identity's client ID, the service account's azure.workload.identity/client-id.
+	ClientID pulumi.StringOutput `pulumi:"clientId"`
+	// ClientName is the client identity's name, the database user an administrator creates.
+	ClientName pulumi.StringOutput `pulumi:"clientName"`
+	// ConnectionString is a password-free ADO.NET connection string for workload identity.
+	ConnectionString pulumi.StringOutput `pulumi:"connectionString"`
+	// GrantScript is the T-SQL an administrator runs once in the database to let the client in.
+	GrantScript pulumi.StringOutput `pulumi:"grantScript"`
+}
+
+// NewSQLDatabase creates the server (Entra-only, public access disabled, TLS 1.2, outbound restricted),
+// its auditing to Log Analytics, the database, and the federated client identity. The private endpoint
+// is created by the PrivateEndpoints component with group ID sqlServer.
+func NewSQLDatabase(ctx *pulumi.Context, name string, args *SQLDatabaseArgs, opts ...pulumi.ResourceOption) (*SQLDatabase, error) {
+	if args == nil {
+		return nil, errors.New("creating SQL database: args are required")
+	}
+	component := &SQLDatabase{}
+	if err := ctx.RegisterComponentResource(SQLDatabaseType, name, component, opts...); err != nil {
+		return nil, fmt.Errorf("registering SQL database %s: %w", name, err)
+	}
+	parent := pulumi.Parent(component)
+	tags := pulumi.ToStringMap(args.Tags)
+	protect := pulumi.Protect(args.Protected)
+
+	serverResourceName := name + "-sql"
+	server, err := sql.NewServer(ctx, serverResourceName, &sql.ServerArgs{
+		ServerName:        args.ServerName,
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          pulumi.String(args.Location),
+		Version:           pulumi.String("12.0"),
+		// No SQL logins: the Entra group is the only administrator
+		// (https://learn.microsoft.com/azure/azure-sql/database/authentication-azure-ad-only-authentication-create-server).
+		Administrators: &sql.ServerExternalAdministratorArgs{
+			AdministratorType:         pulumi.String("ActiveDirectory"),
+			AzureADOnlyAuthentication: pulumi.Bool(true),
+			PrincipalType:             pulumi.String("Group"),
+			Login:                     pulumi.String(args.AdministratorGroupName),
+			Sid:                       pulumi.String(args.AdministratorGroupObjectID),
+			TenantId:                  args.TenantID,
+		},
+		PublicNetworkAccess:           pulumi.String("Disabled"),
+		MinimalTlsVersion:             pulumi.String("1.2"),
+		RestrictOutboundNetworkAccess: pulumi.String("Enabled"),
+		Identity:                      &sql.ResourceIdentityArgs{Type: pulumi.String("SystemAssigned")},
+		Tags:                          tags,
+	}, parent, protect)
+	if err != nil {
+		return nil, fmt.Errorf("creating SQL server %s: %w", serverResourceName, err)
+	}
+	// Later changes to Entra-only authentication go through this child resource, never the inline
+	// property, so it is declared to keep the setting enforced and visible in every preview.
+	if _, err := sql.NewServerAzureADOnlyAuthentication(ctx, serverResourceName+"-entra-only", &sql.ServerAzureADOnlyAuthenticationArgs{
+		AuthenticationName:        pulumi.String("Default"),
+		ServerName:                server.Name,
+		ResourceGroupName:         args.ResourceGroupName,
+		AzureADOnlyAuthentication: pulumi.Bool(true),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("enforcing Entra-only authentication on %s: %w", serverResourceName, err)
+	}
+
+	// Server auditing to Azure Monitor writes through the master database's diagnostic setting
+	// (https://learn.microsoft.com/azure/azure-sql/database/auditing-setup#remarks).
+	if _, err := sql.NewServerBlobAuditingPolicy(ctx, serverResourceName+"-auditing", &sql.ServerBlobAuditingPolicyArgs{
+		BlobAuditingPolicyName:      pulumi.String("default"),
+		ServerName:                  server.Name,
+		ResourceGroupName:           args.ResourceGroupName,
+		State:                       sql.BlobAuditingPolicyStateEnabled,
+		IsAzureMonitorTargetEnabled: pulumi.Bool(true),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("enabling auditing on %s: %w", serverResourceName, err)
+	}
+	serverID := server.ID().ToStringOutput()
+	masterID := pulumi.Sprintf("%s/databases/master", serverID)
+	if _, err := newDiagnosticSettingWith(ctx, serverResourceName+"-audit", sqlAuditProfile, masterID, args.LogAnalyticsWorkspaceID, parent); err != nil {
+		return nil, err
+	}
+
+	databaseArgs := &sql.DatabaseArgs{
+		DatabaseName:      pulumi.String(args.DatabaseName),
+		ServerName:        server.Name,
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          pulumi.String(args.Location),
+		Sku:               &sql.SkuArgs{Name: pulumi.String(args.DatabaseSKU)},
+		ZoneRedundant:     pulumi.Bool(args.ZoneRedundant),
+		Tags:              tags,
+	}
+	if args.ZoneRedundant {
+		databaseArgs.RequestedBackupStorageRedundancy = pulumi.String("Zone")
+	}
+	if strings.HasPrefix(args.DatabaseSKU, "GP_S_") {
+		// Serverless: pause after an idle hour, resume on the first connection.
+		databaseArgs.AutoPauseDelay = pulumi.Int(60)
+		databaseArgs.MinCapacity = pulumi.Float64(0.5)
+	}
+	databaseResourceName := serverResourceName + "-db"
+	database, err := sql.NewDatabase(ctx, databaseResourceName, databaseArgs, parent, protect)
+	if err != nil {
+		return nil, fmt.Errorf("creating database %s: %w", args.DatabaseName, err)
+	}
+	if _, err := newDiagnosticSetting(ctx, databaseResourceName, "Microsoft.Sql/servers/databases", database.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
+		return nil, err
+	}
+
+	identityName := naming.Child(name, naming.RoleSQLIdentity)
+	identity, err := managedidentity.NewUserAssignedIdentity(ctx, identityName, &managedidentity.UserAssignedIdentityArgs{
+		ResourceName:      pulumi.String(identityName),
+		ResourceGroupName: args.ResourceGroupName,
+		Location:          pulumi.String(args.Location),
+		Tags:              tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating SQL client identity %s: %w", identityName, err)
+	}
+	if _, err := managedidentity.NewFederatedIdentityCredential(ctx, identityName+"-federation", &managedidentity.FederatedIdentityCredentialArgs{
+		FederatedIdentityCredentialResourceName: pulumi.String("aks-" + args.Client.Namespace + "-" + args.Client.ServiceAccount),
+		ResourceName:                            identity.Name,
+		ResourceGroupName:                       args.ResourceGroupName,
+		Issuer:                                  args.Client.IssuerURL,
+		Subject:                                 pulumi.String(ServiceAccountSubject(args.Client.Namespace, args.Client.ServiceAccount)),
+		Audiences:                               pulumi.StringArray{pulumi.String(WorkloadIdentityAudience)},
+	}, parent); err != nil {
+		return nil, fmt.Errorf("federating SQL client identity %s: %w", identityName, err)
+	}
+
+	component.ServerID = serverID
+	component.ServerFQDN = server.FullyQualifiedDomainName
+	component.ClientID = identity.ClientId
+	component.ClientName = identity.Name
+	component.ConnectionString = pulumi.Sprintf("Server=tcp:%s,1433;Database=%s;Authentication=Active Directory Workload Identity;Encrypt=True;TrustServerCertificate=False",
+		server.FullyQualifiedDomainName, args.DatabaseName)
+	component.GrantScript = identity.Name.ApplyT(GrantScript).(pulumi.StringOutput)
+	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
+		"serverId":         component.ServerID,
+		"serverFqdn":       component.ServerFQDN,
+		"clientId":         component.ClientID,
+		"clientName":       component.ClientName,
+		"connectionString": component.ConnectionString,
+		"grantScript":      component.GrantScript,
+	}); err != nil {
+		return nil, fmt.Errorf("registering SQL database %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+// ServiceAccountSubject is the token subject of a Kubernetes service account.
+func ServiceAccountSubject(namespace, serviceAccount string) string {
+	return "system:serviceaccount:" + namespace + ":" + serviceAccount
+}
+
+// GrantScript returns the T-SQL that makes a managed identity a database user with read and write
+// access (https://learn.microsoft.com/azure/azure-sql/database/authentication-aad-configure#create-contained-users-mapped-to-microsoft-entra-identities).
+// Only an Entra principal can run it, so it cannot be part of the deployment.
+func GrantScript(identityName string) string {
+	user := "[" + strings.ReplaceAll(identityName, "]", "]]") + "]"
+	return "CREATE USER " + user + " FROM EXTERNAL PROVIDER;\n" +
+		"ALTER ROLE db_datareader ADD MEMBER " + user + ";\n" +
+		"ALTER ROLE db_datawriter ADD MEMBER " + user + ";\n"
+}

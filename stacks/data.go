@@ -1,0 +1,75 @@
+// Data layer of the stack: the optional Azure SQL database and every private endpoint.
+package stacks
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components"
+	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/stacks/config"
+)
+
+// sqlClientServiceAccount is the service account, in the workload's namespace, whose pods connect to
+// the database with workload identity.
+const sqlClientServiceAccount = "sql-client"
+
+// deploySQL creates the database when sql.enabled is true; it returns nil otherwise.
+func deploySQL(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput, suffix pulumi.StringOutput,
+	cluster *components.KubernetesCluster, monitoring *components.Monitoring, providers *providers,
+) (*components.SQLDatabase, error) {
+	if !cfg.SQL.Enabled {
+		return nil, nil
+	}
+	clientConfig := authorization.GetClientConfigOutput(ctx, pulumi.Provider(providers.azure))
+	return components.NewSQLDatabase(ctx, base, &components.SQLDatabaseArgs{
+		ResourceGroupName:          resourceGroupName,
+		Location:                   cfg.Location,
+		ServerName:                 globalName(suffix, base, naming.RoleSQLServer),
+		TenantID:                   clientConfig.TenantId(),
+		AdministratorGroupName:     cfg.SQL.AdministratorGroupName,
+		AdministratorGroupObjectID: cfg.SQL.AdministratorGroupObjectID,
+		DatabaseName:               cfg.SQL.DatabaseName,
+		DatabaseSKU:                cfg.SQL.DatabaseSKU,
+		ZoneRedundant:              cfg.SQL.ZoneRedundant,
+		Protected:                  cfg.Protection.StatefulResourcesProtected,
+		Client: components.WorkloadIdentityArgs{
+			IssuerURL: cluster.OIDCIssuerURL, Namespace: echoNamespace, ServiceAccount: sqlClientServiceAccount,
+		},
+		LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
+		Tags:                    cfg.ResourceTags(),
+	}, providers.all())
+}
+
+// privateEndpointTargets lists every private endpoint: Key Vault, the registry, SQL when enabled, and
+// the bring-your-own targets from config in name order.
+func privateEndpointTargets(cfg *config.Config, vault *components.KeyVault, registry *components.ContainerRegistry,
+	database *components.SQLDatabase,
+) []components.PrivateEndpointTarget {
+	targets := []components.PrivateEndpointTarget{
+		{Name: "kv", ResourceID: vault.VaultID, GroupID: "vault"},
+		{Name: "acr", ResourceID: registry.RegistryID, GroupID: "registry"},
+	}
+	if database != nil {
+		targets = append(targets, components.PrivateEndpointTarget{Name: "sql", ResourceID: database.ServerID, GroupID: "sqlServer"})
+	}
+	for _, name := range slices.Sorted(maps.Keys(cfg.PrivateEndpoints)) {
+		endpoint := cfg.PrivateEndpoints[name]
+		targets = append(targets, components.PrivateEndpointTarget{Name: name, ResourceID: pulumi.String(endpoint.ResourceID), GroupID: endpoint.GroupID})
+	}
+	return targets
+}
+
+// addSQLOutputs adds how a workload connects to the database to the stack outputs.
+func addSQLOutputs(outputs pulumi.Map, database *components.SQLDatabase) {
+	if database == nil {
+		return
+	}
+	outputs["sqlServerFqdn"] = database.ServerFQDN
+	outputs["sqlConnectionString"] = database.ConnectionString
+	outputs["sqlClientId"] = database.ClientID
+	outputs["sqlGrantScript"] = database.GrantScript
+}

@@ -1,0 +1,204 @@
+// Perimeter: egress through Azure Firewall, Bastion with tunneling, and the Entra-login jumpbox.
+package tests
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/apiplatform/azure-api-platform/components"
+	"github.com/apiplatform/azure-api-platform/tests/harness"
+)
+
+const (
+	firewallType      = "azure-native:network:AzureFirewall"
+	firewallRulesType = "azure-native:network:FirewallPolicyRuleCollectionGroup"
+	routeTableType    = "azure-native:network:RouteTable"
+)
+
+// TestEgressGoesThroughTheFirewall checks the egress contract with the firewall on: the route
+// table on the AKS subnet sends 0.0.0.0/0 to the firewall's private IP, and the cluster uses
+// userDefinedRouting and waits for the firewall, its rules and its grant on the route table.
+func TestEgressGoesThroughTheFirewall(t *testing.T) {
+	for _, stack := range []string{"prod"} {
+		t.Run(stack, func(t *testing.T) {
+			recording := runStack(t, stack)
+			firewall := single(t, recording.OfType(firewallType), "firewall", func(*harness.Resource) bool { return true })
+			routeTable := single(t, recording.OfType(routeTableType), "route table", func(*harness.Resource) bool { return true })
+
+			firewallIP := firewall.OutputString("ipConfigurations[0].privateIPAddress")
+			require.NotEmpty(t, firewallIP, "Azure reports the firewall's private IP")
+			routes, _ := routeTable.Input("routes").([]any)
+			require.Len(t, routes, 1)
+			assert.Equal(t, "0.0.0.0/0", routeTable.InputString("routes[0].addressPrefix"))
+			assert.Equal(t, "VirtualAppliance", routeTable.InputString("routes[0].nextHopType"))
+			assert.Equal(t, firewallIP, routeTable.InputString("routes[0].nextHopIpAddress"), "the default route goes to the firewall")
+			assert.Equal(t, firewallIP, recording.Outputs["firewallPrivateIp"].Value)
+
+			attached := map[string]bool{}
+			subnets, _ := virtualNetwork(t, recording).Input("subnets").([]any)
+			for _, subnet := range subnets {
+				fields := subnet.(map[string]any)
+				if table, ok := fields["routeTable"].(map[string]any); ok {
+					assert.Equal(t, routeTable.ID, table["id"])
+					attached[fields["name"].(string)] = true
+				}
+			}
+			assert.Equal(t, map[string]bool{"kubernetes-nodes": true, "jumpbox": true}, attached,
+				"only the cluster and the jumpbox route through the firewall (Application Gateway v2 and API Management cannot)")
+
+			cluster := single(t, recording.OfType(clusterType), "cluster", func(*harness.Resource) bool { return true })
+			assert.Equal(t, "userDefinedRouting", cluster.InputString("networkProfile.outboundType"))
+			assert.True(t, cluster.DependsOn(firewall), "nodes bootstrap through the firewall")
+			assert.True(t, cluster.DependsOn(single(t, recording.OfType(firewallRulesType), "rules", func(*harness.Resource) bool { return true })),
+				"the rules that let nodes bootstrap exist first")
+			grant := recording.Find(roleAssignmentType, "apiplat-"+stack+"-aks-route-table-network-contributor")
+			require.NotNil(t, grant, "the cluster identity may use the route table")
+			assert.Equal(t, routeTable.ID, grant.InputString("scope"))
+			assert.True(t, cluster.DependsOn(grant))
+		})
+	}
+}
+
+// TestWithoutTheFirewallTheClusterUsesItsLoadBalancer checks dev: no firewall, no route table, and the
+// cluster's own outbound load balancer.
+func TestWithoutTheFirewallTheClusterUsesItsLoadBalancer(t *testing.T) {
+	recording := runStack(t, "dev")
+	assert.Empty(t, recording.OfType(firewallType))
+	assert.Empty(t, recording.OfType(routeTableType))
+	cluster := single(t, recording.OfType(clusterType), "cluster", func(*harness.Resource) bool { return true })
+	assert.Equal(t, "loadBalancer", cluster.InputString("networkProfile.outboundType"))
+	assert.NotContains(t, recording.Outputs, "firewallPrivateIp")
+}
+
+// TestFirewallPolicyAllowsOnlyWhatIsNeeded checks the policy: DNS proxy on, threat intelligence
+// denying, the AKS FQDN tag for the node subnet, the configured allow list, the jumpbox's tools, and
+// nothing from any other source.
+func TestFirewallPolicyAllowsOnlyWhatIsNeeded(t *testing.T) {
+	recording := runStack(t, "prod", harness.Set("perimeter.egressAllowList", []any{"ghcr.io", "*.blob.core.windows.net"}))
+	cfg := mustLoadConfig(t, "prod")
+	policy := single(t, recording.OfType("azure-native:network:FirewallPolicy"), "policy", func(*harness.Resource) bool { return true })
+	assert.Equal(t, true, policy.Input("dnsSettings.enableProxy"))
+	assert.Equal(t, "Deny", policy.InputString("threatIntelMode"))
+	assert.Equal(t, "Standard", policy.InputString("sku.tier"))
+	firewall := single(t, recording.OfType(firewallType), "firewall", func(*harness.Resource) bool { return true })
+	assert.Equal(t, policy.ID, firewall.InputString("firewallPolicy.id"))
+	assert.Equal(t, "AZFW_VNet", firewall.InputString("sku.name"))
+	assert.Equal(t, []any{"1", "2", "3"}, firewall.Input("zones"))
+
+	rules := single(t, recording.OfType(firewallRulesType), "rules", func(*harness.Resource) bool { return true })
+	assert.True(t, firewall.DependsOn(rules), "rules first: a policy and its firewall cannot be updated at once")
+	bySource := map[string][]map[string]any{}
+	collections, _ := rules.Input("ruleCollections").([]any)
+	for _, collection := range collections {
+		fields := collection.(map[string]any)
+		assert.Equal(t, "Allow", fields["action"].(map[string]any)["type"])
+		for _, rule := range fields["rules"].([]any) {
+			ruleFields := rule.(map[string]any)
+			assert.Equal(t, "ApplicationRule", ruleFields["ruleType"], "only application rules: a private cluster needs no network rules")
+			for _, source := range ruleFields["sourceAddresses"].([]any) {
+				bySource[source.(string)] = append(bySource[source.(string)], ruleFields)
+			}
+		}
+	}
+	assert.ElementsMatch(t, []string{cfg.Network.Subnets.KubernetesNodes, cfg.Network.Subnets.Jumpbox}, keysOf(bySource), "rules only for the routed subnets")
+	cluster := bySource[cfg.Network.Subnets.KubernetesNodes]
+	require.Len(t, cluster, 2)
+	assert.Equal(t, []any{components.AKSFQDNTag}, cluster[0]["fqdnTags"])
+	assert.Equal(t, []any{"ghcr.io", "*.blob.core.windows.net"}, cluster[1]["targetFqdns"])
+	for _, protocol := range cluster[1]["protocols"].([]any) {
+		assert.Equal(t, "Https", protocol.(map[string]any)["protocolType"], "the allow list is HTTPS only")
+	}
+	jumpbox := bySource[cfg.Network.Subnets.Jumpbox]
+	require.Len(t, jumpbox, 2)
+	assert.Contains(t, jumpbox[0]["targetFqdns"], "login.microsoftonline.com", "Entra SSH login")
+	assert.Contains(t, jumpbox[0]["targetFqdns"], "pas.windows.net", "Entra SSH login")
+}
+
+// TestFirewallAddressCheck checks the guard on the route's next hop.
+func TestFirewallAddressCheck(t *testing.T) {
+	cases := []struct {
+		name, expected, actual string
+		fails                  bool
+	}{
+		{"as planned", "10.43.4.68", "10.43.4.68", false},
+		{"not yet known (preview)", "10.43.4.68", "", false},
+		{"Azure chose another address", "10.43.4.68", "10.43.4.69", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := components.CheckFirewallAddress(tc.expected, tc.actual)
+			if !tc.fails {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "the firewall's private IP is 10.43.4.69, but the egress route table sends traffic to 10.43.4.68")
+		})
+	}
+}
+
+// TestBastionAndJumpbox checks operator access: Bastion Standard with native-client tunneling and no
+// shareable links; a jumpbox without a public IP, with Trusted Launch, a system identity, Entra login
+// for the cluster administrators and no password.
+func TestBastionAndJumpbox(t *testing.T) {
+	recording := runStack(t, "prod")
+	cfg := mustLoadConfig(t, "prod")
+	bastion := single(t, recording.OfType("azure-native:network:BastionHost"), "bastion", func(*harness.Resource) bool { return true })
+	assert.Equal(t, "Standard", bastion.InputString("sku.name"))
+	assert.Equal(t, true, bastion.Input("enableTunneling"))
+	assert.Equal(t, false, bastion.Input("enableShareableLink"))
+	assert.True(t, strings.HasSuffix(bastion.InputString("ipConfigurations[0].subnet.id"), "/subnets/AzureBastionSubnet"))
+	address := recording.Find(publicIPType, "apiplat-prod-bas-pip")
+	require.NotNil(t, address)
+	assert.Equal(t, address.ID, bastion.InputString("ipConfigurations[0].publicIPAddress.id"))
+	assert.Equal(t, "Standard", address.InputString("sku.name"))
+
+	networkInterface := single(t, recording.OfType("azure-native:network:NetworkInterface"), "jumpbox NIC", func(*harness.Resource) bool { return true })
+	assert.Nil(t, networkInterface.Input("ipConfigurations[0].publicIPAddress"), "the jumpbox has no public IP")
+	assert.True(t, strings.HasSuffix(networkInterface.InputString("ipConfigurations[0].subnet.id"), "/subnets/jumpbox"))
+
+	vm := single(t, recording.OfType("azure-native:compute:VirtualMachine"), "jumpbox", func(*harness.Resource) bool { return true })
+	for path, want := range map[string]any{
+		"identity.type": "SystemAssigned",
+		"osProfile.linuxConfiguration.disablePasswordAuthentication": true,
+		"securityProfile.securityType":                               "TrustedLaunch",
+		"securityProfile.uefiSettings.secureBootEnabled":             true,
+		"hardwareProfile.vmSize":                                     cfg.Perimeter.JumpboxVMSize,
+		"networkProfile.networkInterfaces[0].id":                     networkInterface.ID,
+	} {
+		assert.Equal(t, want, vm.Input(path), path)
+	}
+	assert.Nil(t, vm.Input("osProfile.adminPassword"))
+	key := recording.Find(privateKeyType, "apiplat-prod-jumpbox-ssh")
+	require.NotNil(t, key)
+	assert.Contains(t, key.AdditionalSecretOutputs, "privateKeyOpenssh", "the break-glass key stays a secret")
+	for name, output := range recording.Outputs {
+		text, _ := output.Value.(string)
+		assert.NotContains(t, text, "OPENSSH PRIVATE KEY", "output %s", name)
+	}
+
+	extension := single(t, recording.OfType("azure-native:compute:VirtualMachineExtension"), "login extension", func(*harness.Resource) bool { return true })
+	assert.Equal(t, "Microsoft.Azure.ActiveDirectory", extension.InputString("publisher"))
+	assert.Equal(t, "AADSSHLoginForLinux", extension.InputString("type"))
+	for _, group := range cfg.Kubernetes.AdminGroupObjectIDs {
+		grant := recording.Find(roleAssignmentType, "apiplat-prod-jumpbox-admin-login-"+group)
+		require.NotNil(t, grant, "cluster administrators may log in to the jumpbox")
+		assert.Equal(t, vm.ID, grant.InputString("scope"))
+		assert.Equal(t, "Group", grant.InputString("principalType"))
+		assert.True(t, strings.HasSuffix(grant.InputString("roleDefinitionId"), "/"+components.VirtualMachineAdministratorLoginRole))
+	}
+	assert.Equal(t, vm.ID, recording.Outputs["jumpboxId"].Value)
+	assert.Equal(t, "apiplat-prod-bas", recording.Outputs["bastionName"].Value)
+}
+
+// keysOf returns a map's keys.
+func keysOf[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for key := range m {
+		keys = append(keys, key)
+	}
+	return keys
+}
