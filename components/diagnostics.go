@@ -31,7 +31,8 @@ var allMetrics = []string{"AllMetrics"}
 // logical servers) are absent; Application Insights is absent on purpose: workspace-based, its
 // telemetry is already in the workspace and a setting would store it twice.
 var diagnosticProfiles = map[string]diagnosticProfile{
-	// The performance log is written by v1 gateways only; v2 performance is in the metrics
+	// Azure accepts the performance log for every SKU but only v1 gateways write it; it is kept so the
+	// setting matches the documented category list, and v2 performance is in the metrics
 	// (https://learn.microsoft.com/azure/application-gateway/application-gateway-diagnostics).
 	"Microsoft.Network/applicationGateways": {
 		logs: []string{"ApplicationGatewayAccessLog", "ApplicationGatewayPerformanceLog", "ApplicationGatewayFirewallLog"}, metrics: allMetrics, resourceSpecific: true,

@@ -14,23 +14,6 @@ import (
 // EgressFirewallType is the EgressFirewall component's type token.
 const EgressFirewallType = Project + ":perimeter:EgressFirewall"
 
-// AKSFQDNTag is the firewall FQDN tag that holds every host AKS nodes must reach; Microsoft keeps it up
-// to date (https://learn.microsoft.com/azure/aks/limit-egress-traffic).
-const AKSFQDNTag = "AzureKubernetesService"
-
-// JumpboxEgressHosts are the hosts the jumpbox reaches over HTTPS: Microsoft Entra SSH login
-// (https://learn.microsoft.com/entra/identity/devices/howto-vm-sign-in-azure-ad-linux#network-requirements),
-// the Azure CLI, and the tools that deploy the in-cluster layer (Pulumi, Go, kubectl, kubelogin).
-var JumpboxEgressHosts = []string{
-	"packages.microsoft.com", "login.microsoftonline.com", "pas.windows.net", "management.azure.com",
-	"aka.ms", "azcliextensionsync.blob.core.windows.net",
-	"get.pulumi.com", "github.com", "objects.githubusercontent.com", "release-assets.githubusercontent.com",
-	"dl.k8s.io", "cdn.dl.k8s.io", "go.dev", "dl.google.com", "proxy.golang.org", "sum.golang.org",
-}
-
-// UbuntuUpdateHosts serve Ubuntu packages, over HTTP (the packages are signed) and HTTPS.
-var UbuntuUpdateHosts = []string{"*.ubuntu.com"}
-
 // EgressFirewallArgs configures the EgressFirewall component.
 type EgressFirewallArgs struct {
 	// ResourceGroupName holds the firewall, its policy and public IP.
@@ -50,6 +33,8 @@ type EgressFirewallArgs struct {
 	ClusterSubnet string
 	// JumpboxSubnet is the jumpbox subnet's CIDR block; empty without a jumpbox.
 	JumpboxSubnet string
+	// WorkloadImage is the sample workload's image; the hosts its pull needs are allowed.
+	WorkloadImage string
 	// AllowedHosts are extra hosts the cluster may reach over HTTPS.
 	AllowedHosts []string
 	// LogAnalyticsWorkspaceID receives the firewall's and its public IP's logs.
@@ -68,9 +53,11 @@ type EgressFirewall struct {
 	PrivateIPAddress pulumi.StringOutput `pulumi:"privateIpAddress"`
 	// PublicIPAddress is the address the cluster's Internet traffic leaves from (allow-list it upstream).
 	PublicIPAddress pulumi.StringOutput `pulumi:"publicIpAddress"`
-	// Ready lists what must exist before traffic is routed through the firewall: the firewall and its
-	// rules. A cluster with userDefinedRouting waits for it, because its nodes need egress to bootstrap.
-	Ready []pulumi.Resource
+	// Ready resolves to the firewall and its rules once the firewall's address is checked against the
+	// routes' next hop: whatever routes through the firewall (the cluster, whose nodes need egress to
+	// bootstrap, and the jumpbox) waits for it with pulumi.DependsOnInputs, and is never created
+	// behind a black hole.
+	Ready pulumi.ResourceArrayOutput
 }
 
 // NewEgressFirewall creates the public IP, the policy (DNS proxy, threat intelligence in Deny mode) with
@@ -155,7 +142,9 @@ func NewEgressFirewall(ctx *pulumi.Context, name string, args *EgressFirewallArg
 		return actual, CheckFirewallAddress(expected, actual)
 	}).(pulumi.StringOutput)
 	component.PublicIPAddress = publicIP.IpAddress.Elem()
-	component.Ready = []pulumi.Resource{firewall, rules}
+	component.Ready = component.PrivateIPAddress.ApplyT(func(string) []pulumi.Resource {
+		return []pulumi.Resource{firewall, rules}
+	}).(pulumi.ResourceArrayOutput)
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"firewallId":       component.FirewallID,
 		"privateIpAddress": component.PrivateIPAddress,
@@ -178,10 +167,11 @@ func CheckFirewallAddress(expected, actual string) error {
 		"update the route's next hop to %s and report this at the project's issue tracker", actual, expected, actual)
 }
 
-// egressRuleCollections are the policy's application rules: the AKS FQDN tag and the allow list for the
-// cluster, and the tooling hosts for the jumpbox. Everything else is denied by the firewall's default.
-// A private cluster needs no network rules: its API server is private (no 1194/9000 tunnel ports) and
-// nodes sync time from the Azure host (https://learn.microsoft.com/azure/aks/outbound-rules-control-egress).
+// egressRuleCollections are the policy's application rules: for the cluster the AKS FQDN tag, its
+// add-ons, the workload image's registry and the allow list; for the jumpbox its tools. Everything
+// else is denied by the firewall's default. A private cluster needs no network rules: its API server
+// is private (no 1194/9000 tunnel ports) and nodes sync time from the Azure host
+// (https://learn.microsoft.com/azure/aks/outbound-rules-control-egress).
 func egressRuleCollections(args *EgressFirewallArgs) pulumi.Array {
 	https := network.FirewallPolicyRuleApplicationProtocolArray{
 		&network.FirewallPolicyRuleApplicationProtocolArgs{ProtocolType: pulumi.String("Https"), Port: pulumi.Int(443)},
@@ -197,6 +187,18 @@ func egressRuleCollections(args *EgressFirewallArgs) pulumi.Array {
 			Description:     pulumi.String("Everything AKS nodes need (FQDN tag maintained by Microsoft)"),
 			SourceAddresses: cluster, FqdnTags: pulumi.StringArray{pulumi.String(AKSFQDNTag)}, Protocols: httpAndHTTPS,
 		},
+	}
+	clusterRules = append(clusterRules, network.ApplicationRuleArgs{
+		RuleType: pulumi.String("ApplicationRule"), Name: pulumi.String("aks-add-ons"),
+		Description:     pulumi.String("Container insights, Azure Policy and Defender for Containers"),
+		SourceAddresses: cluster, TargetFqdns: pulumi.ToStringArray(ClusterAddOnEgressHosts(args.Location)), Protocols: https,
+	})
+	if hosts := RegistryHosts(args.WorkloadImage); len(hosts) > 0 {
+		clusterRules = append(clusterRules, network.ApplicationRuleArgs{
+			RuleType: pulumi.String("ApplicationRule"), Name: pulumi.String("workload-image"),
+			Description:     pulumi.String("The registry of workload.image"),
+			SourceAddresses: cluster, TargetFqdns: pulumi.ToStringArray(hosts), Protocols: https,
+		})
 	}
 	if len(args.AllowedHosts) > 0 {
 		clusterRules = append(clusterRules, network.ApplicationRuleArgs{

@@ -33,6 +33,9 @@ type JumpboxArgs struct {
 	SubnetID pulumi.StringInput
 	// AdministratorGroupObjectIDs are the Entra groups that may log in with sudo.
 	AdministratorGroupObjectIDs []string
+	// EgressReady, when set, is what the subnet's egress route needs (the firewall and its rules): the
+	// VM's extensions install packages at creation, so it waits.
+	EgressReady pulumi.ResourceArrayInput
 	// LogAnalyticsWorkspaceID receives the VM's update-assessment logs.
 	LogAnalyticsWorkspaceID pulumi.StringInput
 	// Tags are put on every resource.
@@ -130,7 +133,7 @@ func NewJumpbox(ctx *pulumi.Context, name string, args *JumpboxArgs, opts ...pul
 		// Managed boot diagnostics: the serial console works without a storage account.
 		DiagnosticsProfile: &compute.DiagnosticsProfileArgs{BootDiagnostics: &compute.BootDiagnosticsArgs{Enabled: pulumi.Bool(true)}},
 		Tags:               tags,
-	}, parent)
+	}, parent, egressDependency(args.EgressReady))
 	if err != nil {
 		return nil, fmt.Errorf("creating jumpbox %s: %w", vmName, err)
 	}
@@ -165,4 +168,12 @@ func NewJumpbox(ctx *pulumi.Context, name string, args *JumpboxArgs, opts ...pul
 		return nil, fmt.Errorf("registering jumpbox %s outputs: %w", name, err)
 	}
 	return component, nil
+}
+
+// egressDependency waits for the egress path when there is one; it is a no-op option otherwise.
+func egressDependency(ready pulumi.ResourceArrayInput) pulumi.ResourceOption {
+	if ready == nil {
+		return pulumi.DependsOn(nil)
+	}
+	return pulumi.DependsOnInputs(ready)
 }

@@ -70,8 +70,8 @@ type KubernetesClusterArgs struct {
 	// Network Contributor on it, which ARM deployments must grant themselves
 	// (https://learn.microsoft.com/azure/aks/egress-outboundtype#outbound-type-of-userdefinedrouting).
 	RouteTableID pulumi.StringInput
-	// EgressReady lists what egress needs before nodes boot (the firewall and its rules).
-	EgressReady []pulumi.Resource
+	// EgressReady, when set, is what egress needs before nodes boot (the firewall and its rules).
+	EgressReady pulumi.ResourceArrayInput
 	// PrivateClusterPublicFQDNEnabled publishes a public name for the private API server address.
 	PrivateClusterPublicFQDNEnabled bool
 	// UpgradeChannel and NodeOSUpgradeChannel are the automatic upgrade channels.
@@ -139,7 +139,7 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 	if err != nil {
 		return nil, err
 	}
-	clusterWaitsFor := append([]pulumi.Resource{subnetGrant}, args.EgressReady...)
+	clusterWaitsFor := []pulumi.Resource{subnetGrant}
 	if args.RouteTableID != nil {
 		routeTableGrant, err := grantRole(ctx, name+"-aks-route-table-network-contributor", args.RouteTableID.ToStringOutput(), NetworkContributorRole, identity.PrincipalId, parent)
 		if err != nil {
@@ -234,7 +234,7 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 			WebAppRouting: &containerservice.ManagedClusterIngressProfileWebAppRoutingArgs{Enabled: pulumi.Bool(true)},
 		}
 	}
-	cluster, err := containerservice.NewManagedCluster(ctx, clusterName, clusterArgs, parent, pulumi.DependsOn(clusterWaitsFor))
+	cluster, err := containerservice.NewManagedCluster(ctx, clusterName, clusterArgs, parent, pulumi.DependsOn(clusterWaitsFor), egressDependency(args.EgressReady))
 	if err != nil {
 		return nil, fmt.Errorf("creating AKS cluster %s: %w", clusterName, err)
 	}

@@ -51,9 +51,19 @@ type PrivateEndpoints struct {
 	EndpointIDs pulumi.StringMapOutput `pulumi:"endpointIds"`
 	// ZoneIDs maps each private DNS zone name to its ARM ID.
 	ZoneIDs pulumi.StringMapOutput `pulumi:"zoneIds"`
-	// Ready lists the resources a consumer waits for before relying on private name resolution: every
-	// zone's VNet link and every endpoint's zone group.
-	Ready []pulumi.Resource
+	// ready maps each target name to what resolving it privately needs: its zone's link to the
+	// network and its zone group.
+	ready map[string][]pulumi.Resource
+}
+
+// ReadyFor returns what a consumer waits for before relying on private name resolution of the named
+// targets, and nothing of the others: a consumer of Key Vault never waits for a SQL endpoint.
+func (p *PrivateEndpoints) ReadyFor(names ...string) []pulumi.Resource {
+	var ready []pulumi.Resource
+	for _, name := range names {
+		ready = append(ready, p.ready[name]...)
+	}
+	return ready
 }
 
 // NewPrivateEndpoints creates the zones, their VNet links, the endpoints and their zone groups.
@@ -76,6 +86,8 @@ func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpoint
 	zoneIDs := pulumi.StringMap{}
 	zones := map[string]*network.PrivateZone{}
 	zoneNames := map[string]string{}
+	links := map[string]pulumi.Resource{}
+	component.ready = map[string][]pulumi.Resource{}
 	var groups []string
 	for _, target := range args.Targets {
 		if !slices.Contains(groups, target.GroupID) {
@@ -93,7 +105,7 @@ func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpoint
 		zones[group] = zone
 		zoneNames[group] = zoneName
 		zoneIDs[zoneName] = zone.ID().ToStringOutput()
-		component.Ready = append(component.Ready, link)
+		links[group] = link
 	}
 
 	endpointIDs := pulumi.StringMap{}
@@ -129,7 +141,7 @@ func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpoint
 			return nil, fmt.Errorf("creating DNS zone group of %s: %w", endpointName, err)
 		}
 		endpointIDs[target.Name] = endpoint.ID().ToStringOutput()
-		component.Ready = append(component.Ready, zoneGroup)
+		component.ready[target.Name] = []pulumi.Resource{links[target.GroupID], zoneGroup}
 	}
 
 	component.EndpointIDs = endpointIDs.ToStringMapOutput()

@@ -5,6 +5,7 @@ package components
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
@@ -144,22 +145,29 @@ func NewSQLDatabase(ctx *pulumi.Context, name string, args *SQLDatabaseArgs, opt
 		return nil, err
 	}
 
+	sku, err := ParseDatabaseSKU(args.DatabaseSKU)
+	if err != nil {
+		return nil, fmt.Errorf("creating database %s: %w", args.DatabaseName, err)
+	}
 	databaseArgs := &sql.DatabaseArgs{
 		DatabaseName:      pulumi.String(args.DatabaseName),
 		ServerName:        server.Name,
 		ResourceGroupName: args.ResourceGroupName,
 		Location:          pulumi.String(args.Location),
-		Sku:               &sql.SkuArgs{Name: pulumi.String(args.DatabaseSKU)},
-		ZoneRedundant:     pulumi.Bool(args.ZoneRedundant),
-		Tags:              tags,
+		Sku: &sql.SkuArgs{
+			Name: pulumi.String(sku.Name), Tier: pulumi.String(sku.Tier), Family: pulumi.String(sku.Family), Capacity: pulumi.Int(sku.Capacity),
+		},
+		ZoneRedundant: pulumi.Bool(args.ZoneRedundant),
+		Tags:          tags,
 	}
 	if args.ZoneRedundant {
 		databaseArgs.RequestedBackupStorageRedundancy = pulumi.String("Zone")
 	}
-	if strings.HasPrefix(args.DatabaseSKU, "GP_S_") {
-		// Serverless: pause after an idle hour, resume on the first connection.
+	if sku.Serverless {
+		// Serverless: pause after an idle hour, resume on the first connection; scale down to the
+		// smallest minimum the size allows.
 		databaseArgs.AutoPauseDelay = pulumi.Int(60)
-		databaseArgs.MinCapacity = pulumi.Float64(0.5)
+		databaseArgs.MinCapacity = pulumi.Float64(sku.MinCapacity())
 	}
 	databaseResourceName := serverResourceName + "-db"
 	database, err := sql.NewDatabase(ctx, databaseResourceName, databaseArgs, parent, protect)
@@ -224,4 +232,45 @@ func GrantScript(identityName string) string {
 	return "CREATE USER " + user + " FROM EXTERNAL PROVIDER;\n" +
 		"ALTER ROLE db_datareader ADD MEMBER " + user + ";\n" +
 		"ALTER ROLE db_datawriter ADD MEMBER " + user + ";\n"
+}
+
+// DatabaseSKU is a vCore service objective split into the fields ARM returns, so a refresh never shows
+// a difference between GP_S_Gen5_1 as written and {GP_S_Gen5, GeneralPurpose, Gen5, 1} as read.
+type DatabaseSKU struct {
+	// Name is the SKU name without the vCore count, e.g. GP_S_Gen5.
+	Name string
+	// Tier is GeneralPurpose, BusinessCritical or Hyperscale.
+	Tier string
+	// Family is the hardware, Gen5.
+	Family string
+	// Capacity is the (maximum) vCore count.
+	Capacity int
+	// Serverless marks General Purpose serverless compute.
+	Serverless bool
+}
+
+// databaseTiers maps a service objective's prefix to its tier.
+var databaseTiers = map[string]string{"GP_S": "GeneralPurpose", "GP": "GeneralPurpose", "BC": "BusinessCritical", "HS": "Hyperscale"}
+
+// ParseDatabaseSKU splits a service objective such as GP_S_Gen5_2 (validated by the stack config).
+func ParseDatabaseSKU(objective string) (DatabaseSKU, error) {
+	cut := strings.LastIndex(objective, "_")
+	if cut < 0 {
+		return DatabaseSKU{}, fmt.Errorf("service objective %q has no vCore count", objective)
+	}
+	name, count := objective[:cut], objective[cut+1:]
+	prefix, family, ok := strings.Cut(name, "_Gen")
+	tier, known := databaseTiers[prefix]
+	capacity, err := strconv.Atoi(count)
+	if !ok || !known || err != nil || capacity < 1 {
+		return DatabaseSKU{}, fmt.Errorf("service objective %q is not <GP_S|GP|BC|HS>_Gen5_<vCores>", objective)
+	}
+	return DatabaseSKU{Name: name, Tier: tier, Family: "Gen" + family, Capacity: capacity, Serverless: prefix == "GP_S"}, nil
+}
+
+// MinCapacity is the lowest minimum vCore count serverless compute allows for the size: 0.5, or an
+// eighth of the maximum above 4 vCores (0.75 for 6, 1.25 for 10)
+// (https://learn.microsoft.com/azure/azure-sql/database/resource-limits-vcore-single-databases#general-purpose---serverless-compute---standard-series-gen5).
+func (s DatabaseSKU) MinCapacity() float64 {
+	return max(0.5, float64(s.Capacity)/8)
 }

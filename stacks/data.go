@@ -13,6 +13,9 @@ import (
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
+// keyVaultEndpoint names Key Vault's private endpoint: the gateway waits for it alone.
+const keyVaultEndpoint = "kv"
+
 // sqlClientServiceAccount is the service account, in the workload's namespace, whose pods connect to
 // the database with workload identity.
 const sqlClientServiceAccount = "sql-client"
@@ -50,7 +53,7 @@ func privateEndpointTargets(cfg *config.Config, vault *components.KeyVault, regi
 	database *components.SQLDatabase,
 ) []components.PrivateEndpointTarget {
 	targets := []components.PrivateEndpointTarget{
-		{Name: "kv", ResourceID: vault.VaultID, GroupID: "vault"},
+		{Name: keyVaultEndpoint, ResourceID: vault.VaultID, GroupID: "vault"},
 		{Name: "acr", ResourceID: registry.RegistryID, GroupID: "registry"},
 	}
 	if database != nil {

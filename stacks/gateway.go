@@ -23,7 +23,7 @@ func deployGateway(ctx *pulumi.Context, cfg *config.Config, base string, resourc
 	}
 	waitFor := append([]pulumi.Resource{}, apim.GatewayDNS...)
 	waitFor = append(waitFor, vault.Grants[gatewayReader])
-	waitFor = append(waitFor, endpoints.Ready...)
+	waitFor = append(waitFor, endpoints.ReadyFor(keyVaultEndpoint)...)
 	gateway := cfg.ApplicationGateway
 	return components.NewApplicationGateway(ctx, base, &components.ApplicationGatewayArgs{
 		ResourceGroupName:           resourceGroupName,

@@ -51,6 +51,7 @@ func deployPerimeter(ctx *pulumi.Context, cfg *config.Config, base string, resou
 			ExpectedPrivateIPAddress: cfg.FirewallPrivateIP(),
 			ClusterSubnet:            cfg.Network.Subnets.KubernetesNodes,
 			JumpboxSubnet:            jumpboxSubnet,
+			WorkloadImage:            cfg.Workload.Image,
 			AllowedHosts:             p.EgressAllowList,
 			LogAnalyticsWorkspaceID:  monitoring.WorkspaceID,
 			Tags:                     tags,
@@ -72,12 +73,17 @@ func deployPerimeter(ctx *pulumi.Context, cfg *config.Config, base string, resou
 		}
 	}
 	if p.JumpboxEnabled {
+		var egressReady pulumi.ResourceArrayInput
+		if created.firewall != nil {
+			egressReady = created.firewall.Ready
+		}
 		created.jumpbox, err = components.NewJumpbox(ctx, base, &components.JumpboxArgs{
 			ResourceGroupName:           resourceGroupName,
 			Location:                    cfg.Location,
 			VMSize:                      p.JumpboxVMSize,
 			SubnetID:                    network.SubnetID(naming.SubnetJumpbox),
 			AdministratorGroupObjectIDs: cfg.Kubernetes.AdminGroupObjectIDs,
+			EgressReady:                 egressReady,
 			LogAnalyticsWorkspaceID:     monitoring.WorkspaceID,
 			Tags:                        tags,
 		}, providers.all())

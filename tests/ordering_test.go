@@ -99,3 +99,20 @@ func TestGatewayWaitsForAPIManagementOnlyThroughItsDNSRecord(t *testing.T) {
 		assert.True(t, found, "the gateway waits for %s", name)
 	}
 }
+
+// TestGatewayWaitsOnlyForTheKeyVaultEndpoint checks the gateway waits for Key Vault's private endpoint
+// (it loads its certificate through it) and for no other endpoint, so a SQL server or a
+// bring-your-own store never sits on the gateway's path.
+func TestGatewayWaitsOnlyForTheKeyVaultEndpoint(t *testing.T) {
+	recording := runStack(t, "prod", everyFeature...)
+	gateway := applicationGateway(t, recording)
+	for _, zoneGroup := range recording.OfType("azure-native:network:PrivateDnsZoneGroup") {
+		isKeyVault := zoneGroup.InputString("privateEndpointName") == "apiplat-prod-pe-kv"
+		assert.Equal(t, isKeyVault, gateway.DependsOn(zoneGroup), "the gateway waits for %s: %v", zoneGroup.Name, isKeyVault)
+	}
+	for _, res := range recording.Resources {
+		if strings.HasPrefix(res.Type, "azure-native:sql") || harness.TypeMatches(res.Type, "azure-native:containerservice:ManagedCluster") {
+			assert.False(t, recording.WaitsFor(gateway, res), "the gateway does not wait for %s", res.Name)
+		}
+	}
+}

@@ -5,10 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/apiplatform/azure-api-platform/components"
+	"github.com/apiplatform/azure-api-platform/components/naming"
 	"github.com/apiplatform/azure-api-platform/tests/harness"
 )
 
@@ -104,17 +107,90 @@ func TestFirewallPolicyAllowsOnlyWhatIsNeeded(t *testing.T) {
 		}
 	}
 	assert.ElementsMatch(t, []string{cfg.Network.Subnets.KubernetesNodes, cfg.Network.Subnets.Jumpbox}, keysOf(bySource), "rules only for the routed subnets")
-	cluster := bySource[cfg.Network.Subnets.KubernetesNodes]
-	require.Len(t, cluster, 2)
-	assert.Equal(t, []any{components.AKSFQDNTag}, cluster[0]["fqdnTags"])
-	assert.Equal(t, []any{"ghcr.io", "*.blob.core.windows.net"}, cluster[1]["targetFqdns"])
-	for _, protocol := range cluster[1]["protocols"].([]any) {
-		assert.Equal(t, "Https", protocol.(map[string]any)["protocolType"], "the allow list is HTTPS only")
+	cluster := rulesByName(bySource[cfg.Network.Subnets.KubernetesNodes])
+	assert.ElementsMatch(t, []string{"aks-required", "aks-add-ons", "workload-image", "allow-list"}, keysOf(cluster))
+	assert.Equal(t, []any{components.AKSFQDNTag}, cluster["aks-required"]["fqdnTags"])
+	assert.Subset(t, cluster["aks-add-ons"]["targetFqdns"], []any{"*.ods.opinsights.azure.com", "westeurope.handler.control.monitor.azure.com",
+		"data.policy.core.windows.net"}, "Container insights and Azure Policy work behind the firewall")
+	assert.Equal(t, []any{"ghcr.io", "pkg-containers.githubusercontent.com"}, cluster["workload-image"]["targetFqdns"],
+		"the default echo image can be pulled")
+	assert.Equal(t, []any{"ghcr.io", "*.blob.core.windows.net"}, cluster["allow-list"]["targetFqdns"])
+	for name, rule := range cluster {
+		if name == "aks-required" {
+			continue
+		}
+		for _, protocol := range rule["protocols"].([]any) {
+			assert.Equal(t, "Https", protocol.(map[string]any)["protocolType"], "%s is HTTPS only", name)
+		}
 	}
-	jumpbox := bySource[cfg.Network.Subnets.Jumpbox]
-	require.Len(t, jumpbox, 2)
-	assert.Contains(t, jumpbox[0]["targetFqdns"], "login.microsoftonline.com", "Entra SSH login")
-	assert.Contains(t, jumpbox[0]["targetFqdns"], "pas.windows.net", "Entra SSH login")
+	jumpbox := rulesByName(bySource[cfg.Network.Subnets.Jumpbox])
+	assert.ElementsMatch(t, []string{"operator-tools", "ubuntu-updates"}, keysOf(jumpbox))
+	assert.Contains(t, jumpbox["operator-tools"]["targetFqdns"], "login.microsoftonline.com", "Entra SSH login")
+	assert.Contains(t, jumpbox["operator-tools"]["targetFqdns"], "pas.windows.net", "Entra SSH login")
+}
+
+// TestAMisplacedFirewallStopsWhatRoutesThroughIt runs the firewall with a next hop Azure would not give
+// it: the deployment fails with the fix, and nothing that waits for the firewall is registered.
+func TestAMisplacedFirewallStopsWhatRoutesThroughIt(t *testing.T) {
+	recording, err := harness.Run(func(ctx *pulumi.Context) error {
+		network, err := components.NewNetwork(ctx, "unit", &components.NetworkArgs{
+			ResourceGroupName: pulumi.String("rg"), Location: "westeurope", AddressSpace: "10.9.0.0/16",
+			Subnets: map[naming.SubnetRole]string{naming.SubnetFirewall: "10.9.1.0/26", naming.SubnetKubernetesNodes: "10.9.8.0/22"},
+		})
+		if err != nil {
+			return err
+		}
+		firewall, err := components.NewEgressFirewall(ctx, "unit", &components.EgressFirewallArgs{
+			ResourceGroupName: pulumi.String("rg"), Location: "westeurope", SKU: "Standard",
+			SubnetID: network.SubnetID(naming.SubnetFirewall), ExpectedPrivateIPAddress: "10.9.1.10",
+			ClusterSubnet: "10.9.8.0/22", LogAnalyticsWorkspaceID: pulumi.String("/workspace"),
+		})
+		if err != nil {
+			return err
+		}
+		_, err = managedidentity.NewUserAssignedIdentity(ctx, "routed-through-the-firewall", &managedidentity.UserAssignedIdentityArgs{
+			ResourceGroupName: pulumi.String("rg"),
+		}, pulumi.DependsOnInputs(firewall.Ready))
+		return err
+	}, "unit", "test", map[string]string{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the firewall's private IP is 10.9.1.4, but the egress route table sends traffic to 10.9.1.10")
+	assert.Nil(t, recording.Find(identityType, "routed-through-the-firewall"), "nothing is created behind a black hole")
+	assert.NotNil(t, recording.Find(firewallType, "unit-afw"), "the firewall itself was created")
+}
+
+// TestRegistryHosts checks which hosts an image pull needs through the firewall.
+func TestRegistryHosts(t *testing.T) {
+	cases := []struct {
+		image string
+		hosts []string
+	}{
+		{"ghcr.io/mendhak/http-https-echo:34", []string{"ghcr.io", "pkg-containers.githubusercontent.com"}},
+		{"mendhak/http-https-echo:34", []string{"registry-1.docker.io", "auth.docker.io", "production.cloudflare.docker.com"}},
+		{"nginx:1.27", []string{"registry-1.docker.io", "auth.docker.io", "production.cloudflare.docker.com"}},
+		{"docker.io/library/nginx:1.27", []string{"registry-1.docker.io", "auth.docker.io", "production.cloudflare.docker.com"}},
+		{"mcr.microsoft.com/azuredocs/aks-helloworld:v1", nil},
+		{"apiplatdevacrx1y2z3.azurecr.io/mendhak/http-https-echo:34", nil},
+		{"registry.contoso.example:5000/echo@sha256:0123", []string{"registry.contoso.example"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.image, func(t *testing.T) {
+			assert.Equal(t, tc.hosts, components.RegistryHosts(tc.image))
+		})
+	}
+}
+
+// TestWhatRoutesThroughTheFirewallWaitsForIt checks the jumpbox, like the cluster, is created only once
+// the firewall and its rules exist: its login extension installs packages through them.
+func TestWhatRoutesThroughTheFirewallWaitsForIt(t *testing.T) {
+	recording := runStack(t, "prod")
+	firewall := single(t, recording.OfType(firewallType), "firewall", func(*harness.Resource) bool { return true })
+	rules := single(t, recording.OfType(firewallRulesType), "rules", func(*harness.Resource) bool { return true })
+	for _, token := range []string{clusterType, "azure-native:compute:VirtualMachine"} {
+		res := single(t, recording.OfType(token), token, func(*harness.Resource) bool { return true })
+		assert.True(t, res.DependsOn(firewall), "%s waits for the firewall", res.Name)
+		assert.True(t, res.DependsOn(rules), "%s waits for the firewall's rules", res.Name)
+	}
 }
 
 // TestFirewallAddressCheck checks the guard on the route's next hop.
@@ -192,6 +268,15 @@ func TestBastionAndJumpbox(t *testing.T) {
 	}
 	assert.Equal(t, vm.ID, recording.Outputs["jumpboxId"].Value)
 	assert.Equal(t, "apiplat-prod-bas", recording.Outputs["bastionName"].Value)
+}
+
+// rulesByName indexes firewall rules by name.
+func rulesByName(rules []map[string]any) map[string]map[string]any {
+	byName := map[string]map[string]any{}
+	for _, rule := range rules {
+		byName[rule["name"].(string)] = rule
+	}
+	return byName
 }
 
 // keysOf returns a map's keys.

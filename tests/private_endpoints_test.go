@@ -131,7 +131,10 @@ func TestSQLIsPrivateEntraOnlyAndFederated(t *testing.T) {
 
 			database := single(t, recording.OfType("azure-native:sql:Database"), "database", func(*harness.Resource) bool { return true })
 			assert.Equal(t, "app", database.InputString("databaseName"))
-			assert.Equal(t, "GP_S_Gen5_1", database.InputString("sku.name"))
+			assert.Equal(t, map[string]any{"name": "GP_S_Gen5", "tier": "GeneralPurpose", "family": "Gen5", "capacity": float64(1)}, database.Input("sku"),
+				"the SKU as ARM returns it, so a refresh shows no difference")
+			assert.Equal(t, 0.5, database.Input("minCapacity"))
+			assert.Equal(t, float64(60), database.Input("autoPauseDelay"))
 			assert.Equal(t, cfg.SQL.ZoneRedundant, database.Input("zoneRedundant"))
 			assert.Equal(t, stack == "prod", cfg.SQL.ZoneRedundant, "zone-redundant in prod only")
 
@@ -195,5 +198,34 @@ func TestPrivateLinkTable(t *testing.T) {
 	}
 	for _, tc := range cases {
 		assert.Equal(t, tc.overlaps, privatelink.Overlaps(tc.a, tc.b), "%s vs %s", tc.a, tc.b)
+	}
+}
+
+// TestDatabaseSKUs checks service objectives are split the way ARM returns them, with the smallest
+// serverless minimum each size allows.
+func TestDatabaseSKUs(t *testing.T) {
+	cases := []struct {
+		objective   string
+		want        components.DatabaseSKU
+		minCapacity float64
+	}{
+		{"GP_S_Gen5_1", components.DatabaseSKU{Name: "GP_S_Gen5", Tier: "GeneralPurpose", Family: "Gen5", Capacity: 1, Serverless: true}, 0.5},
+		{"GP_S_Gen5_6", components.DatabaseSKU{Name: "GP_S_Gen5", Tier: "GeneralPurpose", Family: "Gen5", Capacity: 6, Serverless: true}, 0.75},
+		{"GP_S_Gen5_10", components.DatabaseSKU{Name: "GP_S_Gen5", Tier: "GeneralPurpose", Family: "Gen5", Capacity: 10, Serverless: true}, 1.25},
+		{"GP_Gen5_2", components.DatabaseSKU{Name: "GP_Gen5", Tier: "GeneralPurpose", Family: "Gen5", Capacity: 2}, 0.5},
+		{"BC_Gen5_4", components.DatabaseSKU{Name: "BC_Gen5", Tier: "BusinessCritical", Family: "Gen5", Capacity: 4}, 0.5},
+		{"HS_Gen5_8", components.DatabaseSKU{Name: "HS_Gen5", Tier: "Hyperscale", Family: "Gen5", Capacity: 8}, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.objective, func(t *testing.T) {
+			sku, err := components.ParseDatabaseSKU(tc.objective)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, sku)
+			assert.Equal(t, tc.minCapacity, sku.MinCapacity())
+		})
+	}
+	for _, bad := range []string{"S0", "GP_Gen5", "XX_Gen5_2", "GP_Gen5_x"} {
+		_, err := components.ParseDatabaseSKU(bad)
+		assert.Error(t, err, bad)
 	}
 }

@@ -14,9 +14,10 @@ import (
 var (
 	// endpointNamePattern keeps a bring-your-own endpoint's name usable in resource names.
 	endpointNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,23}$`)
-	// databaseSKUPattern accepts the DTU (Basic, S0-S12, P1-P15) and vCore (GP, GP_S serverless, BC,
-	// HS on Gen5 or newer hardware) service objectives.
-	databaseSKUPattern = regexp.MustCompile(`^(Basic|S[0-9]{1,2}|P[0-9]{1,2}|(GP_S|GP|BC|HS)_(Gen5|Fsv2|DC|8IM|8IH)_[0-9]{1,3})$`)
+	// databaseSKUPattern accepts the vCore service objectives on standard-series (Gen5) hardware:
+	// General Purpose (GP), its serverless compute (GP_S, Gen5 only), Business Critical (BC) and
+	// Hyperscale (HS), each followed by the (maximum) vCore count. All of them can be zone-redundant.
+	databaseSKUPattern = regexp.MustCompile(`^(GP_S|GP|BC|HS)_Gen5_([1-9][0-9]{0,2})$`)
 	// databaseNamePattern is a conservative database name: it is written into T-SQL and connection strings.
 	databaseNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,127}$`)
 )
@@ -50,7 +51,7 @@ func validateSQL(c *Config, problems *problemList) {
 	}
 	if !databaseSKUPattern.MatchString(sql.DatabaseSKU) {
 		problems.add("sql.databaseSku", sql.DatabaseSKU,
-			"is not an Azure SQL Database service objective: use e.g. GP_S_Gen5_1 (serverless), GP_Gen5_2, BC_Gen5_2, S0 or Basic")
+			"is not a vCore service objective on standard-series hardware: use GP_S_Gen5_<vCores> (serverless), GP_Gen5_<vCores>, BC_Gen5_<vCores> or HS_Gen5_<vCores>, e.g. GP_S_Gen5_1")
 	}
 }
 
