@@ -1,25 +1,38 @@
 # Entry points. `make deploy STACK=dev` deploys a stack, `make test` runs every test offline (see README).
 STACK ?= dev
 FUZZTIME ?= 5m
+# Every Go module of the repository: the program and the policy pack (its own module, so it can be
+# published with `pulumi policy publish policy`).
+MODULES := . policy
 
-.PHONY: deploy test build vet fmt-check fuzz ci
+.PHONY: deploy test build vet fmt-check fuzz review diagram ci
 
 deploy:
 	./scripts/deploy.sh $(STACK)
 
-# Builds every package (main included) and runs every test; Go fetches the pinned modules itself.
+# Builds every package of every module and runs every test; Go fetches the pinned modules itself.
 test: build
-	go test ./...
+	@for module in $(MODULES); do echo "go test ($$module)"; (cd $$module && go test ./...) || exit 1; done
 
 build:
-	go build ./...
+	@for module in $(MODULES); do (cd $$module && go build ./...) || exit 1; done
 
 vet:
-	go vet ./...
+	@for module in $(MODULES); do (cd $$module && go vet ./...) || exit 1; done
 
 fmt-check:
 	@unformatted="$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*'))"; \
 	if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi
+
+# Offline review of one stack: the program under mocks, the policy pack, the deploy-time model and the
+# architecture diagram (docs/architecture-$(STACK).md). POLICY_CONFIG optionally names a policy
+# configuration file in `pulumi preview --policy-pack-config` format.
+review:
+	go run ./cmd/review -stack $(STACK) $(if $(POLICY_CONFIG),-policy-config $(POLICY_CONFIG))
+
+# Regenerates the dev architecture diagram and the copy README embeds.
+diagram:
+	go run ./cmd/review -stack dev -readme README.md
 
 # Searches beyond the committed seed corpus; a short minimize time keeps workers fuzzing instead of
 # spending a minute minimising every new input.

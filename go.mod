@@ -3,6 +3,7 @@ module github.com/apiplatform/azure-api-platform
 go 1.26
 
 require (
+	github.com/apiplatform/azure-api-platform/policy v0.0.0-00010101000000-000000000000
 	github.com/pulumi/pulumi-azure-native-sdk/apimanagement/v2 v2.88.0
 	github.com/pulumi/pulumi-azure-native-sdk/authorization/v2 v2.92.0
 	github.com/pulumi/pulumi-azure-native-sdk/containerregistry/v2 v2.90.0
@@ -90,8 +91,8 @@ require (
 	github.com/pkg/term v1.1.0 // indirect
 	github.com/pmezard/go-difflib v1.0.1-0.20181226105442-5d4384ee4fb2 // indirect
 	github.com/pulumi/appdash v0.0.0-20231130102222-75f619a67231 // indirect
-	github.com/pulumi/pulumi-azure-native-sdk/compute/v2 v2.92.0 // indirect
-	github.com/pulumi/pulumi-azure-native-sdk/sql/v2 v2.90.0 // indirect
+	github.com/pulumi/pulumi-azure-native-sdk/compute/v2 v2.92.0
+	github.com/pulumi/pulumi-azure-native-sdk/sql/v2 v2.90.0
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/rogpeppe/go-internal v1.14.1 // indirect
 	github.com/santhosh-tekuri/jsonschema/v5 v5.0.0 // indirect
@@ -134,3 +135,5 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	lukechampine.com/frand v1.5.1 // indirect
 )
+
+replace github.com/apiplatform/azure-api-platform/policy => ./policy

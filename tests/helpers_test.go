@@ -47,6 +47,20 @@ var everyFeature = []harness.Edit{
 	harness.Set("perimeter.jumpboxEnabled", true),
 }
 
+// stackVariant is a stack file with configuration edits, for tests that cover every shape of stack.
+type stackVariant struct {
+	name  string
+	stack string
+	edits []harness.Edit
+}
+
+// featureVariants are both stack files and prod with every optional feature.
+var featureVariants = []stackVariant{
+	{"dev", "dev", nil},
+	{"prod", "prod", nil},
+	{"prod with every feature", "prod", everyFeature},
+}
+
 // runStack runs the real program for a stack file (with edits) and requires success.
 func runStack(t *testing.T, stack string, edits ...harness.Edit) *harness.Recording {
 	t.Helper()

@@ -78,16 +78,7 @@ var childResourceTypes = []string{
 // recorded resource of a type that supports diagnostic settings has one, to the platform's workspace,
 // with the required categories, and every other type is exempt for a stated reason.
 func TestEveryDiagnosableResourceSendsDiagnostics(t *testing.T) {
-	variants := []struct {
-		name  string
-		stack string
-		edits []harness.Edit
-	}{
-		{"dev", "dev", nil},
-		{"prod", "prod", nil},
-		{"prod with every feature", "prod", everyFeature},
-	}
-	for _, variant := range variants {
+	for _, variant := range featureVariants {
 		t.Run(variant.name, func(t *testing.T) {
 			recording := runStack(t, variant.stack, variant.edits...)
 			workspaces := recording.OfType(workspaceType)

@@ -1,0 +1,241 @@
+// The deploy-time model: a first `pulumi up` as a dependency graph of modeled creation times, its
+// critical path, and the same model for the common alternative ordering of API Management.
+package review
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apiplatform/azure-api-platform/policy/pack"
+	"github.com/apiplatform/azure-api-platform/tests/harness"
+)
+
+// Step is one resource of the model.
+type Step struct {
+	// URN identifies the resource ("" for a modeled step that is not a resource).
+	URN string
+	// Type and Name describe it.
+	Type, Name string
+	// Duration is its modeled creation time.
+	Duration time.Duration
+	// Finish is when it is done, from the start of `pulumi up`, if everything runs as early as its
+	// dependencies allow (Pulumi's default parallelism is unbounded).
+	Finish time.Duration
+	// after are the steps it waits for.
+	after []*Step
+}
+
+// Model is the modeled first `pulumi up`.
+type Model struct {
+	// Steps are every modeled step.
+	Steps []*Step
+	// CriticalPath is the chain of steps that bounds the wall-clock time, first to last.
+	CriticalPath []*Step
+	// Length is the critical path's length: the modeled duration of the deployment.
+	Length time.Duration
+	// UpdatedTwice lists resources that a second resource would update during the same deployment.
+	UpdatedTwice []string
+}
+
+// DurationFor returns the modeled creation time of a type token, and whether the table knows it.
+func DurationFor(token string) (Duration, bool) {
+	module, typeName := token, ""
+	if parts := strings.Split(token, ":"); len(parts) == 3 {
+		module, typeName = parts[0]+":"+stripVersion(parts[1]), parts[2]
+	}
+	if duration, ok := durations[module+":"+typeName]; ok {
+		return duration, true
+	}
+	for prefix, duration := range durations {
+		if strings.HasSuffix(prefix, ":") && strings.HasPrefix(module+":", prefix) {
+			return duration, true
+		}
+	}
+	return Duration{}, false
+}
+
+// stripVersion removes an azure-native API version from a module ("apimanagement/v20240501").
+func stripVersion(module string) string {
+	if i := strings.Index(module, "/v20"); i >= 0 && strings.HasPrefix(module[i+1:], "v20") && len(module[i+1:]) >= 9 {
+		return module[:i]
+	}
+	return module
+}
+
+// graph builds one step per custom resource of the recording, waiting for its dependencies (a
+// dependency on a component is a dependency on everything inside it) and its provider.
+func graph(recording *harness.Recording) (map[string]*Step, []*Step, error) {
+	byURN := map[string]*Step{}
+	var steps []*Step
+	var unknown []string
+	for _, res := range recording.Resources {
+		if !res.Custom {
+			continue
+		}
+		duration, ok := DurationFor(res.Type)
+		if !ok && !slices.Contains(unknown, res.Type) {
+			unknown = append(unknown, res.Type)
+		}
+		step := &Step{URN: res.URN, Type: res.Type, Name: res.Name, Duration: duration.Create}
+		byURN[res.URN] = step
+		steps = append(steps, step)
+	}
+	if len(unknown) > 0 {
+		return nil, nil, fmt.Errorf("the deploy-time table has no figure for %s; add one with its source to review/durations.go", strings.Join(unknown, ", "))
+	}
+	for _, res := range recording.Resources {
+		step, ok := byURN[res.URN]
+		if !ok {
+			continue
+		}
+		dependencies := append([]string{}, res.Dependencies...)
+		if provider := res.ProviderURN(); provider != "" {
+			dependencies = append(dependencies, provider)
+		}
+		for _, urn := range dependencies {
+			for _, waited := range customResourcesOf(recording, urn) {
+				if dependency, ok := byURN[waited]; ok && dependency != step && !slices.Contains(step.after, dependency) {
+					step.after = append(step.after, dependency)
+				}
+			}
+		}
+	}
+	return byURN, steps, nil
+}
+
+// customResourcesOf returns urn itself for a custom resource, or every custom resource inside a component.
+func customResourcesOf(recording *harness.Recording, urn string) []string {
+	res := recording.ByURN(urn)
+	if res == nil {
+		return nil
+	}
+	if res.Custom {
+		return []string{urn}
+	}
+	var inside []string
+	for _, child := range recording.Children(res) {
+		inside = append(inside, customResourcesOf(recording, child.URN)...)
+	}
+	return inside
+}
+
+// schedule computes every step's finish time and the critical path.
+func schedule(steps []*Step) (*Model, error) {
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := map[*Step]int{}
+	var visit func(*Step) error
+	visit = func(step *Step) error {
+		switch state[step] {
+		case done:
+			return nil
+		case visiting:
+			return fmt.Errorf("dependency cycle through %s %s", step.Type, step.Name)
+		}
+		state[step] = visiting
+		start := time.Duration(0)
+		for _, dependency := range step.after {
+			if err := visit(dependency); err != nil {
+				return err
+			}
+			start = max(start, dependency.Finish)
+		}
+		step.Finish = start + step.Duration
+		state[step] = done
+		return nil
+	}
+	model := &Model{Steps: steps}
+	var last *Step
+	for _, step := range steps {
+		if err := visit(step); err != nil {
+			return nil, err
+		}
+		if last == nil || step.Finish > last.Finish {
+			last = step
+		}
+	}
+	for step := last; step != nil; {
+		model.CriticalPath = append([]*Step{step}, model.CriticalPath...)
+		var previous *Step
+		for _, dependency := range step.after {
+			if previous == nil || dependency.Finish > previous.Finish {
+				previous = dependency
+			}
+		}
+		step = previous
+	}
+	if last != nil {
+		model.Length = last.Finish
+	}
+	return model, nil
+}
+
+// inlineChildren are resource types that update a parent declared with the same children inline:
+// using one would update the parent a second time in the same deployment (and delete the inline ones).
+var inlineChildren = []string{"azure-native:network:Subnet", "azure-native:network:SecurityRule", "azure-native:network:Route"}
+
+// BuildModel models the first `pulumi up` of a recording.
+func BuildModel(recording *harness.Recording) (*Model, error) {
+	_, steps, err := graph(recording)
+	if err != nil {
+		return nil, err
+	}
+	model, err := schedule(steps)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]string{}
+	for _, res := range recording.Resources {
+		if !res.Custom || res.ID == "" || strings.HasPrefix(res.Type, "pulumi:providers:") {
+			continue
+		}
+		if other, duplicate := seen[res.ID]; duplicate {
+			model.UpdatedTwice = append(model.UpdatedTwice, fmt.Sprintf("%s is declared by both %s and %s", res.ID, other, res.Name))
+		}
+		seen[res.ID] = res.Name
+		if res.Type != "" && slices.ContainsFunc(inlineChildren, func(token string) bool { return pack.TypeIs(res.Type, token) }) {
+			model.UpdatedTwice = append(model.UpdatedTwice, fmt.Sprintf("%s %s updates a resource that declares its children inline", res.Type, res.Name))
+		}
+	}
+	return model, nil
+}
+
+// AlternativeModel models the common alternative ordering: API Management created without its custom
+// domain, then granted Key Vault access through its system identity, then updated to load the
+// certificate from Key Vault, with everything that needs the service waiting for that update.
+func AlternativeModel(recording *harness.Recording) (*Model, error) {
+	byURN, steps, err := graph(recording)
+	if err != nil {
+		return nil, err
+	}
+	var service *Step
+	var vaultSteps []*Step
+	for _, step := range steps {
+		switch {
+		case pack.TypeIs(step.Type, "azure-native:apimanagement:ApiManagementService"):
+			service = step
+		case pack.TypeIs(step.Type, "azure-native:keyvault:Vault"), pack.TypeIs(step.Type, "azure-native:keyvault:Secret"):
+			vaultSteps = append(vaultSteps, step)
+		}
+	}
+	if service == nil {
+		return nil, fmt.Errorf("the stack has no API Management service")
+	}
+	grant := &Step{Type: "azure-native:authorization:RoleAssignment", Name: "(alternative) API Management identity reads Key Vault",
+		Duration: durations["azure-native:authorization:RoleAssignment"].Create, after: append([]*Step{service}, vaultSteps...)}
+	update := &Step{Type: "azure-native:apimanagement:ApiManagementService", Name: "(alternative) API Management update: custom domain from Key Vault",
+		Duration: APIManagementUpdate.Create, after: []*Step{grant}}
+	for _, step := range byURN {
+		for i, dependency := range step.after {
+			if dependency == service {
+				step.after[i] = update
+			}
+		}
+	}
+	return schedule(append(steps, grant, update))
+}

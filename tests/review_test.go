@@ -1,0 +1,214 @@
+// Offline review: both stack files pass the policy pack and the deploy-time target, a broken
+// configuration fails, bad input writes nothing, and README embeds the generated diagram.
+package tests
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/apiplatform/azure-api-platform/policy/pack"
+	"github.com/apiplatform/azure-api-platform/review"
+	"github.com/apiplatform/azure-api-platform/tests/harness"
+)
+
+// reviewStack reviews a stack file (with edits) and requires the review to run.
+func reviewStack(t *testing.T, stack string, edits ...harness.Edit) *review.Report {
+	t.Helper()
+	report, err := review.Run(context.Background(), review.Options{ProjectDir: projectDir, Stack: stack, Edits: edits})
+	require.NoError(t, err)
+	return report
+}
+
+// TestStackFilesPassTheReview checks both stack files, and the variants with every optional feature
+// and with the in-cluster layer, against every policy: no violation at all.
+func TestStackFilesPassTheReview(t *testing.T) {
+	variants := append(slices.Clone(featureVariants), []stackVariant{
+		{"dev in cluster with Istio", "dev", []harness.Edit{harness.Set("kubernetes.deployInCluster", true)}},
+		{"dev in cluster with NGINX", "dev", []harness.Edit{harness.Set("kubernetes.deployInCluster", true), harness.Set("ingress.controller", "nginx")}},
+	}...)
+	for _, variant := range variants {
+		t.Run(variant.name, func(t *testing.T) {
+			report := reviewStack(t, variant.stack, variant.edits...)
+			for _, violation := range report.Violations {
+				t.Errorf("%s on %s: %s", violation.Policy, violation.URN, violation.Message)
+			}
+			assert.Greater(t, len(review.Resources(report.Recording)), 50, "the policies saw the stack's resources")
+		})
+	}
+}
+
+// TestBrokenConfigurationFailsTheReview checks a configuration that breaks the security line fails
+// the review with the right mandatory violation.
+func TestBrokenConfigurationFailsTheReview(t *testing.T) {
+	cases := []struct {
+		name   string
+		stack  string
+		edits  []harness.Edit
+		policy string
+		text   string
+	}{
+		{"WAF in Detection mode", "prod", []harness.Edit{harness.Set("applicationGateway.wafMode", "Detection")},
+			"agw-waf-prevention", `mode is "Detection"`},
+		{"cluster without an upgrade channel", "dev", []harness.Edit{harness.Set("kubernetes.upgradeChannel", "none")},
+			"aks-auto-upgrade", "No upgrade channel"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			report := reviewStack(t, tc.stack, tc.edits...)
+			require.Equal(t, 1, report.MandatoryViolations(), "violations: %+v", report.Violations)
+			assert.Equal(t, tc.policy, report.Violations[0].Policy)
+			assert.Equal(t, pack.Mandatory, report.Violations[0].Level)
+			assert.Contains(t, report.Violations[0].Message, tc.text)
+			assert.Contains(t, report.Violations[0].Message, "Fix: ")
+		})
+	}
+}
+
+// TestDeployTimeModel checks the modeled first deployment: API Management and the gateway bound it,
+// nothing else, the target holds, nothing is updated twice, and the alternative ordering is slower by
+// at least the extra update.
+func TestDeployTimeModel(t *testing.T) {
+	for _, variant := range featureVariants {
+		t.Run(variant.name, func(t *testing.T) {
+			report := reviewStack(t, variant.stack, variant.edits...)
+			model := report.Model
+			assert.LessOrEqual(t, model.Length, review.Target(), "critical path within API Management + Application Gateway + 2 minutes")
+			assert.Empty(t, model.UpdatedTwice)
+
+			var apim, gateway int = -1, -1
+			for i, step := range model.CriticalPath {
+				switch {
+				case pack.TypeIs(step.Type, "azure-native:apimanagement:ApiManagementService"):
+					apim = i
+				case pack.TypeIs(step.Type, "azure-native:network:ApplicationGateway"):
+					gateway = i
+				}
+			}
+			require.True(t, apim >= 0 && gateway > apim, "API Management, then the gateway, are on the critical path")
+			for _, step := range model.CriticalPath[apim+1 : gateway] {
+				assert.True(t, pack.TypeIs(step.Type, "azure-native:network:PrivateRecordSet"),
+					"between API Management and the gateway only the DNS record may wait (found %s %s)", step.Type, step.Name)
+			}
+			before := time.Duration(0)
+			for _, step := range model.CriticalPath[:apim] {
+				before += step.Duration
+			}
+			assert.LessOrEqual(t, before, time.Minute, "API Management starts within a minute of `pulumi up`")
+
+			assert.GreaterOrEqual(t, report.Alternative.Length-model.Length, review.APIManagementUpdate.Create,
+				"the alternative ordering pays at least one API Management update")
+		})
+	}
+}
+
+// TestEveryRecordedTypeHasADurationWithASource keeps the deploy-time table complete and cited.
+func TestEveryRecordedTypeHasADurationWithASource(t *testing.T) {
+	for _, edits := range [][]harness.Edit{nil, everyFeature, {harness.Set("kubernetes.deployInCluster", true)}} {
+		recording := runStack(t, "prod", edits...)
+		for _, res := range recording.Resources {
+			if !res.Custom {
+				continue
+			}
+			duration, ok := review.DurationFor(res.Type)
+			require.True(t, ok, "review/durations.go has no figure for %s", res.Type)
+			assert.NotEmpty(t, duration.Source, "%s's figure cites its source", res.Type)
+		}
+	}
+}
+
+// TestReviewCommand drives the command: a passing stack writes the diagram and exits 0; bad input
+// (unknown stack, invalid stack configuration, invalid policy configuration) exits 2 and writes nothing.
+func TestReviewCommand(t *testing.T) {
+	workdir := t.TempDir()
+	copyProject(t, workdir)
+	require.NoError(t, os.WriteFile(filepath.Join(workdir, "Pulumi.broken.yaml"),
+		[]byte("config:\n  apiplatform:environment: dev\n  apiplatform:location: West Europe\n"), 0o644))
+	badPolicy := filepath.Join(workdir, "policy-config.json")
+	require.NoError(t, os.WriteFile(badPolicy, []byte(`{"agw-waf-prevention": "sometimes"}`), 0o644))
+	detection := filepath.Join(workdir, "detection.json")
+	require.NoError(t, os.WriteFile(detection, []byte(`{"all": "mandatory"}`), 0o644))
+
+	cases := []struct {
+		name      string
+		args      []string
+		exit      int
+		output    string
+		writesDoc bool
+	}{
+		{"dev passes", []string{"-stack", "dev"}, review.ExitPassed, "Review passed.", true},
+		{"unknown stack", []string{"-stack", "qa"}, review.ExitBadInput, `unknown stack "qa": no Pulumi.qa.yaml`, false},
+		{"invalid stack configuration", []string{"-stack", "broken"}, review.ExitBadInput, "apiplatform:location = \"West Europe\"", false},
+		{"invalid policy configuration", []string{"-stack", "dev", "-policy-config", badPolicy}, review.ExitBadInput,
+			"agw-waf-prevention: enforcement level sometimes is not advisory, mandatory or disabled", false},
+		{"valid policy configuration", []string{"-stack", "dev", "-policy-config", detection}, review.ExitPassed, "Review passed.", true},
+		{"missing stack flag", nil, review.ExitBadInput, "-stack is required", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			diagram := filepath.Join(t.TempDir(), "architecture.md")
+			var stdout, stderr bytes.Buffer
+			exit := review.Main(append(tc.args, "-project", workdir, "-diagram", diagram), &stdout, &stderr)
+			assert.Equal(t, tc.exit, exit, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+			assert.Contains(t, stdout.String()+stderr.String(), tc.output)
+			if !tc.writesDoc {
+				assert.NoFileExists(t, diagram, "nothing is written on bad input")
+				assert.Contains(t, stderr.String(), "nothing was written")
+				return
+			}
+			page, err := os.ReadFile(diagram)
+			require.NoError(t, err)
+			assert.Contains(t, string(page), "```mermaid\nflowchart LR")
+			assert.Contains(t, stdout.String(), "Critical path:")
+			assert.Contains(t, stdout.String(), "Alternative ordering")
+		})
+	}
+}
+
+// TestREADMEEmbedsTheGeneratedDiagram checks README's diagram is the one generated from the dev
+// recording (run `make diagram` after changing the graph).
+func TestREADMEEmbedsTheGeneratedDiagram(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
+	require.NoError(t, err)
+	embedded := review.EmbeddedDiagram(string(readme))
+	require.NotEmpty(t, embedded, "README has the generated diagram block")
+	assert.Equal(t, review.Diagram(runStack(t, "dev")), embedded, "README's diagram is stale: run `make diagram`")
+	generated, err := os.ReadFile(filepath.Join(projectDir, "docs", "architecture-dev.md"))
+	require.NoError(t, err)
+	assert.True(t, strings.HasSuffix(string(generated), embedded), "docs/architecture-dev.md holds the same diagram")
+}
+
+// TestDiagramFollowsTheGraph checks the diagram's edges come from dependencies: the gateway's
+// component is drawn after API Management's, and no edge implied by others is drawn.
+func TestDiagramFollowsTheGraph(t *testing.T) {
+	chart := review.Diagram(runStack(t, "dev"))
+	ids := map[string]string{}
+	for _, line := range strings.Split(chart, "\n") {
+		if id, label, ok := strings.Cut(strings.TrimSpace(line), "[\""); ok {
+			ids[strings.SplitN(label, "<br/>", 2)[0]] = id
+		}
+	}
+	require.Contains(t, ids, "APIManagement")
+	require.Contains(t, ids, "ApplicationGateway")
+	assert.NotContains(t, chart, ids["APIManagement"]+" --> "+ids["ApplicationGateway"]+"\n", "implied through the private endpoints and Key Vault: reduced away")
+	assert.Contains(t, chart, ids["Network"]+" --> "+ids["APIManagement"]+"\n")
+	assert.NotContains(t, chart, "RandomString", "plumbing is left out")
+}
+
+// copyProject copies Pulumi.yaml and the stack files to dir.
+func copyProject(t *testing.T, dir string) {
+	t.Helper()
+	for _, name := range []string{"Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"} {
+		data, err := os.ReadFile(filepath.Join(projectDir, name))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), data, 0o644))
+	}
+}
