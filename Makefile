@@ -5,7 +5,7 @@ FUZZTIME ?= 5m
 # published with `pulumi policy publish policy`).
 MODULES := . policy
 
-.PHONY: deploy test build vet fmt-check fuzz review diagram ci
+.PHONY: deploy test build vet fmt-check fuzz review diagram bench-data-path ci
 
 deploy:
 	./scripts/deploy.sh $(STACK)
@@ -33,6 +33,11 @@ review:
 # Regenerates the dev architecture diagram and the copy README embeds.
 diagram:
 	go run ./cmd/review -stack dev -readme README.md
+
+# Requests per second and p50/p99 latency through the local TLS rehearsal, per RSA key size, with and
+# without connection reuse (needs nginx, ModSecurity and the CRS; see README, Local rehearsal).
+bench-data-path:
+	go test ./tests -run '^$$' -bench DataPath -benchtime 300x
 
 # Searches beyond the committed seed corpus; a short minimize time keeps workers fuzzing instead of
 # spending a minute minimising every new input.

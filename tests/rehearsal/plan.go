@@ -1,0 +1,170 @@
+// Package rehearsal pushes real requests through real TLS servers (Debian's nginx with ModSecurity and
+// the OWASP Core Rule Set, OpenSSL) configured from what the stack program records: its certificates,
+// host names and TLS rules. No Azure product is emulated; the point is that the certificates and TLS
+// settings the program writes work under independent, OpenSSL-based implementations.
+package rehearsal
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/apiplatform/azure-api-platform/components/pki"
+	"github.com/apiplatform/azure-api-platform/tests/harness"
+)
+
+// KeyPair is a certificate and its private key, PEM-encoded.
+type KeyPair struct {
+	// CertificatePEM is the leaf certificate.
+	CertificatePEM string
+	// KeyPEM is its private key.
+	KeyPEM string
+}
+
+// Plan is everything the rehearsal configures, read from a stack's recording.
+type Plan struct {
+	// PublicHost is the Application Gateway listener's host name.
+	PublicHost string
+	// GatewayHost is the API Management gateway host the Application Gateway backend pool names.
+	GatewayHost string
+	// BackendHost is the host of API Management's backend URL: the cluster ingress.
+	BackendHost string
+	// CAPEM is the private CA certificate.
+	CAPEM string
+	// CAKeyPEM is the CA's private key (the rehearsal issues test certificates with it).
+	CAKeyPEM string
+	// Leaves are the issued certificates by name (apim-gateway, apim-client, ingress-server, listener).
+	Leaves map[pki.Certificate]KeyPair
+	// EdgeProtocols are the nginx ssl_protocols of the Application Gateway's SSL policy.
+	EdgeProtocols []string
+	// WAFMode is the WAF policy's mode, Prevention or Detection.
+	WAFMode string
+	// VerifyBackendCertificate is API Management's backend TLS validation: chain and name.
+	VerifyBackendCertificate bool
+	// PresentClientCertificate says API Management's backend presents a client certificate.
+	PresentClientCertificate bool
+	// IngressVerifyClient is nginx's ssl_verify_client for the ingress: "on" for Istio MUTUAL or NGINX
+	// auth-tls-verify-client "on".
+	IngressVerifyClient string
+	// IngressVerifyDepth is the ingress's client certificate verify depth.
+	IngressVerifyDepth string
+}
+
+// sslPolicyProtocols maps Application Gateway's predefined SSL policies to the protocols they allow
+// (https://learn.microsoft.com/azure/application-gateway/application-gateway-ssl-policy-overview).
+var sslPolicyProtocols = map[string][]string{
+	"AppGwSslPolicy20220101":  {"TLSv1.2", "TLSv1.3"},
+	"AppGwSslPolicy20220101S": {"TLSv1.2", "TLSv1.3"},
+	"AppGwSslPolicy20170401S": {"TLSv1.1", "TLSv1.2"},
+	"AppGwSslPolicy20170401":  {"TLSv1.1", "TLSv1.2"},
+	"AppGwSslPolicy20150501":  {"TLSv1", "TLSv1.1", "TLSv1.2"},
+}
+
+// customMinimums maps a CustomV2 policy's minimum protocol to nginx protocols.
+var customMinimums = map[string][]string{"TLSv1_2": {"TLSv1.2", "TLSv1.3"}, "TLSv1_3": {"TLSv1.3"}}
+
+// PlanFrom reads the plan from a recording of the program with the in-cluster layer on (the ingress
+// objects are in-cluster resources).
+func PlanFrom(recording *harness.Recording) (*Plan, error) {
+	find := func(token string) (*harness.Resource, error) {
+		found := recording.OfType(token)
+		if len(found) != 1 {
+			return nil, fmt.Errorf("rehearsal: want one %s in the recording, found %d", token, len(found))
+		}
+		return found[0], nil
+	}
+	gateway, err := find("azure-native:network:ApplicationGateway")
+	if err != nil {
+		return nil, err
+	}
+	waf, err := find("azure-native:network:WebApplicationFirewallPolicy")
+	if err != nil {
+		return nil, err
+	}
+	backend, err := find("azure-native:apimanagement:Backend")
+	if err != nil {
+		return nil, err
+	}
+	backendURL, err := url.Parse(backend.InputString("url"))
+	if err != nil {
+		return nil, fmt.Errorf("rehearsal: API Management backend URL: %w", err)
+	}
+	plan := &Plan{
+		PublicHost:               gateway.InputString("httpListeners[0].hostName"),
+		GatewayHost:              gateway.InputString("backendAddressPools[0].backendAddresses[0].fqdn"),
+		BackendHost:              backendURL.Hostname(),
+		WAFMode:                  waf.InputString("policySettings.mode"),
+		VerifyBackendCertificate: backend.Input("tls.validateCertificateChain") == true && backend.Input("tls.validateCertificateName") == true,
+		PresentClientCertificate: len(asList(backend.Input("credentials.certificateIds"))) > 0,
+		Leaves:                   map[pki.Certificate]KeyPair{},
+	}
+	switch policyType := gateway.InputString("sslPolicy.policyType"); policyType {
+	case "Predefined":
+		plan.EdgeProtocols = sslPolicyProtocols[gateway.InputString("sslPolicy.policyName")]
+	case "CustomV2":
+		plan.EdgeProtocols = customMinimums[gateway.InputString("sslPolicy.minProtocolVersion")]
+	}
+	if len(plan.EdgeProtocols) == 0 {
+		return nil, fmt.Errorf("rehearsal: no protocols known for the gateway's SSL policy %v", gateway.Input("sslPolicy"))
+	}
+	if err := plan.readIngress(recording); err != nil {
+		return nil, err
+	}
+	if err := plan.readCertificates(recording); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// readIngress reads client-certificate verification from the Istio Gateway or the NGINX Ingress.
+func (p *Plan) readIngress(recording *harness.Recording) error {
+	if gateways := recording.OfType("kubernetes:networking.istio.io/v1:Gateway"); len(gateways) == 1 {
+		if gateways[0].InputString("spec.servers[0].tls.mode") == "MUTUAL" {
+			p.IngressVerifyClient = "on"
+		} else {
+			p.IngressVerifyClient = "off"
+		}
+		p.IngressVerifyDepth = "1" // the platform's client certificates are signed by the root directly
+		return nil
+	}
+	if ingresses := recording.OfType("kubernetes:networking.k8s.io/v1:Ingress"); len(ingresses) == 1 {
+		p.IngressVerifyClient = ingresses[0].InputString(`metadata.annotations.nginx\.ingress\.kubernetes\.io/auth-tls-verify-client`)
+		p.IngressVerifyDepth = ingresses[0].InputString(`metadata.annotations.nginx\.ingress\.kubernetes\.io/auth-tls-verify-depth`)
+		return nil
+	}
+	return fmt.Errorf("rehearsal: the recording has no ingress (run the program with kubernetes.deployInCluster)")
+}
+
+// readCertificates reads the CA and every leaf the program issued, with their keys.
+func (p *Plan) readCertificates(recording *harness.Recording) error {
+	for _, res := range recording.OfType("tls:index/selfSignedCert:SelfSignedCert") {
+		p.CAPEM = res.OutputString("certPem")
+	}
+	for _, res := range recording.OfType("tls:index/privateKey:PrivateKey") {
+		if strings.HasSuffix(res.Name, "-ca-key") {
+			p.CAKeyPEM = res.OutputString("privateKeyPem")
+		}
+	}
+	for _, leaf := range pki.Leaves() {
+		for _, res := range recording.OfType("tls:index/locallySignedCert:LocallySignedCert") {
+			if !strings.HasSuffix(res.Name, "-"+string(leaf)) {
+				continue
+			}
+			key := recording.Find("tls:index/privateKey:PrivateKey", res.Name+"-key")
+			if key == nil {
+				return fmt.Errorf("rehearsal: no private key recorded for %s", res.Name)
+			}
+			p.Leaves[leaf] = KeyPair{CertificatePEM: res.OutputString("certPem"), KeyPEM: key.OutputString("privateKeyPem")}
+		}
+	}
+	if p.CAPEM == "" || p.CAKeyPEM == "" || len(p.Leaves) != len(pki.Leaves()) {
+		return fmt.Errorf("rehearsal: the recording lacks the CA or a leaf certificate (found %d of %d leaves)", len(p.Leaves), len(pki.Leaves()))
+	}
+	return nil
+}
+
+// asList returns a recorded list value, or nil.
+func asList(value any) []any {
+	list, _ := value.([]any)
+	return list
+}
