@@ -41,3 +41,37 @@ func EndToEndQuery(clusterNamespaces []string) string {
 		`| take 50`,
 	}, "\n")
 }
+
+// APIManagementErrorsQuery returns a Log Analytics query of the last hour's failed API Management
+// requests, newest first, with the error API Management recorded: a refused or untrusted backend TLS
+// connection shows as LastErrorReason BackendConnectionFailure with the TLS reason in
+// LastErrorMessage (columns: https://learn.microsoft.com/azure/azure-monitor/reference/tables/apimanagementgatewaylogs).
+func APIManagementErrorsQuery() string {
+	return strings.Join([]string{
+		`ApiManagementGatewayLogs`,
+		`| where TimeGenerated > ago(1h)`,
+		`| where IsRequestSuccess == false or ResponseCode >= 500 or isnotempty(LastErrorReason)`,
+		fmt.Sprintf(`| extend TraceId = tolower(tostring(parse_json(tostring(RequestHeaders))["%s"]))`, apimpolicy.TraceHeader),
+		`| project TimeGenerated, TraceId, CorrelationId, ApiId, Method, Url, ResponseCode, BackendUrl, BackendResponseCode,`,
+		`    LastErrorSource, LastErrorReason, LastErrorMessage`,
+		`| order by TimeGenerated desc`,
+		`| take 50`,
+	}, "\n")
+}
+
+// IngressLogQuery returns a Log Analytics query of the last hour's log lines of the cluster ingress
+// (the Istio gateway's Envoy access log, or the NGINX controller's), newest first, with the status
+// code and the X-Request-ID trace ID extracted where the line has them. A handshake the ingress
+// refuses (no client certificate, another CA) never becomes a request, so it has no access-log line:
+// API Management's error log shows it.
+func IngressLogQuery(ingressNamespace string) string {
+	return strings.Join([]string{
+		`ContainerLogV2`,
+		fmt.Sprintf(`| where TimeGenerated > ago(1h) and PodNamespace == %q`, ingressNamespace),
+		`| extend Line = tostring(LogMessage)`,
+		`| extend Status = toint(extract(@'" (\d{3}) ', 1, Line)), TraceId = tolower(extract(@'"([0-9a-fA-F]{32})"', 1, Line))`,
+		`| project TimeGenerated, PodName, Status, TraceId, Line`,
+		`| order by TimeGenerated desc`,
+		`| take 100`,
+	}, "\n")
+}

@@ -201,6 +201,8 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) (pulumi.Map, error) {
 		"logAnalyticsWorkspaceId":            monitoring.WorkspaceID,
 		"logAnalyticsWorkspaceCustomerId":    monitoring.WorkspaceCustomerID,
 		"endToEndQuery":                      pulumi.String(components.EndToEndQuery(ingressNamespaces(cfg))),
+		"apiManagementErrorsQuery":           pulumi.String(components.APIManagementErrorsQuery()),
+		"ingressLogQuery":                    pulumi.String(components.IngressLogQuery(ingressNamespaces(cfg)[0])),
 		"alertActionGroupId":                 alerts.ActionGroupID,
 		"alertEmail":                         pulumi.String(cfg.AlertRecipient()),
 	}

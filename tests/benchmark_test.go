@@ -51,7 +51,7 @@ func BenchmarkDataPath(b *testing.B) {
 			b.Run(size+"/"+mode.name, func(b *testing.B) {
 				client := running.Client(running.EdgePort, nil, 0)
 				client.Transport.(*http.Transport).DisableKeepAlives = !mode.keepAlive
-				url := rehearsal.URL(running.Plan.PublicHost, running.EdgePort, "/echo")
+				url := rehearsal.URL(running.Plan.PublicHost, running.EdgePort, "/echo/")
 				var latencies []time.Duration
 				started := time.Now()
 				for b.Loop() {

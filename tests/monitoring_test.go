@@ -3,6 +3,7 @@
 package tests
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -167,6 +168,37 @@ func TestResourceSpecificTablesFeedTheEndToEndQuery(t *testing.T) {
 	assert.Equal(t, strings.Count(query, "("), strings.Count(query, ")"), "balanced parentheses")
 	assert.Contains(t, components.EndToEndQuery([]string{"app-routing-system", "echo"}), `PodNamespace in ("app-routing-system", "echo")`,
 		"the query follows the ingress controller's namespace")
+}
+
+// TestTroubleshootingQueries checks the two queries the runbook reads failures with: API Management's
+// failed requests with their recorded error, and the ingress controller's log lines in the namespace of
+// the configured controller.
+func TestTroubleshootingQueries(t *testing.T) {
+	cases := []struct {
+		name      string
+		edits     []harness.Edit
+		namespace string
+	}{
+		{"Istio", nil, components.IstioIngressNamespace},
+		{"NGINX", []harness.Edit{harness.Set("ingress.controller", "nginx")}, components.NginxControllerNamespace},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			recording := runStack(t, "dev", tc.edits...)
+			errorsQuery, ok := recording.Outputs["apiManagementErrorsQuery"].Value.(string)
+			require.True(t, ok, "the stack exports the API Management errors query")
+			for _, want := range []string{"ApiManagementGatewayLogs", "LastErrorReason", "LastErrorMessage", "BackendResponseCode", `["x-appgw-trace-id"]`} {
+				assert.Contains(t, errorsQuery, want)
+			}
+			ingressQuery, ok := recording.Outputs["ingressLogQuery"].Value.(string)
+			require.True(t, ok, "the stack exports the ingress log query")
+			assert.Contains(t, ingressQuery, "ContainerLogV2")
+			assert.Contains(t, ingressQuery, fmt.Sprintf("PodNamespace == %q", tc.namespace))
+			for _, query := range []string{errorsQuery, ingressQuery} {
+				assert.Equal(t, strings.Count(query, "("), strings.Count(query, ")"), "balanced parentheses")
+			}
+		})
+	}
 }
 
 // TestAlertsWatchEveryHop checks the action group and the metric alerts: one rule per hop signal, each

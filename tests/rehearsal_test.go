@@ -111,7 +111,7 @@ func TestDataPathRehearsal(t *testing.T) {
 				require.Equal(t, http.StatusOK, status, body)
 				var echo rehearsal.Echo
 				require.NoError(t, json.Unmarshal([]byte(body), &echo))
-				assert.Equal(t, "/echo/hello", echo.Path)
+				assert.Equal(t, "/hello", echo.Path, "API Management's path is removed before the backend")
 				client, err := harness.CertificateFromPEM(plan.Leaves[pki.APIMClient].CertificatePEM)
 				require.NoError(t, err)
 				ca, err := harness.CertificateFromPEM(plan.CAPEM)
@@ -157,9 +157,9 @@ func TestDataPathRehearsal(t *testing.T) {
 				require.NoError(t, err)
 				gateway, err := running.StartGateway("gateway-wrong-san", ingress)
 				require.NoError(t, err)
-				status, _ := get(t, running.Client(gateway, nil, 0), rehearsal.URL(plan.GatewayHost, gateway, "/"))
+				status, _ := get(t, running.Client(gateway, nil, 0), rehearsal.URL(plan.GatewayHost, gateway, "/echo/"))
 				assert.Equal(t, http.StatusBadGateway, status, "name validation fails the call")
-				status, _ = get(t, running.Client(running.GatewayPort, nil, 0), rehearsal.URL(plan.GatewayHost, running.GatewayPort, "/"))
+				status, _ = get(t, running.Client(running.GatewayPort, nil, 0), rehearsal.URL(plan.GatewayHost, running.GatewayPort, "/echo/"))
 				assert.Equal(t, http.StatusOK, status, "the same gateway configuration against the right certificate works")
 			})
 
@@ -178,7 +178,7 @@ func TestDataPathRehearsal(t *testing.T) {
 				}{{"TLS 1.0", tls.VersionTLS10, false}, {"TLS 1.1", tls.VersionTLS11, false}, {"TLS 1.2", tls.VersionTLS12, true}, {"TLS 1.3", tls.VersionTLS13, true}} {
 					_, err := running.Client(permissivePort, nil, version.version).Get(rehearsal.URL(plan.PublicHost, permissivePort, "/"))
 					require.NoError(t, err, "%s works against a permissive server", version.name)
-					response, err := running.Client(running.EdgePort, nil, version.version).Get(rehearsal.URL(plan.PublicHost, running.EdgePort, "/"))
+					response, err := running.Client(running.EdgePort, nil, version.version).Get(rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/"))
 					if version.accepted {
 						require.NoError(t, err, version.name)
 						assert.Equal(t, http.StatusOK, response.StatusCode, version.name)
@@ -193,10 +193,10 @@ func TestDataPathRehearsal(t *testing.T) {
 				require.Equal(t, "Prevention", plan.WAFMode)
 				client := running.Client(running.EdgePort, nil, 0)
 				for _, query := range []string{"id=1'%20OR%20'1'='1", "q=%3Cscript%3Ealert(1)%3C/script%3E"} {
-					status, _ := get(t, client, rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo?"+query))
+					status, _ := get(t, client, rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/?"+query))
 					assert.Equal(t, http.StatusForbidden, status, query)
 				}
-				status, _ := get(t, client, rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo?q=hello"))
+				status, _ := get(t, client, rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/?q=hello"))
 				assert.Equal(t, http.StatusOK, status, "a harmless query passes")
 			})
 
@@ -242,7 +242,7 @@ func TestRehearsalFollowsTheProgram(t *testing.T) {
 	running, _ := startRehearsal(t, "dev", harness.Set("applicationGateway.wafMode", "Detection"))
 	assert.Equal(t, "Detection", running.Plan.WAFMode)
 	assert.Equal(t, []string{"TLSv1.2", "TLSv1.3"}, running.Plan.EdgeProtocols)
-	status, _ := get(t, running.Client(running.EdgePort, nil, 0), rehearsal.URL(running.Plan.PublicHost, running.EdgePort, "/echo?id=1'%20OR%20'1'='1"))
+	status, _ := get(t, running.Client(running.EdgePort, nil, 0), rehearsal.URL(running.Plan.PublicHost, running.EdgePort, "/echo/?id=1'%20OR%20'1'='1"))
 	assert.Equal(t, http.StatusOK, status, "Detection mode logs and lets the request through")
 
 	edge, err := os.ReadFile(filepath.Join(running.Dir, "edge", "nginx.conf"))

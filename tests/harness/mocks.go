@@ -91,6 +91,11 @@ func (m *mocks) answer(res *Resource) (string, resource.PropertyMap, error) {
 		return randomResource(res, outputs)
 	case strings.HasPrefix(res.Type, "tls:"):
 		return tlsResource(res, outputs)
+	case res.Type == "pulumiservice:index:AgentPool":
+		// Pulumi Cloud assigns the pool an ID and a registration token for its agents.
+		outputs["agentPoolId"] = resource.NewProperty(guid(res.URN))
+		outputs["tokenValue"] = resource.MakeSecret(resource.NewProperty("pul-" + strings.ReplaceAll(guid(res.URN+"/token"), "-", "")))
+		return guid(res.URN), outputs, nil
 	default:
 		return res.Name + "-id", outputs, nil
 	}

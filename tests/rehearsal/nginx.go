@@ -68,6 +68,11 @@ type Hop struct {
 	ModSecurityRules string
 	// ForwardHeaders are extra request headers set towards the next hop (name to nginx value).
 	ForwardHeaders map[string]string
+	// StripPrefix, when set, serves only /StripPrefix/... and removes the prefix towards the next hop,
+	// as API Management removes an API's path (other paths get 404, as from API Management).
+	StripPrefix string
+	// StatusPath, when set, is answered with 200 by the hop itself (API Management's status endpoint).
+	StatusPath string
 	// Dir is the hop's private directory: configuration, pid, logs and temporary files.
 	Dir string
 }
@@ -104,7 +109,19 @@ http {
         modsecurity on;
         modsecurity_rules_file {{.ModSecurityRules}};
 {{- end}}
+{{- if .StatusPath}}
+        location = {{.StatusPath}} {
+            return 200 "Service is up\n";
+        }
+{{- end}}
+{{- if .StripPrefix}}
         location / {
+            return 404;
+        }
+        location /{{.StripPrefix}}/ {
+{{- else}}
+        location / {
+{{- end}}
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host {{.UpstreamName}};
@@ -112,7 +129,7 @@ http {
             proxy_set_header {{$name}} {{$value}};
 {{- end}}
 {{- if .UpstreamTLS}}
-            proxy_pass https://next;
+            proxy_pass https://next{{if .StripPrefix}}/{{end}};
             proxy_ssl_server_name on;
             proxy_ssl_name {{.UpstreamName}};
             proxy_ssl_protocols TLSv1.2 TLSv1.3;

@@ -29,6 +29,12 @@ type Plan struct {
 	GatewayHost string
 	// BackendHost is the host of API Management's backend URL: the cluster ingress.
 	BackendHost string
+	// APIPath is the API's path in API Management; the gateway strips it before calling the backend,
+	// as API Management does.
+	APIPath string
+	// StatusPath is the path of Application Gateway's health probe; the gateway answers it with 200, as
+	// API Management's built-in status endpoint does.
+	StatusPath string
 	// CAPEM is the private CA certificate.
 	CAPEM string
 	// CAKeyPEM is the CA's private key (the rehearsal issues test certificates with it).
@@ -85,6 +91,10 @@ func PlanFrom(recording *harness.Recording) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	api, err := find("azure-native:apimanagement:Api")
+	if err != nil {
+		return nil, err
+	}
 	backendURL, err := url.Parse(backend.InputString("url"))
 	if err != nil {
 		return nil, fmt.Errorf("rehearsal: API Management backend URL: %w", err)
@@ -93,6 +103,8 @@ func PlanFrom(recording *harness.Recording) (*Plan, error) {
 		PublicHost:               gateway.InputString("httpListeners[0].hostName"),
 		GatewayHost:              gateway.InputString("backendAddressPools[0].backendAddresses[0].fqdn"),
 		BackendHost:              backendURL.Hostname(),
+		APIPath:                  api.InputString("path"),
+		StatusPath:               gateway.InputString("probes[0].path"),
 		WAFMode:                  waf.InputString("policySettings.mode"),
 		VerifyBackendCertificate: backend.Input("tls.validateCertificateChain") == true && backend.Input("tls.validateCertificateName") == true,
 		PresentClientCertificate: len(asList(backend.Input("credentials.certificateIds"))) > 0,

@@ -130,7 +130,7 @@ func (s *Stack) StartGateway(name string, ingressPort int) (int, error) {
 	hop := Hop{Name: name, ServerName: s.Plan.GatewayHost, Protocols: "TLSv1.2 TLSv1.3", Dir: filepath.Join(s.Dir, name),
 		UpstreamPort: ingressPort, UpstreamTLS: true, UpstreamName: s.Plan.BackendHost, UpstreamVerify: s.Plan.VerifyBackendCertificate,
 		// API Management's policy passes Application Gateway's trace ID on as X-Request-ID.
-		ForwardHeaders: map[string]string{apimpolicy.RequestIDHeader: "$http_x_appgw_trace_id"}}
+		ForwardHeaders: map[string]string{apimpolicy.RequestIDHeader: "$http_x_appgw_trace_id"}, StripPrefix: s.Plan.APIPath, StatusPath: s.Plan.StatusPath}
 	var err error
 	if hop.Certificate, hop.Key, err = s.writePair(name, s.Plan.Leaves[pki.APIMGateway]); err != nil {
 		return 0, err
