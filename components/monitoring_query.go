@@ -8,6 +8,16 @@ import (
 	"github.com/apiplatform/azure-api-platform/components/apimpolicy"
 )
 
+// apimTraceID is the Kusto step that reads, in ApiManagementGatewayLogs, the Application Gateway trace
+// ID API Management recorded (the gateway log records that request header).
+var apimTraceID = fmt.Sprintf(`| extend TraceId = tolower(tostring(parse_json(tostring(RequestHeaders))["%s"]))`, apimpolicy.TraceHeader)
+
+// clusterTraceID is the Kusto expression that finds the trace ID in a cluster log line held in column:
+// the X-Request-ID API Management forwards, 32 hex digits in quotes.
+func clusterTraceID(column string) string {
+	return `tolower(extract(@'"([0-9a-fA-F]{32})"', 1, ` + column + `))`
+}
+
 // EndToEndQuery returns a Log Analytics query that shows the last hour's requests end to end, newest
 // first: Application Gateway's access log (the trace ID is its TransactionId), API Management's
 // gateway log (which records the trace header), and the log lines of the Istio ingress gateway and the
@@ -26,11 +36,11 @@ func EndToEndQuery(clusterNamespaces []string) string {
 		`| project TraceId, GatewayTime = TimeGenerated, ClientIp, Host, RequestUri, GatewayStatus = HttpStatus, BackendStatus = ServerStatus, GatewaySeconds = TimeTaken;`,
 		`let apim = ApiManagementGatewayLogs`,
 		`| where TimeGenerated > since`,
-		fmt.Sprintf(`| extend TraceId = tolower(tostring(parse_json(tostring(RequestHeaders))["%s"]))`, apimpolicy.TraceHeader),
+		apimTraceID,
 		`| project TraceId, ApimCorrelationId = CorrelationId, ApiId, ApimStatus = ResponseCode, AksStatus = BackendResponseCode, BackendUrl, ApimMs = TotalTime, AksMs = BackendTime;`,
 		`let cluster = ContainerLogV2`,
 		`| where TimeGenerated > since and PodNamespace in (` + strings.Join(quoted, ", ") + `)`,
-		`| extend TraceId = tolower(extract(@'"([0-9a-fA-F]{32})"', 1, tostring(LogMessage)))`,
+		`| extend TraceId = ` + clusterTraceID(`tostring(LogMessage)`),
 		`| where isnotempty(TraceId)`,
 		`| summarize ClusterLines = make_list(bag_pack("time", TimeGenerated, "namespace", PodNamespace, "pod", PodName, "log", LogMessage), 20) by TraceId;`,
 		`gateway`,
@@ -51,7 +61,7 @@ func APIManagementErrorsQuery() string {
 		`ApiManagementGatewayLogs`,
 		`| where TimeGenerated > ago(1h)`,
 		`| where IsRequestSuccess == false or ResponseCode >= 500 or isnotempty(LastErrorReason)`,
-		fmt.Sprintf(`| extend TraceId = tolower(tostring(parse_json(tostring(RequestHeaders))["%s"]))`, apimpolicy.TraceHeader),
+		apimTraceID,
 		`| project TimeGenerated, TraceId, CorrelationId, ApiId, Method, Url, ResponseCode, BackendUrl, BackendResponseCode,`,
 		`    LastErrorSource, LastErrorReason, LastErrorMessage`,
 		`| order by TimeGenerated desc`,
@@ -69,7 +79,7 @@ func IngressLogQuery(ingressNamespace string) string {
 		`ContainerLogV2`,
 		fmt.Sprintf(`| where TimeGenerated > ago(1h) and PodNamespace == %q`, ingressNamespace),
 		`| extend Line = tostring(LogMessage)`,
-		`| extend Status = toint(extract(@'" (\d{3}) ', 1, Line)), TraceId = tolower(extract(@'"([0-9a-fA-F]{32})"', 1, Line))`,
+		`| extend Status = toint(extract(@'" (\d{3}) ', 1, Line)), TraceId = ` + clusterTraceID(`Line`),
 		`| project TimeGenerated, PodName, Status, TraceId, Line`,
 		`| order by TimeGenerated desc`,
 		`| take 100`,

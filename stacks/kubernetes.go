@@ -117,15 +117,15 @@ func deployInCluster(ctx *pulumi.Context, cfg *config.Config, resourceGroupName 
 	labels := map[string]string{"app.kubernetes.io/part-of": cfg.Project, "app.kubernetes.io/managed-by": "pulumi"}
 	base := naming.Base(cfg.NamePrefix, cfg.Stack)
 
-	ingressNamespace, revision := components.IstioIngressNamespace, cfg.Ingress.IstioRevision
+	revision := cfg.Ingress.IstioRevision
 	if cfg.Ingress.Controller == "nginx" {
-		ingressNamespace, revision = components.NginxControllerNamespace, ""
+		revision = ""
 	}
 	workload := &components.EchoWorkloadArgs{
 		Namespace:        echoNamespace,
 		Image:            cfg.Workload.Image,
 		Replicas:         cfg.Workload.Replicas,
-		IngressNamespace: ingressNamespace,
+		IngressNamespace: ingressNamespace(cfg),
 		IstioRevision:    revision,
 		Labels:           labels,
 	}

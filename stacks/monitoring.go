@@ -25,11 +25,17 @@ func deployAlerts(ctx *pulumi.Context, cfg *config.Config, base string, resource
 	}, providers.all())
 }
 
+// ingressNamespace is the namespace of the configured ingress controller: the Istio add-on's ingress
+// gateway or the application routing add-on's NGINX.
+func ingressNamespace(cfg *config.Config) string {
+	if cfg.Ingress.Controller == "nginx" {
+		return components.NginxControllerNamespace
+	}
+	return components.IstioIngressNamespace
+}
+
 // ingressNamespaces are the cluster namespaces whose logs the end-to-end query reads: the ingress
 // controller's and the workload's.
 func ingressNamespaces(cfg *config.Config) []string {
-	if cfg.Ingress.Controller == "nginx" {
-		return []string{components.NginxControllerNamespace, echoNamespace}
-	}
-	return []string{components.IstioIngressNamespace, echoNamespace}
+	return []string{ingressNamespace(cfg), echoNamespace}
 }

@@ -202,7 +202,7 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) (pulumi.Map, error) {
 		"logAnalyticsWorkspaceCustomerId":    monitoring.WorkspaceCustomerID,
 		"endToEndQuery":                      pulumi.String(components.EndToEndQuery(ingressNamespaces(cfg))),
 		"apiManagementErrorsQuery":           pulumi.String(components.APIManagementErrorsQuery()),
-		"ingressLogQuery":                    pulumi.String(components.IngressLogQuery(ingressNamespaces(cfg)[0])),
+		"ingressLogQuery":                    pulumi.String(components.IngressLogQuery(ingressNamespace(cfg))),
 		"alertActionGroupId":                 alerts.ActionGroupID,
 		"alertEmail":                         pulumi.String(cfg.AlertRecipient()),
 	}

@@ -151,14 +151,16 @@ var (
 	runbookOutputFile = regexp.MustCompile(`(?:>|--file)\s+([A-Za-z0-9._-]+)`)
 )
 
-// rehearsalHosts maps the runbook's host and address variables to the rehearsal hop that stands in
-// for them, so "$HOST:443" and "https://$HOST/" reach that hop's loopback port.
-func rehearsalHosts(running *rehearsal.Stack) map[string]int {
-	return map[string]int{
-		"PUBLIC_HOST": running.EdgePort, "PUBLIC_IP": running.EdgePort,
-		"GATEWAY_HOST": running.GatewayPort, "APIM_IP": running.GatewayPort,
-		"BACKEND_HOST": running.IngressPort, "INGRESS_IP": running.IngressPort,
-	}
+// runbookHops are the hops the runbook addresses by a host-name and an address variable, each with the
+// rehearsal hop that stands in for it: "$HOST:443" and "https://$HOST/" reach that hop's loopback port.
+var runbookHops = []struct {
+	hostVariable, addressVariable string
+	host                          func(*rehearsal.Plan) string
+	port                          func(*rehearsal.Stack) int
+}{
+	{"PUBLIC_HOST", "PUBLIC_IP", func(plan *rehearsal.Plan) string { return plan.PublicHost }, func(running *rehearsal.Stack) int { return running.EdgePort }},
+	{"GATEWAY_HOST", "APIM_IP", func(plan *rehearsal.Plan) string { return plan.GatewayHost }, func(running *rehearsal.Stack) int { return running.GatewayPort }},
+	{"BACKEND_HOST", "INGRESS_IP", func(plan *rehearsal.Plan) string { return plan.BackendHost }, func(running *rehearsal.Stack) int { return running.IngressPort }},
 }
 
 // toRehearsal rewrites a block's port 443 to the rehearsal ports, and reports any 443 it could not
@@ -197,21 +199,24 @@ func TestRunbookOfflineCommands(t *testing.T) {
 		}
 	}
 
+	for _, hop := range runbookHops {
+		for _, name := range []string{hop.hostVariable, hop.addressVariable} {
+			assert.True(t, fromAzure[name], "the runbook sets %s from the stack before using it", name)
+		}
+	}
+
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			running, recording := startRehearsal(t, stack)
 			plan := running.Plan
-			variables := map[string]string{
-				"PUBLIC_HOST": plan.PublicHost, "PUBLIC_IP": "127.0.0.1",
-				"GATEWAY_HOST": plan.GatewayHost, "APIM_IP": "127.0.0.1",
-				"BACKEND_HOST": plan.BackendHost, "INGRESS_IP": "127.0.0.1",
+			variables, ports := map[string]string{}, map[string]int{}
+			for _, hop := range runbookHops {
+				variables[hop.hostVariable], variables[hop.addressVariable] = hop.host(plan), "127.0.0.1"
+				ports[hop.hostVariable], ports[hop.addressVariable] = hop.port(running), hop.port(running)
 			}
 			files := map[string][]byte{"ca.pem": []byte(plan.CAPEM), "apim-client.pfx": keyVaultPFX(t, recording, "apim-client")}
 			for name := range files {
 				assert.True(t, filesFromAzure[name], "the runbook downloads %s before using it", name)
-			}
-			for name := range variables {
-				assert.True(t, fromAzure[name], "the runbook sets %s from the stack before using it", name)
 			}
 			workdir := t.TempDir()
 			for name, content := range files {
@@ -233,7 +238,7 @@ func TestRunbookOfflineCommands(t *testing.T) {
 				for _, match := range runbookVariable.FindAllStringSubmatch(block.code, -1) {
 					assert.Contains(t, defined, match[1], "runbook line %d uses $%s, which nothing before it sets", block.line, match[1])
 				}
-				code, err := toRehearsal(block.code, rehearsalHosts(running))
+				code, err := toRehearsal(block.code, ports)
 				if !assert.NoError(t, err, "runbook line %d", block.line) {
 					continue
 				}
