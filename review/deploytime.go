@@ -39,29 +39,27 @@ type Model struct {
 	UpdatedTwice []string
 }
 
-// DurationFor returns the modeled creation time of a type token, and whether the table knows it.
+// DurationFor returns the modeled creation time of a type token, and whether the table knows it: its
+// own entry, or else the entry of its module.
 func DurationFor(token string) (Duration, bool) {
-	module, typeName := token, ""
-	if parts := strings.Split(token, ":"); len(parts) == 3 {
-		module, typeName = parts[0]+":"+stripVersion(parts[1]), parts[2]
-	}
-	if duration, ok := durations[module+":"+typeName]; ok {
+	if duration, ok := durations[pack.BaseType(token)]; ok {
 		return duration, true
 	}
-	for prefix, duration := range durations {
-		if strings.HasSuffix(prefix, ":") && strings.HasPrefix(module+":", prefix) {
+	for key, duration := range durations {
+		if TypeUnder(token, key) {
 			return duration, true
 		}
 	}
 	return Duration{}, false
 }
 
-// stripVersion removes an azure-native API version from a module ("apimanagement/v20240501").
-func stripVersion(module string) string {
-	if i := strings.Index(module, "/v20"); i >= 0 && strings.HasPrefix(module[i+1:], "v20") && len(module[i+1:]) >= 9 {
-		return module[:i]
+// TypeUnder reports whether a type token falls under a key of the durations table: a type (any API
+// version), or, for a key ending in ":", any type of that module ("azure-native:apimanagement:").
+func TypeUnder(token, key string) bool {
+	if strings.HasSuffix(key, ":") {
+		return strings.HasPrefix(pack.BaseType(token), key)
 	}
-	return module
+	return pack.TypeIs(token, key)
 }
 
 // graph builds one step per custom resource of the recording, waiting for its dependencies (a

@@ -56,7 +56,7 @@ func (r *Report) Render(w io.Writer) {
 		fmt.Fprintf(w, "  %s\n", group.title)
 		for _, res := range group.members {
 			settings := describeSettings(res)
-			fmt.Fprintf(w, "    %-48s %s%s\n", shortType(res.Type), res.Name, settings)
+			fmt.Fprintf(w, "    %-48s %s%s\n", pack.BaseType(res.Type), res.Name, settings)
 		}
 	}
 
@@ -84,7 +84,7 @@ func (r *Report) Render(w io.Writer) {
 	fmt.Fprintln(w, "\nDeploy-time model of the first `pulumi up` (figures and their sources: review/durations.go)")
 	fmt.Fprintf(w, "  Critical path: %s\n", formatDuration(r.Model.Length))
 	for _, step := range r.Model.CriticalPath {
-		fmt.Fprintf(w, "    done at %8s  %-44s %s (%s)\n", formatDuration(step.Finish), shortType(step.Type), step.Name, formatDuration(step.Duration))
+		fmt.Fprintf(w, "    done at %8s  %-44s %s (%s)\n", formatDuration(step.Finish), pack.BaseType(step.Type), step.Name, formatDuration(step.Duration))
 	}
 	target := Target()
 	verdict := "met"
@@ -161,15 +161,6 @@ func describeSettings(res *harness.Resource) string {
 		return ""
 	}
 	return "  " + strings.Join(parts, " ")
-}
-
-// shortType drops the provider's API version: azure-native:apimanagement:Backend.
-func shortType(token string) string {
-	parts := strings.Split(token, ":")
-	if len(parts) != 3 {
-		return token
-	}
-	return parts[0] + ":" + stripVersion(parts[1]) + ":" + parts[2]
 }
 
 // urnName returns the logical name at the end of a URN.

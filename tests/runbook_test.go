@@ -25,7 +25,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/apiplatform/azure-api-platform/policy/pack"
 	"github.com/apiplatform/azure-api-platform/review"
 	"github.com/apiplatform/azure-api-platform/tests/harness"
 	"github.com/apiplatform/azure-api-platform/tests/rehearsal"
@@ -303,11 +302,7 @@ func milestones(t *testing.T, stack string) map[string]string {
 		var finish time.Duration
 		found := false
 		for _, step := range model.Steps {
-			if slices.ContainsFunc(milestone.types, func(token string) bool {
-				module := strings.TrimSuffix(token, ":") // a module prefix, of any API version
-				return pack.TypeIs(step.Type, token) || (strings.HasSuffix(token, ":") &&
-					(strings.HasPrefix(step.Type, module+":") || strings.HasPrefix(step.Type, module+"/")))
-			}) {
+			if slices.ContainsFunc(milestone.types, func(key string) bool { return review.TypeUnder(step.Type, key) }) {
 				finish, found = max(finish, step.Finish), true
 			}
 		}

@@ -29,17 +29,22 @@ type Resource struct {
 // apiVersion matches the API version segment azure-native adds to explicit-version type tokens.
 var apiVersion = regexp.MustCompile(`/v\d{8}(preview)?$`)
 
+// BaseType returns a type token without its azure-native API version segment
+// (azure-native:apimanagement/v20240501:Backend becomes azure-native:apimanagement:Backend); other
+// tokens come back unchanged.
+func BaseType(token string) string {
+	parts := strings.Split(token, ":")
+	if len(parts) != 3 {
+		return token
+	}
+	return parts[0] + ":" + apiVersion.ReplaceAllString(parts[1], "") + ":" + parts[2]
+}
+
 // TypeIs reports whether token is want, ignoring an azure-native API version segment, so
-// azure-native:apimanagement/v20240501:Backend is an azure-native:apimanagement:Backend.
+// azure-native:apimanagement/v20240501:Backend is an azure-native:apimanagement:Backend. A want with
+// a version matches only that version.
 func TypeIs(token, want string) bool {
-	if token == want {
-		return true
-	}
-	parts, wanted := strings.Split(token, ":"), strings.Split(want, ":")
-	if len(parts) != 3 || len(wanted) != 3 {
-		return false
-	}
-	return parts[0] == wanted[0] && parts[2] == wanted[2] && apiVersion.ReplaceAllString(parts[1], "") == wanted[1]
+	return token == want || BaseType(token) == want
 }
 
 // Is reports whether the resource has one of the types.

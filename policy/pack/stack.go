@@ -209,9 +209,9 @@ func portsOutside(ranges []portRange, allowed ...int) string {
 
 // shortType drops the provider and API version from a type token: network:PrivateEndpoint.
 func shortType(token string) string {
-	parts := strings.Split(token, ":")
-	if len(parts) != 3 {
-		return token
+	base := BaseType(token)
+	if _, rest, found := strings.Cut(base, ":"); found && strings.Count(base, ":") == 2 {
+		return rest
 	}
-	return apiVersion.ReplaceAllString(parts[1], "") + ":" + parts[2]
+	return token
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/apiplatform/azure-api-platform/policy/pack"
 )
 
 // armPaths gives, for azure-native types the generic rule (see armPathFor) gets wrong, the ARM path below
@@ -65,8 +67,8 @@ var placeholder = regexp.MustCompile(`\{([A-Za-z]+)\}`)
 // table above, or the generic rule Microsoft.<Module>/<lowerType>s/{<lowerType>Name}. Placeholders are
 // filled from the inputs; a missing one falls back to the logical name.
 func armPathFor(res *Resource) (path, name, module string) {
-	parts := strings.Split(res.Type, ":")
-	module = apiVersionSegment.ReplaceAllString(parts[1], "")
+	parts := strings.Split(pack.BaseType(res.Type), ":")
+	module = parts[1]
 	template, ok := armPaths[module+":"+parts[2]]
 	if !ok {
 		lower := strings.ToLower(parts[2][:1]) + parts[2][1:]

@@ -3,30 +3,20 @@ package harness
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-)
 
-// apiVersionSegment matches the API version segment azure-native puts in explicit-version tokens,
-// e.g. the "/v20241001" of azure-native:containerservice/v20241001:ManagedCluster.
-var apiVersionSegment = regexp.MustCompile(`/v\d{8}(preview)?$`)
+	"github.com/apiplatform/azure-api-platform/policy/pack"
+)
 
 // TypeMatches reports whether a registered type token matches want. A want without an API version
 // matches the token with or without one (azure-native:containerservice:ManagedCluster matches
-// azure-native:containerservice/v20241001:ManagedCluster); a want with a version matches exactly.
+// azure-native:containerservice/v20241001:ManagedCluster); a want with a version matches exactly. It
+// is the policy pack's rule (pack.TypeIs), so tests, review and policies agree on what a type is.
 func TypeMatches(token, want string) bool {
-	if token == want {
-		return true
-	}
-	tokenParts, wantParts := strings.Split(token, ":"), strings.Split(want, ":")
-	if len(tokenParts) != 3 || len(wantParts) != 3 || apiVersionSegment.MatchString(wantParts[1]) {
-		return false
-	}
-	return tokenParts[0] == wantParts[0] && tokenParts[2] == wantParts[2] &&
-		apiVersionSegment.ReplaceAllString(tokenParts[1], "") == wantParts[1]
+	return pack.TypeIs(token, want)
 }
 
 // pathSegment is one step of a property path: an object key or an array index.
