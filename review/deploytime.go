@@ -64,7 +64,7 @@ func TypeUnder(token, key string) bool {
 
 // graph builds one step per custom resource of the recording, waiting for its dependencies (a
 // dependency on a component is a dependency on everything inside it) and its provider.
-func graph(recording *harness.Recording) (map[string]*Step, []*Step, error) {
+func graph(recording *harness.Recording) ([]*Step, error) {
 	byURN := map[string]*Step{}
 	var steps []*Step
 	var unknown []string
@@ -81,7 +81,7 @@ func graph(recording *harness.Recording) (map[string]*Step, []*Step, error) {
 		steps = append(steps, step)
 	}
 	if len(unknown) > 0 {
-		return nil, nil, fmt.Errorf("the deploy-time table has no figure for %s; add one with its source to review/durations.go", strings.Join(unknown, ", "))
+		return nil, fmt.Errorf("the deploy-time table has no figure for %s; add one with its source to review/durations.go", strings.Join(unknown, ", "))
 	}
 	for _, res := range recording.Resources {
 		step, ok := byURN[res.URN]
@@ -100,7 +100,7 @@ func graph(recording *harness.Recording) (map[string]*Step, []*Step, error) {
 			}
 		}
 	}
-	return byURN, steps, nil
+	return steps, nil
 }
 
 // customResourcesOf returns urn itself for a custom resource, or every custom resource inside a component.
@@ -179,7 +179,7 @@ var inlineChildren = []string{"azure-native:network:Subnet", "azure-native:netwo
 
 // BuildModel models the first `pulumi up` of a recording.
 func BuildModel(recording *harness.Recording) (*Model, error) {
-	_, steps, err := graph(recording)
+	steps, err := graph(recording)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +207,7 @@ func BuildModel(recording *harness.Recording) (*Model, error) {
 // domain, then granted Key Vault access through its system identity, then updated to load the
 // certificate from Key Vault, with everything that needs the service waiting for that update.
 func AlternativeModel(recording *harness.Recording) (*Model, error) {
-	byURN, steps, err := graph(recording)
+	steps, err := graph(recording)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +228,7 @@ func AlternativeModel(recording *harness.Recording) (*Model, error) {
 		Duration: durations["azure-native:authorization:RoleAssignment"].Create, after: append([]*Step{service}, vaultSteps...)}
 	update := &Step{Type: "azure-native:apimanagement:ApiManagementService", Name: "(alternative) API Management update: custom domain from Key Vault",
 		Duration: APIManagementUpdate.Create, after: []*Step{grant}}
-	for _, step := range byURN {
+	for _, step := range steps {
 		for i, dependency := range step.after {
 			if dependency == service {
 				step.after[i] = update

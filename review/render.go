@@ -60,13 +60,14 @@ func (r *Report) Render(w io.Writer) {
 		}
 	}
 
+	policies := pack.Policies()
 	fmt.Fprintf(w, "\nPolicy pack %s %s: %d policies, %d mandatory and %d advisory violations\n",
-		pack.Name, pack.Version, len(pack.Policies()), r.MandatoryViolations(), len(r.Violations)-r.MandatoryViolations())
+		pack.Name, pack.Version, len(policies), r.MandatoryViolations(), len(r.Violations)-r.MandatoryViolations())
 	byPolicy := map[string][]pack.Violation{}
 	for _, violation := range r.Violations {
 		byPolicy[violation.Policy] = append(byPolicy[violation.Policy], violation)
 	}
-	for _, policy := range pack.Policies() {
+	for _, policy := range policies {
 		found := byPolicy[policy.Name()]
 		if len(found) == 0 {
 			fmt.Fprintf(w, "  pass  %s\n", policy.Name())

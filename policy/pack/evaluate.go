@@ -39,6 +39,11 @@ func (c collector) ReportViolation(message, urn string) { c.report(message, urn)
 
 // Evaluate runs every enabled policy: resource policies over each resource, stack policies over all.
 func Evaluate(ctx context.Context, resources []Resource, config Config) ([]Violation, error) {
+	// The engine's view of each resource, built once and shared: policies only read it.
+	analyzed := make([]policyx.AnalyzerResource, 0, len(resources))
+	for _, resource := range resources {
+		analyzed = append(analyzed, toAnalyzer(resource))
+	}
 	var violations []Violation
 	for _, policy := range Policies() {
 		level := policy.EnforcementLevel()
@@ -51,23 +56,19 @@ func Evaluate(ctx context.Context, resources []Resource, config Config) ([]Viola
 		}
 		switch typed := policy.(type) {
 		case policyx.ResourceValidationPolicy:
-			for _, resource := range resources {
+			for i, resource := range resources {
 				report := collector{func(message, urn string) {
 					if urn == "" {
 						urn = resource.URN
 					}
 					violations = append(violations, Violation{policy.Name(), level, urn, message})
 				}}
-				err := typed.Validate(ctx, policyx.ResourceValidationArgs{Manager: report, Resource: toAnalyzer(resource), Config: settings.Properties})
+				err := typed.Validate(ctx, policyx.ResourceValidationArgs{Manager: report, Resource: analyzed[i], Config: settings.Properties})
 				if err != nil {
 					return nil, fmt.Errorf("policy %s on %s: %w", policy.Name(), resource.URN, err)
 				}
 			}
 		case policyx.StackValidationPolicy:
-			analyzed := make([]policyx.AnalyzerResource, 0, len(resources))
-			for _, resource := range resources {
-				analyzed = append(analyzed, toAnalyzer(resource))
-			}
 			report := collector{func(message, urn string) {
 				violations = append(violations, Violation{policy.Name(), level, urn, message})
 			}}

@@ -54,9 +54,6 @@ var kubernetesRules = []resourceRule{
 			if r.Is("kubernetes:core/v1:Pod") {
 				pod = r.Path("spec")
 			}
-			if r.Is("kubernetes:batch/v1:Job") {
-				pod = r.Path("spec.template.spec")
-			}
 			podNonRoot := at(pod, "securityContext", "runAsNonRoot")
 			var problems []string
 			for _, list := range []string{"initContainers", "containers"} {
