@@ -8,7 +8,6 @@ import (
 	"maps"
 
 	apimanagement "github.com/pulumi/pulumi-azure-native-sdk/apimanagement/v2/v20240501"
-	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components/apimpolicy"
@@ -173,23 +172,10 @@ func NewAPIManagement(ctx *pulumi.Context, name string, args *APIManagementArgs,
 		}
 	}
 
-	// One zone per host name, with the record at its apex: a zone for a parent domain would answer
-	// for every name under it inside the network, shadowing public records.
-	zoneName := name + "-dns-gateway"
-	zone, link, err := newLinkedPrivateZone(ctx, zoneName, args.GatewayHostName, args.ResourceGroupName, args.VirtualNetworkID, tags, parent)
+	gatewayDNS, err := newPrivateHostRecord(ctx, name+"-dns-gateway", args.GatewayHostName, privateIP,
+		args.ResourceGroupName, args.VirtualNetworkID, tags, parent)
 	if err != nil {
 		return nil, err
-	}
-	record, err := network.NewPrivateRecordSet(ctx, zoneName+"-a", &network.PrivateRecordSetArgs{
-		PrivateZoneName:       zone.Name,
-		ResourceGroupName:     args.ResourceGroupName,
-		RecordType:            pulumi.String("A"),
-		RelativeRecordSetName: pulumi.String("@"),
-		Ttl:                   pulumi.Float64(300),
-		ARecords:              network.ARecordArray{&network.ARecordArgs{Ipv4Address: privateIP}},
-	}, parent)
-	if err != nil {
-		return nil, fmt.Errorf("creating A record of %s: %w", args.GatewayHostName, err)
 	}
 
 	component.ServiceID = service.ID().ToStringOutput()
@@ -197,7 +183,7 @@ func NewAPIManagement(ctx *pulumi.Context, name string, args *APIManagementArgs,
 	component.PrincipalID = service.Identity.PrincipalId().Elem()
 	component.PrivateIPAddress = privateIP
 	component.GatewayURL = pulumi.Sprintf("https://%s", args.GatewayHostName)
-	component.GatewayDNS = []pulumi.Resource{link, record}
+	component.GatewayDNS = gatewayDNS
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"serviceId":        component.ServiceID,
 		"serviceName":      component.ServiceName,

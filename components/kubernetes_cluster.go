@@ -7,7 +7,6 @@ import (
 
 	containerservice "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20241001"
 	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
-	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
@@ -268,27 +267,17 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 	// The ingress host gets its own zone with the pinned address at its apex. Written from config, it
 	// is ready long before the cluster or API Management, so the backend resolves the moment the
 	// ingress answers.
-	zone, link, err := newLinkedPrivateZone(ctx, name+"-dns-backend", args.BackendHostName, args.ResourceGroupName, args.VirtualNetworkID, tags, parent)
+	backendDNS, err := newPrivateHostRecord(ctx, name+"-dns-backend", args.BackendHostName, pulumi.String(args.IngressPrivateIP),
+		args.ResourceGroupName, args.VirtualNetworkID, tags, parent)
 	if err != nil {
 		return nil, err
-	}
-	record, err := network.NewPrivateRecordSet(ctx, name+"-dns-backend-a", &network.PrivateRecordSetArgs{
-		PrivateZoneName:       zone.Name,
-		ResourceGroupName:     args.ResourceGroupName,
-		RecordType:            pulumi.String("A"),
-		RelativeRecordSetName: pulumi.String("@"),
-		Ttl:                   pulumi.Float64(300),
-		ARecords:              network.ARecordArray{&network.ARecordArgs{Ipv4Address: pulumi.String(args.IngressPrivateIP)}},
-	}, parent)
-	if err != nil {
-		return nil, fmt.Errorf("creating A record of %s: %w", args.BackendHostName, err)
 	}
 
 	component.ClusterID = cluster.ID().ToStringOutput()
 	component.ClusterName = cluster.Name
 	component.KubeletObjectID = cluster.IdentityProfile.MapIndex(pulumi.String("kubeletidentity")).ObjectId().Elem()
 	component.OIDCIssuerURL = cluster.OidcIssuerProfile.IssuerURL().Elem()
-	component.BackendDNS = []pulumi.Resource{link, record}
+	component.BackendDNS = backendDNS
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"clusterId":       component.ClusterID,
 		"clusterName":     component.ClusterName,

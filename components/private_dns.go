@@ -38,3 +38,28 @@ func newLinkedPrivateZone(ctx *pulumi.Context, name, zoneName string, resourceGr
 	}
 	return zone, link, nil
 }
+
+// newPrivateHostRecord gives one host name its own private zone, linked to the virtual network, with
+// the address at the zone's apex: a zone for a parent domain would answer for every name under it
+// inside the network, shadowing public records. It returns what a resolver inside the network needs
+// (the link and the record), for callers that must wait until the name resolves.
+func newPrivateHostRecord(ctx *pulumi.Context, name, hostName string, address pulumi.StringInput,
+	resourceGroupName, virtualNetworkID pulumi.StringInput, tags pulumi.StringMap, parent pulumi.ResourceOption,
+) ([]pulumi.Resource, error) {
+	zone, link, err := newLinkedPrivateZone(ctx, name, hostName, resourceGroupName, virtualNetworkID, tags, parent)
+	if err != nil {
+		return nil, err
+	}
+	record, err := network.NewPrivateRecordSet(ctx, name+"-a", &network.PrivateRecordSetArgs{
+		PrivateZoneName:       zone.Name,
+		ResourceGroupName:     resourceGroupName,
+		RecordType:            pulumi.String("A"),
+		RelativeRecordSetName: pulumi.String("@"),
+		Ttl:                   pulumi.Float64(300),
+		ARecords:              network.ARecordArray{&network.ARecordArgs{Ipv4Address: address}},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating A record of %s: %w", hostName, err)
+	}
+	return []pulumi.Resource{link, record}, nil
+}
