@@ -163,14 +163,21 @@ var runbookHops = []struct {
 }
 
 // toRehearsal rewrites a block's port 443 to the rehearsal ports, and reports any 443 it could not
-// place: a command the rehearsal would not reach.
+// place: a command the rehearsal would not reach. The check runs on the block with the known patterns
+// taken out, not on the result, whose random ports may themselves contain "443".
 func toRehearsal(code string, ports map[string]int) (string, error) {
+	unplaced := code
 	for variable, port := range ports {
-		code = strings.ReplaceAll(code, "$"+variable+":443", "$"+variable+":"+strconv.Itoa(port))
-		code = strings.ReplaceAll(code, "https://$"+variable+"/", "https://$"+variable+":"+strconv.Itoa(port)+"/")
+		for _, pattern := range []struct{ from, to string }{
+			{"$" + variable + ":443", "$" + variable + ":" + strconv.Itoa(port)},
+			{"https://$" + variable + "/", "https://$" + variable + ":" + strconv.Itoa(port) + "/"},
+		} {
+			unplaced = strings.ReplaceAll(unplaced, pattern.from, "")
+			code = strings.ReplaceAll(code, pattern.from, pattern.to)
+		}
 	}
-	if strings.Contains(code, "443") {
-		return "", fmt.Errorf("a port 443 that is not $HOST:443 or https://$HOST/ of a known host:\n%s", code)
+	if strings.Contains(unplaced, "443") {
+		return "", fmt.Errorf("a port 443 that is not $HOST:443 or https://$HOST/ of a known host:\n%s", unplaced)
 	}
 	return code, nil
 }
@@ -383,4 +390,33 @@ func TestRunbookLinksResolve(t *testing.T) {
 		links++
 	}
 	assert.Greater(t, links, 10)
+}
+
+// TestToRehearsal checks the port rewriting of runbook commands, including rehearsal ports that contain
+// "443" (a random free port can), and that a 443 the rewrite cannot place is reported.
+func TestToRehearsal(t *testing.T) {
+	ports := map[string]int{"PUBLIC_HOST": 35443, "PUBLIC_IP": 35443, "BACKEND_HOST": 44389, "INGRESS_IP": 44389}
+	cases := []struct {
+		name, code, want string
+		placed           bool
+	}{
+		{"resolve and URL", `curl --resolve "$PUBLIC_HOST:443:$PUBLIC_IP" "https://$PUBLIC_HOST/echo/"`,
+			`curl --resolve "$PUBLIC_HOST:35443:$PUBLIC_IP" "https://$PUBLIC_HOST:35443/echo/"`, true},
+		{"address and port", `openssl s_client -connect "$INGRESS_IP:443" -servername "$BACKEND_HOST"`,
+			`openssl s_client -connect "$INGRESS_IP:44389" -servername "$BACKEND_HOST"`, true},
+		{"no port at all", `openssl x509 -in apim-client.crt -noout`, `openssl x509 -in apim-client.crt -noout`, true},
+		{"a host the rehearsal does not know", `curl https://example.com:443/`, "", false},
+		{"a literal address", `openssl s_client -connect 10.0.0.4:443`, "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, err := toRehearsal(tc.code, ports)
+			if !tc.placed {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, code)
+		})
+	}
 }
