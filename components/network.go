@@ -52,8 +52,6 @@ type Network struct {
 	SecurityGroupIDs pulumi.StringMapOutput `pulumi:"securityGroupIds"`
 	// RouteTableID is the egress route table's ARM ID; empty without EgressNextHop.
 	RouteTableID pulumi.StringOutput `pulumi:"routeTableId"`
-	// RouteTable is the egress route table, nil without EgressNextHop.
-	RouteTable pulumi.Resource
 }
 
 // SubnetID returns the ARM ID of the subnet with the given role.
@@ -168,7 +166,6 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	component.RouteTableID = pulumi.String("").ToStringOutput()
 	if routeTable != nil {
 		component.RouteTableID = routeTable.ID().ToStringOutput()
-		component.RouteTable = routeTable
 	}
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"routeTableId":       component.RouteTableID,

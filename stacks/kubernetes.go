@@ -91,7 +91,7 @@ func deployCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourc
 // cluster's Microsoft Entra kubeconfig. The kubeconfig uses kubelogin's exec plugin (local accounts
 // are disabled), so kubelogin must be on the PATH of whatever runs `pulumi up`, and that runner needs
 // line of sight to the private API server.
-func deployInCluster(ctx *pulumi.Context, cfg *config.Config, resourceGroupName pulumi.StringInput,
+func deployInCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
 	cluster *components.KubernetesCluster, certificates *components.Certificates, database *components.SQLDatabase, providers *providers,
 ) error {
 	credentials := containerservice.ListManagedClusterUserCredentialsOutput(ctx, containerservice.ListManagedClusterUserCredentialsOutputArgs{
@@ -115,7 +115,6 @@ func deployInCluster(ctx *pulumi.Context, cfg *config.Config, resourceGroupName 
 	}
 	inCluster := pulumi.Providers(provider)
 	labels := map[string]string{"app.kubernetes.io/part-of": cfg.Project, "app.kubernetes.io/managed-by": "pulumi"}
-	base := naming.Base(cfg.NamePrefix, cfg.Stack)
 
 	revision := cfg.Ingress.IstioRevision
 	if cfg.Ingress.Controller == "nginx" {

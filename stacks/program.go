@@ -162,7 +162,7 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) (pulumi.Map, error) {
 
 	inClusterStatus := "skipped: the API server is private; with line of sight to it and kubelogin installed, set kubernetes.deployInCluster to true and run pulumi up (see README, Reaching the private API server)"
 	if cfg.Kubernetes.DeployInCluster {
-		if err := deployInCluster(ctx, cfg, resourceGroup.Name, cluster, certificates, database, providers); err != nil {
+		if err := deployInCluster(ctx, cfg, base, resourceGroup.Name, cluster, certificates, database, providers); err != nil {
 			return nil, err
 		}
 		inClusterStatus = "deployed: " + cfg.Ingress.Controller + " ingress and the echo workload"

@@ -3,6 +3,7 @@ package tests
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -222,13 +223,13 @@ var badInputCases = []struct {
 	{"SQL administrator not a GUID", "dev", []harness.Edit{harness.Set("sql.enabled", true), harness.Set("sql.administratorGroupName", "sql-admins"),
 		harness.Set("sql.administratorGroupObjectId", "sql-admins")},
 		"sql.administratorGroupObjectId", "must be the object ID (a GUID)"},
-	{"SQL database named like a system database", "dev", append(slicesClone(everyFeature), harness.Set("sql.databaseName", "master")),
+	{"SQL database named like a system database", "dev", append(slices.Clone(everyFeature), harness.Set("sql.databaseName", "master")),
 		"sql.databaseName", "is a system database name"},
-	{"SQL service objective unknown", "dev", append(slicesClone(everyFeature), harness.Set("sql.databaseSku", "Premium")),
+	{"SQL service objective unknown", "dev", append(slices.Clone(everyFeature), harness.Set("sql.databaseSku", "Premium")),
 		"sql.databaseSku", "is not a vCore service objective on standard-series hardware"},
-	{"SQL serverless outside Gen5", "dev", append(slicesClone(everyFeature), harness.Set("sql.databaseSku", "GP_S_Fsv2_2")),
+	{"SQL serverless outside Gen5", "dev", append(slices.Clone(everyFeature), harness.Set("sql.databaseSku", "GP_S_Fsv2_2")),
 		"sql.databaseSku", "use GP_S_Gen5_<vCores> (serverless)"},
-	{"zone-redundant SQL in a region without zones", "prod", append(slicesClone(everyFeature), harness.Set("location", "westus"),
+	{"zone-redundant SQL in a region without zones", "prod", append(slices.Clone(everyFeature), harness.Set("location", "westus"),
 		harness.Set("apiManagement.zones", []any{}), harness.Set("applicationGateway.zones", []any{}), harness.Set("kubernetes.zones", []any{})),
 		"sql.zoneRedundant", `location "westus" has no availability zones`},
 
@@ -344,9 +345,4 @@ func blobEndpoints(count int, subnet string) []harness.Edit {
 			harness.Set("privateEndpoints."+name+".groupId", "blob"))
 	}
 	return edits
-}
-
-// slicesClone copies edits so appending to a shared list never aliases it.
-func slicesClone(edits []harness.Edit) []harness.Edit {
-	return append([]harness.Edit{}, edits...)
 }

@@ -2,6 +2,8 @@
 package tests
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -237,7 +239,7 @@ func TestIstioIngressObjects(t *testing.T) {
 	assert.True(t, secret.IsSecretInput("stringData"), "a Pulumi secret")
 	data, ok := secret.Input("stringData").(map[string]any)
 	require.True(t, ok)
-	assert.ElementsMatch(t, []string{"tls.crt", "tls.key", "ca.crt"}, mapKeysAny(data))
+	assert.ElementsMatch(t, []string{"tls.crt", "tls.key", "ca.crt"}, slices.Collect(maps.Keys(data)))
 	certificate, err := harness.CertificateFromPEM(data["tls.crt"].(string))
 	require.NoError(t, err)
 	assert.Equal(t, c.leaves[pki.IngressServer].Raw, certificate.Raw)
@@ -359,12 +361,4 @@ func TestKubernetesProviderUsesTheEntraKubeconfig(t *testing.T) {
 		}
 	}
 	assert.True(t, invoked)
-}
-
-func mapKeysAny(values map[string]any) []string {
-	keys := make([]string, 0, len(values))
-	for key := range values {
-		keys = append(keys, key)
-	}
-	return keys
 }

@@ -2,6 +2,8 @@
 package tests
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -106,9 +108,9 @@ func TestFirewallPolicyAllowsOnlyWhatIsNeeded(t *testing.T) {
 			}
 		}
 	}
-	assert.ElementsMatch(t, []string{cfg.Network.Subnets.KubernetesNodes, cfg.Network.Subnets.Jumpbox}, keysOf(bySource), "rules only for the routed subnets")
+	assert.ElementsMatch(t, []string{cfg.Network.Subnets.KubernetesNodes, cfg.Network.Subnets.Jumpbox}, slices.Collect(maps.Keys(bySource)), "rules only for the routed subnets")
 	cluster := rulesByName(bySource[cfg.Network.Subnets.KubernetesNodes])
-	assert.ElementsMatch(t, []string{"aks-required", "aks-add-ons", "workload-image", "allow-list"}, keysOf(cluster))
+	assert.ElementsMatch(t, []string{"aks-required", "aks-add-ons", "workload-image", "allow-list"}, slices.Collect(maps.Keys(cluster)))
 	assert.Equal(t, []any{components.AKSFQDNTag}, cluster["aks-required"]["fqdnTags"])
 	assert.Subset(t, cluster["aks-add-ons"]["targetFqdns"], []any{"*.ods.opinsights.azure.com", "westeurope.handler.control.monitor.azure.com",
 		"data.policy.core.windows.net"}, "Container insights and Azure Policy work behind the firewall")
@@ -124,7 +126,7 @@ func TestFirewallPolicyAllowsOnlyWhatIsNeeded(t *testing.T) {
 		}
 	}
 	jumpbox := rulesByName(bySource[cfg.Network.Subnets.Jumpbox])
-	assert.ElementsMatch(t, []string{"operator-tools", "ubuntu-updates"}, keysOf(jumpbox))
+	assert.ElementsMatch(t, []string{"operator-tools", "ubuntu-updates"}, slices.Collect(maps.Keys(jumpbox)))
 	assert.Contains(t, jumpbox["operator-tools"]["targetFqdns"], "login.microsoftonline.com", "Entra SSH login")
 	assert.Contains(t, jumpbox["operator-tools"]["targetFqdns"], "pas.windows.net", "Entra SSH login")
 }
@@ -277,13 +279,4 @@ func rulesByName(rules []map[string]any) map[string]map[string]any {
 		byName[rule["name"].(string)] = rule
 	}
 	return byName
-}
-
-// keysOf returns a map's keys.
-func keysOf[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for key := range m {
-		keys = append(keys, key)
-	}
-	return keys
 }

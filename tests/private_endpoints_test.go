@@ -3,6 +3,7 @@
 package tests
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -162,7 +163,7 @@ func TestSQLIsPrivateEntraOnlyAndFederated(t *testing.T) {
 // TestSQLClientServiceAccount checks the in-cluster half of workload identity: the service account
 // carries the client identity's client ID.
 func TestSQLClientServiceAccount(t *testing.T) {
-	recording := runStack(t, "dev", append(slicesClone(everyFeature), harness.Set("kubernetes.deployInCluster", true))...)
+	recording := runStack(t, "dev", append(slices.Clone(everyFeature), harness.Set("kubernetes.deployInCluster", true))...)
 	account := recording.Find("kubernetes:core/v1:ServiceAccount", "apiplat-dev-echo-sql-client")
 	require.NotNil(t, account)
 	assert.Equal(t, "echo", account.InputString("metadata.namespace"))
