@@ -22,7 +22,7 @@ var documentedPackages = []string{"components", "components/apimpolicy", "compon
 // constants, variables and struct fields (component outputs and Args fields among them).
 func TestExportedIdentifiersAreDocumented(t *testing.T) {
 	for _, dir := range documentedPackages {
-		files := parseDir(t, filepath.Join(projectDir, dir))
+		files := parseDir(t, filepath.Join(projectDir, dir), isSourceFile)
 		for name, file := range files {
 			for _, declaration := range file.Decls {
 				for _, missing := range undocumented(declaration) {
@@ -52,14 +52,21 @@ func TestEveryFileStatesItsPurpose(t *testing.T) {
 	require.NoError(t, err)
 }
 
-func parseDir(t *testing.T, dir string) map[string]*ast.File {
+// isSourceFile reports whether a file name is a Go source file, not a test.
+func isSourceFile(name string) bool { return strings.HasSuffix(name, ".go") && !isTestFile(name) }
+
+// isTestFile reports whether a file name is a Go test file.
+func isTestFile(name string) bool { return strings.HasSuffix(name, "_test.go") }
+
+// parseDir parses the Go files of dir that keep selects, with comments, by path.
+func parseDir(t *testing.T, dir string, keep func(name string) bool) map[string]*ast.File {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	files := map[string]*ast.File{}
 	fileSet := token.NewFileSet()
 	for _, entry := range entries {
-		if !strings.HasSuffix(entry.Name(), ".go") || strings.HasSuffix(entry.Name(), "_test.go") {
+		if !keep(entry.Name()) {
 			continue
 		}
 		path := filepath.Join(dir, entry.Name())

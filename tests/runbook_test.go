@@ -8,8 +8,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"go/ast"
-	"go/parser"
-	"go/token"
 	"maps"
 	"os"
 	"os/exec"
@@ -127,16 +125,11 @@ func TestRunbookBlocksAreAccountedFor(t *testing.T) {
 // testFunctions returns the names of the Test functions in tests/.
 func testFunctions(t *testing.T) map[string]bool {
 	t.Helper()
-	files := token.NewFileSet()
-	packages, err := parser.ParseDir(files, ".", func(info os.FileInfo) bool { return strings.HasSuffix(info.Name(), "_test.go") }, 0)
-	require.NoError(t, err)
 	names := map[string]bool{}
-	for _, parsed := range packages {
-		for _, file := range parsed.Files {
-			for _, declaration := range file.Decls {
-				if function, ok := declaration.(*ast.FuncDecl); ok && strings.HasPrefix(function.Name.Name, "Test") {
-					names[function.Name.Name] = true
-				}
+	for _, file := range parseDir(t, ".", isTestFile) {
+		for _, declaration := range file.Decls {
+			if function, ok := declaration.(*ast.FuncDecl); ok && strings.HasPrefix(function.Name.Name, "Test") {
+				names[function.Name.Name] = true
 			}
 		}
 	}
