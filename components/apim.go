@@ -21,10 +21,13 @@ const APIManagementType = Project + ":apim:APIManagement"
 // 15-45, well past the provider's defaults.
 const APIManagementTimeout = "3h"
 
-// hardenedProtocols switches off TLS 1.0/1.1 and SSL 3.0 on both sides, 3DES, every TLS_RSA_* suite
-// (no forward secrecy) and the ECDHE CBC-SHA1 suites that API Management lets customers disable (the
-// GCM and SHA-2 ECDHE suites cannot be disabled), and switches HTTP/2 on for clients
+// hardenedProtocols switches off TLS 1.0/1.1 and SSL 3.0 on both sides, 3DES, the TLS_RSA_* suites (no
+// forward secrecy) and the ECDHE CBC-SHA1 suites that API Management lets customers disable (the GCM
+// and SHA-2 ECDHE suites cannot be disabled), and switches HTTP/2 on for clients
 // (https://learn.microsoft.com/azure/api-management/api-management-howto-manage-protocols-ciphers).
+// TLS_RSA_WITH_AES_256_GCM_SHA384 is not among the ciphers the customProperties reference lets
+// customers disable, so it stays enabled; an undocumented key is not sent, because a rejected update
+// of the service costs 15-45 minutes.
 var hardenedProtocols = map[string]string{
 	"Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls10":                              "False",
 	"Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls11":                              "False",

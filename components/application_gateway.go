@@ -33,6 +33,57 @@ const (
 	BotRuleSetVersion = "1.1"
 )
 
+// RuleOverride pins the state and action of one managed rule.
+type RuleOverride struct {
+	// Group is the rule group's name in the rule set, e.g. PROTOCOL-ENFORCEMENT.
+	Group string
+	// RuleID is the rule's ID.
+	RuleID string
+	// Action is what a match does: AnomalyScoring (adds to the score that blocks at 5 in Prevention) or Block.
+	Action string
+}
+
+// DefaultRuleSetOverrides are the Paranoia Level 1 rules that DRS 2.2 added over DRS 2.1, enabled with
+// an explicit blocking action. Microsoft documents new PL1 rules of a rule set version as starting in
+// log mode so operators can tune them first (web-application-firewall/ag/upgrade-ruleset-version.md,
+// "Validate new rules safely"), and a rule in log mode never blocks, even in Prevention. Pinning them
+// makes Prevention mean what it says for every PL1 rule. Rule IDs and groups are from
+// application-gateway-crs-rulegroups-rules.md (DRS 2.2 tab): an override of a rule the set does not
+// contain fails the policy update ("The override Rule '<id>' is unknown for RuleGroup '<group>'").
+// The CVE rule blocks outright: Microsoft's CVE rules do not all support anomaly scoring (99001017:
+// "Anomaly Score not supported for this rule"). An override without a state disables the rule, so the
+// state is always set (network/v2 ManagedRuleOverride: "Defaults to Disabled if not specified").
+var DefaultRuleSetOverrides = []RuleOverride{
+	{Group: "PROTOCOL-ENFORCEMENT", RuleID: "920530", Action: "AnomalyScoring"}, // charset parameter more than once
+	{Group: "PROTOCOL-ENFORCEMENT", RuleID: "920620", Action: "AnomalyScoring"}, // multiple Content-Type headers
+	{Group: "MS-ThreatIntel-CVEs", RuleID: "99001018", Action: "Block"},         // React2Shell, CVE-2025-55182
+	{Group: "MS-ThreatIntel-XSS", RuleID: "99032001", Action: "AnomalyScoring"}, // event handler XSS (replaces 941120)
+}
+
+// ruleGroupOverrides renders overrides grouped by rule group, in the order of their first rule.
+func ruleGroupOverrides(overrides []RuleOverride) network.ManagedRuleGroupOverrideArray {
+	var groups network.ManagedRuleGroupOverrideArray
+	index := map[string]int{}
+	var rules []network.ManagedRuleOverrideArray
+	var names []string
+	for _, override := range overrides {
+		i, seen := index[override.Group]
+		if !seen {
+			i = len(names)
+			index[override.Group] = i
+			names = append(names, override.Group)
+			rules = append(rules, nil)
+		}
+		rules[i] = append(rules[i], &network.ManagedRuleOverrideArgs{
+			RuleId: pulumi.String(override.RuleID), State: pulumi.String("Enabled"), Action: pulumi.String(override.Action),
+		})
+	}
+	for i, name := range names {
+		groups = append(groups, &network.ManagedRuleGroupOverrideArgs{RuleGroupName: pulumi.String(name), Rules: rules[i]})
+	}
+	return groups
+}
+
 // ApplicationGatewayArgs configures the ApplicationGateway component.
 type ApplicationGatewayArgs struct {
 	// ResourceGroupName holds the gateway, its public IP and WAF policy.
@@ -124,7 +175,8 @@ func NewApplicationGateway(ctx *pulumi.Context, name string, args *ApplicationGa
 		},
 		ManagedRules: &network.ManagedRulesDefinitionArgs{
 			ManagedRuleSets: network.ManagedRuleSetArray{
-				&network.ManagedRuleSetArgs{RuleSetType: pulumi.String(DefaultRuleSetType), RuleSetVersion: pulumi.String(DefaultRuleSetVersion)},
+				&network.ManagedRuleSetArgs{RuleSetType: pulumi.String(DefaultRuleSetType), RuleSetVersion: pulumi.String(DefaultRuleSetVersion),
+					RuleGroupOverrides: ruleGroupOverrides(DefaultRuleSetOverrides)},
 				&network.ManagedRuleSetArgs{RuleSetType: pulumi.String(BotRuleSetType), RuleSetVersion: pulumi.String(BotRuleSetVersion)},
 			},
 		},

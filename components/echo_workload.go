@@ -24,8 +24,27 @@ const (
 	EchoServicePort = 80
 	// EchoContainerPort is where the echo server listens (HTTP_PORT).
 	EchoContainerPort = 8080
-	// EchoUserID is the non-root user the image runs as.
-	EchoUserID = 1000
+	// EchoUserID is the user and group the pods run as: above 10000, so it matches no user of the
+	// node's or the image's passwd file (kube-score container-security-context-user-group-id). The
+	// image runs as any user (mendhak/http-https-echo tests.sh runs it as another UID).
+	EchoUserID = 10001
+	// IstioSystemNamespace runs the AKS Istio add-on's control plane (istiod).
+	IstioSystemNamespace = "aks-istio-system"
+	// IstiodXDSPort is istiod's xDS and certificate service over mutual TLS, the only istiod port a
+	// sidecar calls (https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio).
+	IstiodXDSPort = 15012
+	// SQLPort is Azure SQL's port through its private endpoint.
+	SQLPort = 1433
+	// IstioRevisionAnnotation on the pod template names the mesh revision the pods were started with,
+	// so a revision change rolls them and the new sidecars are injected.
+	IstioRevisionAnnotation = "apiplatform.io/istio-revision"
+)
+
+// Ephemeral storage of the echo pods: /tmp is the only writable path (the root file system is
+// read-only), bounded so a pod cannot fill its node's disk.
+const (
+	echoTmpSizeLimit          = "64Mi"
+	echoEphemeralStorageLimit = "128Mi"
 )
 
 // EchoWorkloadArgs configures the EchoWorkload component.
@@ -48,6 +67,9 @@ type EchoWorkloadArgs struct {
 	WorkloadIdentityClientID pulumi.StringInput
 	// WorkloadIdentityServiceAccount is that service account's name.
 	WorkloadIdentityServiceAccount string
+	// DatabaseAddressPrefix, with a workload identity, is the private endpoints subnet the pods may
+	// reach on the SQL port; they may also reach Microsoft Entra ID over HTTPS for their tokens.
+	DatabaseAddressPrefix string
 	// Labels are put on every object.
 	Labels map[string]string
 }
@@ -101,6 +123,7 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 		return nil, fmt.Errorf("creating namespace of %s: %w", name, err)
 	}
 	inNamespace := pulumi.DependsOn([]pulumi.Resource{namespace})
+	podsWaitFor := []pulumi.Resource{namespace}
 	metadata := func(objectName string) *metav1.ObjectMetaArgs {
 		return &metav1.ObjectMetaArgs{Name: pulumi.String(objectName), Namespace: pulumi.String(args.Namespace), Labels: labels}
 	}
@@ -108,64 +131,36 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 		// https://learn.microsoft.com/azure/aks/workload-identity-deploy-cluster#create-a-kubernetes-service-account
 		accountMetadata := metadata(args.WorkloadIdentityServiceAccount)
 		accountMetadata.Annotations = pulumi.StringMap{"azure.workload.identity/client-id": args.WorkloadIdentityClientID}
-		if _, err := corev1.NewServiceAccount(ctx, name+"-"+args.WorkloadIdentityServiceAccount, &corev1.ServiceAccountArgs{
+		account, err := corev1.NewServiceAccount(ctx, name+"-"+args.WorkloadIdentityServiceAccount, &corev1.ServiceAccountArgs{
 			Metadata: accountMetadata,
-		}, parent, inNamespace); err != nil {
+		}, parent, inNamespace)
+		if err != nil {
 			return nil, fmt.Errorf("creating service account %s of %s: %w", args.WorkloadIdentityServiceAccount, name, err)
 		}
+		podsWaitFor = append(podsWaitFor, account)
 	}
 
-	probe := &corev1.ProbeArgs{
-		HttpGet:       &corev1.HTTPGetActionArgs{Path: pulumi.String("/"), Port: pulumi.Int(EchoContainerPort)},
-		PeriodSeconds: pulumi.Int(10),
+	if args.WorkloadIdentityClientID != nil {
+		// The workload identity webhook mutates only pods with this label; it projects a token of the
+		// pod's own service account, whatever automountServiceAccountToken says
+		// (https://learn.microsoft.com/azure/aks/workload-identity-deploy-cluster#deploy-your-application).
+		podLabels["azure.workload.identity/use"] = pulumi.String("true")
 	}
+	podMetadata := &metav1.ObjectMetaArgs{Labels: podLabels}
+	if args.IstioRevision != "" {
+		// Sidecars are injected when a pod starts: changing the revision (a canary upgrade moving the
+		// namespace label) must restart the pods, so the revision is part of the pod template.
+		podMetadata.Annotations = pulumi.StringMap{IstioRevisionAnnotation: pulumi.String(args.IstioRevision)}
+	}
+	template := &corev1.PodTemplateSpecArgs{Metadata: podMetadata, Spec: echoPodSpec(args, selector)}
 	if _, err := appsv1.NewDeployment(ctx, name+"-deployment", &appsv1.DeploymentArgs{
 		Metadata: metadata("echo"),
 		Spec: &appsv1.DeploymentSpecArgs{
 			Replicas: pulumi.Int(args.Replicas),
 			Selector: &metav1.LabelSelectorArgs{MatchLabels: selector},
-			Template: &corev1.PodTemplateSpecArgs{
-				Metadata: &metav1.ObjectMetaArgs{Labels: podLabels},
-				Spec: &corev1.PodSpecArgs{
-					AutomountServiceAccountToken: pulumi.Bool(false),
-					SecurityContext: &corev1.PodSecurityContextArgs{
-						RunAsNonRoot:   pulumi.Bool(true),
-						RunAsUser:      pulumi.Int(EchoUserID),
-						RunAsGroup:     pulumi.Int(EchoUserID),
-						SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
-					},
-					// Spread replicas over zones and nodes, so one failure never takes all of them.
-					TopologySpreadConstraints: corev1.TopologySpreadConstraintArray{
-						&corev1.TopologySpreadConstraintArgs{MaxSkew: pulumi.Int(1), TopologyKey: pulumi.String("topology.kubernetes.io/zone"),
-							WhenUnsatisfiable: pulumi.String("ScheduleAnyway"), LabelSelector: &metav1.LabelSelectorArgs{MatchLabels: selector}},
-					},
-					Containers: corev1.ContainerArray{&corev1.ContainerArgs{
-						Name:  pulumi.String("echo"),
-						Image: pulumi.String(args.Image),
-						Env: corev1.EnvVarArray{
-							&corev1.EnvVarArgs{Name: pulumi.String("HTTP_PORT"), Value: pulumi.String(fmt.Sprint(EchoContainerPort))},
-						},
-						Ports: corev1.ContainerPortArray{&corev1.ContainerPortArgs{Name: pulumi.String("http"), ContainerPort: pulumi.Int(EchoContainerPort)}},
-						SecurityContext: &corev1.SecurityContextArgs{
-							AllowPrivilegeEscalation: pulumi.Bool(false),
-							ReadOnlyRootFilesystem:   pulumi.Bool(true),
-							RunAsNonRoot:             pulumi.Bool(true),
-							Capabilities:             &corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
-							SeccompProfile:           &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
-						},
-						Resources: &corev1.ResourceRequirementsArgs{
-							Requests: pulumi.StringMap{"cpu": pulumi.String("50m"), "memory": pulumi.String("64Mi")},
-							Limits:   pulumi.StringMap{"cpu": pulumi.String("250m"), "memory": pulumi.String("128Mi")},
-						},
-						ReadinessProbe: probe,
-						LivenessProbe:  probe,
-						VolumeMounts:   corev1.VolumeMountArray{&corev1.VolumeMountArgs{Name: pulumi.String("tmp"), MountPath: pulumi.String("/tmp")}},
-					}},
-					Volumes: corev1.VolumeArray{&corev1.VolumeArgs{Name: pulumi.String("tmp"), EmptyDir: &corev1.EmptyDirVolumeSourceArgs{}}},
-				},
-			},
+			Template: template,
 		},
-	}, parent, inNamespace); err != nil {
+	}, parent, pulumi.DependsOn(podsWaitFor)); err != nil {
 		return nil, fmt.Errorf("creating deployment of %s: %w", name, err)
 	}
 	if _, err := corev1.NewService(ctx, name+"-service", &corev1.ServiceArgs{
@@ -188,29 +183,8 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 		}
 	}
 
-	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-default-deny", &networkingv1.NetworkPolicyArgs{
-		Metadata: metadata("default-deny"),
-		Spec: &networkingv1.NetworkPolicySpecArgs{
-			PodSelector: &metav1.LabelSelectorArgs{},
-			PolicyTypes: pulumi.StringArray{pulumi.String("Ingress")},
-		},
-	}, parent, inNamespace); err != nil {
-		return nil, fmt.Errorf("creating default-deny policy of %s: %w", name, err)
-	}
-	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-allow-ingress", &networkingv1.NetworkPolicyArgs{
-		Metadata: metadata("allow-from-ingress"),
-		Spec: &networkingv1.NetworkPolicySpecArgs{
-			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: selector},
-			PolicyTypes: pulumi.StringArray{pulumi.String("Ingress")},
-			Ingress: networkingv1.NetworkPolicyIngressRuleArray{&networkingv1.NetworkPolicyIngressRuleArgs{
-				From: networkingv1.NetworkPolicyPeerArray{&networkingv1.NetworkPolicyPeerArgs{
-					NamespaceSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String(args.IngressNamespace)}},
-				}},
-				Ports: networkingv1.NetworkPolicyPortArray{&networkingv1.NetworkPolicyPortArgs{Port: pulumi.Int(EchoContainerPort), Protocol: pulumi.String("TCP")}},
-			}},
-		},
-	}, parent, inNamespace); err != nil {
-		return nil, fmt.Errorf("creating allow-from-ingress policy of %s: %w", name, err)
+	if err := newEchoNetworkPolicies(ctx, name, args, selector, metadata, parent, inNamespace); err != nil {
+		return nil, err
 	}
 
 	if args.IstioRevision != "" {
@@ -245,4 +219,142 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 		return nil, fmt.Errorf("registering echo workload %s outputs: %w", name, err)
 	}
 	return component, nil
+}
+
+// echoPodSpec is the echo pods' spec: a non-root user with a read-only root file system, no
+// capabilities, the runtime's seccomp profile, bounded CPU, memory and ephemeral storage, a readiness
+// probe on the HTTP answer and a liveness probe on the port alone (a slow answer takes a pod out of
+// rotation; only a dead listener restarts it, and kube-score's pod-probes-identical flags the same
+// probe used for both).
+func echoPodSpec(args *EchoWorkloadArgs, selector pulumi.StringMap) *corev1.PodSpecArgs {
+	spec := &corev1.PodSpecArgs{
+		AutomountServiceAccountToken: pulumi.Bool(false),
+		SecurityContext: &corev1.PodSecurityContextArgs{
+			RunAsNonRoot:   pulumi.Bool(true),
+			RunAsUser:      pulumi.Int(EchoUserID),
+			RunAsGroup:     pulumi.Int(EchoUserID),
+			SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
+		},
+		// Spread replicas over zones and nodes, so one failure never takes all of them.
+		TopologySpreadConstraints: corev1.TopologySpreadConstraintArray{
+			&corev1.TopologySpreadConstraintArgs{MaxSkew: pulumi.Int(1), TopologyKey: pulumi.String("topology.kubernetes.io/zone"),
+				WhenUnsatisfiable: pulumi.String("ScheduleAnyway"), LabelSelector: &metav1.LabelSelectorArgs{MatchLabels: selector}},
+		},
+		Containers: corev1.ContainerArray{&corev1.ContainerArgs{
+			Name:  pulumi.String("echo"),
+			Image: pulumi.String(args.Image),
+			Env: corev1.EnvVarArray{
+				&corev1.EnvVarArgs{Name: pulumi.String("HTTP_PORT"), Value: pulumi.String(fmt.Sprint(EchoContainerPort))},
+			},
+			Ports: corev1.ContainerPortArray{&corev1.ContainerPortArgs{Name: pulumi.String("http"), ContainerPort: pulumi.Int(EchoContainerPort)}},
+			SecurityContext: &corev1.SecurityContextArgs{
+				AllowPrivilegeEscalation: pulumi.Bool(false),
+				ReadOnlyRootFilesystem:   pulumi.Bool(true),
+				RunAsNonRoot:             pulumi.Bool(true),
+				RunAsUser:                pulumi.Int(EchoUserID),
+				RunAsGroup:               pulumi.Int(EchoUserID),
+				Capabilities:             &corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
+				SeccompProfile:           &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
+			},
+			Resources: &corev1.ResourceRequirementsArgs{
+				Requests: pulumi.StringMap{"cpu": pulumi.String("50m"), "memory": pulumi.String("64Mi"), "ephemeral-storage": pulumi.String(echoTmpSizeLimit)},
+				Limits:   pulumi.StringMap{"cpu": pulumi.String("250m"), "memory": pulumi.String("128Mi"), "ephemeral-storage": pulumi.String(echoEphemeralStorageLimit)},
+			},
+			ReadinessProbe: &corev1.ProbeArgs{
+				HttpGet:       &corev1.HTTPGetActionArgs{Path: pulumi.String("/"), Port: pulumi.Int(EchoContainerPort)},
+				PeriodSeconds: pulumi.Int(10),
+			},
+			LivenessProbe: &corev1.ProbeArgs{
+				TcpSocket:           &corev1.TCPSocketActionArgs{Port: pulumi.Int(EchoContainerPort)},
+				InitialDelaySeconds: pulumi.Int(10),
+				PeriodSeconds:       pulumi.Int(20),
+				FailureThreshold:    pulumi.Int(3),
+			},
+			VolumeMounts: corev1.VolumeMountArray{&corev1.VolumeMountArgs{Name: pulumi.String("tmp"), MountPath: pulumi.String("/tmp")}},
+		}},
+		Volumes: corev1.VolumeArray{&corev1.VolumeArgs{Name: pulumi.String("tmp"),
+			EmptyDir: &corev1.EmptyDirVolumeSourceArgs{SizeLimit: pulumi.String(echoTmpSizeLimit)}}},
+	}
+	if args.WorkloadIdentityClientID != nil {
+		spec.ServiceAccountName = pulumi.String(args.WorkloadIdentityServiceAccount)
+	}
+	return spec
+}
+
+// newEchoNetworkPolicies denies everything the echo pods do not need: inbound, only the ingress
+// namespace on the container port; outbound, only cluster DNS, istiod when the pods carry a sidecar,
+// and with a workload identity the database's private endpoints and Microsoft Entra ID (HTTPS; its
+// addresses are not fixed, and with the egress firewall the firewall limits the host names).
+func newEchoNetworkPolicies(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, selector pulumi.StringMap,
+	metadata func(string) *metav1.ObjectMetaArgs, opts ...pulumi.ResourceOption,
+) error {
+	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-default-deny", &networkingv1.NetworkPolicyArgs{
+		Metadata: metadata("default-deny"),
+		Spec: &networkingv1.NetworkPolicySpecArgs{
+			PodSelector: &metav1.LabelSelectorArgs{},
+			PolicyTypes: pulumi.StringArray{pulumi.String("Ingress")},
+		},
+	}, opts...); err != nil {
+		return fmt.Errorf("creating default-deny policy of %s: %w", name, err)
+	}
+	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-allow-ingress", &networkingv1.NetworkPolicyArgs{
+		Metadata: metadata("allow-from-ingress"),
+		Spec: &networkingv1.NetworkPolicySpecArgs{
+			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: selector},
+			PolicyTypes: pulumi.StringArray{pulumi.String("Ingress")},
+			Ingress: networkingv1.NetworkPolicyIngressRuleArray{&networkingv1.NetworkPolicyIngressRuleArgs{
+				From:  networkingv1.NetworkPolicyPeerArray{namespacePeer(args.IngressNamespace, nil)},
+				Ports: networkingv1.NetworkPolicyPortArray{tcpPort(EchoContainerPort)},
+			}},
+		},
+	}, opts...); err != nil {
+		return fmt.Errorf("creating allow-from-ingress policy of %s: %w", name, err)
+	}
+	egress := networkingv1.NetworkPolicyEgressRuleArray{&networkingv1.NetworkPolicyEgressRuleArgs{
+		To: networkingv1.NetworkPolicyPeerArray{namespacePeer("kube-system", pulumi.StringMap{"k8s-app": pulumi.String("kube-dns")})},
+		Ports: networkingv1.NetworkPolicyPortArray{
+			&networkingv1.NetworkPolicyPortArgs{Port: pulumi.Int(53), Protocol: pulumi.String("UDP")}, tcpPort(53),
+		},
+	}}
+	if args.IstioRevision != "" {
+		egress = append(egress, &networkingv1.NetworkPolicyEgressRuleArgs{
+			To:    networkingv1.NetworkPolicyPeerArray{namespacePeer(IstioSystemNamespace, pulumi.StringMap{"app": pulumi.String("istiod")})},
+			Ports: networkingv1.NetworkPolicyPortArray{tcpPort(IstiodXDSPort)},
+		})
+	}
+	if args.WorkloadIdentityClientID != nil && args.DatabaseAddressPrefix != "" {
+		egress = append(egress,
+			&networkingv1.NetworkPolicyEgressRuleArgs{
+				To:    networkingv1.NetworkPolicyPeerArray{&networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String(args.DatabaseAddressPrefix)}}},
+				Ports: networkingv1.NetworkPolicyPortArray{tcpPort(SQLPort)},
+			},
+			&networkingv1.NetworkPolicyEgressRuleArgs{Ports: networkingv1.NetworkPolicyPortArray{tcpPort(443)}})
+	}
+	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-allow-egress", &networkingv1.NetworkPolicyArgs{
+		Metadata: metadata("allow-egress"),
+		Spec: &networkingv1.NetworkPolicySpecArgs{
+			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: selector},
+			PolicyTypes: pulumi.StringArray{pulumi.String("Egress")},
+			Egress:      egress,
+		},
+	}, opts...); err != nil {
+		return fmt.Errorf("creating egress policy of %s: %w", name, err)
+	}
+	return nil
+}
+
+// namespacePeer selects the pods of a namespace, optionally by label.
+func namespacePeer(namespace string, podLabels pulumi.StringMap) *networkingv1.NetworkPolicyPeerArgs {
+	peer := &networkingv1.NetworkPolicyPeerArgs{
+		NamespaceSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String(namespace)}},
+	}
+	if podLabels != nil {
+		peer.PodSelector = &metav1.LabelSelectorArgs{MatchLabels: podLabels}
+	}
+	return peer
+}
+
+// tcpPort is a TCP port of a network policy rule.
+func tcpPort(port int) *networkingv1.NetworkPolicyPortArgs {
+	return &networkingv1.NetworkPolicyPortArgs{Port: pulumi.Int(port), Protocol: pulumi.String("TCP")}
 }

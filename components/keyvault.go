@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/keyvault/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -20,6 +21,21 @@ type KeyVaultSecret struct {
 	Value pulumi.StringInput
 	// ContentType tells consumers how to read it, e.g. application/x-pkcs12 for a base64 PFX.
 	ContentType string
+	// ExpiresAt, when set, is the expiry of what the secret holds (RFC 3339, a certificate's notAfter).
+	// It becomes the secret's exp attribute, so Key Vault, Defender for Cloud's "Key Vault secrets
+	// should have an expiration date" recommendation and Azure Policy see when the content stops
+	// being valid (https://learn.microsoft.com/azure/key-vault/secrets/about-secrets#secret-attributes).
+	ExpiresAt pulumi.StringInput
+}
+
+// unixSeconds converts an RFC 3339 time to seconds since 1970-01-01T00:00:00Z, the unit of Key Vault's
+// exp attribute.
+func unixSeconds(rfc3339 string) (int, error) {
+	parsed, err := time.Parse(time.RFC3339, rfc3339)
+	if err != nil {
+		return 0, fmt.Errorf("reading expiry %q: %w", rfc3339, err)
+	}
+	return int(parsed.Unix()), nil
 }
 
 // KeyVaultArgs configures the KeyVault component.
@@ -119,15 +135,21 @@ func NewKeyVault(ctx *pulumi.Context, name string, args *KeyVaultArgs, opts ...p
 	for _, secretName := range slices.Sorted(maps.Keys(args.Secrets)) {
 		secret := args.Secrets[secretName]
 		resourceName := vaultName + "-" + secretName
+		properties := &keyvault.SecretPropertiesArgs{
+			Value:       pulumi.ToSecret(secret.Value).(pulumi.StringOutput),
+			ContentType: pulumi.String(secret.ContentType),
+		}
+		if secret.ExpiresAt != nil {
+			properties.Attributes = &keyvault.SecretAttributesArgs{
+				Expires: secret.ExpiresAt.ToStringOutput().ApplyT(unixSeconds).(pulumi.IntOutput),
+			}
+		}
 		created, err := keyvault.NewSecret(ctx, resourceName, &keyvault.SecretArgs{
 			SecretName:        pulumi.String(secretName),
 			VaultName:         vault.Name,
 			ResourceGroupName: args.ResourceGroupName,
-			Properties: &keyvault.SecretPropertiesArgs{
-				Value:       pulumi.ToSecret(secret.Value).(pulumi.StringOutput),
-				ContentType: pulumi.String(secret.ContentType),
-			},
-			Tags: tags,
+			Properties:        properties,
+			Tags:              tags,
 		}, parent)
 		if err != nil {
 			return nil, fmt.Errorf("creating key vault secret %s: %w", resourceName, err)

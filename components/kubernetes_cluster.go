@@ -79,11 +79,9 @@ type KubernetesClusterArgs struct {
 	MaintenanceWindow MaintenanceWindowArgs
 	// LogAnalyticsWorkspaceID receives Defender, Container insights and control-plane logs.
 	LogAnalyticsWorkspaceID pulumi.StringInput
-	// IngressController is istio (the Istio add-on with an internal ingress gateway) or nginx (the
-	// application routing add-on).
-	IngressController string
-	// IstioRevision is the Istio add-on revision.
-	IstioRevision string
+	// IstioRevisions are the Istio add-on revisions to run: one, or the running one and its successor
+	// during a canary upgrade (aks/istio-upgrade.md).
+	IstioRevisions []string
 	// BackendHostName is the ingress host API Management calls; IngressPrivateIP is its pinned
 	// internal load balancer address. The record is written from these values, not from cluster
 	// outputs, so nothing waits for the cluster to learn the address.
@@ -215,32 +213,35 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 	if args.Version != "" {
 		clusterArgs.KubernetesVersion = pulumi.String(args.Version)
 	}
-	switch args.IngressController {
-	case "istio":
-		clusterArgs.ServiceMeshProfile = &containerservice.ServiceMeshProfileArgs{
-			Mode: pulumi.String("Istio"),
-			Istio: &containerservice.IstioServiceMeshArgs{
-				Revisions: pulumi.StringArray{pulumi.String(args.IstioRevision)},
-				Components: &containerservice.IstioComponentsArgs{
-					IngressGateways: containerservice.IstioIngressGatewayArray{&containerservice.IstioIngressGatewayArgs{
-						Mode: pulumi.String("Internal"), Enabled: pulumi.Bool(true),
-					}},
-				},
+	// The ingress is the Istio add-on's internal gateway. The application routing add-on is never
+	// enabled: its NGINX support ended in November 2026, and on this API version it also creates a
+	// "default" NGINX controller behind a public load balancer (aks/app-routing-nginx-configuration;
+	// ingressProfile.webAppRouting.nginx.defaultIngressControllerType exists only from 2025-02-01).
+	clusterArgs.ServiceMeshProfile = &containerservice.ServiceMeshProfileArgs{
+		Mode: pulumi.String("Istio"),
+		Istio: &containerservice.IstioServiceMeshArgs{
+			Revisions: pulumi.ToStringArray(args.IstioRevisions),
+			Components: &containerservice.IstioComponentsArgs{
+				IngressGateways: containerservice.IstioIngressGatewayArray{&containerservice.IstioIngressGatewayArgs{
+					Mode: pulumi.String("Internal"), Enabled: pulumi.Bool(true),
+				}},
 			},
-		}
-	case "nginx":
-		clusterArgs.IngressProfile = &containerservice.ManagedClusterIngressProfileArgs{
-			WebAppRouting: &containerservice.ManagedClusterIngressProfileWebAppRoutingArgs{Enabled: pulumi.Bool(true)},
-		}
+		},
 	}
 	cluster, err := containerservice.NewManagedCluster(ctx, clusterName, clusterArgs, parent, pulumi.DependsOn(clusterWaitsFor), egressDependency(args.EgressReady))
 	if err != nil {
 		return nil, fmt.Errorf("creating AKS cluster %s: %w", clusterName, err)
 	}
 
+	// One weekly window for the three kinds of planned maintenance: cluster upgrades, node OS images,
+	// and, through the "default" configuration, the AKS releases that roll out the Istio add-on's patch
+	// versions to istiod and the ingress gateways (aks/istio-upgrade.md: patches "respect the default
+	// planned maintenance window"; aks/planned-maintenance.md: from API 2023-05-01 the default
+	// configuration takes maintenanceWindow, weekly schedules only).
 	for _, maintenance := range []struct{ role, config string }{
 		{"upgrade", "aksManagedAutoUpgradeSchedule"},
 		{"node-os", "aksManagedNodeOSUpgradeSchedule"},
+		{"default", "default"},
 	} {
 		window := args.MaintenanceWindow
 		if _, err := containerservice.NewMaintenanceConfiguration(ctx, clusterName+"-maintenance-"+maintenance.role, &containerservice.MaintenanceConfigurationArgs{

@@ -70,7 +70,7 @@ func APIManagementErrorsQuery() string {
 }
 
 // IngressLogQuery returns a Log Analytics query of the last hour's log lines of the cluster ingress
-// (the Istio gateway's Envoy access log, or the NGINX controller's), newest first, with the status
+// (the Istio gateway's Envoy access log), newest first, with the status
 // code and the X-Request-ID trace ID extracted where the line has them. A handshake the ingress
 // refuses (no client certificate, another CA) never becomes a request, so it has no access-log line:
 // API Management's error log shows it.

@@ -3,8 +3,8 @@ package components
 
 import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-// MTLSIngressArgs configures an ingress (IstioIngress or NginxIngress) that serves one backend host
-// over mutual TLS and admits only clients whose certificate the CA signed.
+// MTLSIngressArgs configures the ingress (IstioIngress) that serves one backend host over mutual TLS
+// and admits only clients whose certificate the CA signed.
 type MTLSIngressArgs struct {
 	// Host is the backend host name API Management calls; the ingress serves only it.
 	Host string

@@ -55,6 +55,9 @@ type SQLDatabaseArgs struct {
 	Client WorkloadIdentityArgs
 	// LogAnalyticsWorkspaceID receives the audit records and the database's diagnostics.
 	LogAnalyticsWorkspaceID pulumi.StringInput
+	// AlertEmail receives Microsoft Defender for SQL's threat alerts (SQL injection, anomalous access,
+	// brute force, data exfiltration).
+	AlertEmail string
 	// Tags are put on every taggable resource.
 	Tags map[string]string
 }
@@ -138,6 +141,20 @@ func NewSQLDatabase(ctx *pulumi.Context, name string, args *SQLDatabaseArgs, opt
 		IsAzureMonitorTargetEnabled: pulumi.Bool(true),
 	}, parent); err != nil {
 		return nil, fmt.Errorf("enabling auditing on %s: %w", serverResourceName, err)
+	}
+	// Advanced Threat Protection (Microsoft Defender for SQL at server level): every alert type on,
+	// mailed to the platform's alert address. Alerts also reach Defender for Cloud; no storage account
+	// is needed (https://learn.microsoft.com/azure/azure-sql/database/threat-detection-configure).
+	if _, err := sql.NewServerSecurityAlertPolicy(ctx, serverResourceName+"-threat-alerts", &sql.ServerSecurityAlertPolicyArgs{
+		SecurityAlertPolicyName: pulumi.String("Default"),
+		ServerName:              server.Name,
+		ResourceGroupName:       args.ResourceGroupName,
+		State:                   sql.SecurityAlertsPolicyStateEnabled,
+		DisabledAlerts:          pulumi.StringArray{},
+		EmailAddresses:          pulumi.StringArray{pulumi.String(args.AlertEmail)},
+		EmailAccountAdmins:      pulumi.Bool(false),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("enabling threat alerts on %s: %w", serverResourceName, err)
 	}
 	serverID := server.ID().ToStringOutput()
 	masterID := pulumi.Sprintf("%s/databases/master", serverID)

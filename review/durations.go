@@ -90,6 +90,7 @@ var durations = map[string]Duration{
 	"azure-native:sql:Database":                        {3 * time.Minute, sourceSQL},
 	"azure-native:sql:ServerAzureADOnlyAuthentication": {30 * time.Second, sourceSQL},
 	"azure-native:sql:ServerBlobAuditingPolicy":        {30 * time.Second, sourceSQL},
+	"azure-native:sql:ServerSecurityAlertPolicy":       {30 * time.Second, sourceSQL},
 }
 
 // APIManagementUpdate is the modeled time of an update of the API Management service (custom domain,

@@ -43,6 +43,7 @@ func deploySQL(ctx *pulumi.Context, cfg *config.Config, base string, resourceGro
 			IssuerURL: cluster.OIDCIssuerURL, Namespace: echoNamespace, ServiceAccount: sqlClientServiceAccount,
 		},
 		LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
+		AlertEmail:              cfg.AlertRecipient(),
 		Tags:                    cfg.ResourceTags(),
 	}, providers.all())
 }

@@ -26,10 +26,10 @@ func deployKeyVault(ctx *pulumi.Context, cfg *config.Config, base string, resour
 	readers map[string]pulumi.StringInput, monitoring *components.Monitoring, providers *providers,
 ) (*components.KeyVault, error) {
 	secrets := map[string]components.KeyVaultSecret{
-		caSecretName: {Value: certificates.CACertificatePEM, ContentType: "application/x-pem-file"},
+		caSecretName: {Value: certificates.CACertificatePEM, ContentType: "application/x-pem-file", ExpiresAt: certificates.CAExpiresAt},
 	}
 	for certificate, issued := range certificates.Issued {
-		secrets[string(certificate)] = components.KeyVaultSecret{Value: issued.PFX, ContentType: pki.PFXContentType}
+		secrets[string(certificate)] = components.KeyVaultSecret{Value: issued.PFX, ContentType: pki.PFXContentType, ExpiresAt: issued.ExpiresAt}
 	}
 	clientConfig := authorization.GetClientConfigOutput(ctx, pulumi.Provider(providers.azure))
 	vault, err := components.NewKeyVault(ctx, base, &components.KeyVaultArgs{

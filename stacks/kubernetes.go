@@ -5,6 +5,7 @@ package stacks
 import (
 	"encoding/base64"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	containerservice "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20241001"
@@ -26,8 +27,9 @@ func deployCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourc
 	providers *providers,
 ) (*components.KubernetesCluster, *components.ContainerRegistry, error) {
 	k := cfg.Kubernetes
-	if cfg.Ingress.Controller == "nginx" {
-		_ = ctx.Log.Warn(components.NginxEndOfSupportWarning, nil)
+	if cfg.Environment == config.Production && !strings.Contains(strings.Split(cfg.Workload.Image, "/")[0], ".azurecr.io") {
+		_ = ctx.Log.Warn(fmt.Sprintf("workload.image %s is pulled from a public registry through the egress firewall; for production import it into the stack's registry "+
+			"(az acr import --name <registry> --source %s) and set workload.image to <registry>.azurecr.io/<repository>@<digest>", cfg.Workload.Image, cfg.Workload.Image), nil)
 	}
 	clientConfig := authorization.GetClientConfigOutput(ctx, pulumi.Provider(providers.azure))
 	// With the firewall, egress follows the node subnet's route table: AKS creates no outbound IP
@@ -62,8 +64,7 @@ func deployCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourc
 			DurationHours: k.MaintenanceWindow.DurationHours, UTCOffset: k.MaintenanceWindow.UTCOffset,
 		},
 		LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
-		IngressController:       cfg.Ingress.Controller,
-		IstioRevision:           cfg.Ingress.IstioRevision,
+		IstioRevisions:          cfg.InstalledIstioRevisions(),
 		BackendHostName:         cfg.HostNames.Backend,
 		IngressPrivateIP:        cfg.IngressPrivateIP(),
 		Tags:                    cfg.ResourceTags(),
@@ -117,9 +118,6 @@ func deployInCluster(ctx *pulumi.Context, cfg *config.Config, base string, resou
 	labels := map[string]string{"app.kubernetes.io/part-of": cfg.Project, "app.kubernetes.io/managed-by": "pulumi"}
 
 	revision := cfg.Ingress.IstioRevision
-	if cfg.Ingress.Controller == "nginx" {
-		revision = ""
-	}
 	workload := &components.EchoWorkloadArgs{
 		Namespace:        echoNamespace,
 		Image:            cfg.Workload.Image,
@@ -130,6 +128,7 @@ func deployInCluster(ctx *pulumi.Context, cfg *config.Config, base string, resou
 	}
 	if database != nil {
 		workload.WorkloadIdentityClientID, workload.WorkloadIdentityServiceAccount = database.ClientID, sqlClientServiceAccount
+		workload.DatabaseAddressPrefix = cfg.Network.Subnets.PrivateEndpoints
 	}
 	if _, err := components.NewEchoWorkload(ctx, base+"-echo", workload, inCluster); err != nil {
 		return err
@@ -140,10 +139,6 @@ func deployInCluster(ctx *pulumi.Context, cfg *config.Config, base string, resou
 		ServerCertificatePEM: server.CertificatePEM, ServerPrivateKeyPEM: server.PrivateKeyPEM, CACertificatePEM: certificates.CACertificatePEM,
 		ServiceNamespace: echoNamespace, ServiceName: "echo", ServicePort: components.EchoServicePort, Labels: labels,
 	}
-	if cfg.Ingress.Controller == "nginx" {
-		_, err = components.NewNginxIngress(ctx, base+"-ingress", ingress, inCluster)
-	} else {
-		_, err = components.NewIstioIngress(ctx, base+"-ingress", ingress, inCluster)
-	}
+	_, err = components.NewIstioIngress(ctx, base+"-ingress", ingress, inCluster)
 	return err
 }

@@ -25,12 +25,8 @@ func deployAlerts(ctx *pulumi.Context, cfg *config.Config, base string, resource
 	}, providers.all())
 }
 
-// ingressNamespace is the namespace of the configured ingress controller: the Istio add-on's ingress
-// gateway or the application routing add-on's NGINX.
-func ingressNamespace(cfg *config.Config) string {
-	if cfg.Ingress.Controller == "nginx" {
-		return components.NginxControllerNamespace
-	}
+// ingressNamespace is the namespace of the ingress: the Istio add-on's ingress gateways.
+func ingressNamespace(*config.Config) string {
 	return components.IstioIngressNamespace
 }
 

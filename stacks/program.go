@@ -18,15 +18,26 @@ import (
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
-// Program deploys the whole platform for the current stack. It loads and validates the configuration
-// before registering any resource, so bad input never leaves a half-deployed stack.
+// Program deploys the whole platform for the current stack. It loads and validates the configuration,
+// and checks what it can against Azure (the Istio add-on revisions of the region), before registering
+// any resource, so bad input never leaves a half-deployed stack.
 func Program(ctx *pulumi.Context) error {
-	return Observed(nil)(ctx)
+	return WithOptions(Options{})(ctx)
 }
 
-// Observed returns Program with an observer that also receives every stack output, by name, as it is
-// exported: offline tools (the tests, the review command) read the outputs the engine would get.
-func Observed(observe func(name string, value pulumi.Input)) pulumi.RunFunc {
+// Options are what the program takes from its surroundings rather than from the stack configuration;
+// offline tools (the tests, the review command) set them, `pulumi up` uses the defaults.
+type Options struct {
+	// Observe, when set, also receives every stack output, by name, as it is exported: offline tools
+	// read the outputs the engine would get.
+	Observe func(name string, value pulumi.Input)
+	// MeshRevisions answers which Istio add-on revisions Azure supports in a region; nil asks the
+	// Azure CLI.
+	MeshRevisions MeshRevisionSource
+}
+
+// WithOptions returns Program with the given options.
+func WithOptions(options Options) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
 		raw, err := rawConfig()
 		if err != nil {
@@ -36,14 +47,21 @@ func Observed(observe func(name string, value pulumi.Input)) pulumi.RunFunc {
 		if err != nil {
 			return err
 		}
+		source := options.MeshRevisions
+		if source == nil {
+			source = AzureCLIMeshRevisions{}
+		}
+		if err := checkMeshRevisions(ctx, cfg, source); err != nil {
+			return err
+		}
 		outputs, err := deploy(ctx, cfg)
 		if err != nil {
 			return err
 		}
 		for _, name := range slices.Sorted(maps.Keys(outputs)) {
 			ctx.Export(name, outputs[name])
-			if observe != nil {
-				observe(name, outputs[name])
+			if options.Observe != nil {
+				options.Observe(name, outputs[name])
 			}
 		}
 		return nil
@@ -165,7 +183,7 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) (pulumi.Map, error) {
 		if err := deployInCluster(ctx, cfg, base, resourceGroup.Name, cluster, certificates, database, providers); err != nil {
 			return nil, err
 		}
-		inClusterStatus = "deployed: " + cfg.Ingress.Controller + " ingress and the echo workload"
+		inClusterStatus = "deployed: " + string(cfg.Ingress.Controller) + " ingress and the echo workload"
 	}
 
 	expiries := pulumi.StringMap{string(pki.CA): certificates.CAExpiresAt}

@@ -121,6 +121,29 @@ func TestAPIManagementIsHardened(t *testing.T) {
 	}
 }
 
+// TestREADMEClaimsOnlyTheRSASuitesThatAreOff checks README's cipher claim against the settings: every
+// TLS_RSA suite Schannel offers with TLS 1.2 is either switched off by a customProperties key or named
+// in README as staying enabled, so README never says "every TLS_RSA_* suite" while one is left on.
+func TestREADMEClaimsOnlyTheRSASuitesThatAreOff(t *testing.T) {
+	readme := readFile(t, projectDir+"/README.md")
+	row := ""
+	for _, line := range strings.Split(readme, "\n") {
+		if strings.HasPrefix(line, "| API Management | internal mode only") {
+			row = line
+		}
+	}
+	require.NotEmpty(t, row, "README's hop table has the API Management row")
+	assert.NotContains(t, row, "every `TLS_RSA_*` suite off")
+	// The TLS 1.2 TLS_RSA suites of Windows Schannel, which the API Management gateway runs on
+	// (learn.microsoft.com/windows/win32/secauthn/tls-cipher-suites-in-windows-server-2022).
+	for _, suite := range []string{"TLS_RSA_WITH_AES_256_GCM_SHA384", "TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_256_CBC_SHA256",
+		"TLS_RSA_WITH_AES_128_CBC_SHA256", "TLS_RSA_WITH_AES_256_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA"} {
+		disabled := components.HardenedProtocols()["Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Ciphers."+suite] == "False"
+		assert.True(t, disabled || strings.Contains(row, "`"+suite+"` has no documented setting"),
+			"%s is neither switched off nor named in README as staying enabled", suite)
+	}
+}
+
 // TestBackendPresentsTheClientCertificateAndValidatesTheIngress checks the certificate entity, the
 // backend and their order.
 func TestBackendPresentsTheClientCertificateAndValidatesTheIngress(t *testing.T) {

@@ -214,6 +214,8 @@ func TestPFXSecretsDecodeToTheIssuedCertificates(t *testing.T) {
 			key, certificate, chain, err := pkcs12.DecodeChain(pfx, "")
 			require.NoError(t, err, "readable without a password, as Azure services read it")
 			assert.Equal(t, issued.Raw, certificate.Raw)
+			assert.Equal(t, float64(certificate.NotAfter.Unix()), secret.Input("properties.attributes.expires"),
+				"the secret expires with the certificate it holds (exp, seconds since 1970)")
 			require.Len(t, chain, 1)
 			assert.Equal(t, c.ca.Raw, chain[0].Raw, "the chain carries the CA")
 			issuedKey, err := harness.PrivateKeyFromPEM(c.keys[leaf])
@@ -221,6 +223,19 @@ func TestPFXSecretsDecodeToTheIssuedCertificates(t *testing.T) {
 			assert.True(t, issuedKey.Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(key.(crypto.Signer).Public()), "the same private key")
 		})
 	}
+}
+
+// TestCASecretExpiresWithTheCA checks the CA certificate's secret carries the CA's notAfter as exp.
+func TestCASecretExpiresWithTheCA(t *testing.T) {
+	cfg := mustLoadConfig(t, "dev")
+	recording := runStack(t, "dev")
+	c := recordedChain(t, recording, cfg)
+	secret := recording.Find(secretType, c.base+"-kv-ca-certificate")
+	require.NotNil(t, secret)
+	stored, err := harness.CertificateFromPEM(secret.InputString("properties.value"))
+	require.NoError(t, err)
+	assert.Equal(t, c.ca.Raw, stored.Raw)
+	assert.Equal(t, float64(c.ca.NotAfter.Unix()), secret.Input("properties.attributes.expires"))
 }
 
 // TestCAPrivateKeyStaysInTheState checks that the CA key is never handed to Azure: no azure-native

@@ -56,9 +56,9 @@ func TestDeploymentSettings(t *testing.T) {
 				"github.repository":                          "contoso/azure-api-platform",
 				"github.deployCommits":                       stack == "dev",
 				"github.previewPullRequests":                 true,
-				"operationContext.oidc.azure.clientId":       "0f3a5b7c-2d4e-4f60-8a1b-9c2d3e4f5a61",
-				"operationContext.oidc.azure.tenantId":       "72f988bf-86f1-41af-91ab-2d7cd011db47",
-				"operationContext.oidc.azure.subscriptionId": "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",
+				"operationContext.oidc.azure.clientId":       "00000000-0000-0000-0000-000000000001",
+				"operationContext.oidc.azure.tenantId":       "00000000-0000-0000-0000-000000000000",
+				"operationContext.oidc.azure.subscriptionId": "00000000-0000-0000-0000-000000000002",
 				"operationContext.preRunCommands":            []any{"env -u CI make test", "make review STACK=" + stack},
 			} {
 				assert.Equal(t, want, deployment.Input(path), path)
@@ -167,4 +167,19 @@ func TestDeployingIdentityRolesMatchTheProgram(t *testing.T) {
 	}
 	slices.Sort(assigned)
 	assert.Equal(t, assigned, documented)
+}
+
+// TestExampleAzureIdentifiersArePlaceholders checks the example settings name no real Microsoft Entra
+// tenant, application or subscription: a copied real tenant ID is someone else's directory, and a user
+// who forgets to replace it federates with a stranger. Every Azure GUID of the example is a
+// placeholder of zeros, so it cannot be mistaken for a real one.
+func TestExampleAzureIdentifiersArePlaceholders(t *testing.T) {
+	text, err := os.ReadFile(filepath.Join(deploymentsDir, "Pulumi.settings.yaml"))
+	require.NoError(t, err)
+	guids := regexp.MustCompile(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`).FindAllString(string(text), -1)
+	require.Len(t, guids, 3, "clientId, tenantId and subscriptionId")
+	placeholder := regexp.MustCompile(`^00000000-0000-0000-0000-0000000000[0-9a-f]{2}$`)
+	for _, guid := range guids {
+		assert.Regexp(t, placeholder, guid, "example GUIDs are zeros, not a real directory or subscription")
+	}
 }

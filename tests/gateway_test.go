@@ -53,10 +53,31 @@ func TestWAFPolicy(t *testing.T) {
 	assert.Equal(t, "Enabled", policy.InputString("policySettings.state"))
 	assert.Equal(t, "Prevention", policy.InputString("policySettings.mode"))
 	assert.Equal(t, true, policy.Input("policySettings.requestBodyCheck"))
-	assert.Equal(t, []any{
-		map[string]any{"ruleSetType": components.DefaultRuleSetType, "ruleSetVersion": components.DefaultRuleSetVersion},
-		map[string]any{"ruleSetType": components.BotRuleSetType, "ruleSetVersion": components.BotRuleSetVersion},
-	}, policy.Input("managedRules.managedRuleSets"))
+	sets, _ := policy.Input("managedRules.managedRuleSets").([]any)
+	require.Len(t, sets, 2)
+	for i, want := range [][2]string{{components.DefaultRuleSetType, components.DefaultRuleSetVersion}, {components.BotRuleSetType, components.BotRuleSetVersion}} {
+		set := sets[i].(map[string]any)
+		assert.Equal(t, want[0], set["ruleSetType"])
+		assert.Equal(t, want[1], set["ruleSetVersion"])
+	}
+	assert.Nil(t, sets[1].(map[string]any)["ruleGroupOverrides"], "the bot rules keep their defaults")
+
+	// DRS 2.2's new Paranoia Level 1 rules start in log mode (upgrade-ruleset-version.md, "Validate new
+	// rules safely"): each must be enabled with an action that blocks in Prevention.
+	newPL1Rules := map[string]string{"920530": "PROTOCOL-ENFORCEMENT", "920620": "PROTOCOL-ENFORCEMENT", "99001018": "MS-ThreatIntel-CVEs", "99032001": "MS-ThreatIntel-XSS"}
+	overridden := map[string]string{}
+	groups, _ := sets[0].(map[string]any)["ruleGroupOverrides"].([]any)
+	for _, item := range groups {
+		group := item.(map[string]any)
+		for _, ruleItem := range group["rules"].([]any) {
+			rule := ruleItem.(map[string]any)
+			id := rule["ruleId"].(string)
+			assert.Equal(t, "Enabled", rule["state"], "rule %s: an override without a state disables the rule", id)
+			assert.Contains(t, []string{"AnomalyScoring", "Block"}, rule["action"], "rule %s must block in Prevention, not only log", id)
+			overridden[id] = group["ruleGroupName"].(string)
+		}
+	}
+	assert.Equal(t, newPL1Rules, overridden, "exactly the new PL1 rules, each in its DRS 2.2 group")
 	assert.Equal(t, policy.ID, applicationGateway(t, recording).InputString("firewallPolicy.id"), "the gateway enforces the policy")
 
 	detection := runStack(t, "dev", harness.Set("applicationGateway.wafMode", "Detection")).OfType(wafPolicyType)

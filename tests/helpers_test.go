@@ -3,6 +3,7 @@ package tests
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -125,4 +126,12 @@ func single(t *testing.T, list []*harness.Resource, what string, match func(*har
 	}
 	require.Len(t, found, 1, "exactly one %s", what)
 	return found[0]
+}
+
+// readFile returns a file's text, failing the test when it cannot be read.
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	text, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(text)
 }

@@ -110,7 +110,7 @@ func TestClusterSettings(t *testing.T) {
 				assert.Equal(t, "Sunday", maintenance.InputString("maintenanceWindow.schedule.weekly.dayOfWeek"))
 				assert.Equal(t, float64(4), maintenance.Input("maintenanceWindow.durationHours"))
 			}
-			assert.ElementsMatch(t, []string{"aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"}, windows)
+			assert.ElementsMatch(t, []string{"aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule", "default"}, windows)
 		})
 	}
 }
@@ -135,17 +135,22 @@ func TestClusterIdentityMayJoinItsSubnetFirst(t *testing.T) {
 	assert.True(t, cluster.DependsOn(grant))
 }
 
-// TestIngressAddOn checks the cluster enables the add-on of the chosen controller only.
+// TestIngressAddOn checks the cluster enables the Istio add-on with its internal gateway, and never the
+// application routing add-on: on API 2024-10-01 it also creates a "default" NGINX controller behind a
+// public load balancer, and its NGINX support ended in November 2026.
 func TestIngressAddOn(t *testing.T) {
-	cluster := stackCluster(t, runStack(t, "prod"))
-	assert.Equal(t, "Istio", cluster.InputString("serviceMeshProfile.mode"))
-	assert.Equal(t, []any{"asm-1-30"}, cluster.Input("serviceMeshProfile.istio.revisions"))
-	assert.Equal(t, []any{map[string]any{"mode": "Internal", "enabled": true}}, cluster.Input("serviceMeshProfile.istio.components.ingressGateways"))
-	assert.Nil(t, cluster.Input("ingressProfile"))
-
-	cluster = stackCluster(t, runStack(t, "prod", harness.Set("ingress.controller", "nginx")))
-	assert.Equal(t, true, cluster.Input("ingressProfile.webAppRouting.enabled"))
-	assert.Nil(t, cluster.Input("serviceMeshProfile"))
+	for _, variant := range featureVariants {
+		t.Run(variant.name, func(t *testing.T) {
+			recording := runStack(t, variant.stack, variant.edits...)
+			cluster := stackCluster(t, recording)
+			assert.Equal(t, "Istio", cluster.InputString("serviceMeshProfile.mode"))
+			assert.Equal(t, []any{map[string]any{"mode": "Internal", "enabled": true}}, cluster.Input("serviceMeshProfile.istio.components.ingressGateways"),
+				"the internal gateway only: no add-on gateway behind a public load balancer")
+			assert.Nil(t, cluster.Input("ingressProfile"), "application routing stays off")
+			assert.Empty(t, recording.OfType("kubernetes:approuting.kubernetes.azure.com/v1alpha1:NginxIngressController"))
+			assert.Empty(t, recording.OfType("kubernetes:networking.k8s.io/v1:Ingress"))
+		})
+	}
 }
 
 // TestRegistry checks the registry is private, pulls only with the kubelet identity, and is reached
@@ -188,30 +193,20 @@ func TestRegistry(t *testing.T) {
 // private DNS zone, the API Management backend and the ingress, and that the record points at the
 // pinned address without waiting for the cluster.
 func TestBackendHostAgreesEverywhere(t *testing.T) {
-	for _, controller := range []string{"istio", "nginx"} {
-		t.Run(controller, func(t *testing.T) {
-			cfg := mustLoadConfig(t, "dev", inCluster, harness.Set("ingress.controller", controller))
-			recording := runStack(t, "dev", inCluster, harness.Set("ingress.controller", controller))
-			host := cfg.HostNames.Backend
-			assert.Equal(t, []string{host}, recordedChain(t, recording, cfg).leaves[pki.IngressServer].DNSNames)
-			zone := zoneNamed(t, recording, host)
-			record := recordIn(t, recording, zone)
-			assert.Equal(t, "10.42.11.254", cfg.IngressPrivateIP(), "the node subnet's last usable address by default")
-			assert.Equal(t, cfg.IngressPrivateIP(), record.InputString("aRecords[0].ipv4Address"))
-			assert.False(t, recording.WaitsFor(record, stackCluster(t, recording)), "the record never waits for the cluster")
-			assert.Equal(t, "https://"+host, apimEntity(t, recording, "Backend").InputString("url"))
-			if controller == "istio" {
-				gateway := kubernetesObject(t, recording, "kubernetes:networking.istio.io/v1:Gateway", "backend-mtls")
-				assert.Equal(t, []any{host}, gateway.Input("spec.servers[0].hosts"))
-				patch := kubernetesObject(t, recording, "kubernetes:core/v1:ServicePatch", components.IstioInternalGatewayService)
-				assert.Equal(t, cfg.IngressPrivateIP(), patch.InputString("metadata.annotations."+strings.ReplaceAll(components.LoadBalancerIPAnnotation, ".", "\\.")))
-			} else {
-				ingress := kubernetesObject(t, recording, "kubernetes:networking.k8s.io/v1:Ingress", "echo")
-				assert.Equal(t, host, ingress.InputString("spec.rules[0].host"))
-				assert.Equal(t, []any{host}, ingress.Input("spec.tls[0].hosts"))
-			}
-		})
-	}
+	cfg := mustLoadConfig(t, "dev", inCluster)
+	recording := runStack(t, "dev", inCluster)
+	host := cfg.HostNames.Backend
+	assert.Equal(t, []string{host}, recordedChain(t, recording, cfg).leaves[pki.IngressServer].DNSNames)
+	zone := zoneNamed(t, recording, host)
+	record := recordIn(t, recording, zone)
+	assert.Equal(t, "10.42.11.254", cfg.IngressPrivateIP(), "the node subnet's last usable address by default")
+	assert.Equal(t, cfg.IngressPrivateIP(), record.InputString("aRecords[0].ipv4Address"))
+	assert.False(t, recording.WaitsFor(record, stackCluster(t, recording)), "the record never waits for the cluster")
+	assert.Equal(t, "https://"+host, apimEntity(t, recording, "Backend").InputString("url"))
+	gateway := kubernetesObject(t, recording, "kubernetes:networking.istio.io/v1:Gateway", "backend-mtls")
+	assert.Equal(t, []any{host}, gateway.Input("spec.servers[0].hosts"))
+	patch := kubernetesObject(t, recording, "kubernetes:core/v1:ServicePatch", components.IstioInternalGatewayService)
+	assert.Equal(t, cfg.IngressPrivateIP(), patch.InputString("metadata.annotations."+strings.ReplaceAll(components.LoadBalancerIPAnnotation, ".", "\\.")))
 }
 
 // TestInClusterPartIsOffByDefault checks that without the switch only Azure resources are registered.
@@ -261,7 +256,7 @@ func TestIstioIngressObjects(t *testing.T) {
 	assert.Equal(t, "echo.echo.svc.cluster.local", route.InputString("spec.http[0].route[0].destination.host"))
 
 	namespace := kubernetesObject(t, recording, "kubernetes:core/v1:Namespace", "echo")
-	assert.Equal(t, "asm-1-30", namespace.InputString("metadata.labels.istio\\.io/rev"), "sidecars by revision label")
+	assert.Equal(t, "asm-1-31", namespace.InputString("metadata.labels.istio\\.io/rev"), "sidecars by revision label")
 	peer := kubernetesObject(t, recording, "kubernetes:security.istio.io/v1:PeerAuthentication", "default")
 	assert.Equal(t, "echo", peer.InputString("metadata.namespace"))
 	assert.Equal(t, "STRICT", peer.InputString("spec.mtls.mode"))
@@ -274,27 +269,6 @@ func TestIstioIngressObjects(t *testing.T) {
 	assert.Equal(t, "envoy", accessLogs.InputString("spec.accessLogging[0].providers[0].name"))
 }
 
-// TestNginxIngressObjects checks the NGINX alternative's controller and client-certificate annotations.
-func TestNginxIngressObjects(t *testing.T) {
-	cfg := mustLoadConfig(t, "dev", inCluster, harness.Set("ingress.controller", "nginx"))
-	recording := runStack(t, "dev", inCluster, harness.Set("ingress.controller", "nginx"))
-	controller := kubernetesObject(t, recording, "kubernetes:approuting.kubernetes.azure.com/v1alpha1:NginxIngressController", "nginx-internal")
-	assert.Equal(t, map[string]any{
-		"service.beta.kubernetes.io/azure-load-balancer-internal": "true",
-		components.LoadBalancerIPAnnotation:                       cfg.IngressPrivateIP(),
-	}, controller.Input("spec.loadBalancerAnnotations"))
-	ingress := kubernetesObject(t, recording, "kubernetes:networking.k8s.io/v1:Ingress", "echo")
-	annotations, _ := ingress.Input("metadata.annotations").(map[string]any)
-	assert.Equal(t, "on", annotations["nginx.ingress.kubernetes.io/auth-tls-verify-client"])
-	assert.Equal(t, "echo/backend-client-ca", annotations["nginx.ingress.kubernetes.io/auth-tls-secret"])
-	assert.Equal(t, "1", annotations["nginx.ingress.kubernetes.io/auth-tls-verify-depth"])
-	assert.Equal(t, "nginx-internal", ingress.InputString("spec.ingressClassName"))
-	caSecret := kubernetesObject(t, recording, "kubernetes:core/v1:Secret", "backend-client-ca")
-	assert.True(t, caSecret.IsSecretInput("stringData"))
-	assert.Empty(t, recording.OfType("kubernetes:networking.istio.io/v1:Gateway"))
-	assert.Empty(t, recording.OfType("kubernetes:security.istio.io/v1:PeerAuthentication"), "no mesh policies without the mesh")
-}
-
 // TestEchoWorkloadIsHardened checks the workload's pods, service, budget and network policies.
 func TestEchoWorkloadIsHardened(t *testing.T) {
 	for _, stack := range stackNames {
@@ -305,21 +279,35 @@ func TestEchoWorkloadIsHardened(t *testing.T) {
 			assert.Equal(t, float64(cfg.Workload.Replicas), deployment.Input("spec.replicas"))
 			container := "spec.template.spec.containers[0]."
 			assert.Equal(t, cfg.Workload.Image, deployment.InputString(container+"image"))
+			assert.Regexp(t, `@sha256:[0-9a-f]{64}$`, cfg.Workload.Image, "the image is pinned by digest")
 			for path, want := range map[string]any{
 				"securityContext.runAsNonRoot":             true,
+				"securityContext.runAsUser":                float64(10001),
+				"securityContext.runAsGroup":               float64(10001),
 				"securityContext.readOnlyRootFilesystem":   true,
 				"securityContext.allowPrivilegeEscalation": false,
 				"securityContext.capabilities.drop":        []any{"ALL"},
 				"securityContext.seccompProfile.type":      "RuntimeDefault",
 				"resources.requests.cpu":                   "50m",
 				"resources.limits.memory":                  "128Mi",
+				"resources.requests.ephemeral-storage":     "64Mi",
+				"resources.limits.ephemeral-storage":       "128Mi",
 				"readinessProbe.httpGet.port":              float64(8080),
-				"livenessProbe.httpGet.port":               float64(8080),
+				"livenessProbe.tcpSocket.port":             float64(8080),
 			} {
 				assert.Equal(t, want, deployment.Input(container+path), path)
 			}
+			readiness, liveness := deployment.Input(container+"readinessProbe"), deployment.Input(container+"livenessProbe")
+			assert.NotEqual(t, readiness, liveness, "a slow answer takes a pod out of rotation; only a dead listener restarts it")
+			assert.Nil(t, deployment.Input(container+"livenessProbe.httpGet"))
 			assert.Equal(t, true, deployment.Input("spec.template.spec.securityContext.runAsNonRoot"))
+			assert.GreaterOrEqual(t, deployment.Input("spec.template.spec.securityContext.runAsUser"), float64(10001), "a UID no host or image user has")
+			assert.GreaterOrEqual(t, deployment.Input("spec.template.spec.securityContext.runAsGroup"), float64(10001))
 			assert.Equal(t, false, deployment.Input("spec.template.spec.automountServiceAccountToken"))
+			assert.Equal(t, []any{map[string]any{"name": "tmp", "emptyDir": map[string]any{"sizeLimit": "64Mi"}}},
+				deployment.Input("spec.template.spec.volumes"), "/tmp is the only writable path, and it is bounded")
+			assert.Equal(t, "asm-1-31", deployment.InputString(`spec.template.metadata.annotations.apiplatform\.io/istio-revision`),
+				"a revision change restarts the pods, so they get the new sidecar")
 
 			service := kubernetesObject(t, recording, "kubernetes:core/v1:Service", "echo")
 			assert.Equal(t, "ClusterIP", service.InputString("spec.type"))
@@ -341,6 +329,26 @@ func TestEchoWorkloadIsHardened(t *testing.T) {
 			allow := kubernetesObject(t, recording, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "allow-from-ingress")
 			assert.Equal(t, "aks-istio-ingress", allow.InputString("spec.ingress[0].from[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name"))
 			assert.Equal(t, float64(8080), allow.Input("spec.ingress[0].ports[0].port"))
+
+			egress := kubernetesObject(t, recording, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "allow-egress")
+			assert.Equal(t, []any{"Egress"}, egress.Input("spec.policyTypes"))
+			assert.Equal(t, map[string]any{"app.kubernetes.io/name": "echo"}, egress.Input("spec.podSelector.matchLabels"))
+			assert.Equal(t, []any{
+				map[string]any{
+					"to": []any{map[string]any{
+						"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": "kube-system"}},
+						"podSelector":       map[string]any{"matchLabels": map[string]any{"k8s-app": "kube-dns"}},
+					}},
+					"ports": []any{map[string]any{"port": float64(53), "protocol": "UDP"}, map[string]any{"port": float64(53), "protocol": "TCP"}},
+				},
+				map[string]any{
+					"to": []any{map[string]any{
+						"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": "aks-istio-system"}},
+						"podSelector":       map[string]any{"matchLabels": map[string]any{"app": "istiod"}},
+					}},
+					"ports": []any{map[string]any{"port": float64(15012), "protocol": "TCP"}},
+				},
+			}, egress.Input("spec.egress"), "cluster DNS, and istiod for the sidecar: nothing else")
 		})
 	}
 }

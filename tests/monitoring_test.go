@@ -69,7 +69,7 @@ var childResourceTypes = []string{
 	"azure-native:network:PrivateDnsZoneGroup", "azure-native:network:VirtualNetworkLink", "azure-native:network:PrivateRecordSet",
 	"azure-native:network:FirewallPolicyRuleCollectionGroup", "azure-native:containerservice:MaintenanceConfiguration",
 	"azure-native:compute:VirtualMachineExtension", "azure-native:managedidentity:FederatedIdentityCredential",
-	"azure-native:sql:ServerAzureADOnlyAuthentication", "azure-native:sql:ServerBlobAuditingPolicy",
+	"azure-native:sql:ServerAzureADOnlyAuthentication", "azure-native:sql:ServerBlobAuditingPolicy", "azure-native:sql:ServerSecurityAlertPolicy",
 	"azure-native:apimanagement:Api", "azure-native:apimanagement:ApiOperation", "azure-native:apimanagement:ApiPolicy",
 	"azure-native:apimanagement:ApiDiagnostic", "azure-native:apimanagement:Backend", "azure-native:apimanagement:Certificate",
 	"azure-native:apimanagement:Logger", "azure-native:apimanagement:Diagnostic",
@@ -180,7 +180,6 @@ func TestTroubleshootingQueries(t *testing.T) {
 		namespace string
 	}{
 		{"Istio", nil, components.IstioIngressNamespace},
-		{"NGINX", []harness.Edit{harness.Set("ingress.controller", "nginx")}, components.NginxControllerNamespace},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -254,6 +254,7 @@ var taggable = map[string]bool{
 	"azure-native:sql:Database":                                true,
 	"azure-native:sql:ServerAzureADOnlyAuthentication":         false,
 	"azure-native:sql:ServerBlobAuditingPolicy":                false,
+	"azure-native:sql:ServerSecurityAlertPolicy":               false,
 	"azure-native:managedidentity:FederatedIdentityCredential": false,
 }
 
@@ -333,7 +334,7 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 			case harness.TypeMatches(child.Type, "azure-native:containerregistry:Registry"):
 				assert.Regexp(t, "^"+strings.ReplaceAll(child.Name, "-", "")+"[a-z0-9]{6}$", physical, "letters and digits only, plus suffix")
 			case harness.TypeMatches(child.Type, "azure-native:containerservice:MaintenanceConfiguration"):
-				assert.Contains(t, []string{"aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"}, physical, "AKS fixes these names")
+				assert.Contains(t, []string{"aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule", "default"}, physical, "AKS fixes these names")
 			case harness.TypeMatches(child.Type, "azure-native:keyvault:Secret"):
 				assert.Equal(t, component.Name+"-kv-"+physical, child.Name, "a secret is named within its vault")
 			case harness.TypeMatches(child.Type, "azure-native:network:PrivateZone"):
@@ -344,7 +345,8 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 			case harness.TypeMatches(child.Type, "azure-native:sql:Database"):
 				assert.Equal(t, "app", physical, "the database is named by sql.databaseName")
 			case harness.TypeMatches(child.Type, "azure-native:sql:ServerAzureADOnlyAuthentication"),
-				harness.TypeMatches(child.Type, "azure-native:sql:ServerBlobAuditingPolicy"):
+				harness.TypeMatches(child.Type, "azure-native:sql:ServerBlobAuditingPolicy"),
+				harness.TypeMatches(child.Type, "azure-native:sql:ServerSecurityAlertPolicy"):
 				assert.Contains(t, []string{"Default", "default"}, physical, "Azure fixes the names of server settings")
 			case harness.TypeMatches(child.Type, "azure-native:compute:VirtualMachineExtension"):
 				assert.Equal(t, "AADSSHLoginForLinux", physical, "the extension keeps its documented name")

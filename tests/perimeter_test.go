@@ -114,7 +114,7 @@ func TestFirewallPolicyAllowsOnlyWhatIsNeeded(t *testing.T) {
 	assert.Equal(t, []any{components.AKSFQDNTag}, cluster["aks-required"]["fqdnTags"])
 	assert.Subset(t, cluster["aks-add-ons"]["targetFqdns"], []any{"*.ods.opinsights.azure.com", "westeurope.handler.control.monitor.azure.com",
 		"data.policy.core.windows.net"}, "Container insights and Azure Policy work behind the firewall")
-	assert.Equal(t, []any{"ghcr.io", "pkg-containers.githubusercontent.com"}, cluster["workload-image"]["targetFqdns"],
+	assert.Equal(t, []any{"registry-1.docker.io", "auth.docker.io", "production.cloudflare.docker.com"}, cluster["workload-image"]["targetFqdns"],
 		"the default echo image can be pulled")
 	assert.Equal(t, []any{"ghcr.io", "*.blob.core.windows.net"}, cluster["allow-list"]["targetFqdns"])
 	for name, rule := range cluster {

@@ -129,6 +129,12 @@ func TestSQLIsPrivateEntraOnlyAndFederated(t *testing.T) {
 			assert.Equal(t, cfg.Protection.StatefulResourcesProtected, server.Protect)
 			entraOnly := single(t, recording.OfType("azure-native:sql:ServerAzureADOnlyAuthentication"), "Entra-only setting", func(*harness.Resource) bool { return true })
 			assert.Equal(t, true, entraOnly.Input("azureADOnlyAuthentication"))
+			alerts := single(t, recording.OfType("azure-native:sql:ServerSecurityAlertPolicy"), "threat alert policy", func(*harness.Resource) bool { return true })
+			assert.Equal(t, server.OutputString("name"), alerts.InputString("serverName"))
+			assert.Equal(t, "Default", alerts.InputString("securityAlertPolicyName"))
+			assert.Equal(t, "Enabled", alerts.InputString("state"))
+			assert.Equal(t, []any{cfg.AlertRecipient()}, alerts.Input("emailAddresses"), "Defender for SQL mails the platform's alert address")
+			assert.Empty(t, alerts.Input("disabledAlerts"), "every alert type is on")
 
 			database := single(t, recording.OfType("azure-native:sql:Database"), "database", func(*harness.Resource) bool { return true })
 			assert.Equal(t, "app", database.InputString("databaseName"))
@@ -168,6 +174,26 @@ func TestSQLClientServiceAccount(t *testing.T) {
 	require.NotNil(t, account)
 	assert.Equal(t, "echo", account.InputString("metadata.namespace"))
 	assert.Equal(t, recording.Outputs["sqlClientId"].Value, account.InputString(`metadata.annotations.azure\.workload\.identity/client-id`))
+
+	// The pods must use the account and opt in to the webhook, or they get no token: the Azure Workload
+	// Identity webhook mutates only pods labelled azure.workload.identity/use=true, and projects the
+	// token of the pod's own service account (azure-workload-identity, pkg/webhook/webhook.go).
+	deployment := kubernetesObject(t, recording, "kubernetes:apps/v1:Deployment", "echo")
+	assert.Equal(t, "sql-client", deployment.InputString("spec.template.spec.serviceAccountName"))
+	assert.Equal(t, "true", deployment.InputString(`spec.template.metadata.labels.azure\.workload\.identity/use`))
+
+	cfg := mustLoadConfig(t, "dev", everyFeature...)
+	egress, _ := kubernetesObject(t, recording, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "allow-egress").Input("spec.egress").([]any)
+	assert.Contains(t, egress, map[string]any{
+		"to":    []any{map[string]any{"ipBlock": map[string]any{"cidr": cfg.Network.Subnets.PrivateEndpoints}}},
+		"ports": []any{map[string]any{"port": float64(components.SQLPort), "protocol": "TCP"}},
+	}, "the pods may reach the database's private endpoint")
+	assert.Contains(t, egress, map[string]any{"ports": []any{map[string]any{"port": float64(443), "protocol": "TCP"}}},
+		"and Microsoft Entra ID for their tokens")
+
+	without := kubernetesObject(t, runStack(t, "dev", harness.Set("kubernetes.deployInCluster", true)), "kubernetes:apps/v1:Deployment", "echo")
+	assert.Nil(t, without.Input("spec.template.spec.serviceAccountName"), "without SQL the pods keep no identity")
+	assert.Nil(t, without.Input(`spec.template.metadata.labels.azure\.workload\.identity/use`))
 }
 
 // TestGrantScriptQuotesTheUser checks the T-SQL names the identity safely.

@@ -254,18 +254,9 @@ func TestRehearsalFollowsTheProgram(t *testing.T) {
 	assert.Contains(t, string(ingress), "ssl_verify_client on;", "from the Istio Gateway's MUTUAL mode")
 }
 
-// TestRehearsalPlanFromNginxIngress checks the ingress verification comes from the NGINX annotations
-// when the cluster uses the NGINX controller.
-func TestRehearsalPlanFromNginxIngress(t *testing.T) {
-	recording := runStack(t, "dev", harness.Set("kubernetes.deployInCluster", true), harness.Set("ingress.controller", "nginx"))
-	plan, err := rehearsal.PlanFrom(recording)
-	require.NoError(t, err)
-	assert.Equal(t, "on", plan.IngressVerifyClient)
-	assert.Equal(t, "1", plan.IngressVerifyDepth)
-	assert.True(t, plan.VerifyBackendCertificate)
-	assert.True(t, plan.PresentClientCertificate)
-
-	_, err = rehearsal.PlanFrom(runStack(t, "dev"))
+// TestRehearsalNeedsTheIngress checks the rehearsal refuses a recording without the in-cluster layer.
+func TestRehearsalNeedsTheIngress(t *testing.T) {
+	_, err := rehearsal.PlanFrom(runStack(t, "dev"))
 	require.ErrorContains(t, err, "run the program with kubernetes.deployInCluster", "without the in-cluster layer there is no ingress to rehearse")
 }
 

@@ -33,7 +33,6 @@ func reviewStack(t *testing.T, stack string, edits ...harness.Edit) *review.Repo
 func TestStackFilesPassTheReview(t *testing.T) {
 	variants := append(slices.Clone(featureVariants), []stackVariant{
 		{"dev in cluster with Istio", "dev", []harness.Edit{harness.Set("kubernetes.deployInCluster", true)}},
-		{"dev in cluster with NGINX", "dev", []harness.Edit{harness.Set("kubernetes.deployInCluster", true), harness.Set("ingress.controller", "nginx")}},
 	}...)
 	for _, variant := range variants {
 		t.Run(variant.name, func(t *testing.T) {

@@ -205,13 +205,25 @@ type MaintenanceWindow struct {
 	UTCOffset string `json:"utcOffset"`
 }
 
+// IngressController is a cluster ingress the platform can deploy.
+type IngressController string
+
+// IstioIngress is the AKS Istio add-on's internal ingress gateway in MUTUAL TLS mode, the only ingress:
+// the application routing add-on's NGINX was retired (ingress-nginx in March 2026, AKS support in
+// November 2026).
+const IstioIngress IngressController = "istio"
+
 // Ingress configures the cluster's internal, mTLS-verifying ingress.
 type Ingress struct {
-	// Controller is istio (the AKS Istio add-on's internal gateway) or nginx (application routing,
-	// past end of support).
-	Controller string `json:"controller"`
-	// IstioRevision is the Istio add-on revision, e.g. asm-1-28.
+	// Controller is the ingress controller: istio, the AKS Istio add-on's internal gateway.
+	Controller IngressController `json:"controller"`
+	// IstioRevision is the Istio add-on revision the workloads run with (their namespace's istio.io/rev
+	// label), e.g. asm-1-31.
 	IstioRevision string `json:"istioRevision"`
+	// IstioRevisions are the add-on revisions installed side by side during a canary upgrade: the
+	// running one and its successor, older first, with IstioRevision one of them. Empty means
+	// IstioRevision alone, as outside an upgrade.
+	IstioRevisions []string `json:"istioRevisions"`
 	// PrivateIP pins the ingress load balancer's address in the node subnet, so DNS and API Management
 	// never wait for the cluster; empty means the subnet's last usable address.
 	PrivateIP string `json:"privateIp"`

@@ -5,18 +5,12 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
-// SupportedIstioRevisions are the AKS Istio add-on revisions AKS supports today. The support policy
-// (Microsoft Learn, aks/istio-support-policy, 2026-05-15) gives asm-1-28 and asm-1-29 end of life in
-// August and September 2026 and asm-1-30 in about December 2026, and AKS always supports at least two
-// revisions, so asm-1-30 and asm-1-31 are the two supported in November 2026. `az aks mesh
-// get-revisions --location <region>` lists the live set.
-var SupportedIstioRevisions = []string{"asm-1-30", "asm-1-31"}
-
-// ingressControllers are the supported ingress controllers.
-var ingressControllers = []string{"istio", "nginx"}
+// DefaultWorkloadImage is the echo server image of Pulumi.yaml's default, pinned by digest.
+const DefaultWorkloadImage = "docker.io/mendhak/http-https-echo:34@sha256:b9b45336763a8ee7f34b78fc77f3b1ecbaae41bb9ab72949d06e7c3cf6928532"
 
 // regionsWithZones lists the Azure public regions with availability zones (Microsoft Learn,
 // reliability/regions-list, as of July 2026). Zones in any other region are refused before deployment
@@ -34,8 +28,10 @@ var (
 	istioRevisionPattern = regexp.MustCompile(`^asm-1-\d+$`)
 	clockPattern         = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
 	utcOffsetPattern     = regexp.MustCompile(`^[+-](0\d|1[0-4]):[0-5]\d$`)
-	imagePattern         = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$`)
-	weekdays             = []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
+	// imagePattern is an image reference pinned by digest, with an optional tag for readers:
+	// registry/repository[:tag]@sha256:<64 hex digits>.
+	imagePattern = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$`)
+	weekdays     = []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
 )
 
 // validateKubernetesCluster checks what the cluster needs beyond its node pools.
@@ -106,15 +102,15 @@ func validateClusterRanges(c *Config, problems *problemList) {
 // validateIngress checks the controller, the Istio revision and the pinned address.
 func validateIngress(c *Config, problems *problemList) {
 	ingress := c.Ingress
-	if !slices.Contains(ingressControllers, ingress.Controller) {
-		problems.add("ingress.controller", ingress.Controller, "must be istio (the AKS Istio add-on's internal gateway) or nginx (application routing, past end of support)")
+	switch ingress.Controller {
+	case IstioIngress:
+	case "nginx":
+		problems.add("ingress.controller", ingress.Controller, "was retired: the community ingress-nginx project ended in March 2026 and AKS application routing's NGINX support in November 2026, "+
+			"and on the cluster's API version the add-on also creates a default NGINX controller behind a public load balancer; use istio (the Istio add-on's internal gateway, tls.mode MUTUAL)")
+	default:
+		problems.add("ingress.controller", ingress.Controller, "must be istio (the AKS Istio add-on's internal gateway)")
 	}
-	switch {
-	case !istioRevisionPattern.MatchString(ingress.IstioRevision):
-		problems.add("ingress.istioRevision", ingress.IstioRevision, "is not an AKS Istio add-on revision: use the form asm-1-<minor>, e.g. %s", SupportedIstioRevisions[0])
-	case !slices.Contains(SupportedIstioRevisions, ingress.IstioRevision):
-		problems.add("ingress.istioRevision", ingress.IstioRevision, "is not a revision AKS supports today: use one of %s", strings.Join(SupportedIstioRevisions, ", "))
-	}
+	validateIstioRevisions(ingress, problems)
 	nodes, err := netip.ParsePrefix(c.Network.Subnets.KubernetesNodes)
 	if err != nil || nodes.Masked() != nodes || ingress.PrivateIP == "" {
 		return // the subnet's own problem is reported elsewhere; an empty address is derived from it
@@ -156,7 +152,7 @@ func offset(address netip.Addr, n int) netip.Addr {
 // validateWorkloadAndMonitoring checks the sample workload and log retention.
 func validateWorkloadAndMonitoring(c *Config, problems *problemList) {
 	if !imagePattern.MatchString(c.Workload.Image) {
-		problems.add("workload.image", c.Workload.Image, "is not a container image reference with a tag or digest, e.g. docker.io/mendhak/http-https-echo:37")
+		problems.add("workload.image", c.Workload.Image, "is not an image reference pinned by digest: a tag can be moved to another image; use registry/repository[:tag]@sha256:<digest> (crane digest <image> or docker buildx imagetools inspect <image> prints it), e.g. %s", DefaultWorkloadImage)
 	}
 	if c.Workload.Replicas < 1 || c.Workload.Replicas > 50 {
 		problems.add("workload.replicas", c.Workload.Replicas, "must be 1-50")
@@ -189,4 +185,58 @@ func validateZoneRegion(c *Config, problems *problemList) {
 	if c.SQL.Enabled && c.SQL.ZoneRedundant {
 		problems.add("sql.zoneRedundant", true, "requests a zone-redundant database, but location %q has no availability zones; set it to false", c.Location)
 	}
+}
+
+// MaxIstioRevisionStep is how far a canary upgrade may jump: to the next minor revision or the one
+// after (aks/istio-upgrade.md: "upgrade to the next supported revision (n+1) or skip one and upgrade to
+// n+2"). Which targets a region offers is Azure's answer (CheckMeshRevisions), not a list kept here.
+const MaxIstioRevisionStep = 2
+
+// validateIstioRevisions checks the revisions' form offline: asm-1-<minor>, at most two installed,
+// the second a later minor at most MaxIstioRevisionStep ahead, and the workloads' revision one of
+// them. Whether AKS supports them today is asked of Azure before anything is created.
+func validateIstioRevisions(ingress Ingress, problems *problemList) {
+	if _, ok := istioMinor(ingress.IstioRevision); !ok {
+		problems.add("ingress.istioRevision", ingress.IstioRevision, "is not an AKS Istio add-on revision: use the form asm-1-<minor>, e.g. asm-1-31 (az aks mesh get-revisions --location <region> lists the supported ones)")
+	}
+	revisions := ingress.IstioRevisions
+	if len(revisions) == 0 {
+		return
+	}
+	var minors []int
+	for _, revision := range revisions {
+		minor, ok := istioMinor(revision)
+		if !ok {
+			problems.add("ingress.istioRevisions", revisions, "%q is not an AKS Istio add-on revision of the form asm-1-<minor>", revision)
+			return
+		}
+		minors = append(minors, minor)
+	}
+	switch {
+	case len(revisions) > 2:
+		problems.add("ingress.istioRevisions", revisions, "holds at most two revisions: the running one and its successor during a canary upgrade")
+	case len(revisions) == 2 && (minors[1] <= minors[0] || minors[1]-minors[0] > MaxIstioRevisionStep):
+		problems.add("ingress.istioRevisions", revisions, "must be the running revision and a later one at most %d minor versions ahead, older first, e.g. [\"asm-1-%d\", \"asm-1-%d\"]",
+			MaxIstioRevisionStep, minors[0], minors[0]+1)
+	case !slices.Contains(revisions, ingress.IstioRevision):
+		problems.add("ingress.istioRevision", ingress.IstioRevision, "must be one of ingress.istioRevisions %s: the workloads run with an installed revision", render(revisions))
+	}
+}
+
+// istioMinor returns the Istio minor version of an add-on revision asm-1-<minor>.
+func istioMinor(revision string) (int, bool) {
+	if !istioRevisionPattern.MatchString(revision) {
+		return 0, false
+	}
+	minor, err := strconv.Atoi(strings.TrimPrefix(revision, "asm-1-"))
+	return minor, err == nil
+}
+
+// InstalledIstioRevisions are the add-on revisions the cluster runs: ingress.istioRevisions during a
+// canary upgrade, otherwise ingress.istioRevision alone.
+func (c *Config) InstalledIstioRevisions() []string {
+	if len(c.Ingress.IstioRevisions) > 0 {
+		return slices.Clone(c.Ingress.IstioRevisions)
+	}
+	return []string{c.Ingress.IstioRevision}
 }

@@ -31,6 +31,7 @@ var armPaths = map[string]string{
 	"sql:Database":                                "Microsoft.Sql/servers/{serverName}/databases/{databaseName}",
 	"sql:ServerAzureADOnlyAuthentication":         "Microsoft.Sql/servers/{serverName}/azureADOnlyAuthentications/{authenticationName}",
 	"sql:ServerBlobAuditingPolicy":                "Microsoft.Sql/servers/{serverName}/auditingSettings/{blobAuditingPolicyName}",
+	"sql:ServerSecurityAlertPolicy":               "Microsoft.Sql/servers/{serverName}/securityAlertPolicies/{securityAlertPolicyName}",
 	"apimanagement:Logger":                        "Microsoft.ApiManagement/service/{serviceName}/loggers/{loggerId}",
 	"network:PrivateRecordSet":                    "Microsoft.Network/privateDnsZones/{privateZoneName}/{recordType}/{relativeRecordSetName}",
 	"compute:VirtualMachine":                      "Microsoft.Compute/virtualMachines/{vmName}",

@@ -11,23 +11,32 @@ import (
 	"github.com/apiplatform/azure-api-platform/stacks"
 )
 
-// RunStack runs the platform program (stacks.Observed, which is stacks.Program, exactly what `pulumi up`
-// runs, plus an observer of the stack outputs) for Pulumi.<stack>.yaml in projectDir, with optional
-// config edits, and returns the recording with the resolved stack outputs.
+// RunStack runs the platform program (stacks.WithOptions, which is stacks.Program, exactly what
+// `pulumi up` runs, plus an observer of the stack outputs) for Pulumi.<stack>.yaml in projectDir, with
+// optional config edits, and returns the recording with the resolved stack outputs. Azure's answer
+// about Istio add-on revisions is MeshRevisionsLateNovember2026.
 func RunStack(projectDir, stack string, edits ...Edit) (*Recording, error) {
+	return RunStackWith(projectDir, stack, defaultMeshRevisions(), edits...)
+}
+
+// RunStackWith is RunStack with another answer from Azure about the region's Istio add-on revisions.
+func RunStackWith(projectDir, stack string, meshRevisions MeshRevisions, edits ...Edit) (*Recording, error) {
 	project, config, err := LoadStackConfig(projectDir, stack, edits...)
 	if err != nil {
 		return nil, err
 	}
 	outputs := map[string]StackOutput{}
 	var awaitErr error
-	program := stacks.Observed(func(name string, value pulumi.Input) {
-		output := pulumi.ToOutput(value)
-		resolved, err := Await[any](output)
-		if err != nil && awaitErr == nil {
-			awaitErr = fmt.Errorf("stack output %s: %w", name, err)
-		}
-		outputs[name] = StackOutput{Value: resolved, Secret: pulumi.IsSecret(output)}
+	program := stacks.WithOptions(stacks.Options{
+		Observe: func(name string, value pulumi.Input) {
+			output := pulumi.ToOutput(value)
+			resolved, err := Await[any](output)
+			if err != nil && awaitErr == nil {
+				awaitErr = fmt.Errorf("stack output %s: %w", name, err)
+			}
+			outputs[name] = StackOutput{Value: resolved, Secret: pulumi.IsSecret(output)}
+		},
+		MeshRevisions: meshRevisions,
 	})
 	recording, err := Run(program, project, stack, config)
 	if recording != nil {

@@ -49,8 +49,7 @@ type Plan struct {
 	VerifyBackendCertificate bool
 	// PresentClientCertificate says API Management's backend presents a client certificate.
 	PresentClientCertificate bool
-	// IngressVerifyClient is nginx's ssl_verify_client for the ingress: "on" for Istio MUTUAL or NGINX
-	// auth-tls-verify-client "on".
+	// IngressVerifyClient is nginx's ssl_verify_client for the ingress: "on" for Istio MUTUAL.
 	IngressVerifyClient string
 	// IngressVerifyDepth is the ingress's client certificate verify depth.
 	IngressVerifyDepth string
@@ -128,7 +127,7 @@ func PlanFrom(recording *harness.Recording) (*Plan, error) {
 	return plan, nil
 }
 
-// readIngress reads client-certificate verification from the Istio Gateway or the NGINX Ingress.
+// readIngress reads client-certificate verification from the Istio Gateway.
 func (p *Plan) readIngress(recording *harness.Recording) error {
 	if gateways := recording.OfType("kubernetes:networking.istio.io/v1:Gateway"); len(gateways) == 1 {
 		if gateways[0].InputString("spec.servers[0].tls.mode") == "MUTUAL" {
@@ -137,11 +136,6 @@ func (p *Plan) readIngress(recording *harness.Recording) error {
 			p.IngressVerifyClient = "off"
 		}
 		p.IngressVerifyDepth = "1" // the platform's client certificates are signed by the root directly
-		return nil
-	}
-	if ingresses := recording.OfType("kubernetes:networking.k8s.io/v1:Ingress"); len(ingresses) == 1 {
-		p.IngressVerifyClient = ingresses[0].InputString(`metadata.annotations.nginx\.ingress\.kubernetes\.io/auth-tls-verify-client`)
-		p.IngressVerifyDepth = ingresses[0].InputString(`metadata.annotations.nginx\.ingress\.kubernetes\.io/auth-tls-verify-depth`)
 		return nil
 	}
 	return fmt.Errorf("rehearsal: the recording has no ingress (run the program with kubernetes.deployInCluster)")
