@@ -56,15 +56,23 @@ func deployBackendAPI(ctx *pulumi.Context, cfg *config.Config, base string, reso
 		BackendHostName:           cfg.HostNames.Backend,
 		Path:                      echoAPIPath,
 		DisplayName:               "Echo (sample)",
-		Policy: apimpolicy.BackendAPIOptions{
-			TenantID:               apim.EntraTenantID,
-			Audience:               apim.EntraAudience,
-			RateLimitCalls:         apim.RateLimitCalls,
-			RateLimitPeriodSeconds: apim.RateLimitPeriodSeconds,
-		},
+		Policy:                    backendAPIPolicy(apim),
 		ApplicationInsights: &components.ApplicationInsightsLogger{
 			ResourceID:       monitoring.ApplicationInsightsID,
 			ConnectionString: monitoring.ApplicationInsightsConnectionString,
 		},
 	}, providers.all())
+}
+
+// backendAPIPolicy chooses the sample API's policy from the configuration: token validation when a
+// tenant and audience are set, and the rate limit.
+func backendAPIPolicy(apim config.APIManagement) apimpolicy.BackendAPIOptions {
+	options := apimpolicy.BackendAPIOptions{
+		RateLimitCalls:         apim.RateLimitCalls,
+		RateLimitPeriodSeconds: apim.RateLimitPeriodSeconds,
+	}
+	if apim.TokenValidationEnabled() {
+		options.TenantID, options.Audiences, options.ClientApplicationIDs = apim.EntraTenantID, apim.EntraAudiences(), apim.EntraClientApplicationIDs
+	}
+	return options
 }

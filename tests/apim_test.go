@@ -242,6 +242,8 @@ func TestPolicyDocument(t *testing.T) {
 		{"token validation on", []harness.Edit{
 			harness.Set("apiManagement.entraTenantId", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"),
 			harness.Set("apiManagement.entraAudience", "api://echo-platform"),
+			harness.Set("apiManagement.entraApiClientId", entraAPIClientID),
+			harness.Set("apiManagement.entraClientApplicationIds", []any{entraClientID}),
 		}, true},
 	}
 	for _, tc := range cases {
@@ -257,7 +259,15 @@ func TestPolicyDocument(t *testing.T) {
 				require.NotNil(t, validation)
 				assert.Equal(t, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", validation.attr("tenant-id"))
 				assert.Equal(t, "401", validation.attr("failed-validation-httpcode"))
-				assert.Equal(t, "api://echo-platform", validation.child("audiences").child("audience").Text)
+				assert.Equal(t, []string{"client-application-ids", "audiences"}, validation.names(), "in the policy statement's order")
+				assert.Equal(t, entraClientID, validation.child("client-application-ids").child("application-id").Text,
+					"the policy refuses to load without client application IDs")
+				var audiences []string
+				for _, audience := range validation.child("audiences").Children {
+					audiences = append(audiences, audience.Text)
+				}
+				assert.Equal(t, []string{"api://echo-platform", entraAPIClientID, "api://" + entraAPIClientID}, audiences,
+					"v1 tokens carry the application ID URI, v2 tokens the API's client ID")
 				assert.Equal(t, "validate-azure-ad-token", inbound.Children[1].XMLName.Local, "tokens are checked before anything else")
 			} else {
 				assert.Nil(t, validation, "documented as off without a tenant and audience")
@@ -300,7 +310,8 @@ func TestPolicyDocument(t *testing.T) {
 func TestPolicyValuesAreEscaped(t *testing.T) {
 	audience := `api://x"/><set-backend-service base-url="https://evil.example"/>&<`
 	document, err := apimpolicy.Render(apimpolicy.BackendAPI(apimpolicy.BackendAPIOptions{
-		BackendID: "echo-backend", TenantID: "contoso.onmicrosoft.com", Audience: audience, RateLimitCalls: 5, RateLimitPeriodSeconds: 10,
+		BackendID: "echo-backend", TenantID: "contoso.onmicrosoft.com", Audiences: []string{audience}, ClientApplicationIDs: []string{entraClientID},
+		RateLimitCalls: 5, RateLimitPeriodSeconds: 10,
 	}))
 	require.NoError(t, err)
 	root := parsePolicy(t, document)

@@ -4,6 +4,7 @@ package tests
 import (
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,9 +34,24 @@ const (
 // sqlAdministratorGroupID is the Entra group that administers the SQL server in tests.
 const sqlAdministratorGroupID = "3f2b8a1e-6c4d-4e9f-8a7b-1c2d3e4f5a6b"
 
-// everyFeature switches on every optional feature: SQL, two bring-your-own private endpoints, and the
-// whole perimeter (the prod file has it already; dev has none of it).
-var everyFeature = []harness.Edit{
+// Microsoft Entra applications of the token validation tests: the API registration and a client.
+const (
+	entraAPIClientID = "5f0c8f9e-1a2b-4c3d-8e4f-a1b2c3d4e5f6"
+	entraClientID    = "9d8c7b6a-5f4e-4d3c-9b2a-1f0e9d8c7b6a"
+)
+
+// entraValidation turns on Microsoft Entra token validation for the sample API.
+var entraValidation = []harness.Edit{
+	harness.Set("apiManagement.entraTenantId", "contoso.onmicrosoft.com"),
+	harness.Set("apiManagement.entraAudience", "api://"+entraAPIClientID),
+	harness.Set("apiManagement.entraClientApplicationIds", []any{entraClientID}),
+}
+
+// everyFeature switches on every optional feature: the in-cluster layer, Entra token validation, SQL,
+// two bring-your-own private endpoints, and the whole perimeter (the prod file has it already; dev
+// has none of it).
+var everyFeature = append(slices.Clone(entraValidation), []harness.Edit{
+	harness.Set("kubernetes.deployInCluster", true),
 	harness.Set("sql.enabled", true),
 	harness.Set("sql.administratorGroupName", "sql-admins"),
 	harness.Set("sql.administratorGroupObjectId", sqlAdministratorGroupID),
@@ -46,7 +62,7 @@ var everyFeature = []harness.Edit{
 	harness.Set("perimeter.firewallEnabled", true),
 	harness.Set("perimeter.bastionEnabled", true),
 	harness.Set("perimeter.jumpboxEnabled", true),
-}
+}...)
 
 // stackVariant is a stack file with configuration edits, for tests that cover every shape of stack.
 type stackVariant struct {

@@ -42,8 +42,7 @@ func TestAPIManagementStartsEarlyAndIsCreatedOnce(t *testing.T) {
 // entry must be a conscious decision: each one can lengthen the deployment by API Management's
 // 30-90 minute creation.
 func TestOnlyWhatNeedsAPIManagementWaitsForIt(t *testing.T) {
-	recording := runStack(t, "prod", harness.Set("apiManagement.entraTenantId", "contoso.onmicrosoft.com"),
-		harness.Set("apiManagement.entraAudience", "api://echo"))
+	recording := runStack(t, "prod", entraValidation...)
 	service := apimService(t, recording)
 	var waiting []string
 	for _, res := range recording.Resources {

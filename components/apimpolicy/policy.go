@@ -63,6 +63,9 @@ type ValidateAzureADToken struct {
 	FailedValidationHTTPCode int `xml:"failed-validation-httpcode,attr"`
 	// FailedValidationErrorMessage is the message returned with it.
 	FailedValidationErrorMessage string `xml:"failed-validation-error-message,attr"`
+	// ClientApplicationIDs are the client applications (azp or appid claim) whose tokens are accepted;
+	// the policy requires at least one. Elements follow the policy statement's order.
+	ClientApplicationIDs []string `xml:"client-application-ids>application-id"`
 	// Audiences are the accepted aud claims.
 	Audiences []string `xml:"audiences>audience"`
 }
@@ -135,8 +138,13 @@ const RequestIDExpression = `@(context.Request.Headers.GetValueOrDefault("` + Tr
 type BackendAPIOptions struct {
 	// BackendID is the backend entity the API routes to.
 	BackendID string
-	// TenantID and Audience turn on token validation when both are set.
-	TenantID, Audience string
+	// TenantID turns on token validation when set, with the Audiences a token may carry and the
+	// ClientApplicationIDs it may be issued to.
+	TenantID string
+	// Audiences are the accepted aud claims (v1: the application ID URI; v2: the API's client ID).
+	Audiences []string
+	// ClientApplicationIDs are the accepted client applications.
+	ClientApplicationIDs []string
 	// RateLimitCalls per RateLimitPeriodSeconds per caller.
 	RateLimitCalls, RateLimitPeriodSeconds int
 }
@@ -147,13 +155,14 @@ type BackendAPIOptions struct {
 // identity in responses.
 func BackendAPI(options BackendAPIOptions) Document {
 	document := Document{}
-	if options.TenantID != "" && options.Audience != "" {
+	if options.TenantID != "" && len(options.Audiences) > 0 {
 		document.Inbound.ValidateToken = &ValidateAzureADToken{
 			TenantID:                     options.TenantID,
 			HeaderName:                   "Authorization",
 			FailedValidationHTTPCode:     401,
 			FailedValidationErrorMessage: "Unauthorized: a valid Microsoft Entra access token is required.",
-			Audiences:                    []string{options.Audience},
+			ClientApplicationIDs:         options.ClientApplicationIDs,
+			Audiences:                    options.Audiences,
 		}
 	}
 	document.Inbound.RateLimit = &RateLimitByKey{

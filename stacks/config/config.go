@@ -9,7 +9,12 @@
 // profile. A test proves the two sets of keys partition the struct exactly.
 package config
 
-import "github.com/apiplatform/azure-api-platform/components/naming"
+import (
+	"slices"
+	"strings"
+
+	"github.com/apiplatform/azure-api-platform/components/naming"
+)
 
 // Environment is a deployment profile: it chooses the defaults of every setting that differs between
 // a cheap development deployment and a production one.
@@ -131,8 +136,15 @@ type APIManagement struct {
 	PublisherEmail string `json:"publisherEmail"`
 	// EntraTenantID, with EntraAudience, turns on Microsoft Entra token validation for the sample API.
 	EntraTenantID string `json:"entraTenantId"`
-	// EntraAudience is the audience (application ID URI or client ID) tokens must be issued for.
+	// EntraAudience is the audience v1 tokens carry: the API registration's application ID URI (or its
+	// client ID).
 	EntraAudience string `json:"entraAudience"`
+	// EntraAPIClientID is the API registration's application (client) ID, the audience of v2 tokens;
+	// it can be left empty when EntraAudience is the client ID or api://<client ID>.
+	EntraAPIClientID string `json:"entraApiClientId"`
+	// EntraClientApplicationIDs are the client applications whose tokens are accepted (the policy's
+	// required client-application-ids).
+	EntraClientApplicationIDs []string `json:"entraClientApplicationIds"`
 	// PublicIPAddressID optionally gives the service a customer-managed Standard public IP (ARM ID);
 	// in internal mode it is optional and Azure manages one for control-plane traffic when empty.
 	PublicIPAddressID string `json:"publicIpAddressId"`
@@ -145,6 +157,34 @@ type APIManagement struct {
 // TokenValidationEnabled reports whether API Management validates Microsoft Entra tokens.
 func (a APIManagement) TokenValidationEnabled() bool {
 	return a.EntraTenantID != "" && a.EntraAudience != ""
+}
+
+// EntraAudiences are the aud claims a token for the API may carry: in v1 tokens the application ID
+// URI (or the client ID, when that is what the client asked for), in v2 tokens always the API's client
+// ID (Microsoft Entra, access-token-claims-reference: "In v2.0 tokens, this value is always the client
+// ID of the API"). Both forms are accepted, so the API works whichever token version its registration
+// issues (accessTokenAcceptedVersion).
+func (a APIManagement) EntraAudiences() []string {
+	audiences := []string{a.EntraAudience}
+	clientID := a.EntraAPIClientID
+	if clientID == "" {
+		clientID = entraClientIDOf(a.EntraAudience)
+	}
+	for _, audience := range []string{clientID, "api://" + clientID} {
+		if clientID != "" && !slices.Contains(audiences, audience) {
+			audiences = append(audiences, audience)
+		}
+	}
+	return audiences
+}
+
+// entraClientIDOf returns the client ID an audience names (a GUID, or api://<GUID>, the default
+// application ID URI), or "".
+func entraClientIDOf(audience string) string {
+	if id := strings.TrimPrefix(audience, "api://"); guidPattern.MatchString(id) {
+		return id
+	}
+	return ""
 }
 
 // ApplicationGateway sizes the WAF_v2 Application Gateway (autoscale).

@@ -178,6 +178,7 @@ func validateAPIManagement(c *Config, problems *problemList) {
 		problems.add("apiManagement.entraTenantId", apim.EntraTenantID,
 			"is required because apiManagement.entraAudience is set: token validation needs both (or neither, to turn it off)")
 	}
+	validateEntraApplications(apim, problems)
 	if apim.EntraTenantID != "" && !guidPattern.MatchString(apim.EntraTenantID) && checkHostName(apim.EntraTenantID) != nil {
 		problems.add("apiManagement.entraTenantId", apim.EntraTenantID, "must be a tenant ID (GUID) or a verified domain such as contoso.onmicrosoft.com")
 	}
@@ -279,5 +280,33 @@ func validateTags(c *Config, problems *problemList) {
 		if len(tag.value) > 256 {
 			problems.add(tag.path, tag.value, "is %d characters; Azure tag values are at most 256", len(tag.value))
 		}
+	}
+}
+
+// validateEntraApplications checks the applications of token validation: validate-azure-ad-token
+// refuses a policy without client-application-ids (validate-azure-ad-token-policy.md, "At least one
+// application-id must be specified"; MicrosoftDocs/azure-docs#121338), and v2 tokens carry the API's
+// client ID as audience, which must be known.
+func validateEntraApplications(apim APIManagement, problems *problemList) {
+	clients := apim.EntraClientApplicationIDs
+	switch {
+	case apim.EntraTenantID != "" && len(clients) == 0:
+		problems.add("apiManagement.entraClientApplicationIds", clients,
+			"is required because apiManagement.entraTenantId is set: name the client applications (their application IDs, GUIDs) whose tokens the API accepts; validate-azure-ad-token refuses a policy without them")
+	case apim.EntraTenantID == "" && len(clients) > 0:
+		problems.add("apiManagement.entraClientApplicationIds", clients, "is set but token validation is off: set apiManagement.entraTenantId and apiManagement.entraAudience too")
+	}
+	for _, client := range clients {
+		if !guidPattern.MatchString(client) {
+			problems.add("apiManagement.entraClientApplicationIds", clients, "%q is not an application (client) ID, a GUID", client)
+		}
+	}
+	if id := apim.EntraAPIClientID; id != "" && !guidPattern.MatchString(id) {
+		problems.add("apiManagement.entraApiClientId", id, "must be the API registration's application (client) ID, a GUID")
+	}
+	if apim.TokenValidationEnabled() && apim.EntraAPIClientID == "" && entraClientIDOf(apim.EntraAudience) == "" &&
+		!strings.HasPrefix(apim.EntraAudience, "@") && !strings.Contains(apim.EntraAudience, "{{") {
+		problems.add("apiManagement.entraApiClientId", "", "is required because apiManagement.entraAudience %q is a custom application ID URI: v2 tokens carry the API's client ID as audience, not the URI; set the API registration's application (client) ID",
+			apim.EntraAudience)
 	}
 }
