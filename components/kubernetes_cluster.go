@@ -264,6 +264,9 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 	if _, err := newDiagnosticSetting(ctx, clusterName, "Microsoft.ContainerService/managedClusters", cluster.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
 		return nil, err
 	}
+	if err := newContainerInsights(ctx, clusterName, args, cluster.ID().ToStringOutput(), tags, parent); err != nil {
+		return nil, err
+	}
 
 	// The ingress host gets its own zone with the pinned address at its apex. Written from config, it
 	// is ready long before the cluster or API Management, so the backend resolves the moment the

@@ -56,11 +56,13 @@ var durations = map[string]Duration{
 	"azure-native:keyvault:Vault":  {time.Minute, sourceKeyVault},
 	"azure-native:keyvault:Secret": {5 * time.Second, sourceFast},
 
-	"azure-native:operationalinsights:Workspace": {time.Minute, sourceMonitor},
-	"azure-native:insights:Component":            {30 * time.Second, sourceMonitor},
-	"azure-native:insights:DiagnosticSetting":    {15 * time.Second, sourceMonitor},
-	"azure-native:insights:ActionGroup":          {15 * time.Second, sourceMonitor},
-	"azure-native:insights:MetricAlert":          {20 * time.Second, sourceMonitor},
+	"azure-native:operationalinsights:Workspace":          {time.Minute, sourceMonitor},
+	"azure-native:insights:Component":                     {30 * time.Second, sourceMonitor},
+	"azure-native:insights:DiagnosticSetting":             {15 * time.Second, sourceMonitor},
+	"azure-native:insights:ActionGroup":                   {15 * time.Second, sourceMonitor},
+	"azure-native:insights:MetricAlert":                   {20 * time.Second, sourceMonitor},
+	"azure-native:insights:DataCollectionRule":            {15 * time.Second, sourceMonitor},
+	"azure-native:insights:DataCollectionRuleAssociation": {10 * time.Second, sourceMonitor},
 
 	"azure-native:network:PrivateZone":         {45 * time.Second, sourceEndpoint},
 	"azure-native:network:VirtualNetworkLink":  {45 * time.Second, sourceEndpoint},

@@ -4,6 +4,8 @@ package tests
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,6 +62,7 @@ var diagnosable = map[string]diagnosticExpectation{
 	"azure-native:network:WebApplicationFirewallPolicy": {exemption: "no logs (the gateway's firewall log records its matches)"},
 	"azure-native:insights:ActionGroup":                 {exemption: "no logs or metrics"},
 	"azure-native:insights:MetricAlert":                 {exemption: "no logs or metrics"},
+	"azure-native:insights:DataCollectionRule":          {exemption: "what it collects is the workspace's data; its own error logs are a preview feature"},
 }
 
 // childResourceTypes are settings and sub-resources of another resource: they have no diagnostics of
@@ -72,7 +75,7 @@ var childResourceTypes = []string{
 	"azure-native:sql:ServerAzureADOnlyAuthentication", "azure-native:sql:ServerBlobAuditingPolicy", "azure-native:sql:ServerSecurityAlertPolicy",
 	"azure-native:apimanagement:Api", "azure-native:apimanagement:ApiOperation", "azure-native:apimanagement:ApiPolicy",
 	"azure-native:apimanagement:ApiDiagnostic", "azure-native:apimanagement:Backend", "azure-native:apimanagement:Certificate",
-	"azure-native:apimanagement:Logger", "azure-native:apimanagement:Diagnostic",
+	"azure-native:apimanagement:Logger", "azure-native:apimanagement:Diagnostic", "azure-native:insights:DataCollectionRuleAssociation",
 }
 
 // TestEveryDiagnosableResourceSendsDiagnostics is the coverage test: in every stack variant, each
@@ -168,6 +171,94 @@ func TestResourceSpecificTablesFeedTheEndToEndQuery(t *testing.T) {
 	assert.Equal(t, strings.Count(query, "("), strings.Count(query, ")"), "balanced parentheses")
 	assert.Contains(t, components.EndToEndQuery([]string{"app-routing-system", "echo"}), `PodNamespace in ("app-routing-system", "echo")`,
 		"the query follows the ingress controller's namespace")
+}
+
+// queriedTables returns the Log Analytics tables a Kusto query reads: the table that starts the query
+// or a let statement.
+func queriedTables(query string) []string {
+	var tables []string
+	for _, match := range regexp.MustCompile(`(?m)^(?:let\s+\w+\s*=\s*)?([A-Z][A-Za-z0-9_]*)$`).FindAllStringSubmatch(query, -1) {
+		if !slices.Contains(tables, match[1]) {
+			tables = append(tables, match[1])
+		}
+	}
+	return tables
+}
+
+// diagnosticTables maps the resource-specific tables the queries read to the resource type and
+// diagnostic category that fill them (azure-monitor/reference/tables): filled only by a setting of that
+// category with the Dedicated destination.
+var diagnosticTables = map[string]struct{ resourceType, category string }{
+	"AGWAccessLogs":            {"azure-native:network:ApplicationGateway", "ApplicationGatewayAccessLog"},
+	"ApiManagementGatewayLogs": {"azure-native:apimanagement:ApiManagementService", "GatewayLogs"},
+}
+
+// TestEveryQueriedTableHasADataSource checks that every table a stack-output query reads is filled by
+// something the stack configures: resource-specific tables by a Dedicated diagnostic setting of their
+// category to the workspace; ContainerLogV2 by a Container insights data collection rule with the
+// Microsoft-ContainerLogV2 stream to the workspace, associated with the cluster. A query over a table
+// nothing writes returns nothing and looks like a quiet platform.
+func TestEveryQueriedTableHasADataSource(t *testing.T) {
+	for _, variant := range featureVariants {
+		t.Run(variant.name, func(t *testing.T) {
+			recording := runStack(t, variant.stack, variant.edits...)
+			workspace := single(t, recording.OfType(workspaceType), "workspace", func(*harness.Resource) bool { return true })
+			checked := 0
+			for name, output := range recording.Outputs {
+				query, ok := output.Value.(string)
+				if !ok || !strings.HasSuffix(name, "Query") {
+					continue
+				}
+				tables := queriedTables(query)
+				require.NotEmpty(t, tables, "%s reads a table", name)
+				for _, table := range tables {
+					checked++
+					if table == "ContainerLogV2" {
+						assertContainerLogsAreCollected(t, recording, workspace)
+						continue
+					}
+					source, known := diagnosticTables[table]
+					require.True(t, known, "%s reads %s, which no known data source fills", name, table)
+					target := single(t, recording.OfType(source.resourceType), source.resourceType, func(*harness.Resource) bool { return true })
+					setting := single(t, recording.OfType(diagnosticSettingType), "setting of "+target.Name, func(res *harness.Resource) bool {
+						return res.InputString("resourceUri") == target.ID
+					})
+					assert.Equal(t, workspace.ID, setting.InputString("workspaceId"))
+					assert.Equal(t, "Dedicated", setting.InputString("logAnalyticsDestinationType"), "%s is a resource-specific table", table)
+					assert.Contains(t, enabledCategories(setting, "logs"), source.category, "%s is filled by %s", table, source.category)
+				}
+			}
+			assert.GreaterOrEqual(t, checked, 5, "the end-to-end, API Management errors and ingress queries were checked")
+		})
+	}
+}
+
+// assertContainerLogsAreCollected checks that ContainerLogV2 is filled: the monitoring add-on with
+// managed identity authentication, a data collection rule sending Microsoft-ContainerLogV2 (with
+// ContainerLogV2 on) to the workspace, and its association with the cluster.
+func assertContainerLogsAreCollected(t *testing.T, recording *harness.Recording, workspace *harness.Resource) {
+	t.Helper()
+	cluster := stackCluster(t, recording)
+	assert.Equal(t, true, cluster.Input("addonProfiles.omsagent.enabled"))
+	assert.Equal(t, "true", cluster.InputString("addonProfiles.omsagent.config.useAADAuth"))
+	rule := single(t, recording.OfType("azure-native:insights:DataCollectionRule"), "Container insights rule", func(*harness.Resource) bool { return true })
+	assert.Equal(t, components.ContainerInsightsRuleName(cluster.InputString("location"), cluster.OutputString("name")), rule.InputString("dataCollectionRuleName"))
+	assert.LessOrEqual(t, len(rule.InputString("dataCollectionRuleName")), 64)
+	extension := rule.Input("dataSources.extensions[0]").(map[string]any)
+	assert.Equal(t, "ContainerInsights", extension["extensionName"])
+	assert.Contains(t, extension["streams"], "Microsoft-ContainerLogV2")
+	assert.Equal(t, true, rule.Input("dataSources.extensions[0].extensionSettings.dataCollectionSettings.enableContainerLogV2"))
+	destinations, _ := rule.Input("destinations.logAnalytics").([]any)
+	require.Len(t, destinations, 1)
+	assert.Equal(t, workspace.ID, destinations[0].(map[string]any)["workspaceResourceId"])
+	flows, _ := rule.Input("dataFlows").([]any)
+	require.Len(t, flows, 1)
+	assert.Contains(t, flows[0].(map[string]any)["streams"], "Microsoft-ContainerLogV2")
+	assert.Equal(t, []any{destinations[0].(map[string]any)["name"]}, flows[0].(map[string]any)["destinations"])
+	association := single(t, recording.OfType("azure-native:insights:DataCollectionRuleAssociation"), "association", func(*harness.Resource) bool { return true })
+	assert.Equal(t, cluster.ID, association.InputString("resourceUri"), "associated with the cluster")
+	assert.Equal(t, rule.ID, association.InputString("dataCollectionRuleId"))
+	assert.Equal(t, components.ContainerInsightsAssociation, association.InputString("associationName"))
 }
 
 // TestTroubleshootingQueries checks the two queries the runbook reads failures with: API Management's
@@ -348,4 +439,12 @@ func armType(resourceID string) string {
 		return ""
 	}
 	return strings.ToLower(parts[0] + "/" + parts[1])
+}
+
+// TestContainerInsightsRuleName checks the rule's name as Microsoft's onboarding writes it, cut to 64.
+func TestContainerInsightsRuleName(t *testing.T) {
+	assert.Equal(t, "MSCI-westeurope-apiplat-dev-aks", components.ContainerInsightsRuleName("westeurope", "apiplat-dev-aks"))
+	long := components.ContainerInsightsRuleName("australiasoutheast", strings.Repeat("c", 60))
+	assert.Len(t, long, 64)
+	assert.Equal(t, "MSCI-australiasoutheast-ccc", long[:27])
 }

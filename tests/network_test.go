@@ -255,6 +255,8 @@ var taggable = map[string]bool{
 	"azure-native:sql:ServerAzureADOnlyAuthentication":         false,
 	"azure-native:sql:ServerBlobAuditingPolicy":                false,
 	"azure-native:sql:ServerSecurityAlertPolicy":               false,
+	"azure-native:insights:DataCollectionRule":                 true,
+	"azure-native:insights:DataCollectionRuleAssociation":      false,
 	"azure-native:managedidentity:FederatedIdentityCredential": false,
 }
 
@@ -352,6 +354,10 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 				assert.Equal(t, "AADSSHLoginForLinux", physical, "the extension keeps its documented name")
 			case harness.TypeMatches(child.Type, "azure-native:managedidentity:FederatedIdentityCredential"):
 				assert.Equal(t, "aks-echo-sql-client", physical, "a credential is named within its identity after the service account")
+			case harness.TypeMatches(child.Type, "azure-native:insights:DataCollectionRule"):
+				assert.Equal(t, components.ContainerInsightsRuleName("westeurope", component.Name+"-aks"), physical, "named as Container insights' onboarding names it")
+			case harness.TypeMatches(child.Type, "azure-native:insights:DataCollectionRuleAssociation"):
+				assert.Equal(t, components.ContainerInsightsAssociation, physical, "named as Container insights' onboarding names it")
 			case harness.TypeMatches(child.Type, "azure-native:network:PrivateRecordSet"):
 				assert.Equal(t, "@", physical, "records sit at the apex of their per-host zone")
 			case strings.HasPrefix(child.Type, "azure-native:apimanagement"), // entities are named within their service

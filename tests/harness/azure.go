@@ -40,6 +40,8 @@ var armPaths = map[string]string{
 	"containerservice:MaintenanceConfiguration":   "Microsoft.ContainerService/managedClusters/{resourceName}/maintenanceConfigurations/{configName}",
 	"insights:Component":                          "Microsoft.Insights/components/{resourceName}",
 	"insights:DiagnosticSetting":                  "Microsoft.Insights/diagnosticSettings/{name}",
+	"insights:DataCollectionRule":                 "Microsoft.Insights/dataCollectionRules/{dataCollectionRuleName}",
+	"insights:DataCollectionRuleAssociation":      "Microsoft.Insights/dataCollectionRuleAssociations/{associationName}",
 	"keyvault:Secret":                             "Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}",
 	"keyvault:Vault":                              "Microsoft.KeyVault/vaults/{vaultName}",
 	"managedidentity:UserAssignedIdentity":        "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
