@@ -26,9 +26,9 @@ type EgressFirewallArgs struct {
 	Zones []string
 	// SubnetID is AzureFirewallSubnet.
 	SubnetID pulumi.StringInput
-	// ExpectedPrivateIPAddress is the address the route tables send traffic to; the component fails the
-	// deployment if Azure gives the firewall another one.
-	ExpectedPrivateIPAddress string
+	// RouteTableName is the egress subnets' route table (in ResourceGroupName); the component adds its
+	// default route to the firewall's address.
+	RouteTableName pulumi.StringInput
 	// ClusterSubnet is the AKS node subnet's CIDR block, the source of the cluster's rules.
 	ClusterSubnet string
 	// JumpboxSubnet is the jumpbox subnet's CIDR block; empty without a jumpbox.
@@ -49,15 +49,14 @@ type EgressFirewall struct {
 
 	// FirewallID is the firewall's ARM ID.
 	FirewallID pulumi.StringOutput `pulumi:"firewallId"`
-	// PrivateIPAddress is the firewall's address, the next hop of the egress routes.
+	// PrivateIPAddress is the firewall's address, as Azure assigned it: the next hop of the egress route.
 	PrivateIPAddress pulumi.StringOutput `pulumi:"privateIpAddress"`
 	// PublicIPAddress is the address the cluster's Internet traffic leaves from (allow-list it upstream).
 	PublicIPAddress pulumi.StringOutput `pulumi:"publicIpAddress"`
-	// Ready resolves to the firewall and its rules once the firewall's address is checked against the
-	// routes' next hop: whatever routes through the firewall (the cluster, whose nodes need egress to
-	// bootstrap, and the jumpbox) waits for it with pulumi.DependsOnInputs, and is never created
-	// behind a black hole.
-	Ready pulumi.ResourceArrayOutput
+	// Ready is the firewall, its rules and the default route to it: whatever routes through the
+	// firewall (the cluster, whose nodes need egress to bootstrap, and the jumpbox) waits for them, so
+	// it is never created behind a black hole or a missing route.
+	Ready []pulumi.Resource
 }
 
 // NewEgressFirewall creates the public IP, the policy (DNS proxy, threat intelligence in Deny mode) with
@@ -136,15 +135,26 @@ func NewEgressFirewall(ctx *pulumi.Context, name string, args *EgressFirewallArg
 		return nil, err
 	}
 
-	expected := args.ExpectedPrivateIPAddress
+	// Azure assigns the firewall's address in its subnet (ipConfigurations[].privateIPAddress is
+	// read-only), so the default route is written from the firewall's output, never computed.
+	privateIP := firewall.IpConfigurations.Index(pulumi.Int(0)).PrivateIPAddress()
+	routeName := name + "-default-route"
+	route, err := network.NewRoute(ctx, routeName, &network.RouteArgs{
+		RouteName:         pulumi.String("default-to-firewall"),
+		RouteTableName:    args.RouteTableName,
+		ResourceGroupName: args.ResourceGroupName,
+		AddressPrefix:     pulumi.String("0.0.0.0/0"),
+		NextHopType:       pulumi.String("VirtualAppliance"),
+		NextHopIpAddress:  privateIP,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating default route %s: %w", routeName, err)
+	}
+
 	component.FirewallID = firewall.ID().ToStringOutput()
-	component.PrivateIPAddress = firewall.IpConfigurations.Index(pulumi.Int(0)).PrivateIPAddress().ApplyT(func(actual string) (string, error) {
-		return actual, CheckFirewallAddress(expected, actual)
-	}).(pulumi.StringOutput)
+	component.PrivateIPAddress = privateIP
 	component.PublicIPAddress = publicIP.IpAddress.Elem()
-	component.Ready = component.PrivateIPAddress.ApplyT(func(string) []pulumi.Resource {
-		return []pulumi.Resource{firewall, rules}
-	}).(pulumi.ResourceArrayOutput)
+	component.Ready = []pulumi.Resource{firewall, rules, route}
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"firewallId":       component.FirewallID,
 		"privateIpAddress": component.PrivateIPAddress,
@@ -153,18 +163,6 @@ func NewEgressFirewall(ctx *pulumi.Context, name string, args *EgressFirewallArg
 		return nil, fmt.Errorf("registering egress firewall %s outputs: %w", name, err)
 	}
 	return component, nil
-}
-
-// CheckFirewallAddress fails when the firewall's address differs from the routes' next hop. Azure gives
-// the firewall the first free address of its dedicated subnet, and the routes are written with it
-// before the firewall exists; if that ever changed, egress would silently black-hole, so the
-// deployment stops with the fix instead.
-func CheckFirewallAddress(expected, actual string) error {
-	if actual == "" || actual == expected {
-		return nil
-	}
-	return fmt.Errorf("the firewall's private IP is %s, but the egress route table sends traffic to %s: "+
-		"update the route's next hop to %s and report this at the project's issue tracker", actual, expected, actual)
 }
 
 // egressRuleCollections are the policy's application rules: for the cluster the AKS FQDN tag, its

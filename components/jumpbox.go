@@ -33,9 +33,9 @@ type JumpboxArgs struct {
 	SubnetID pulumi.StringInput
 	// AdministratorGroupObjectIDs are the Entra groups that may log in with sudo.
 	AdministratorGroupObjectIDs []string
-	// EgressReady, when set, is what the subnet's egress route needs (the firewall and its rules): the
+	// EgressReady, when set, is what the subnet's egress needs (the firewall, its rules and the route): the
 	// VM's extensions install packages at creation, so it waits.
-	EgressReady pulumi.ResourceArrayInput
+	EgressReady []pulumi.Resource
 	// LogAnalyticsWorkspaceID receives the VM's update-assessment logs.
 	LogAnalyticsWorkspaceID pulumi.StringInput
 	// Tags are put on every resource.
@@ -171,9 +171,6 @@ func NewJumpbox(ctx *pulumi.Context, name string, args *JumpboxArgs, opts ...pul
 }
 
 // egressDependency waits for the egress path when there is one; it is a no-op option otherwise.
-func egressDependency(ready pulumi.ResourceArrayInput) pulumi.ResourceOption {
-	if ready == nil {
-		return pulumi.DependsOn(nil)
-	}
-	return pulumi.DependsOnInputs(ready)
+func egressDependency(ready []pulumi.Resource) pulumi.ResourceOption {
+	return pulumi.DependsOn(ready)
 }

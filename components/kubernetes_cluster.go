@@ -69,8 +69,9 @@ type KubernetesClusterArgs struct {
 	// Network Contributor on it, which ARM deployments must grant themselves
 	// (https://learn.microsoft.com/azure/aks/egress-outboundtype#outbound-type-of-userdefinedrouting).
 	RouteTableID pulumi.StringInput
-	// EgressReady, when set, is what egress needs before nodes boot (the firewall and its rules).
-	EgressReady pulumi.ResourceArrayInput
+	// EgressReady, when set, is what egress needs before nodes boot (the firewall, its rules and the
+	// default route to it).
+	EgressReady []pulumi.Resource
 	// PrivateClusterPublicFQDNEnabled publishes a public name for the private API server address.
 	PrivateClusterPublicFQDNEnabled bool
 	// UpgradeChannel and NodeOSUpgradeChannel are the automatic upgrade channels.

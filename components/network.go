@@ -28,10 +28,9 @@ type NetworkArgs struct {
 	Subnets map[naming.SubnetRole]string
 	// LogAnalyticsWorkspaceID, when set, receives the network's and every security group's logs.
 	LogAnalyticsWorkspaceID pulumi.StringInput
-	// EgressNextHop, when set, is the private IP address of the appliance (Azure Firewall) that the
-	// EgressSubnets send all Internet-bound traffic to, through one route table.
-	EgressNextHop string
-	// EgressSubnets are the subnets whose default route goes to EgressNextHop.
+	// EgressSubnets, when set, are the subnets whose Internet-bound traffic goes through an appliance
+	// (Azure Firewall): they share one route table, created empty, whose default route the appliance's
+	// component adds once Azure has given the appliance its address.
 	EgressSubnets []naming.SubnetRole
 	// Tags are put on the virtual network, the route table and every network security group.
 	Tags map[string]string
@@ -50,8 +49,10 @@ type Network struct {
 	SubnetIDs pulumi.StringMapOutput `pulumi:"subnetIds"`
 	// SecurityGroupIDs maps each subnet role that has a network security group to the group's ARM ID.
 	SecurityGroupIDs pulumi.StringMapOutput `pulumi:"securityGroupIds"`
-	// RouteTableID is the egress route table's ARM ID; empty without EgressNextHop.
+	// RouteTableID is the egress route table's ARM ID; empty without EgressSubnets.
 	RouteTableID pulumi.StringOutput `pulumi:"routeTableId"`
+	// RouteTableName is the egress route table's name; empty without EgressSubnets.
+	RouteTableName pulumi.StringOutput `pulumi:"routeTableName"`
 }
 
 // SubnetID returns the ARM ID of the subnet with the given role.
@@ -164,11 +165,14 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	component.SubnetIDs = subnetIDs.ToStringMapOutput()
 	component.SecurityGroupIDs = securityGroupIDs.ToStringMapOutput()
 	component.RouteTableID = pulumi.String("").ToStringOutput()
+	component.RouteTableName = pulumi.String("").ToStringOutput()
 	if routeTable != nil {
 		component.RouteTableID = routeTable.ID().ToStringOutput()
+		component.RouteTableName = routeTable.Name
 	}
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"routeTableId":       component.RouteTableID,
+		"routeTableName":     component.RouteTableName,
 		"virtualNetworkId":   component.VirtualNetworkID,
 		"virtualNetworkName": component.VirtualNetworkName,
 		"subnetIds":          component.SubnetIDs,
@@ -179,15 +183,18 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	return component, nil
 }
 
-// newEgressRouteTable creates the route table that sends the egress subnets' Internet-bound traffic to
-// the firewall, or returns nil when there is no next hop. The route is inline and the table is
-// attached inline to its subnets: the table exists before the virtual network, so AKS finds the
-// route on its subnet at creation, as outboundType userDefinedRouting requires
+// newEgressRouteTable creates the route table of the egress subnets, or returns nil when there are
+// none. It is created empty and attached inline to its subnets, so it exists before the virtual
+// network and AKS finds it on its subnet at creation, as outboundType userDefinedRouting requires
 // (https://learn.microsoft.com/azure/aks/egress-outboundtype#outbound-type-of-userdefinedrouting).
-// The next hop is the firewall's address computed from its subnet, not read from the firewall,
-// because the firewall needs the network first (the firewall component checks the two agree).
+// The default route is a separate Route resource of the firewall's component: its next hop is the
+// address Azure gives the firewall, known only once the firewall exists, and the firewall needs this
+// network first. The table declares no routes input at all: azure-native then keeps routes made by
+// separate Route resources when it updates the table (it reads them back before the PUT, for
+// properties it marks maintainSubResourceIfUnset; pulumi/pulumi-azure-native#2755), whereas an
+// explicit empty list would delete them.
 func newEgressRouteTable(ctx *pulumi.Context, name string, args *NetworkArgs, tags pulumi.StringMap, parent pulumi.ResourceOption) (*network.RouteTable, error) {
-	if args.EgressNextHop == "" {
+	if len(args.EgressSubnets) == 0 {
 		return nil, nil
 	}
 	routeTableName := naming.Child(name, naming.RoleRouteTable)
@@ -195,13 +202,7 @@ func newEgressRouteTable(ctx *pulumi.Context, name string, args *NetworkArgs, ta
 		RouteTableName:    pulumi.String(routeTableName),
 		ResourceGroupName: args.ResourceGroupName,
 		Location:          pulumi.String(args.Location),
-		Routes: network.RouteTypeArray{&network.RouteTypeArgs{
-			Name:             pulumi.String("default-to-firewall"),
-			AddressPrefix:    pulumi.String("0.0.0.0/0"),
-			NextHopType:      pulumi.String("VirtualAppliance"),
-			NextHopIpAddress: pulumi.String(args.EgressNextHop),
-		}},
-		Tags: tags,
+		Tags:              tags,
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating route table %s: %w", routeTableName, err)

@@ -173,9 +173,38 @@ func schedule(steps []*Step) (*Model, error) {
 	return model, nil
 }
 
-// inlineChildren are resource types that update a parent declared with the same children inline:
-// using one would update the parent a second time in the same deployment (and delete the inline ones).
-var inlineChildren = []string{"azure-native:network:Subnet", "azure-native:network:SecurityRule", "azure-native:network:Route"}
+// inlineChild is a resource type that is also a property of its parent: a resource of the type next to
+// a parent that declares the property inline updates the parent a second time in the same deployment,
+// and the parent's next update deletes it. Next to a parent that leaves the property out, azure-native
+// keeps it (maintainSubResourceIfUnset, pulumi/pulumi-azure-native#2755).
+type inlineChild struct {
+	parentType, nameInput, property string
+}
+
+// inlineChildren maps each such child type to its parent: the parent type, the input both name the
+// parent by, and the parent's inline property.
+var inlineChildren = map[string]inlineChild{
+	"azure-native:network:Subnet":       {"azure-native:network:VirtualNetwork", "virtualNetworkName", "subnets"},
+	"azure-native:network:SecurityRule": {"azure-native:network:NetworkSecurityGroup", "networkSecurityGroupName", "securityRules"},
+	"azure-native:network:Route":        {"azure-native:network:RouteTable", "routeTableName", "routes"},
+}
+
+// updatesInlineParent reports whether res is a child whose parent declares its children inline.
+func updatesInlineParent(recording *harness.Recording, res *harness.Resource) bool {
+	for childType, child := range inlineChildren {
+		if !pack.TypeIs(res.Type, childType) {
+			continue
+		}
+		for _, parent := range recording.OfType(child.parentType) {
+			sameParent := parent.InputString(child.nameInput) == res.InputString(child.nameInput) &&
+				parent.InputString("resourceGroupName") == res.InputString("resourceGroupName")
+			if sameParent && parent.Input(child.property) != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // BuildModel models the first `pulumi up` of a recording.
 func BuildModel(recording *harness.Recording) (*Model, error) {
@@ -196,7 +225,7 @@ func BuildModel(recording *harness.Recording) (*Model, error) {
 			model.UpdatedTwice = append(model.UpdatedTwice, fmt.Sprintf("%s is declared by both %s and %s", res.ID, other, res.Name))
 		}
 		seen[res.ID] = res.Name
-		if res.Type != "" && slices.ContainsFunc(inlineChildren, func(token string) bool { return pack.TypeIs(res.Type, token) }) {
+		if updatesInlineParent(recording, res) {
 			model.UpdatedTwice = append(model.UpdatedTwice, fmt.Sprintf("%s %s updates a resource that declares its children inline", res.Type, res.Name))
 		}
 	}

@@ -34,7 +34,7 @@ func deployCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourc
 	clientConfig := authorization.GetClientConfigOutput(ctx, pulumi.Provider(providers.azure))
 	// With the firewall, egress follows the node subnet's route table: AKS creates no outbound IP
 	// and the nodes bootstrap through the firewall, so the cluster waits for its rules.
-	outboundType, routeTableID, egressReady := "loadBalancer", pulumi.StringInput(nil), pulumi.ResourceArrayInput(nil)
+	outboundType, routeTableID, egressReady := "loadBalancer", pulumi.StringInput(nil), []pulumi.Resource(nil)
 	if firewall != nil {
 		outboundType, routeTableID, egressReady = "userDefinedRouting", network.RouteTableID, firewall.Ready
 	}

@@ -19,15 +19,15 @@ type perimeter struct {
 // egressSubnets are the subnets whose Internet traffic goes through the firewall: the cluster and the
 // jumpbox. Application Gateway v2 does not support a default route to an appliance and API Management
 // needs direct control-plane access, so their subnets keep Azure's routes.
-func egressSubnets(cfg *config.Config) (string, []naming.SubnetRole) {
+func egressSubnets(cfg *config.Config) []naming.SubnetRole {
 	if !cfg.Perimeter.FirewallEnabled {
-		return "", nil
+		return nil
 	}
 	roles := []naming.SubnetRole{naming.SubnetKubernetesNodes}
 	if cfg.Perimeter.JumpboxEnabled {
 		roles = append(roles, naming.SubnetJumpbox)
 	}
-	return cfg.FirewallPrivateIP(), roles
+	return roles
 }
 
 // deployPerimeter creates the perimeter services that are switched on.
@@ -43,18 +43,18 @@ func deployPerimeter(ctx *pulumi.Context, cfg *config.Config, base string, resou
 			jumpboxSubnet = cfg.Network.Subnets.Jumpbox
 		}
 		created.firewall, err = components.NewEgressFirewall(ctx, base, &components.EgressFirewallArgs{
-			ResourceGroupName:        resourceGroupName,
-			Location:                 cfg.Location,
-			SKU:                      p.FirewallSKU,
-			Zones:                    cfg.Kubernetes.Zones,
-			SubnetID:                 network.SubnetID(naming.SubnetFirewall),
-			ExpectedPrivateIPAddress: cfg.FirewallPrivateIP(),
-			ClusterSubnet:            cfg.Network.Subnets.KubernetesNodes,
-			JumpboxSubnet:            jumpboxSubnet,
-			WorkloadImage:            cfg.Workload.Image,
-			AllowedHosts:             p.EgressAllowList,
-			LogAnalyticsWorkspaceID:  monitoring.WorkspaceID,
-			Tags:                     tags,
+			ResourceGroupName:       resourceGroupName,
+			Location:                cfg.Location,
+			SKU:                     p.FirewallSKU,
+			Zones:                   cfg.Kubernetes.Zones,
+			SubnetID:                network.SubnetID(naming.SubnetFirewall),
+			RouteTableName:          network.RouteTableName,
+			ClusterSubnet:           cfg.Network.Subnets.KubernetesNodes,
+			JumpboxSubnet:           jumpboxSubnet,
+			WorkloadImage:           cfg.Workload.Image,
+			AllowedHosts:            p.EgressAllowList,
+			LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
+			Tags:                    tags,
 		}, providers.all())
 		if err != nil {
 			return nil, err
@@ -73,7 +73,7 @@ func deployPerimeter(ctx *pulumi.Context, cfg *config.Config, base string, resou
 		}
 	}
 	if p.JumpboxEnabled {
-		var egressReady pulumi.ResourceArrayInput
+		var egressReady []pulumi.Resource
 		if created.firewall != nil {
 			egressReady = created.firewall.Ready
 		}

@@ -115,15 +115,13 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	egressNextHop, egressRoles := egressSubnets(cfg)
 	network, err := components.NewNetwork(ctx, base, &components.NetworkArgs{
 		ResourceGroupName:       resourceGroup.Name,
 		Location:                cfg.Location,
 		AddressSpace:            cfg.Network.AddressSpace,
 		Subnets:                 cfg.Subnets(),
 		LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
-		EgressNextHop:           egressNextHop,
-		EgressSubnets:           egressRoles,
+		EgressSubnets:           egressSubnets(cfg),
 		Tags:                    tags,
 	}, providers.all())
 	if err != nil {

@@ -257,6 +257,7 @@ var taggable = map[string]bool{
 	"azure-native:sql:ServerSecurityAlertPolicy":               false,
 	"azure-native:insights:DataCollectionRule":                 true,
 	"azure-native:insights:DataCollectionRuleAssociation":      false,
+	"azure-native:network:Route":                               false,
 	"azure-native:managedidentity:FederatedIdentityCredential": false,
 }
 
@@ -358,6 +359,8 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 				assert.Equal(t, components.ContainerInsightsRuleName("westeurope", component.Name+"-aks"), physical, "named as Container insights' onboarding names it")
 			case harness.TypeMatches(child.Type, "azure-native:insights:DataCollectionRuleAssociation"):
 				assert.Equal(t, components.ContainerInsightsAssociation, physical, "named as Container insights' onboarding names it")
+			case harness.TypeMatches(child.Type, "azure-native:network:Route"):
+				assert.Equal(t, "default-to-firewall", physical, "a route is named within its table")
 			case harness.TypeMatches(child.Type, "azure-native:network:PrivateRecordSet"):
 				assert.Equal(t, "@", physical, "records sit at the apex of their per-host zone")
 			case strings.HasPrefix(child.Type, "azure-native:apimanagement"), // entities are named within their service

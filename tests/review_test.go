@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -105,6 +106,40 @@ func TestDeployTimeModel(t *testing.T) {
 
 			assert.GreaterOrEqual(t, report.Alternative.Length-model.Length, review.APIManagementUpdate.Create,
 				"the alternative ordering pays at least one API Management update")
+		})
+	}
+}
+
+// TestSeparateChildrenUpdateOnlyBareParents checks the model's "updated twice" rule for resources that
+// are also inline properties of their parent: a separate route next to a table that lists routes
+// inline is flagged (the table's next update would delete it), next to a table without a routes input
+// it is not.
+func TestSeparateChildrenUpdateOnlyBareParents(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		inline  bool
+		flagged bool
+	}{{"table with inline routes", true, true}, {"table without a routes input", false, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			recording, err := harness.Run(func(ctx *pulumi.Context) error {
+				table := pulumi.Map{"resourceGroupName": pulumi.String("rg"), "routeTableName": pulumi.String("rt")}
+				if tc.inline {
+					table["routes"] = pulumi.Array{pulumi.Map{"name": pulumi.String("inline"), "addressPrefix": pulumi.String("10.0.0.0/8"), "nextHopType": pulumi.String("None")}}
+				}
+				var created mockedResource
+				if err := ctx.RegisterResource("azure-native:network:RouteTable", "rt", table, &created); err != nil {
+					return err
+				}
+				var route mockedResource
+				return ctx.RegisterResource("azure-native:network:Route", "route", pulumi.Map{
+					"resourceGroupName": pulumi.String("rg"), "routeTableName": pulumi.String("rt"),
+					"addressPrefix": pulumi.String("0.0.0.0/0"), "nextHopType": pulumi.String("VirtualAppliance"),
+				}, &route, pulumi.DependsOn([]pulumi.Resource{&created}))
+			}, "unit", "test", map[string]string{})
+			require.NoError(t, err)
+			model, err := review.BuildModel(recording)
+			require.NoError(t, err)
+			assert.Equal(t, tc.flagged, len(model.UpdatedTwice) == 1, "%v", model.UpdatedTwice)
 		})
 	}
 }

@@ -2,7 +2,6 @@
 package config
 
 import (
-	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -37,15 +36,4 @@ func validatePerimeter(c *Config, problems *problemList) {
 			problems.add("monitoring.alertEmail", c.Monitoring.AlertEmail, "%v (empty means apiManagement.publisherEmail)", err)
 		}
 	}
-}
-
-// FirewallPrivateIP is the address Azure Firewall takes in AzureFirewallSubnet: the first usable one
-// (https://learn.microsoft.com/azure/firewall/firewall-faq). Routes point at it before the firewall
-// exists, so the route table never waits for the firewall. Empty when the subnet is not valid.
-func (c *Config) FirewallPrivateIP() string {
-	subnet, err := netip.ParsePrefix(c.Network.Subnets.Firewall)
-	if err != nil || !subnet.Addr().Is4() {
-		return ""
-	}
-	return usableRange(subnet.Masked())[0].String()
 }

@@ -3,6 +3,7 @@ package harness
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -125,14 +126,14 @@ func (m *mocks) azureResource(res *Resource, outputs resource.PropertyMap) (stri
 		outputs["clientId"] = resource.NewProperty(guid(id + "/client"))
 		outputs["tenantId"] = resource.NewProperty(TenantID)
 	case strings.HasSuffix(res.Type, ":ApiManagementService"):
-		if address, ok := m.firstUsableAddress(res.InputString("virtualNetworkConfiguration.subnetResourceId")); ok {
+		if address, ok := m.assignedAddress(res.InputString("virtualNetworkConfiguration.subnetResourceId"), id); ok {
 			outputs["privateIPAddresses"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty(address)})
 		}
 		outputs["gatewayUrl"] = resource.NewProperty("https://" + name + ".azure-api.net")
 	case strings.HasSuffix(res.Type, ":AzureFirewall"):
 		if configurations, ok := res.Input("ipConfigurations").([]any); ok && len(configurations) > 0 {
 			subnetID := res.InputString("ipConfigurations[0].subnet.id")
-			if address, ok := m.firstUsableAddress(subnetID); ok {
+			if address, ok := m.assignedAddress(subnetID, id); ok {
 				configuration := map[string]any{"name": res.InputString("ipConfigurations[0].name"), "privateIPAddress": address,
 					"subnet": map[string]any{"id": subnetID}}
 				outputs["ipConfigurations"] = resource.NewProperty([]resource.PropertyValue{
@@ -215,9 +216,12 @@ func mockIdentity(res *Resource, identityType string) resource.PropertyValue {
 	return resource.NewProperty(resource.NewPropertyMapFromMap(identity))
 }
 
-// firstUsableAddress finds the subnet with the given ARM ID among the recorded virtual networks and
-// returns its first address Azure hands out (the fifth: four are reserved at the start).
-func (m *mocks) firstUsableAddress(subnetID string) (string, bool) {
+// assignedAddress finds the subnet with the given ARM ID among the recorded virtual networks and returns
+// the address Azure gives a resource there. Azure chooses it and documents no rule (the firewall's and
+// API Management's private addresses are read-only outputs), so the mocks pick one of the subnet's
+// usable addresses from the resource's ID: stable across runs, rarely the first, and never one the
+// program could compute in advance.
+func (m *mocks) assignedAddress(subnetID, seed string) (string, bool) {
 	virtualNetworkID, subnetName, ok := strings.Cut(subnetID, "/subnets/")
 	if !ok {
 		return "", false
@@ -238,8 +242,11 @@ func (m *mocks) firstUsableAddress(subnetID string) (string, bool) {
 			if err != nil {
 				return "", false
 			}
+			// Azure keeps the first four addresses and the last one of every subnet.
+			usable := (1 << (32 - prefix.Bits())) - 5
+			sum := sha256.Sum256([]byte(seed))
 			address := prefix.Addr()
-			for range 4 {
+			for range 4 + int(binary.BigEndian.Uint32(sum[:4])%uint32(usable)) {
 				address = address.Next()
 			}
 			return address.String(), true
