@@ -32,11 +32,9 @@ type BackendAPIArgs struct {
 	ResourceGroupName pulumi.StringInput
 	// ServiceName is the API Management service.
 	ServiceName pulumi.StringInput
-	// ClientCertificateSecretID is the versionless Key Vault secret URI of the client certificate's PFX.
-	ClientCertificateSecretID pulumi.StringInput
-	// ReadAccess is the role assignment that lets the service's identity read that secret; the
-	// certificate entity is created only after it.
-	ReadAccess pulumi.Resource
+	// ClientCertificatePFX is the client certificate API Management presents to the backend: base64
+	// PKCS#12 without a password, from the program's own (secret) state.
+	ClientCertificatePFX pulumi.StringInput
 	// BackendHostName is the ingress host; its certificate's chain and name are validated.
 	BackendHostName string
 	// Path is the API's path on the gateway and the prefix of its entity IDs, e.g. "echo".
@@ -67,8 +65,8 @@ var apiMethods = []string{"GET", "POST", "DELETE"}
 // NewBackendAPI creates the API's entities inside an existing service. They are child entities, each
 // created in seconds, so none of them lengthens API Management's own creation.
 func NewBackendAPI(ctx *pulumi.Context, name string, args *BackendAPIArgs, opts ...pulumi.ResourceOption) (*BackendAPI, error) {
-	if args == nil || args.ReadAccess == nil {
-		return nil, errors.New("creating backend API: args with ReadAccess (the role assignment that lets API Management read the client certificate) are required")
+	if args == nil || args.ClientCertificatePFX == nil {
+		return nil, errors.New("creating backend API: args with ClientCertificatePFX are required")
 	}
 	component := &BackendAPI{}
 	if err := ctx.RegisterComponentResource(BackendAPIType, name, component, opts...); err != nil {
@@ -76,14 +74,19 @@ func NewBackendAPI(ctx *pulumi.Context, name string, args *BackendAPIArgs, opts 
 	}
 	parent := pulumi.Parent(component)
 
-	// The client certificate is read from Key Vault with the service's system-assigned identity
-	// (identityClientId left empty), which is why the read grant must exist first.
+	// The client certificate is uploaded from the program's state, like the gateway's custom domain, not
+	// referenced in Key Vault. A Key Vault reference is read by the service's system-assigned identity,
+	// which exists only once the service does: its Secrets User grant would be seconds old when the
+	// entity is created, and role assignments take up to 10 minutes to take effect
+	// (role-based-access-control/troubleshooting.md), so the first `pulumi up` would fail or wait on
+	// API Management's critical path. Nothing is lost: the certificate changes only when `pulumi up`
+	// renews it, and the same run updates this entity in seconds (a child entity, not the service).
 	certificate, err := apimanagement.NewCertificate(ctx, name+"-client-certificate", &apimanagement.CertificateArgs{
 		CertificateId:     pulumi.String(ClientCertificateID),
 		ServiceName:       args.ServiceName,
 		ResourceGroupName: args.ResourceGroupName,
-		KeyVault:          &apimanagement.KeyVaultContractCreatePropertiesArgs{SecretIdentifier: args.ClientCertificateSecretID},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{args.ReadAccess}))
+		Data:              pulumi.ToSecret(args.ClientCertificatePFX).(pulumi.StringOutput),
+	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating client certificate entity of %s: %w", name, err)
 	}

@@ -67,6 +67,9 @@ type EchoWorkloadArgs struct {
 	WorkloadIdentityClientID pulumi.StringInput
 	// WorkloadIdentityServiceAccount is that service account's name.
 	WorkloadIdentityServiceAccount string
+	// MeshReady, with IstioRevision, is what proves the add-on's injector and CRDs exist: the pods and
+	// the mesh policies wait for it (pods started before the injector run without a sidecar).
+	MeshReady []pulumi.Resource
 	// DatabaseAddressPrefix, with a workload identity, is the private endpoints subnet the pods may
 	// reach on the SQL port; they may also reach Microsoft Entra ID over HTTPS for their tokens.
 	DatabaseAddressPrefix string
@@ -123,7 +126,7 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 		return nil, fmt.Errorf("creating namespace of %s: %w", name, err)
 	}
 	inNamespace := pulumi.DependsOn([]pulumi.Resource{namespace})
-	podsWaitFor := []pulumi.Resource{namespace}
+	podsWaitFor := append([]pulumi.Resource{namespace}, args.MeshReady...)
 	metadata := func(objectName string) *metav1.ObjectMetaArgs {
 		return &metav1.ObjectMetaArgs{Name: pulumi.String(objectName), Namespace: pulumi.String(args.Namespace), Labels: labels}
 	}
@@ -188,12 +191,13 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 	}
 
 	if args.IstioRevision != "" {
+		meshObjects := pulumi.DependsOn(append([]pulumi.Resource{namespace}, args.MeshReady...))
 		if _, err := apiextensions.NewCustomResource(ctx, name+"-mtls", &apiextensions.CustomResourceArgs{
 			ApiVersion:  pulumi.String("security.istio.io/v1"),
 			Kind:        pulumi.String("PeerAuthentication"),
 			Metadata:    metadata("default"),
 			OtherFields: kubernetes.UntypedArgs{"spec": map[string]any{"mtls": map[string]any{"mode": "STRICT"}}},
-		}, parent, inNamespace); err != nil {
+		}, parent, meshObjects); err != nil {
 			return nil, fmt.Errorf("creating peer authentication of %s: %w", name, err)
 		}
 		// Callers are identified by their mTLS identity's namespace: the ingress namespace holds only
@@ -208,7 +212,7 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 				"action":   "ALLOW",
 				"rules":    []any{map[string]any{"from": []any{map[string]any{"source": map[string]any{"namespaces": []any{args.IngressNamespace}}}}}},
 			}},
-		}, parent, inNamespace); err != nil {
+		}, parent, meshObjects); err != nil {
 			return nil, fmt.Errorf("creating authorization policy of %s: %w", name, err)
 		}
 	}

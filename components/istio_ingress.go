@@ -48,7 +48,8 @@ func NewIstioIngress(ctx *pulumi.Context, name string, args *MTLSIngressArgs, op
 	if err := ctx.RegisterComponentResource(IstioIngressType, name, component, opts...); err != nil {
 		return nil, fmt.Errorf("registering Istio ingress %s: %w", name, err)
 	}
-	parent := pulumi.Parent(component)
+	// Every object lives in the add-on's namespace, patches its Service or is of its CRDs' kinds.
+	parent := pulumi.Composite(pulumi.Parent(component), pulumi.DependsOn(args.AddOnReady))
 	labels := pulumi.ToStringMap(args.Labels)
 
 	// Patch, not replace: the add-on owns the Service. patchForce takes over the one annotation from

@@ -20,4 +20,7 @@ type MTLSIngressArgs struct {
 	ServicePort int
 	// Labels are put on every object.
 	Labels map[string]string
+	// AddOnReady is what proves the add-on created what the ingress builds on (its namespace, CRDs and
+	// gateway Service); every object waits for it.
+	AddOnReady []pulumi.Resource
 }

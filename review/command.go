@@ -12,7 +12,8 @@ import (
 
 // Exit codes of the review command.
 const (
-	// ExitPassed means no mandatory violation, the deploy-time target met, nothing updated twice.
+	// ExitPassed means no mandatory violation, the deploy-time target met, nothing updated twice, no
+	// Key Vault read before its grant takes effect.
 	ExitPassed = 0
 	// ExitFailed means the review found a mandatory violation or a deploy-time problem.
 	ExitFailed = 1
@@ -83,7 +84,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Diagram embedded in %s\n", *readme)
 	}
 
-	if report.MandatoryViolations() > 0 || report.Model.Length > Target() || len(report.Model.UpdatedTwice) > 0 {
+	if report.MandatoryViolations() > 0 || report.Model.Length > Target() || len(report.Model.UpdatedTwice) > 0 || len(report.Races) > 0 {
 		fmt.Fprintln(stdout, "\nReview FAILED: see the mandatory violations and the deploy-time model above.")
 		return ExitFailed
 	}

@@ -32,6 +32,7 @@ const (
 	sourceLocal     = "computed by the provider on the machine running Pulumi (no cloud call)"
 	sourceAPIMChild = "no published figure; API Management entities are synchronous PUTs of seconds"
 	sourceCluster   = "no published figure; Kubernetes objects apply in seconds (server-side apply)"
+	sourceAddOn     = "no published figure; the Istio readiness Job lasts until the AKS Istio add-on has deployed istiod, its CRDs and gateways after the cluster's creation returns; estimate 3 min"
 )
 
 // durations maps type tokens (module:Type, no API version; a trailing ":" matches a whole package) to
@@ -42,6 +43,7 @@ var durations = map[string]Duration{
 	"tls:":                                 {0, sourceLocal},
 	"pulumi:providers:":                    {0, sourceLocal},
 	"kubernetes:":                          {10 * time.Second, sourceCluster},
+	"kubernetes:batch/v1:Job":              {3 * time.Minute, sourceAddOn},
 
 	"azure-native:network:NetworkSecurityGroup": {10 * time.Second, sourceFast},
 	"azure-native:network:RouteTable":           {10 * time.Second, sourceFast},

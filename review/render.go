@@ -27,7 +27,7 @@ var keySettings = map[string][]string{
 	"azure-native:network:PrivateEndpoint":              {"privateLinkServiceConnections[0].groupIds"},
 	"azure-native:network:PrivateZone":                  {"privateZoneName"},
 	"azure-native:network:AzureFirewall":                {"sku.tier", "zones"},
-	"azure-native:network:RouteTable":                   {"routes[0].addressPrefix", "routes[0].nextHopIpAddress"},
+	"azure-native:network:Route":                        {"addressPrefix", "nextHopIpAddress"},
 	"azure-native:network:BastionHost":                  {"sku.name", "enableTunneling"},
 	"azure-native:compute:VirtualMachine":               {"hardwareProfile.vmSize", "securityProfile.securityType"},
 	"azure-native:sql:Server":                           {"publicNetworkAccess", "minimalTlsVersion"},
@@ -100,6 +100,12 @@ func (r *Report) Render(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  Alternative ordering (API Management created bare, granted Key Vault, then updated with its custom domain): %s, %s longer\n",
 		formatDuration(r.Alternative.Length), formatDuration(r.Alternative.Length-r.Model.Length))
+	if len(r.Races) == 0 {
+		fmt.Fprintf(w, "  Key Vault reads before their grant takes effect (%s): none\n", formatDuration(RBACPropagation))
+	}
+	for _, race := range r.Races {
+		fmt.Fprintf(w, "  FAIL  %s\n", race)
+	}
 }
 
 // Target is the deploy-time target: API Management's creation, Application Gateway's creation and two

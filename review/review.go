@@ -42,6 +42,8 @@ type Report struct {
 	Violations []pack.Violation
 	// Model and Alternative are the deploy-time models of this design and of the common alternative.
 	Model, Alternative *Model
+	// Races are the Key Vault reads the model starts before their grant can have taken effect.
+	Races []Race
 }
 
 // MandatoryViolations counts the violations that block a deployment.
@@ -91,7 +93,7 @@ func Run(ctx context.Context, options Options) (*Report, error) {
 		return nil, err
 	}
 	return &Report{Stack: options.Stack, Recording: recording, Evaluation: evaluation, Violations: violations,
-		Model: model, Alternative: alternative}, nil
+		Model: model, Alternative: alternative, Races: Races(recording, model)}, nil
 }
 
 // Resources converts a recording to the policy pack's view: every custom resource (not providers) with

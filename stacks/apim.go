@@ -42,21 +42,20 @@ func deployAPIManagement(ctx *pulumi.Context, cfg *config.Config, base string, r
 	}, providers.all())
 }
 
-// deployBackendAPI creates the client certificate entity (from Key Vault, once the service's identity
-// may read it), the mTLS backend, the sample API and its policy.
+// deployBackendAPI creates the client certificate entity (from the certificate layer), the mTLS backend,
+// the sample API and its policy.
 func deployBackendAPI(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
-	service *components.APIManagement, vault *components.KeyVault, monitoring *components.Monitoring, providers *providers,
+	service *components.APIManagement, certificates *components.Certificates, monitoring *components.Monitoring, providers *providers,
 ) (*components.BackendAPI, error) {
 	apim := cfg.APIManagement
 	return components.NewBackendAPI(ctx, base+"-"+echoAPIPath, &components.BackendAPIArgs{
-		ResourceGroupName:         resourceGroupName,
-		ServiceName:               service.ServiceName,
-		ClientCertificateSecretID: vault.SecretURIs.MapIndex(pulumi.String(string(pki.APIMClient))),
-		ReadAccess:                vault.Grants[apimReader],
-		BackendHostName:           cfg.HostNames.Backend,
-		Path:                      echoAPIPath,
-		DisplayName:               "Echo (sample)",
-		Policy:                    backendAPIPolicy(apim),
+		ResourceGroupName:    resourceGroupName,
+		ServiceName:          service.ServiceName,
+		ClientCertificatePFX: certificates.Issued[pki.APIMClient].PFX,
+		BackendHostName:      cfg.HostNames.Backend,
+		Path:                 echoAPIPath,
+		DisplayName:          "Echo (sample)",
+		Policy:               backendAPIPolicy(apim),
 		ApplicationInsights: &components.ApplicationInsightsLogger{
 			ResourceID:       monitoring.ApplicationInsightsID,
 			ConnectionString: monitoring.ApplicationInsightsConnectionString,

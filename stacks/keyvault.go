@@ -14,11 +14,8 @@ import (
 // caSecretName is the Key Vault secret holding the CA certificate (PEM, never its key).
 const caSecretName = "ca-certificate"
 
-// Reader names of the identities that read the vault.
-const (
-	gatewayReader = "application-gateway"
-	apimReader    = "api-management"
-)
+// gatewayReader names the identity that reads the vault: Application Gateway's, for its listener.
+const gatewayReader = "application-gateway"
 
 // deployKeyVault stores the chain in the vault and grants the readers Key Vault Secrets User.
 func deployKeyVault(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,

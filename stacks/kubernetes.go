@@ -21,6 +21,9 @@ import (
 // echoNamespace holds the sample workload.
 const echoNamespace = "echo"
 
+// istioReadinessNamespace holds the Job that waits for the Istio add-on.
+const istioReadinessNamespace = "istio-readiness"
+
 // deployCluster creates the cluster with its ingress host's DNS, and the registry it pulls from.
 func deployCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
 	suffix pulumi.StringOutput, network *components.Network, monitoring *components.Monitoring, firewall *components.EgressFirewall,
@@ -117,6 +120,14 @@ func deployInCluster(ctx *pulumi.Context, cfg *config.Config, base string, resou
 	inCluster := pulumi.Providers(provider)
 	labels := map[string]string{"app.kubernetes.io/part-of": cfg.Project, "app.kubernetes.io/managed-by": "pulumi"}
 
+	// The add-on creates its namespaces, CRDs, istiod and gateway Service after the cluster's creation
+	// returns: everything that builds on them waits for a bounded readiness Job.
+	readiness, err := components.NewIstioAddOnReadiness(ctx, base+"-istio-readiness", &components.IstioAddOnReadinessArgs{
+		Namespace: istioReadinessNamespace, Image: cfg.Workload.Image, Revisions: cfg.InstalledIstioRevisions(), Labels: labels,
+	}, inCluster)
+	if err != nil {
+		return err
+	}
 	revision := cfg.Ingress.IstioRevision
 	workload := &components.EchoWorkloadArgs{
 		Namespace:        echoNamespace,
@@ -124,6 +135,7 @@ func deployInCluster(ctx *pulumi.Context, cfg *config.Config, base string, resou
 		Replicas:         cfg.Workload.Replicas,
 		IngressNamespace: ingressNamespace(cfg),
 		IstioRevision:    revision,
+		MeshReady:        readiness.Ready,
 		Labels:           labels,
 	}
 	if database != nil {
@@ -138,6 +150,7 @@ func deployInCluster(ctx *pulumi.Context, cfg *config.Config, base string, resou
 		Host: cfg.HostNames.Backend, PrivateIP: cfg.IngressPrivateIP(),
 		ServerCertificatePEM: server.CertificatePEM, ServerPrivateKeyPEM: server.PrivateKeyPEM, CACertificatePEM: certificates.CACertificatePEM,
 		ServiceNamespace: echoNamespace, ServiceName: "echo", ServicePort: components.EchoServicePort, Labels: labels,
+		AddOnReady: readiness.Ready,
 	}
 	_, err = components.NewIstioIngress(ctx, base+"-ingress", ingress, inCluster)
 	return err

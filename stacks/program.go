@@ -136,7 +136,7 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) (pulumi.Map, error) {
 		return nil, err
 	}
 	vault, err := deployKeyVault(ctx, cfg, base, resourceGroup.Name, suffix, certificates,
-		map[string]pulumi.StringInput{gatewayReader: gatewayIdentity.PrincipalId, apimReader: apim.PrincipalID}, monitoring, providers)
+		map[string]pulumi.StringInput{gatewayReader: gatewayIdentity.PrincipalId}, monitoring, providers)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := deployBackendAPI(ctx, cfg, base, resourceGroup.Name, apim, vault, monitoring, providers); err != nil {
+	if _, err := deployBackendAPI(ctx, cfg, base, resourceGroup.Name, apim, certificates, monitoring, providers); err != nil {
 		return nil, err
 	}
 	gateway, err := deployGateway(ctx, cfg, base, resourceGroup.Name, resourceGroup.ID(), suffix, network, certificates,

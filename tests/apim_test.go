@@ -149,20 +149,19 @@ func TestREADMEClaimsOnlyTheRSASuitesThatAreOff(t *testing.T) {
 func TestBackendPresentsTheClientCertificateAndValidatesTheIngress(t *testing.T) {
 	cfg := mustLoadConfig(t, "prod")
 	recording := runStack(t, "prod")
-	vault := stackVault(t, recording)
 	certificate := apimEntity(t, recording, "Certificate")
 	assert.Equal(t, components.ClientCertificateID, certificate.InputString("certificateId"))
-	assert.Equal(t, "https://"+vault.OutputString("name")+".vault.azure.net/secrets/apim-client", certificate.InputString("keyVault.secretIdentifier"),
-		"the versionless URI, so renewals are picked up")
-	assert.Nil(t, certificate.Input("keyVault.identityClientId"), "read with the system-assigned identity")
-	var grant *harness.Resource
+	assert.Nil(t, certificate.Input("keyVault"), "not read from Key Vault: the service's identity would be granted seconds before")
+	assert.True(t, certificate.IsSecretInput("data"), "the PFX is a Pulumi secret")
+	pfx, err := base64.StdEncoding.DecodeString(certificate.InputString("data"))
+	require.NoError(t, err)
+	_, client, _, err := pkcs12.DecodeChain(pfx, "")
+	require.NoError(t, err, "a passwordless PFX, like the custom domain's")
+	assert.Equal(t, recordedChain(t, recording, cfg).leaves[pki.APIMClient].Raw, client.Raw, "the client certificate the ingress admits")
 	for _, assignment := range recording.OfType(roleAssignmentType) {
-		if assignment.InputString("principalId") == apimService(t, recording).OutputString("identity.principalId") {
-			grant = assignment
-		}
+		assert.NotEqual(t, apimService(t, recording).OutputString("identity.principalId"), assignment.InputString("principalId"),
+			"API Management's identity needs no role: it reads nothing from Key Vault")
 	}
-	require.NotNil(t, grant)
-	assert.True(t, certificate.DependsOn(grant), "the entity is created only once API Management may read the secret")
 
 	backend := apimEntity(t, recording, "Backend")
 	assert.Equal(t, "https://"+cfg.HostNames.Backend, backend.InputString("url"))
@@ -358,21 +357,14 @@ func toAny(values []string) []any {
 // Application Insights through a logger whose connection string stays secret.
 func TestBackendAPIWithApplicationInsights(t *testing.T) {
 	recording, err := harness.Run(func(ctx *pulumi.Context) error {
-		var grant mockedResource
-		if err := ctx.RegisterResource("azure-native:authorization:RoleAssignment", "grant", pulumi.Map{
-			"scope": pulumi.String("/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"),
-		}, &grant); err != nil {
-			return err
-		}
 		_, err := components.NewBackendAPI(ctx, "unit", &components.BackendAPIArgs{
-			ResourceGroupName:         pulumi.String("rg"),
-			ServiceName:               pulumi.String("apim"),
-			ClientCertificateSecretID: pulumi.String("https://kv.vault.azure.net/secrets/apim-client"),
-			ReadAccess:                &grant,
-			BackendHostName:           "echo.internal.example",
-			Path:                      "echo",
-			DisplayName:               "Echo",
-			Policy:                    apimpolicy.BackendAPIOptions{RateLimitCalls: 1, RateLimitPeriodSeconds: 1},
+			ResourceGroupName:    pulumi.String("rg"),
+			ServiceName:          pulumi.String("apim"),
+			ClientCertificatePFX: pulumi.String("MIIunit"),
+			BackendHostName:      "echo.internal.example",
+			Path:                 "echo",
+			DisplayName:          "Echo",
+			Policy:               apimpolicy.BackendAPIOptions{RateLimitCalls: 1, RateLimitPeriodSeconds: 1},
 			ApplicationInsights: &components.ApplicationInsightsLogger{
 				ResourceID:       pulumi.String("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/components/appi"),
 				ConnectionString: pulumi.String("InstrumentationKey=00000000-0000-0000-0000-000000000000"),
@@ -390,15 +382,15 @@ func TestBackendAPIWithApplicationInsights(t *testing.T) {
 	assert.Equal(t, "W3C", diagnostic.InputString("httpCorrelationProtocol"))
 }
 
-// TestBackendAPIRequiresReadAccess checks the component refuses to create the certificate entity without
-// the grant it must wait for.
-func TestBackendAPIRequiresReadAccess(t *testing.T) {
+// TestBackendAPIRequiresTheClientCertificate checks the component refuses a backend without the
+// certificate it presents.
+func TestBackendAPIRequiresTheClientCertificate(t *testing.T) {
 	_, err := harness.Run(func(ctx *pulumi.Context) error {
 		_, err := components.NewBackendAPI(ctx, "unit", &components.BackendAPIArgs{Path: "echo"})
 		return err
 	}, "unit", "test", map[string]string{})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "ReadAccess")
+	assert.Contains(t, err.Error(), "ClientCertificatePFX")
 }
 
 // recordIn returns the one record set of a private zone.

@@ -88,13 +88,12 @@ func TestKeyVaultServesTheChain(t *testing.T) {
 }
 
 // TestSecretReadersAreScopedToTheVault checks the role assignments: Key Vault Secrets User, scoped to
-// the vault, for exactly the Application Gateway identity and API Management's system identity.
+// the vault, for exactly the Application Gateway identity.
 func TestSecretReadersAreScopedToTheVault(t *testing.T) {
 	recording := runStack(t, "prod")
 	vault := stackVault(t, recording)
 	identity := recording.Find(identityType, "apiplat-prod-agw-id")
 	require.NotNil(t, identity)
-	service := apimService(t, recording)
 	var principals []string
 	for _, assignment := range recording.OfType(roleAssignmentType) {
 		if assignment.InputString("roleDefinitionId") != "/subscriptions/"+harness.SubscriptionID+"/providers/Microsoft.Authorization/roleDefinitions/"+components.KeyVaultSecretsUserRole {
@@ -106,7 +105,7 @@ func TestSecretReadersAreScopedToTheVault(t *testing.T) {
 		assert.Equal(t, "ServicePrincipal", assignment.InputString("principalType"))
 		principals = append(principals, assignment.InputString("principalId"))
 	}
-	assert.ElementsMatch(t, []string{identity.OutputString("principalId"), service.OutputString("identity.principalId")}, principals)
+	assert.ElementsMatch(t, []string{identity.OutputString("principalId")}, principals, "only Application Gateway reads the vault")
 }
 
 // TestKeyVaultIsReachedPrivately checks the vault's private endpoint and its DNS.

@@ -373,7 +373,7 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 	assert.ElementsMatch(t, []string{"apiplatform:network:Network", "apiplatform:security:Certificates",
 		"apiplatform:apim:APIManagement", "apiplatform:security:KeyVault", "apiplatform:network:PrivateEndpoints",
 		"apiplatform:apim:BackendAPI", "apiplatform:edge:ApplicationGateway", "apiplatform:monitoring:Monitoring",
-		"apiplatform:kubernetes:KubernetesCluster", "apiplatform:containers:ContainerRegistry", "apiplatform:kubernetes:EchoWorkload", "apiplatform:kubernetes:IstioIngress",
+		"apiplatform:kubernetes:KubernetesCluster", "apiplatform:containers:ContainerRegistry", "apiplatform:kubernetes:EchoWorkload", "apiplatform:kubernetes:IstioIngress", "apiplatform:kubernetes:IstioAddOnReadiness",
 		"apiplatform:perimeter:EgressFirewall", "apiplatform:perimeter:Bastion", "apiplatform:perimeter:Jumpbox",
 		"apiplatform:monitoring:Alerts", "apiplatform:data:SQLDatabase"}, componentTypes)
 }

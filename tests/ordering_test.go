@@ -70,7 +70,6 @@ func TestOnlyWhatNeedsAPIManagementWaitsForIt(t *testing.T) {
 		"apiplat-prod-echo-logger",               //
 		"apiplat-prod-gateway-5xx",               // alerts on the gateway, which waits for the A record
 		"apiplat-prod-gateway-unhealthy-backend", //
-		"apiplat-prod-kv-reader-api-management",  // the grant needs the system identity
 	}, waiting)
 }
 

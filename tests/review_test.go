@@ -83,6 +83,7 @@ func TestDeployTimeModel(t *testing.T) {
 			model := report.Model
 			assert.LessOrEqual(t, model.Length, review.Target(), "critical path within API Management + Application Gateway + 2 minutes")
 			assert.Empty(t, model.UpdatedTwice)
+			assert.Empty(t, report.Races, "no Key Vault read before its grant takes effect")
 
 			var apim, gateway int = -1, -1
 			for i, step := range model.CriticalPath {
@@ -221,7 +222,8 @@ func TestREADMEEmbedsTheGeneratedDiagram(t *testing.T) {
 }
 
 // TestDiagramFollowsTheGraph checks the diagram's edges come from dependencies: the gateway's
-// component is drawn after API Management's, and no edge implied by others is drawn.
+// component is drawn after API Management's (it waits for the gateway host's record), and no edge
+// implied by others is drawn.
 func TestDiagramFollowsTheGraph(t *testing.T) {
 	chart := review.Diagram(runStack(t, "dev"))
 	ids := map[string]string{}
@@ -232,8 +234,10 @@ func TestDiagramFollowsTheGraph(t *testing.T) {
 	}
 	require.Contains(t, ids, "APIManagement")
 	require.Contains(t, ids, "ApplicationGateway")
-	assert.NotContains(t, chart, ids["APIManagement"]+" --> "+ids["ApplicationGateway"]+"\n", "implied through the private endpoints and Key Vault: reduced away")
+	assert.Contains(t, chart, ids["APIManagement"]+" --> "+ids["ApplicationGateway"]+"\n", "the gateway waits for API Management's DNS record")
+	assert.NotContains(t, chart, ids["APIManagement"]+" --> "+ids["KeyVault"]+"\n", "API Management reads nothing from Key Vault")
 	assert.Contains(t, chart, ids["Network"]+" --> "+ids["APIManagement"]+"\n")
+	assert.NotContains(t, chart, ids["Network"]+" --> "+ids["ApplicationGateway"]+"\n", "implied through API Management: reduced away")
 	assert.NotContains(t, chart, "RandomString", "plumbing is left out")
 }
 

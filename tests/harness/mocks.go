@@ -91,6 +91,11 @@ func (m *mocks) answer(res *Resource) (string, resource.PropertyMap, error) {
 		return randomResource(res, outputs)
 	case strings.HasPrefix(res.Type, "tls:"):
 		return tlsResource(res, outputs)
+	case strings.HasPrefix(res.Type, "kubernetes:"):
+		if err := m.checkAddOnObjects(res); err != nil {
+			return "", nil, err
+		}
+		return res.Name + "-id", outputs, nil
 	case res.Type == "pulumiservice:index:AgentPool":
 		// Pulumi Cloud assigns the pool an ID and a registration token for its agents.
 		outputs["agentPoolId"] = resource.NewProperty(guid(res.URN))
