@@ -24,6 +24,15 @@ type PrivateEndpointTarget struct {
 	ResourceID pulumi.StringInput
 	// GroupID is the private link sub-resource, e.g. "vault" or "registry".
 	GroupID string
+	// ManualApproval requests the connection for the target owner's approval instead of approving it
+	// with the deployer's permission on the target (manualPrivateLinkServiceConnections).
+	ManualApproval bool
+}
+
+// approvalRequest is the message a manually approved connection carries to the target's owner
+// (at most 140 characters).
+func approvalRequest(endpointName string) string {
+	return "Private endpoint " + endpointName + " of the API platform asks for access; approve it with az network private-endpoint-connection approve"
 }
 
 // PrivateEndpointsArgs configures the PrivateEndpoints component.
@@ -111,18 +120,25 @@ func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpoint
 	endpointIDs := pulumi.StringMap{}
 	for _, target := range args.Targets {
 		endpointName := name + "-pe-" + target.Name
-		endpoint, err := network.NewPrivateEndpoint(ctx, endpointName, &network.PrivateEndpointArgs{
+		connection := network.PrivateLinkServiceConnectionArray{&network.PrivateLinkServiceConnectionArgs{
+			Name:                 pulumi.String(endpointName),
+			PrivateLinkServiceId: target.ResourceID,
+			GroupIds:             pulumi.StringArray{pulumi.String(target.GroupID)},
+		}}
+		endpointArgs := &network.PrivateEndpointArgs{
 			PrivateEndpointName: pulumi.String(endpointName),
 			ResourceGroupName:   args.ResourceGroupName,
 			Location:            pulumi.String(args.Location),
 			Subnet:              &network.SubnetTypeArgs{Id: args.SubnetID},
-			PrivateLinkServiceConnections: network.PrivateLinkServiceConnectionArray{&network.PrivateLinkServiceConnectionArgs{
-				Name:                 pulumi.String(endpointName),
-				PrivateLinkServiceId: target.ResourceID,
-				GroupIds:             pulumi.StringArray{pulumi.String(target.GroupID)},
-			}},
-			Tags: tags,
-		}, parent)
+			Tags:                tags,
+		}
+		if target.ManualApproval {
+			connection[0].(*network.PrivateLinkServiceConnectionArgs).RequestMessage = pulumi.String(approvalRequest(endpointName))
+			endpointArgs.ManualPrivateLinkServiceConnections = connection
+		} else {
+			endpointArgs.PrivateLinkServiceConnections = connection
+		}
+		endpoint, err := network.NewPrivateEndpoint(ctx, endpointName, endpointArgs, parent)
 		if err != nil {
 			return nil, fmt.Errorf("creating private endpoint %s: %w", endpointName, err)
 		}

@@ -2,6 +2,7 @@
 package stacks
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/components"
 	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/privatelink"
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
@@ -62,9 +64,36 @@ func privateEndpointTargets(cfg *config.Config, vault *components.KeyVault, regi
 	}
 	for _, name := range slices.Sorted(maps.Keys(cfg.PrivateEndpoints)) {
 		endpoint := cfg.PrivateEndpoints[name]
-		targets = append(targets, components.PrivateEndpointTarget{Name: name, ResourceID: pulumi.String(endpoint.ResourceID), GroupID: endpoint.GroupID})
+		targets = append(targets, components.PrivateEndpointTarget{Name: name, ResourceID: pulumi.String(endpoint.ResourceID), GroupID: endpoint.GroupID,
+			ManualApproval: endpoint.ManualApproval})
 	}
 	return targets
+}
+
+// addApprovalOutputs adds, for every bring-your-own endpoint, how its connection gets approved: the
+// command its target's owner runs for a manual one, the permission the deployer needs for an automatic
+// one (creating it fails with LinkedAuthorizationFailed without it).
+func addApprovalOutputs(ctx *pulumi.Context, cfg *config.Config, base string, outputs pulumi.Map) {
+	approvals := pulumi.StringMap{}
+	for _, name := range slices.Sorted(maps.Keys(cfg.PrivateEndpoints)) {
+		endpoint := cfg.PrivateEndpoints[name]
+		action, err := privatelink.ApprovalAction(endpoint.ResourceID)
+		if err != nil {
+			continue // validated before anything is created
+		}
+		if endpoint.ManualApproval {
+			approvals[name] = pulumi.String(fmt.Sprintf("pending until the owner of the target approves: az network private-endpoint-connection approve --id "+
+				"$(az network private-endpoint-connection list --id %s --query \"[?contains(properties.privateEndpoint.id, '%s-pe-%s')].id\" -o tsv)",
+				endpoint.ResourceID, base, name))
+			continue
+		}
+		approvals[name] = pulumi.String("approved at creation with the deployer's " + action + " on the target")
+		_ = ctx.Log.Info(fmt.Sprintf("privateEndpoints.%s: the deploying identity needs %s on %s (e.g. Contributor on it), or the endpoint fails with LinkedAuthorizationFailed; "+
+			"without that access set privateEndpoints.%s.manualApproval to true and have the target's owner approve the connection", name, action, endpoint.ResourceID, name), nil)
+	}
+	if len(approvals) > 0 {
+		outputs["privateEndpointApprovals"] = approvals
+	}
 }
 
 // addSQLOutputs adds how a workload connects to the database to the stack outputs.

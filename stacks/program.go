@@ -224,6 +224,7 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) (pulumi.Map, error) {
 	}
 	perimeter.addOutputs(outputs)
 	addSQLOutputs(outputs, database)
+	addApprovalOutputs(ctx, cfg, base, outputs)
 	return outputs, nil
 }
 

@@ -230,7 +230,7 @@ var badInputCases = []struct {
 		harness.Set("privateEndpoints.kv.resourceId", storageAccountID), harness.Set("privateEndpoints.kv.groupId", "blob")},
 		"privateEndpoints.kv", "is a name the platform uses for its own endpoints (kv, acr, sql)"},
 	{"bring-your-own endpoint given as a scalar", "dev", []harness.Edit{harness.Set("privateEndpoints.orders", cosmosAccountID)},
-		"privateEndpoints.orders", "must be an object with the keys groupId, resourceId"},
+		"privateEndpoints.orders", "must be an object with the keys groupId, manualApproval, resourceId"},
 	{"bring-your-own endpoints overflow their subnet", "dev", blobEndpoints(10, "10.42.2.0/28"),
 		"network.subnets.privateEndpoints", "12 private endpoint(s) need 18 addresses (5 Azure-reserved + 13 for the endpoints)"},
 	{"host zone shadows a private link zone", "dev", []harness.Edit{harness.Set("hostNames.backend", "echo.privatelink.azurecr.io")},

@@ -96,8 +96,44 @@ func TestBringYourOwnStoresGetEndpointsAndZones(t *testing.T) {
 			assert.NotNil(t, zoneNamed(t, recording, tc.zone))
 			ids, _ := recording.Outputs["privateEndpointIds"].Value.(map[string]string)
 			assert.Equal(t, endpoint.ID, ids[tc.name], "the endpoint's ID is a stack output")
+			approvals, _ := recording.Outputs["privateEndpointApprovals"].Value.(map[string]string)
+			action, err := privatelink.ApprovalAction(tc.resourceID)
+			require.NoError(t, err)
+			assert.Contains(t, approvals[tc.name], action, "the output names the permission automatic approval needs")
 		})
 	}
+	assert.Equal(t, "Microsoft.DocumentDB/databaseAccounts/privateEndpointConnectionsApproval/action", must(privatelink.ApprovalAction(cosmosAccountID)))
+}
+
+// TestBringYourOwnEndpointWithManualApproval checks a target the deployer may not approve for: the
+// connection is requested for its owner (manualPrivateLinkServiceConnections, a message of at most 140
+// characters), which the endpoint keeps as Pending instead of failing with LinkedAuthorizationFailed,
+// and the stack output gives the owner's approval command.
+func TestBringYourOwnEndpointWithManualApproval(t *testing.T) {
+	recording := runStack(t, "dev", harness.Set("privateEndpoints.orders.resourceId", cosmosAccountID), harness.Set("privateEndpoints.orders.groupId", "Sql"),
+		harness.Set("privateEndpoints.orders.manualApproval", true))
+	endpoint := recording.Find(privateEndpointType, "apiplat-dev-pe-orders")
+	require.NotNil(t, endpoint)
+	assert.Nil(t, endpoint.Input("privateLinkServiceConnections"), "not auto-approved")
+	assert.Equal(t, cosmosAccountID, endpoint.InputString("manualPrivateLinkServiceConnections[0].privateLinkServiceId"))
+	assert.Equal(t, []any{"Sql"}, endpoint.Input("manualPrivateLinkServiceConnections[0].groupIds"))
+	message := endpoint.InputString("manualPrivateLinkServiceConnections[0].requestMessage")
+	assert.NotEmpty(t, message)
+	assert.LessOrEqual(t, len(message), 140, "Azure restricts the request message to 140 characters")
+	approvals, _ := recording.Outputs["privateEndpointApprovals"].Value.(map[string]string)
+	assert.Contains(t, approvals["orders"], "az network private-endpoint-connection approve")
+	assert.Contains(t, approvals["orders"], "apiplat-dev-pe-orders")
+	for _, own := range []string{"apiplat-dev-pe-kv", "apiplat-dev-pe-acr"} {
+		assert.NotNil(t, recording.Find(privateEndpointType, own).Input("privateLinkServiceConnections"), "the platform's own endpoints approve themselves")
+	}
+}
+
+// must returns a value, panicking on an error (for values a test has already checked can be made).
+func must[T any](value T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return value
 }
 
 // TestSQLIsPrivateEntraOnlyAndFederated checks the optional database: public access disabled, TLS 1.2,

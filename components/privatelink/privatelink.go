@@ -126,3 +126,15 @@ func Overlaps(a, b string) bool {
 	a, b = strings.TrimSuffix(strings.ToLower(a), "."), strings.TrimSuffix(strings.ToLower(b), ".")
 	return a == b || strings.HasSuffix(a, "."+b) || strings.HasSuffix(b, "."+a)
 }
+
+// ApprovalAction is the permission that lets a private endpoint's creator have its connection to the
+// target approved automatically: Microsoft.<Provider>/<type>/privateEndpointConnectionsApproval/action
+// on the target (private-link/rbac-permissions.md). Without it the endpoint's creation fails with
+// LinkedAuthorizationFailed, unless the connection is requested for manual approval.
+func ApprovalAction(resourceID string) (string, error) {
+	resourceType, err := ResourceType(resourceID)
+	if err != nil {
+		return "", err
+	}
+	return resourceType + "/privateEndpointConnectionsApproval/action", nil
+}

@@ -316,6 +316,9 @@ type PrivateEndpoint struct {
 	ResourceID string `json:"resourceId"`
 	// GroupID is the private link sub-resource, e.g. Sql (Cosmos DB NoSQL) or blob.
 	GroupID string `json:"groupId"`
+	// ManualApproval requests the connection for the target's owner to approve, for deployers without
+	// the target's privateEndpointConnectionsApproval/action permission (auto-approval needs it).
+	ManualApproval bool `json:"manualApproval"`
 }
 
 // NodePool sizes one autoscaled AKS node pool.
