@@ -26,6 +26,8 @@ type NetworkArgs struct {
 	// Subnets maps each subnet to create to its IPv4 CIDR block. Application Gateway, API Management,
 	// Kubernetes nodes and private endpoints are expected; bastion, firewall and jumpbox are optional.
 	Subnets map[naming.SubnetRole]string
+	// ClusterPodCIDR is the AKS overlay pod range the node subnet's rules admit.
+	ClusterPodCIDR string
 	// LogAnalyticsWorkspaceID, when set, receives the network's and every security group's logs.
 	LogAnalyticsWorkspaceID pulumi.StringInput
 	// EgressSubnets, when set, are the subnets whose Internet-bound traffic goes through an appliance
@@ -111,7 +113,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 				NetworkSecurityGroupName: pulumi.String(groupName),
 				ResourceGroupName:        args.ResourceGroupName,
 				Location:                 pulumi.String(args.Location),
-				SecurityRules:            securityRuleArgs(securityRules(role, args.Subnets)),
+				SecurityRules:            securityRuleArgs(securityRules(role, SecurityPlan{Subnets: args.Subnets, ClusterPodCIDR: args.ClusterPodCIDR})),
 				Tags:                     tags,
 			}, parent)
 			if err != nil {

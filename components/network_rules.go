@@ -35,9 +35,27 @@ type SecurityRule struct {
 // deny of Internet inbound traffic, so the intent is visible and survives a change of Azure's defaults.
 const denyInternetInboundPriority = 4096
 
-// securityRules returns the rules of the network security group of one subnet, given all subnets of the
-// network (rules that mention another subnet use its CIDR block).
-func securityRules(role naming.SubnetRole, subnets map[naming.SubnetRole]string) []SecurityRule {
+// denyVirtualNetworkInboundPriority denies the rest of the virtual network in the groups whose subnets
+// admit "only" some sources. Azure's default AllowVnetInBound (65000) admits every host of the network,
+// its peerings, connected on-premises ranges and 168.63.129.16 (the VirtualNetwork service tag), so an
+// allow rule alone restricts nothing; the deny comes after the allows and before the defaults
+// (https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview#default-security-rules).
+const denyVirtualNetworkInboundPriority = 4000
+
+// SecurityPlan is what the rules of every group derive from: the subnets of the network and the
+// cluster's overlay pod range.
+type SecurityPlan struct {
+	// Subnets maps each subnet role of the network to its CIDR block.
+	Subnets map[naming.SubnetRole]string
+	// ClusterPodCIDR is the AKS overlay pod range: pod-to-pod traffic keeps pod addresses and the
+	// node subnet's rules apply to it (aks/concepts-network-azure-cni-overlay.md).
+	ClusterPodCIDR string
+}
+
+// securityRules returns the rules of the network security group of one subnet (rules that mention
+// another subnet use its CIDR block).
+func securityRules(role naming.SubnetRole, plan SecurityPlan) []SecurityRule {
+	subnets := plan.Subnets
 	var rules []SecurityRule
 	switch role {
 	case naming.SubnetApplicationGateway:
@@ -77,17 +95,19 @@ func securityRules(role naming.SubnetRole, subnets map[naming.SubnetRole]string)
 			{Name: "allow-azure-monitor-outbound", Priority: 130, Direction: "Outbound", Access: "Allow", Protocol: "Tcp",
 				Source: "VirtualNetwork", Destination: "AzureMonitor", DestinationPorts: []string{"1886", "443"},
 				Description: "Diagnostics logs, metrics, Resource Health and Application Insights (required)"},
-			// includes/api-management-key-vault-network.md: managed identity tokens for Key Vault access.
+			// validate-azure-ad-token reads the tenant's signing keys from Microsoft Entra ID.
 			{Name: "allow-entra-id-outbound", Priority: 140, Direction: "Outbound", Access: "Allow", Protocol: "Tcp",
 				Source: "VirtualNetwork", Destination: "AzureActiveDirectory", DestinationPorts: []string{"443"},
-				Description: "Microsoft Entra ID, for the managed identity that reads Key Vault (required with Key Vault)"},
+				Description: "Microsoft Entra ID, for token validation and managed identities"},
+			// virtual-network-reference.md marks it required in internal mode: "Validation and management of
+			// Microsoft-managed and customer-managed certificates" (CRL and OCSP over HTTP).
+			{Name: "allow-certificate-validation-outbound", Priority: 150, Direction: "Outbound", Access: "Allow", Protocol: "Tcp",
+				Source: "VirtualNetwork", Destination: "Internet", DestinationPorts: []string{"80"},
+				Description: "Certificate validation: revocation lists and OCSP (required)"},
 		}
+		rules = append(rules, apiManagementInboundRules(plan)...)
 	case naming.SubnetKubernetesNodes:
-		rules = []SecurityRule{
-			{Name: "allow-api-management-https-inbound", Priority: 100, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
-				Source: subnets[naming.SubnetAPIManagement], Destination: subnets[naming.SubnetKubernetesNodes], DestinationPorts: []string{"443"},
-				Description: "API Management to the internal mTLS ingress"},
-		}
+		rules = clusterInboundRules(plan)
 	case naming.SubnetBastion:
 		// All eight rules are required once an NSG is applied (https://learn.microsoft.com/azure/bastion/bastion-nsg).
 		rules = []SecurityRule{
@@ -124,12 +144,70 @@ func securityRules(role naming.SubnetRole, subnets map[naming.SubnetRole]string)
 					Description: "Operators reach the jumpbox only through Bastion"},
 			}
 		}
+		rules = append(rules, denyVirtualNetworkInbound("Nothing else in the network reaches the jumpbox"))
 	}
 	return append(rules, SecurityRule{
 		Name: "deny-internet-inbound", Priority: denyInternetInboundPriority, Direction: "Inbound", Access: "Deny", Protocol: "*",
 		Source: "Internet", Destination: "*", DestinationPorts: []string{"*"},
 		Description: "Nothing else is reachable from the Internet",
 	})
+}
+
+// apiManagementInboundRules are API Management's inbound rules beyond the required ones: its own units
+// (Premium units synchronise rate-limit counters over UDP 4290 and share the internal cache on
+// 6380-6383, virtual-network-reference.md), the operators' jumpbox on 443, then nothing else of the
+// network: clients reach the gateway only through Application Gateway.
+func apiManagementInboundRules(plan SecurityPlan) []SecurityRule {
+	subnets := plan.Subnets
+	rules := []SecurityRule{
+		{Name: "allow-api-management-units-inbound", Priority: 130, Direction: "Inbound", Access: "Allow", Protocol: "*",
+			Source: subnets[naming.SubnetAPIManagement], Destination: subnets[naming.SubnetAPIManagement], DestinationPorts: []string{"*"},
+			Description: "API Management's units among themselves (rate-limit sync, internal cache)"},
+	}
+	if jumpbox, ok := subnets[naming.SubnetJumpbox]; ok {
+		rules = append(rules, SecurityRule{Name: "allow-jumpbox-https-inbound", Priority: 140, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
+			Source: jumpbox, Destination: subnets[naming.SubnetAPIManagement], DestinationPorts: []string{"443"},
+			Description: "Operators check the gateway from the jumpbox (docs/runbook.md, Verification)"})
+	}
+	return append(rules, denyVirtualNetworkInbound("Nothing else in the network reaches API Management: clients come through Application Gateway"))
+}
+
+// clusterInboundRules are the node subnet's inbound rules: API Management to the ingress, then what AKS
+// itself needs (node to node, which includes the private API server's endpoint in this subnet; pods,
+// whose overlay traffic keeps pod addresses; Azure's load balancer probes from 168.63.129.16, which the
+// VirtualNetwork tag includes), the jumpbox on 443, and nothing else of the network. Blocking traffic
+// inside the node subnet is unsupported (aks/outbound-rules-control-egress.md), so it stays open.
+func clusterInboundRules(plan SecurityPlan) []SecurityRule {
+	subnets := plan.Subnets
+	nodes := subnets[naming.SubnetKubernetesNodes]
+	rules := []SecurityRule{
+		{Name: "allow-api-management-https-inbound", Priority: 100, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
+			Source: subnets[naming.SubnetAPIManagement], Destination: nodes, DestinationPorts: []string{"443"},
+			Description: "API Management to the internal mTLS ingress"},
+		{Name: "allow-cluster-nodes-inbound", Priority: 110, Direction: "Inbound", Access: "Allow", Protocol: "*",
+			Source: nodes, Destination: "*", DestinationPorts: []string{"*"},
+			Description: "Node to node and the API server's private endpoint (required by AKS)"},
+		{Name: "allow-load-balancer-inbound", Priority: 130, Direction: "Inbound", Access: "Allow", Protocol: "*",
+			Source: "AzureLoadBalancer", Destination: "*", DestinationPorts: []string{"*"},
+			Description: "Load balancer health probes of the ingress and the nodes (required)"},
+	}
+	if plan.ClusterPodCIDR != "" {
+		rules = append(rules, SecurityRule{Name: "allow-cluster-pods-inbound", Priority: 120, Direction: "Inbound", Access: "Allow", Protocol: "*",
+			Source: plan.ClusterPodCIDR, Destination: "*", DestinationPorts: []string{"*"},
+			Description: "Pod to pod over the overlay (required by Azure CNI Overlay)"})
+	}
+	if jumpbox, ok := subnets[naming.SubnetJumpbox]; ok {
+		rules = append(rules, SecurityRule{Name: "allow-jumpbox-https-inbound", Priority: 140, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
+			Source: jumpbox, Destination: nodes, DestinationPorts: []string{"443"},
+			Description: "Operators check the ingress from the jumpbox (docs/runbook.md, Verification)"})
+	}
+	return append(rules, denyVirtualNetworkInbound("Nothing else in the network reaches the nodes: only API Management, on 443"))
+}
+
+// denyVirtualNetworkInbound is the deny that makes a group's allows the only way in from the network.
+func denyVirtualNetworkInbound(description string) SecurityRule {
+	return SecurityRule{Name: "deny-virtual-network-inbound", Priority: denyVirtualNetworkInboundPriority, Direction: "Inbound", Access: "Deny", Protocol: "*",
+		Source: "VirtualNetwork", Destination: "*", DestinationPorts: []string{"*"}, Description: description}
 }
 
 // securityRuleArgs converts plain rules to the inline security rule inputs of a network security group.

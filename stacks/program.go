@@ -120,6 +120,7 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) (pulumi.Map, error) {
 		Location:                cfg.Location,
 		AddressSpace:            cfg.Network.AddressSpace,
 		Subnets:                 cfg.Subnets(),
+		ClusterPodCIDR:          cfg.Kubernetes.PodCIDR,
 		LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
 		EgressSubnets:           egressSubnets(cfg),
 		Tags:                    tags,
