@@ -44,10 +44,11 @@ type RuleOverride struct {
 }
 
 // DefaultRuleSetOverrides are the Paranoia Level 1 rules that DRS 2.2 added over DRS 2.1, enabled with
-// an explicit blocking action. Microsoft documents new PL1 rules of a rule set version as starting in
-// log mode so operators can tune them first (web-application-firewall/ag/upgrade-ruleset-version.md,
-// "Validate new rules safely"), and a rule in log mode never blocks, even in Prevention. Pinning them
-// makes Prevention mean what it says for every PL1 rule. Rule IDs and groups are from
+// an explicit blocking action. Microsoft's upgrade guidance has operators put a new version's new PL1
+// rules in log mode while they tune them (web-application-firewall/ag/upgrade-ruleset-version.md,
+// "Validate new rules safely", whose script adds Action "Log" overrides), and a rule in log mode never
+// blocks, even in Prevention; the rule tables mark no PL1 rule as log-only by default. Pinning them
+// keeps Prevention meaning what it says for every PL1 rule, whoever followed that guidance. Rule IDs and groups are from
 // application-gateway-crs-rulegroups-rules.md (DRS 2.2 tab): an override of a rule the set does not
 // contain fails the policy update ("The override Rule '<id>' is unknown for RuleGroup '<group>'").
 // The CVE rule blocks outright: Microsoft's CVE rules do not all support anomaly scoring (99001017:

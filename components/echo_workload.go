@@ -43,8 +43,10 @@ const (
 // Ephemeral storage of the echo pods: /tmp is the only writable path (the root file system is
 // read-only), bounded so a pod cannot fill its node's disk.
 const (
-	echoTmpSizeLimit          = "64Mi"
-	echoEphemeralStorageLimit = "128Mi"
+	echoTmpSizeLimit = "64Mi"
+	// echoEphemeralStorageLimit also holds the container's logs, which the kubelet counts against it
+	// (5 rotated files of 10 MiB by default) beside /tmp.
+	echoEphemeralStorageLimit = "256Mi"
 )
 
 // EchoWorkloadArgs configures the EchoWorkload component.
@@ -85,6 +87,8 @@ type EchoWorkload struct {
 	ServiceName pulumi.StringOutput `pulumi:"serviceName"`
 	// Namespace is the workload's namespace.
 	Namespace pulumi.StringOutput `pulumi:"namespace"`
+	// Routable is what a route to the workload waits for: its namespace and Service.
+	Routable []pulumi.Resource
 }
 
 // NewEchoWorkload creates the workload. Containers run as a non-root user with a read-only root file
@@ -166,7 +170,7 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 	}, parent, pulumi.DependsOn(podsWaitFor)); err != nil {
 		return nil, fmt.Errorf("creating deployment of %s: %w", name, err)
 	}
-	if _, err := corev1.NewService(ctx, name+"-service", &corev1.ServiceArgs{
+	service, err := corev1.NewService(ctx, name+"-service", &corev1.ServiceArgs{
 		Metadata: metadata("echo"),
 		Spec: &corev1.ServiceSpecArgs{
 			Type:     pulumi.String("ClusterIP"),
@@ -174,7 +178,8 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 			// The port name tells the mesh the protocol.
 			Ports: corev1.ServicePortArray{&corev1.ServicePortArgs{Name: pulumi.String("http"), Port: pulumi.Int(EchoServicePort), TargetPort: pulumi.Int(EchoContainerPort)}},
 		},
-	}, parent, inNamespace); err != nil {
+	}, parent, inNamespace)
+	if err != nil {
 		return nil, fmt.Errorf("creating service of %s: %w", name, err)
 	}
 	if args.Replicas >= 2 {
@@ -219,6 +224,7 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 
 	component.ServiceName = pulumi.String("echo").ToStringOutput()
 	component.Namespace = pulumi.String(args.Namespace).ToStringOutput()
+	component.Routable = []pulumi.Resource{namespace, service}
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{"serviceName": component.ServiceName, "namespace": component.Namespace}); err != nil {
 		return nil, fmt.Errorf("registering echo workload %s outputs: %w", name, err)
 	}
@@ -242,6 +248,8 @@ func echoPodSpec(args *EchoWorkloadArgs, selector pulumi.StringMap) *corev1.PodS
 		// Spread replicas over zones and nodes, so one failure never takes all of them.
 		TopologySpreadConstraints: corev1.TopologySpreadConstraintArray{
 			&corev1.TopologySpreadConstraintArgs{MaxSkew: pulumi.Int(1), TopologyKey: pulumi.String("topology.kubernetes.io/zone"),
+				WhenUnsatisfiable: pulumi.String("ScheduleAnyway"), LabelSelector: &metav1.LabelSelectorArgs{MatchLabels: selector}},
+			&corev1.TopologySpreadConstraintArgs{MaxSkew: pulumi.Int(1), TopologyKey: pulumi.String("kubernetes.io/hostname"),
 				WhenUnsatisfiable: pulumi.String("ScheduleAnyway"), LabelSelector: &metav1.LabelSelectorArgs{MatchLabels: selector}},
 		},
 		Containers: corev1.ContainerArray{&corev1.ContainerArgs{
@@ -332,7 +340,12 @@ func newEchoNetworkPolicies(ctx *pulumi.Context, name string, args *EchoWorkload
 				To:    networkingv1.NetworkPolicyPeerArray{&networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String(args.DatabaseAddressPrefix)}}},
 				Ports: networkingv1.NetworkPolicyPortArray{tcpPort(SQLPort)},
 			},
-			&networkingv1.NetworkPolicyEgressRuleArgs{Ports: networkingv1.NetworkPolicyPortArray{tcpPort(443)}})
+			// Entra ID's addresses are not fixed; an address block (not "anywhere") keeps in-cluster pods
+			// out of the rule, which Cilium never matches against an ipBlock.
+			&networkingv1.NetworkPolicyEgressRuleArgs{
+				To:    networkingv1.NetworkPolicyPeerArray{&networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String("0.0.0.0/0")}}},
+				Ports: networkingv1.NetworkPolicyPortArray{tcpPort(443)},
+			})
 	}
 	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-allow-egress", &networkingv1.NetworkPolicyArgs{
 		Metadata: metadata("allow-egress"),

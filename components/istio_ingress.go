@@ -49,18 +49,17 @@ func NewIstioIngress(ctx *pulumi.Context, name string, args *MTLSIngressArgs, op
 		return nil, fmt.Errorf("registering Istio ingress %s: %w", name, err)
 	}
 	// Every object lives in the add-on's namespace, patches its Service or is of its CRDs' kinds.
-	parent := pulumi.Composite(pulumi.Parent(component), pulumi.DependsOn(args.AddOnReady))
+	parent := pulumi.Composite(pulumi.Parent(component), pulumi.DependsOn(args.WaitFor))
 	labels := pulumi.ToStringMap(args.Labels)
 
-	// Patch, not replace: the add-on owns the Service. patchForce takes over the one annotation from
-	// the add-on's field manager.
+	// Patch, not replace: the add-on owns the Service. The provider's enablePatchForce takes over the
+	// one annotation from the add-on's field manager.
 	if _, err := corev1.NewServicePatch(ctx, name+"-gateway-address", &corev1.ServicePatchArgs{
 		Metadata: &metav1.ObjectMetaPatchArgs{
 			Name:      pulumi.String(IstioInternalGatewayService),
 			Namespace: pulumi.String(IstioIngressNamespace),
 			Annotations: pulumi.StringMap{
 				LoadBalancerIPAnnotation: pulumi.String(args.PrivateIP),
-				"pulumi.com/patchForce":  pulumi.String("true"),
 			},
 		},
 	}, parent); err != nil {
@@ -92,11 +91,7 @@ func NewIstioIngress(ctx *pulumi.Context, name string, args *MTLSIngressArgs, op
 			"servers": []any{map[string]any{
 				"port":  map[string]any{"number": 443, "name": "https", "protocol": "HTTPS"},
 				"hosts": []any{args.Host},
-				"tls": map[string]any{
-					"mode":               "MUTUAL",
-					"credentialName":     credentialName,
-					"minProtocolVersion": "TLSV1_2",
-				},
+				"tls":   gatewayTLS(credentialName, args.ClientSubjectAltNames),
 			}},
 		}},
 	}, parent); err != nil {
@@ -141,4 +136,18 @@ func NewIstioIngress(ctx *pulumi.Context, name string, args *MTLSIngressArgs, op
 		return nil, fmt.Errorf("registering Istio ingress %s outputs: %w", name, err)
 	}
 	return component, nil
+}
+
+// gatewayTLS is the Gateway server's TLS: mutual TLS with the credential's CA, TLS 1.2 or later, and,
+// when given, only client certificates with one of these subject alternative names.
+func gatewayTLS(credentialName string, clientSubjectAltNames []string) map[string]any {
+	tls := map[string]any{"mode": "MUTUAL", "credentialName": credentialName, "minProtocolVersion": "TLSV1_2"}
+	if len(clientSubjectAltNames) > 0 {
+		names := make([]any, len(clientSubjectAltNames))
+		for i, name := range clientSubjectAltNames {
+			names[i] = name
+		}
+		tls["subjectAltNames"] = names
+	}
+	return tls
 }

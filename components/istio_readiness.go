@@ -38,6 +38,9 @@ type ReadinessCheck struct {
 	Path string `json:"path"`
 	// ReadyReplicas requires status.readyReplicas of at least 1 (for Deployments).
 	ReadyReplicas bool `json:"readyReplicas,omitempty"`
+	// Condition requires a status condition of this type to be True (Established for CRDs: the API
+	// server serves the kind only then).
+	Condition string `json:"condition,omitempty"`
 	// Description names the object in the Job's log.
 	Description string `json:"description"`
 }
@@ -55,7 +58,7 @@ var istioCRDs = []string{
 func IstioAddOnChecks(revisions []string) []ReadinessCheck {
 	var checks []ReadinessCheck
 	for _, crd := range istioCRDs {
-		checks = append(checks, ReadinessCheck{Path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + crd, Description: "CRD " + crd})
+		checks = append(checks, ReadinessCheck{Path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + crd, Condition: "Established", Description: "CRD " + crd})
 	}
 	checks = append(checks, ReadinessCheck{
 		Path:        "/api/v1/namespaces/" + IstioIngressNamespace + "/services/" + IstioInternalGatewayService,
@@ -112,11 +115,11 @@ func NewIstioAddOnReadiness(ctx *pulumi.Context, name string, args *IstioAddOnRe
 	if err != nil {
 		return nil, fmt.Errorf("creating namespace of %s: %w", name, err)
 	}
-	account, err := newReadinessAccess(ctx, name, args, checks, labels, namespace, parent)
+	account, binding, err := newReadinessAccess(ctx, name, args, labels, namespace, parent)
 	if err != nil {
 		return nil, err
 	}
-	job, err := newReadinessJob(ctx, name, args, checks, labels, account, parent)
+	job, err := newReadinessJob(ctx, name, args, checks, labels, account, binding, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -142,14 +145,14 @@ func restrictedNamespaceLabels(labels map[string]string) pulumi.StringMap {
 // newReadinessAccess creates the Job's service account and a cluster role that may get exactly the
 // awaited objects by name (CRDs are cluster-scoped, the others live in the add-on's namespaces, which
 // may not exist yet, so a namespaced role could not be bound there).
-func newReadinessAccess(ctx *pulumi.Context, name string, args *IstioAddOnReadinessArgs, checks []ReadinessCheck, labels pulumi.StringMap,
+func newReadinessAccess(ctx *pulumi.Context, name string, args *IstioAddOnReadinessArgs, labels pulumi.StringMap,
 	namespace *corev1.Namespace, parent pulumi.ResourceOption,
-) (*corev1.ServiceAccount, error) {
+) (*corev1.ServiceAccount, *rbacv1.ClusterRoleBinding, error) {
 	account, err := corev1.NewServiceAccount(ctx, name+"-account", &corev1.ServiceAccountArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("istio-readiness"), Namespace: pulumi.String(args.Namespace), Labels: labels},
 	}, parent, pulumi.DependsOn([]pulumi.Resource{namespace}))
 	if err != nil {
-		return nil, fmt.Errorf("creating service account of %s: %w", name, err)
+		return nil, nil, fmt.Errorf("creating service account of %s: %w", name, err)
 	}
 	var crds, deployments pulumi.StringArray
 	for _, crd := range istioCRDs {
@@ -171,35 +174,44 @@ func newReadinessAccess(ctx *pulumi.Context, name string, args *IstioAddOnReadin
 		},
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating cluster role of %s: %w", name, err)
+		return nil, nil, fmt.Errorf("creating cluster role of %s: %w", name, err)
 	}
-	if _, err := rbacv1.NewClusterRoleBinding(ctx, name+"-role-binding", &rbacv1.ClusterRoleBindingArgs{
+	binding, err := rbacv1.NewClusterRoleBinding(ctx, name+"-role-binding", &rbacv1.ClusterRoleBindingArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(roleName), Labels: labels},
 		RoleRef:  &rbacv1.RoleRefArgs{ApiGroup: pulumi.String("rbac.authorization.k8s.io"), Kind: pulumi.String("ClusterRole"), Name: role.Metadata.Name().Elem()},
 		Subjects: rbacv1.SubjectArray{&rbacv1.SubjectArgs{Kind: pulumi.String("ServiceAccount"), Name: account.Metadata.Name().Elem(), Namespace: pulumi.String(args.Namespace)}},
-	}, parent); err != nil {
-		return nil, fmt.Errorf("binding cluster role of %s: %w", name, err)
+	}, parent)
+	if err != nil {
+		return nil, nil, fmt.Errorf("binding cluster role of %s: %w", name, err)
 	}
-	return account, nil
+	return account, binding, nil
 }
 
 // newReadinessJob creates the Job. Its pod runs ReadinessScript in args.Image as a non-root user under
 // the restricted Pod Security Standard, outside the mesh (a sidecar would keep the Job from
 // completing), and ends with the first line that says what was missing when it gives up.
 func newReadinessJob(ctx *pulumi.Context, name string, args *IstioAddOnReadinessArgs, checks []ReadinessCheck, labels pulumi.StringMap,
-	account *corev1.ServiceAccount, parent pulumi.ResourceOption,
+	account *corev1.ServiceAccount, binding *rbacv1.ClusterRoleBinding, parent pulumi.ResourceOption,
 ) (*batchv1.Job, error) {
 	encoded, err := json.Marshal(checks)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the checks of %s: %w", name, err)
 	}
+	podLabels := pulumi.StringMap{"sidecar.istio.io/inject": pulumi.String("false")}
+	for key, value := range labels {
+		podLabels[key] = value
+	}
 	job, err := batchv1.NewJob(ctx, name+"-job", &batchv1.JobArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("istio-add-on-ready"), Namespace: pulumi.String(args.Namespace), Labels: labels},
+		// A Job that failed (the add-on was late) is replaced by the next `pulumi up`, which then waits
+		// again; without the annotation Pulumi waits on the failed Job and fails at once
+		// (pulumi-kubernetes batch/v1 Job: "pulumi.com/replaceUnready").
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("istio-add-on-ready"), Namespace: pulumi.String(args.Namespace), Labels: labels,
+			Annotations: pulumi.StringMap{"pulumi.com/replaceUnready": pulumi.String("true")}},
 		Spec: &batchv1.JobSpecArgs{
 			BackoffLimit:          pulumi.Int(0),
 			ActiveDeadlineSeconds: pulumi.Int(ReadinessTimeoutSeconds + 60),
 			Template: &corev1.PodTemplateSpecArgs{
-				Metadata: &metav1.ObjectMetaArgs{Labels: labels, Annotations: pulumi.StringMap{"sidecar.istio.io/inject": pulumi.String("false")}},
+				Metadata: &metav1.ObjectMetaArgs{Labels: podLabels, Annotations: pulumi.StringMap{"sidecar.istio.io/inject": pulumi.String("false")}},
 				Spec: &corev1.PodSpecArgs{
 					RestartPolicy:      pulumi.String("Never"),
 					ServiceAccountName: account.Metadata.Name().Elem(),
@@ -222,14 +234,14 @@ func newReadinessJob(ctx *pulumi.Context, name string, args *IstioAddOnReadiness
 							SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
 						},
 						Resources: &corev1.ResourceRequirementsArgs{
-							Requests: pulumi.StringMap{"cpu": pulumi.String("10m"), "memory": pulumi.String("32Mi"), "ephemeral-storage": pulumi.String("16Mi")},
-							Limits:   pulumi.StringMap{"cpu": pulumi.String("100m"), "memory": pulumi.String("64Mi"), "ephemeral-storage": pulumi.String("16Mi")},
+							Requests: pulumi.StringMap{"cpu": pulumi.String("10m"), "memory": pulumi.String("64Mi"), "ephemeral-storage": pulumi.String("16Mi")},
+							Limits:   pulumi.StringMap{"cpu": pulumi.String("100m"), "memory": pulumi.String("128Mi"), "ephemeral-storage": pulumi.String("16Mi")},
 						},
 					}},
 				},
 			},
 		},
-	}, parent, pulumi.Timeouts(&pulumi.CustomTimeouts{Create: ReadinessCreateTimeout, Update: ReadinessCreateTimeout}))
+	}, parent, pulumi.DependsOn([]pulumi.Resource{binding}), pulumi.Timeouts(&pulumi.CustomTimeouts{Create: ReadinessCreateTimeout, Update: ReadinessCreateTimeout}))
 	if err != nil {
 		return nil, fmt.Errorf("creating the Job of %s: %w", name, err)
 	}
@@ -237,7 +249,8 @@ func newReadinessJob(ctx *pulumi.Context, name string, args *IstioAddOnReadiness
 }
 
 // ReadinessScript polls the API server with the pod's service account until every check of
-// READINESS_CHECKS passes, at most READINESS_TIMEOUT_SECONDS, every READINESS_INTERVAL_SECONDS (5).
+// READINESS_CHECKS passes (the object answers 200, with a ready replica or a True condition where the
+// check asks), at most READINESS_TIMEOUT_SECONDS, every READINESS_INTERVAL_SECONDS (5).
 // It runs in Node.js, which the echo image has, so no extra image is pulled through the firewall.
 // KUBERNETES_SERVICE_HOST/PORT and SERVICE_ACCOUNT_DIR locate the API server and the credentials.
 const ReadinessScript = `
@@ -261,8 +274,11 @@ const get = (path) => new Promise((resolve) => {
 });
 const passes = (check, answer) => {
   if (answer.status !== 200) return false;
-  if (!check.readyReplicas) return true;
-  try { return ((JSON.parse(answer.body).status || {}).readyReplicas || 0) >= 1; } catch (error) { return false; }
+  let status = {};
+  try { status = JSON.parse(answer.body).status || {}; } catch (error) { return false; }
+  if (check.readyReplicas && !((status.readyReplicas || 0) >= 1)) return false;
+  if (check.condition && !(status.conditions || []).some((c) => c.type === check.condition && c.status === "True")) return false;
+  return true;
 };
 (async () => {
   const pending = new Map(checks.map((check) => [check.path, check]));
@@ -275,7 +291,7 @@ const passes = (check, answer) => {
     if (pending.size === 0) { console.log("the AKS Istio add-on is ready"); return; }
     if (Date.now() > deadline) {
       console.error("timed out waiting for the AKS Istio add-on to create: " + [...pending.values()].map((check) => check.description).join("; ") +
-        " (az aks show --query serviceMeshProfile; kubectl get pods -n aks-istio-system); run pulumi up again once it has");
+        " (az aks show --query serviceMeshProfile; kubectl get pods -n aks-istio-system); run pulumi up again once it has, which replaces this Job");
       process.exit(1);
     }
     await new Promise((resolve) => setTimeout(resolve, interval));

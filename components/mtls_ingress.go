@@ -14,13 +14,16 @@ type MTLSIngressArgs struct {
 	ServerCertificatePEM, ServerPrivateKeyPEM pulumi.StringInput
 	// CACertificatePEM is the only CA whose client certificates are admitted.
 	CACertificatePEM pulumi.StringInput
+	// ClientSubjectAltNames are the only client identities admitted among that CA's certificates: the
+	// CA also signs the platform's server certificates, which must not open the ingress.
+	ClientSubjectAltNames []string
 	// ServiceNamespace and ServiceName name the workload Service requests go to.
 	ServiceNamespace, ServiceName string
 	// ServicePort is the workload Service's port.
 	ServicePort int
 	// Labels are put on every object.
 	Labels map[string]string
-	// AddOnReady is what proves the add-on created what the ingress builds on (its namespace, CRDs and
-	// gateway Service); every object waits for it.
-	AddOnReady []pulumi.Resource
+	// WaitFor is what every object waits for: what proves the add-on created what the ingress builds on
+	// (its namespace, CRDs and gateway Service), and the workload's namespace the route lives in.
+	WaitFor []pulumi.Resource
 }

@@ -77,9 +77,11 @@ func securityRules(role naming.SubnetRole, plan SecurityPlan) []SecurityRule {
 			{Name: "allow-management-endpoint-inbound", Priority: 100, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
 				Source: "ApiManagement", Destination: "VirtualNetwork", DestinationPorts: []string{"3443"},
 				Description: "Management endpoint for the Azure portal and ARM (required)"},
+			// 6391 is optional in the reference, but the deny of VirtualNetwork below would refuse it:
+			// the probes come from 168.63.129.16, which that tag includes.
 			{Name: "allow-load-balancer-inbound", Priority: 110, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
-				Source: "AzureLoadBalancer", Destination: "VirtualNetwork", DestinationPorts: []string{"6390"},
-				Description: "Azure Infrastructure Load Balancer (required)"},
+				Source: "AzureLoadBalancer", Destination: "VirtualNetwork", DestinationPorts: []string{"6390", "6391"},
+				Description: "Azure Infrastructure Load Balancer (required) and per-machine health monitoring"},
 			{Name: "allow-application-gateway-https-inbound", Priority: 120, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
 				Source: subnets[naming.SubnetApplicationGateway], Destination: subnets[naming.SubnetAPIManagement], DestinationPorts: []string{"443"},
 				Description: "Application Gateway re-encrypted traffic to the gateway"},
@@ -154,15 +156,19 @@ func securityRules(role naming.SubnetRole, plan SecurityPlan) []SecurityRule {
 }
 
 // apiManagementInboundRules are API Management's inbound rules beyond the required ones: its own units
-// (Premium units synchronise rate-limit counters over UDP 4290 and share the internal cache on
-// 6380-6383, virtual-network-reference.md), the operators' jumpbox on 443, then nothing else of the
+// (Premium units share the internal cache on TCP 6380-6383 and synchronise rate-limit counters over
+// UDP 4290, virtual-network-reference.md), the operators' jumpbox on 443, then nothing else of the
 // network: clients reach the gateway only through Application Gateway.
 func apiManagementInboundRules(plan SecurityPlan) []SecurityRule {
 	subnets := plan.Subnets
+	units := subnets[naming.SubnetAPIManagement]
 	rules := []SecurityRule{
-		{Name: "allow-api-management-units-inbound", Priority: 130, Direction: "Inbound", Access: "Allow", Protocol: "*",
-			Source: subnets[naming.SubnetAPIManagement], Destination: subnets[naming.SubnetAPIManagement], DestinationPorts: []string{"*"},
-			Description: "API Management's units among themselves (rate-limit sync, internal cache)"},
+		{Name: "allow-api-management-cache-inbound", Priority: 130, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
+			Source: units, Destination: units, DestinationPorts: []string{"6380-6383"},
+			Description: "API Management's units: the internal cache"},
+		{Name: "allow-api-management-rate-limit-inbound", Priority: 135, Direction: "Inbound", Access: "Allow", Protocol: "Udp",
+			Source: units, Destination: units, DestinationPorts: []string{"4290"},
+			Description: "API Management's units: rate-limit counter synchronisation"},
 	}
 	if jumpbox, ok := subnets[naming.SubnetJumpbox]; ok {
 		rules = append(rules, SecurityRule{Name: "allow-jumpbox-https-inbound", Priority: 140, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",

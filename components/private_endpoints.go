@@ -29,11 +29,11 @@ type PrivateEndpointTarget struct {
 	ManualApproval bool
 }
 
-// approvalRequest is the message a manually approved connection carries to the target's owner
-// (at most 140 characters).
-func approvalRequest(endpointName string) string {
-	return "Private endpoint " + endpointName + " of the API platform asks for access; approve it with az network private-endpoint-connection approve"
-}
+// ApprovalRequest is the message a manually approved connection carries to the target's owner. It is
+// fixed and short: the network API allows 140 characters, some services fewer (Microsoft.DBforPostgreSQL
+// refuses more than 128 with RequestMessageTooLong, Azure/azure-sdk-for-go#14739); the endpoint's name
+// is on the connection itself.
+const ApprovalRequest = "API platform private endpoint: approve with az network private-endpoint-connection approve"
 
 // PrivateEndpointsArgs configures the PrivateEndpoints component.
 type PrivateEndpointsArgs struct {
@@ -133,7 +133,7 @@ func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpoint
 			Tags:                tags,
 		}
 		if target.ManualApproval {
-			connection[0].(*network.PrivateLinkServiceConnectionArgs).RequestMessage = pulumi.String(approvalRequest(endpointName))
+			connection[0].(*network.PrivateLinkServiceConnectionArgs).RequestMessage = pulumi.String(ApprovalRequest)
 			endpointArgs.ManualPrivateLinkServiceConnections = connection
 		} else {
 			endpointArgs.PrivateLinkServiceConnections = connection

@@ -5,6 +5,7 @@ package stacks
 import (
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
@@ -113,6 +114,10 @@ func deployInCluster(ctx *pulumi.Context, cfg *config.Config, base string, resou
 	provider, err := kubernetes.NewProvider(ctx, "kubernetes", &kubernetes.ProviderArgs{
 		Kubeconfig:            pulumi.ToSecret(kubeconfig).(pulumi.StringOutput),
 		EnableServerSideApply: pulumi.Bool(true),
+		// The gateway Service patch takes its one annotation over from the add-on's field manager; set
+		// here rather than as the pulumi.com/patchForce annotation, which would land on the add-on's
+		// Service, outside the annotations the add-on lets customers set.
+		EnablePatchForce: pulumi.Bool(true),
 	})
 	if err != nil {
 		return fmt.Errorf("creating kubernetes provider: %w", err)
@@ -142,7 +147,8 @@ func deployInCluster(ctx *pulumi.Context, cfg *config.Config, base string, resou
 		workload.WorkloadIdentityClientID, workload.WorkloadIdentityServiceAccount = database.ClientID, sqlClientServiceAccount
 		workload.DatabaseAddressPrefix = cfg.Network.Subnets.PrivateEndpoints
 	}
-	if _, err := components.NewEchoWorkload(ctx, base+"-echo", workload, inCluster); err != nil {
+	echo, err := components.NewEchoWorkload(ctx, base+"-echo", workload, inCluster)
+	if err != nil {
 		return err
 	}
 	server := certificates.Issued[pki.IngressServer]
@@ -150,7 +156,8 @@ func deployInCluster(ctx *pulumi.Context, cfg *config.Config, base string, resou
 		Host: cfg.HostNames.Backend, PrivateIP: cfg.IngressPrivateIP(),
 		ServerCertificatePEM: server.CertificatePEM, ServerPrivateKeyPEM: server.PrivateKeyPEM, CACertificatePEM: certificates.CACertificatePEM,
 		ServiceNamespace: echoNamespace, ServiceName: "echo", ServicePort: components.EchoServicePort, Labels: labels,
-		AddOnReady: readiness.Ready,
+		ClientSubjectAltNames: []string{cfg.ClientCertificateIdentity()},
+		WaitFor:               append(slices.Clone(readiness.Ready), echo.Routable...),
 	}
 	_, err = components.NewIstioIngress(ctx, base+"-ingress", ingress, inCluster)
 	return err

@@ -228,6 +228,10 @@ func TestIstioIngressObjects(t *testing.T) {
 
 	patch := kubernetesObject(t, recording, "kubernetes:core/v1:ServicePatch", components.IstioInternalGatewayService)
 	assert.Equal(t, components.IstioIngressNamespace, patch.InputString("metadata.namespace"))
+	assert.Equal(t, []string{components.LoadBalancerIPAnnotation}, slices.Collect(maps.Keys(patch.Input("metadata.annotations").(map[string]any))),
+		"only an annotation the add-on lets customers set lands on its Service")
+	route := kubernetesObject(t, recording, "kubernetes:networking.istio.io/v1:VirtualService", "echo")
+	assert.True(t, recording.WaitsFor(route, kubernetesObject(t, recording, "kubernetes:core/v1:Namespace", "echo")), "the route waits for its namespace")
 
 	secret := kubernetesObject(t, recording, "kubernetes:core/v1:Secret", "backend-mtls-credential")
 	assert.Equal(t, components.IstioIngressNamespace, secret.InputString("metadata.namespace"), "next to the gateway")
@@ -244,6 +248,9 @@ func TestIstioIngressObjects(t *testing.T) {
 	assert.Equal(t, c.ca.Raw, ca.Raw)
 
 	gateway := kubernetesObject(t, recording, "kubernetes:networking.istio.io/v1:Gateway", "backend-mtls")
+	assert.Equal(t, []any{cfg.ClientCertificateIdentity()}, gateway.Input("spec.servers[0].tls.subjectAltNames"),
+		"only API Management's client certificate: the CA also signs the platform's server certificates")
+	assert.NotEqual(t, cfg.HostNames.Backend, cfg.ClientCertificateIdentity(), "the ingress's own certificate is not admitted")
 	assert.Equal(t, map[string]any{"istio": "aks-istio-ingressgateway-internal"}, gateway.Input("spec.selector"))
 	assert.Equal(t, float64(443), gateway.Input("spec.servers[0].port.number"))
 	assert.Equal(t, "HTTPS", gateway.InputString("spec.servers[0].port.protocol"))
@@ -251,7 +258,7 @@ func TestIstioIngressObjects(t *testing.T) {
 	assert.Equal(t, "backend-mtls-credential", gateway.InputString("spec.servers[0].tls.credentialName"))
 	assert.Equal(t, "TLSV1_2", gateway.InputString("spec.servers[0].tls.minProtocolVersion"))
 
-	route := kubernetesObject(t, recording, "kubernetes:networking.istio.io/v1:VirtualService", "echo")
+	route = kubernetesObject(t, recording, "kubernetes:networking.istio.io/v1:VirtualService", "echo")
 	assert.Equal(t, []any{"aks-istio-ingress/backend-mtls"}, route.Input("spec.gateways"))
 	assert.Equal(t, "echo.echo.svc.cluster.local", route.InputString("spec.http[0].route[0].destination.host"))
 
@@ -291,7 +298,7 @@ func TestEchoWorkloadIsHardened(t *testing.T) {
 				"resources.requests.cpu":                   "50m",
 				"resources.limits.memory":                  "128Mi",
 				"resources.requests.ephemeral-storage":     "64Mi",
-				"resources.limits.ephemeral-storage":       "128Mi",
+				"resources.limits.ephemeral-storage":       "256Mi",
 				"readinessProbe.httpGet.port":              float64(8080),
 				"livenessProbe.tcpSocket.port":             float64(8080),
 			} {
@@ -360,6 +367,7 @@ func TestKubernetesProviderUsesTheEntraKubeconfig(t *testing.T) {
 	providers := recording.OfType("pulumi:providers:kubernetes")
 	require.Len(t, providers, 1)
 	assert.True(t, providers[0].IsSecretInput("kubeconfig"))
+	assert.Contains(t, []any{true, "true"}, providers[0].Input("enablePatchForce"), "the gateway Service patch takes its annotation over")
 	assert.Contains(t, providers[0].InputString("kubeconfig"), "command: kubelogin")
 	var invoked bool
 	for _, invoke := range recording.Invokes {

@@ -158,6 +158,9 @@ func TestOnlyRulesHoldAgainstAzureDefaults(t *testing.T) {
 			{"the jumpbox to API Management", hostIn(s.Jumpbox, 4), hostIn(s.APIManagement, 6), "Tcp", 443, true},
 			{"unit to unit rate-limit sync", hostIn(s.APIManagement, 5), hostIn(s.APIManagement, 6), "Udp", 4290, true},
 			{"load balancer probe", azureHostAddress.String(), hostIn(s.APIManagement, 6), "Tcp", 6390, true},
+			{"per-machine health probe", azureHostAddress.String(), hostIn(s.APIManagement, 6), "Tcp", 6391, true},
+			{"unit to unit cache", hostIn(s.APIManagement, 5), hostIn(s.APIManagement, 6), "Tcp", 6381, true},
+			{"unit to unit on another port", hostIn(s.APIManagement, 5), hostIn(s.APIManagement, 6), "Tcp", 22, false},
 			{"a peered network to API Management", "peered", hostIn(s.APIManagement, 6), "Tcp", 443, false},
 		},
 	}

@@ -118,8 +118,8 @@ func TestBringYourOwnEndpointWithManualApproval(t *testing.T) {
 	assert.Equal(t, cosmosAccountID, endpoint.InputString("manualPrivateLinkServiceConnections[0].privateLinkServiceId"))
 	assert.Equal(t, []any{"Sql"}, endpoint.Input("manualPrivateLinkServiceConnections[0].groupIds"))
 	message := endpoint.InputString("manualPrivateLinkServiceConnections[0].requestMessage")
-	assert.NotEmpty(t, message)
-	assert.LessOrEqual(t, len(message), 140, "Azure restricts the request message to 140 characters")
+	assert.Equal(t, components.ApprovalRequest, message, "the same message whatever the endpoint's name")
+	assert.LessOrEqual(t, len(message), 128, "the network API allows 140 characters, PostgreSQL only 128")
 	approvals, _ := recording.Outputs["privateEndpointApprovals"].Value.(map[string]string)
 	assert.Contains(t, approvals["orders"], "az network private-endpoint-connection approve")
 	assert.Contains(t, approvals["orders"], "apiplat-dev-pe-orders")
@@ -224,8 +224,8 @@ func TestSQLClientServiceAccount(t *testing.T) {
 		"to":    []any{map[string]any{"ipBlock": map[string]any{"cidr": cfg.Network.Subnets.PrivateEndpoints}}},
 		"ports": []any{map[string]any{"port": float64(components.SQLPort), "protocol": "TCP"}},
 	}, "the pods may reach the database's private endpoint")
-	assert.Contains(t, egress, map[string]any{"ports": []any{map[string]any{"port": float64(443), "protocol": "TCP"}}},
-		"and Microsoft Entra ID for their tokens")
+	assert.Contains(t, egress, map[string]any{"to": []any{map[string]any{"ipBlock": map[string]any{"cidr": "0.0.0.0/0"}}},
+		"ports": []any{map[string]any{"port": float64(443), "protocol": "TCP"}}}, "and Microsoft Entra ID for their tokens, not in-cluster pods")
 
 	without := kubernetesObject(t, runStack(t, "dev", harness.Set("kubernetes.deployInCluster", true)), "kubernetes:apps/v1:Deployment", "echo")
 	assert.Nil(t, without.Input("spec.template.spec.serviceAccountName"), "without SQL the pods keep no identity")

@@ -187,14 +187,11 @@ func validateZoneRegion(c *Config, problems *problemList) {
 	}
 }
 
-// MaxIstioRevisionStep is how far a canary upgrade may jump: to the next minor revision or the one
-// after (aks/istio-upgrade.md: "upgrade to the next supported revision (n+1) or skip one and upgrade to
-// n+2"). Which targets a region offers is Azure's answer (CheckMeshRevisions), not a list kept here.
-const MaxIstioRevisionStep = 2
-
-// validateIstioRevisions checks the revisions' form offline: asm-1-<minor>, at most two installed,
-// the second a later minor at most MaxIstioRevisionStep ahead, and the workloads' revision one of
-// them. Whether AKS supports them today is asked of Azure before anything is created.
+// validateIstioRevisions checks the revisions' form offline: asm-1-<minor>, at most two installed, the
+// second a later minor than the first, and the workloads' revision one of them. How far a canary may
+// jump is Azure's answer (CheckMeshRevisions against the running revision's upgrades): usually n+1 or
+// n+2, and further when the revisions between have left support (aks/istio-upgrade.md), so no step
+// limit is kept here.
 func validateIstioRevisions(ingress Ingress, problems *problemList) {
 	if _, ok := istioMinor(ingress.IstioRevision); !ok {
 		problems.add("ingress.istioRevision", ingress.IstioRevision, "is not an AKS Istio add-on revision: use the form asm-1-<minor>, e.g. asm-1-31 (az aks mesh get-revisions --location <region> lists the supported ones)")
@@ -215,9 +212,9 @@ func validateIstioRevisions(ingress Ingress, problems *problemList) {
 	switch {
 	case len(revisions) > 2:
 		problems.add("ingress.istioRevisions", revisions, "holds at most two revisions: the running one and its successor during a canary upgrade")
-	case len(revisions) == 2 && (minors[1] <= minors[0] || minors[1]-minors[0] > MaxIstioRevisionStep):
-		problems.add("ingress.istioRevisions", revisions, "must be the running revision and a later one at most %d minor versions ahead, older first, e.g. [\"asm-1-%d\", \"asm-1-%d\"]",
-			MaxIstioRevisionStep, minors[0], minors[0]+1)
+	case len(revisions) == 2 && minors[1] <= minors[0]:
+		problems.add("ingress.istioRevisions", revisions, "must be the running revision and a later one, older first, e.g. [\"asm-1-%d\", \"asm-1-%d\"]",
+			min(minors[0], minors[1]), max(minors[0], minors[1]))
 	case !slices.Contains(revisions, ingress.IstioRevision):
 		problems.add("ingress.istioRevision", ingress.IstioRevision, "must be one of ingress.istioRevisions %s: the workloads run with an installed revision", render(revisions))
 	}
