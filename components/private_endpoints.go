@@ -29,6 +29,11 @@ type PrivateEndpointTarget struct {
 	ManualApproval bool
 }
 
+// PrivateEndpointName is the name of a target's endpoint in a PrivateEndpoints component.
+func PrivateEndpointName(component, target string) string {
+	return component + "-pe-" + target
+}
+
 // ApprovalRequest is the message a manually approved connection carries to the target's owner. It is
 // fixed and short: the network API allows 140 characters, some services fewer (Microsoft.DBforPostgreSQL
 // refuses more than 128 with RequestMessageTooLong, Azure/azure-sdk-for-go#14739); the endpoint's name
@@ -119,7 +124,7 @@ func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpoint
 
 	endpointIDs := pulumi.StringMap{}
 	for _, target := range args.Targets {
-		endpointName := name + "-pe-" + target.Name
+		endpointName := PrivateEndpointName(name, target.Name)
 		connection := network.PrivateLinkServiceConnectionArray{&network.PrivateLinkServiceConnectionArgs{
 			Name:                 pulumi.String(endpointName),
 			PrivateLinkServiceId: target.ResourceID,

@@ -83,8 +83,8 @@ func addApprovalOutputs(ctx *pulumi.Context, cfg *config.Config, base string, ou
 		}
 		if endpoint.ManualApproval {
 			approvals[name] = pulumi.String(fmt.Sprintf("pending until the owner of the target approves: az network private-endpoint-connection approve --id "+
-				"$(az network private-endpoint-connection list --id %s --query \"[?contains(properties.privateEndpoint.id, '%s-pe-%s')].id\" -o tsv)",
-				endpoint.ResourceID, base, name))
+				"$(az network private-endpoint-connection list --id %s --query \"[?contains(properties.privateEndpoint.id, '%s')].id\" -o tsv)",
+				endpoint.ResourceID, components.PrivateEndpointName(base, name)))
 			continue
 		}
 		approvals[name] = pulumi.String("approved at creation with the deployer's " + action + " on the target")
