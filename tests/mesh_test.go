@@ -139,11 +139,15 @@ func TestIstioPatchesFollowTheDefaultMaintenanceWindow(t *testing.T) {
 }
 
 // TestUnreachableAzureDoesNotBlockTheDeployment checks that when Azure cannot be asked (no Azure CLI,
-// not signed in) the program goes on with the configured revision; AKS still refuses a retired one.
+// not signed in) the program goes on with the configured revision, whatever well-formed revision it
+// is (asm-1-33 here, newer than any the mocks' Azure offers today); AKS still refuses a retired one.
 func TestUnreachableAzureDoesNotBlockTheDeployment(t *testing.T) {
-	recording, err := harness.RunStackWith(projectDir, "dev", harness.MeshRevisions{Err: errors.New("the Azure CLI is not installed")})
-	require.NoError(t, err)
-	assert.Equal(t, []any{"asm-1-31"}, stackCluster(t, recording).Input("serviceMeshProfile.istio.revisions"))
+	for _, revision := range []string{"asm-1-31", "asm-1-33"} {
+		recording, err := harness.RunStackWith(projectDir, "dev", harness.MeshRevisions{Err: errors.New("the Azure CLI is not installed")},
+			harness.Set("ingress.istioRevision", revision))
+		require.NoError(t, err)
+		assert.Equal(t, []any{revision}, stackCluster(t, recording).Input("serviceMeshProfile.istio.revisions"))
+	}
 }
 
 // TestAzureCLIMeshRevisions runs the real CLI call against a stand-in `az` on the PATH: the arguments
