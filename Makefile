@@ -1,14 +1,18 @@
-# Entry points. `make deploy STACK=dev` deploys a stack, `make test` runs every test offline (see README).
+# Entry points. `make deploy STACK=dev` deploys a stack and checks a request through every hop, `make
+# verify STACK=dev` repeats the check, `make test` runs every test offline (see README).
 STACK ?= dev
 FUZZTIME ?= 5m
 # Every Go module of the repository: the program and the policy pack (its own module, so it can be
 # published with `pulumi policy publish policy`).
 MODULES := . policy
 
-.PHONY: deploy test build vet fmt-check fuzz review diagram bench-data-path ci
+.PHONY: deploy verify test build vet fmt-check fuzz review diagram bench-data-path ci
 
 deploy:
 	./scripts/deploy.sh $(STACK)
+
+verify:
+	./scripts/verify.sh $(STACK)
 
 # Builds every package of every module and runs every test; Go fetches the pinned modules itself.
 test: build

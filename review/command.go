@@ -84,7 +84,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Diagram embedded in %s\n", *readme)
 	}
 
-	if report.MandatoryViolations() > 0 || report.Model.Length > Target() || len(report.Model.UpdatedTwice) > 0 || len(report.Races) > 0 {
+	if report.MandatoryViolations() > 0 || report.Model.Length > Target(report.Model) || len(report.Model.UpdatedTwice) > 0 || len(report.Races) > 0 {
 		fmt.Fprintln(stdout, "\nReview FAILED: see the mandatory violations and the deploy-time model above.")
 		return ExitFailed
 	}

@@ -1,5 +1,6 @@
-// The deploy-time model: a first `pulumi up` as a dependency graph of modeled creation times, its
-// critical path, and the same model for the common alternative ordering of API Management.
+// The deploy-time model: a first `make deploy` (its two runs of `pulumi up`) as a dependency graph of
+// modeled creation times, its critical path, and the same model for the common alternative ordering
+// of API Management.
 package review
 
 import (
@@ -27,7 +28,7 @@ type Step struct {
 	after []*Step
 }
 
-// Model is the modeled first `pulumi up`.
+// Model is the modeled first `make deploy`.
 type Model struct {
 	// Steps are every modeled step.
 	Steps []*Step
@@ -37,6 +38,9 @@ type Model struct {
 	Length time.Duration
 	// UpdatedTwice lists resources that a second resource would update during the same deployment.
 	UpdatedTwice []string
+	// TwoRuns is true when the stack has an in-cluster layer, which make deploy deploys in a second
+	// run of `pulumi up`.
+	TwoRuns bool
 }
 
 // DurationFor returns the modeled creation time of a type token, and whether the table knows it: its
@@ -83,6 +87,12 @@ func graph(recording *harness.Recording) ([]*Step, error) {
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("the deploy-time table has no figure for %s; add one with its source to review/durations.go", strings.Join(unknown, ", "))
 	}
+	linkDependencies(recording, byURN)
+	return splitRuns(recording, steps, byURN), nil
+}
+
+// linkDependencies makes every step wait for its dependencies and its provider.
+func linkDependencies(recording *harness.Recording, byURN map[string]*Step) {
 	for _, res := range recording.Resources {
 		step, ok := byURN[res.URN]
 		if !ok {
@@ -100,7 +110,33 @@ func graph(recording *harness.Recording) ([]*Step, error) {
 			}
 		}
 	}
-	return steps, nil
+}
+
+// splitRuns models make deploy's two runs of `pulumi up`: the in-cluster layer starts only once the
+// Azure layer's run is done and the second run has started (SecondRun), and the readiness Job waits
+// for the Istio add-on, which deploys its objects after the cluster's creation returns (AddOnReady).
+func splitRuns(recording *harness.Recording, steps []*Step, byURN map[string]*Step) []*Step {
+	layer := InClusterLayer(recording)
+	if len(layer) == 0 {
+		return steps
+	}
+	second := &Step{Type: "make deploy", Name: "second run: the Bastion tunnel, the program, the Azure layer's diff", Duration: SecondRun.Create}
+	addOn := &Step{Type: "AKS Istio add-on", Name: "istiod, CRDs and gateways deployed after the cluster's creation", Duration: AddOnReady.Create}
+	for _, step := range steps {
+		switch {
+		case !layer[step.URN]:
+			second.after = append(second.after, step)
+			if pack.TypeIs(step.Type, "azure-native:containerservice:ManagedCluster") {
+				addOn.after = append(addOn.after, step)
+			}
+		default:
+			step.after = append(step.after, second)
+			if pack.TypeIs(step.Type, "kubernetes:batch/v1:Job") {
+				step.after = append(step.after, addOn)
+			}
+		}
+	}
+	return append(steps, second, addOn)
 }
 
 // customResourcesOf returns urn itself for a custom resource, or every custom resource inside a component.
@@ -206,7 +242,7 @@ func updatesInlineParent(recording *harness.Recording, res *harness.Resource) bo
 	return false
 }
 
-// BuildModel models the first `pulumi up` of a recording.
+// BuildModel models the first `make deploy` of a recording.
 func BuildModel(recording *harness.Recording) (*Model, error) {
 	steps, err := graph(recording)
 	if err != nil {
@@ -216,6 +252,7 @@ func BuildModel(recording *harness.Recording) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	model.TwoRuns = len(InClusterLayer(recording)) > 0
 	seen := map[string]string{}
 	for _, res := range recording.Resources {
 		if !res.Custom || res.ID == "" || strings.HasPrefix(res.Type, "pulumi:providers:") {

@@ -32,8 +32,18 @@ const (
 	sourceLocal     = "computed by the provider on the machine running Pulumi (no cloud call)"
 	sourceAPIMChild = "no published figure; API Management entities are synchronous PUTs of seconds"
 	sourceCluster   = "no published figure; Kubernetes objects apply in seconds (server-side apply)"
-	sourceAddOn     = "no published figure; the Istio readiness Job lasts until the AKS Istio add-on has deployed istiod, its CRDs and gateways after the cluster's creation returns; estimate 3 min"
+	sourceAddOn     = "no published figure; the AKS Istio add-on deploys istiod, its CRDs and gateways after the cluster's creation returns; estimate 3 min"
+	sourceJob       = "no published figure; the readiness Job's pod is scheduled, pulls the echo image (through the firewall in prod) and finds the add-on's objects; estimate 1 min"
+	sourceRollout   = "no published figure; pulumi-kubernetes waits for the rollout: pods scheduled, the image pulled, the readiness probe passing; estimate 1 min"
+	sourceSecondRun = "no published figure; make deploy's second pulumi up: opening the Bastion tunnel (seconds), compiling nothing new, previewing and diffing the unchanged Azure layer (one local Check and Diff per resource); estimate 2 min"
 )
+
+// SecondRun is the start of make deploy's second `pulumi up`, the one that deploys the in-cluster layer
+// through the tunnel once the Azure layer's run is done.
+var SecondRun = Duration{2 * time.Minute, sourceSecondRun}
+
+// AddOnReady is how long after the cluster's creation the Istio add-on's objects exist.
+var AddOnReady = Duration{3 * time.Minute, sourceAddOn}
 
 // durations maps type tokens (module:Type, no API version; a trailing ":" matches a whole package) to
 // their modeled creation time.
@@ -43,7 +53,8 @@ var durations = map[string]Duration{
 	"tls:":                                 {0, sourceLocal},
 	"pulumi:providers:":                    {0, sourceLocal},
 	"kubernetes:":                          {10 * time.Second, sourceCluster},
-	"kubernetes:batch/v1:Job":              {3 * time.Minute, sourceAddOn},
+	"kubernetes:batch/v1:Job":              {time.Minute, sourceJob},
+	"kubernetes:apps/v1:Deployment":        {time.Minute, sourceRollout},
 
 	"azure-native:network:NetworkSecurityGroup": {10 * time.Second, sourceFast},
 	"azure-native:network:RouteTable":           {10 * time.Second, sourceFast},

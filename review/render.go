@@ -82,17 +82,20 @@ func (r *Report) Render(w io.Writer) {
 		}
 	}
 
-	fmt.Fprintln(w, "\nDeploy-time model of the first `pulumi up` (figures and their sources: review/durations.go)")
+	fmt.Fprintln(w, "\nStanding cost of reaching the private API server (make deploy tunnels through Azure Bastion)")
+	fmt.Fprint(w, renderAccessCosts(r))
+
+	fmt.Fprintln(w, "\nDeploy-time model of the first `make deploy`, both runs of `pulumi up` (figures and their sources: review/durations.go)")
 	fmt.Fprintf(w, "  Critical path: %s\n", formatDuration(r.Model.Length))
 	for _, step := range r.Model.CriticalPath {
 		fmt.Fprintf(w, "    done at %8s  %-44s %s (%s)\n", formatDuration(step.Finish), pack.BaseType(step.Type), step.Name, formatDuration(step.Duration))
 	}
-	target := Target()
+	target := Target(r.Model)
 	verdict := "met"
 	if r.Model.Length > target {
 		verdict = "NOT met"
 	}
-	fmt.Fprintf(w, "  Target: at most API Management creation + Application Gateway creation + 2m = %s: %s\n", formatDuration(target), verdict)
+	fmt.Fprintf(w, "  Target: at most %s = %s: %s\n", targetFormula(r.Model), formatDuration(target), verdict)
 	if len(r.Model.UpdatedTwice) == 0 {
 		fmt.Fprintln(w, "  Updated twice on first deploy: none")
 	} else {
@@ -108,12 +111,30 @@ func (r *Report) Render(w io.Writer) {
 	}
 }
 
-// Target is the deploy-time target: API Management's creation, Application Gateway's creation and two
-// minutes for everything around them.
-func Target() time.Duration {
+// InClusterBudget is what the in-cluster layer may take in make deploy's second run, after that run's
+// start: the readiness Job, the workload's rollout and the ingress objects.
+const InClusterBudget = 4 * time.Minute
+
+// Target is the deploy-time target of a model: API Management's creation, Application Gateway's
+// creation (it waits for API Management) and two minutes for everything around them; with an
+// in-cluster layer, also the start of make deploy's second run and InClusterBudget, because nothing
+// runs against the cluster before the Azure layer's run has succeeded.
+func Target(model *Model) time.Duration {
 	apim, _ := DurationFor("azure-native:apimanagement:ApiManagementService")
 	gateway, _ := DurationFor("azure-native:network:ApplicationGateway")
-	return apim.Create + gateway.Create + 2*time.Minute
+	target := apim.Create + gateway.Create + 2*time.Minute
+	if model.TwoRuns {
+		target += SecondRun.Create + InClusterBudget
+	}
+	return target
+}
+
+// targetFormula says what Target adds up.
+func targetFormula(model *Model) string {
+	if model.TwoRuns {
+		return "API Management creation + Application Gateway creation + 2m, then make deploy's second run (start + in-cluster layer budget)"
+	}
+	return "API Management creation + Application Gateway creation + 2m"
 }
 
 // group is a component and the resources inside it.

@@ -1,5 +1,5 @@
 // Package review is the offline review: it runs the real stack program under mocks, runs the policy
-// pack over what it registered, and models how long the first `pulumi up` takes, with no cloud access
+// pack over what it registered, and models how long the first `make deploy` takes, with no cloud access
 // and no Pulumi CLI.
 package review
 

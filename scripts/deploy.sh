@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
-# Deploys one stack with a local file state backend and passphrase-encrypted secrets: no Pulumi Cloud account needed.
-# Usage: scripts/deploy.sh [STACK] [extra `pulumi up` flags...]   (STACK defaults to dev)
+# Deploys one stack and proves a request crosses every hop, the same way on the first run and every
+# later one (README, Reaching the private API server):
+#   1. `pulumi up` of the Azure layer: the in-cluster layer is excluded (--exclude of its provider with
+#      --exclude-dependents), so nothing runs against the cluster and nothing in it changes;
+#   2. a tunnel through the stack's Azure Bastion to the private API server on localhost, then
+#      `pulumi up` of the whole program, whose Kubernetes provider goes through the tunnel; the tunnel
+#      closes when this script ends, however it ends;
+#   3. scripts/verify.sh: one request through Application Gateway, API Management and the ingress.
+# State stays in a local file backend with passphrase-encrypted secrets: no Pulumi Cloud account.
+# Usage: scripts/deploy.sh [STACK] [extra `pulumi up` flags, given to both runs, e.g. --yes]
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -8,9 +16,18 @@ cd "$root"
 stack="${1:-dev}"
 shift || true
 
+# The local end of the tunnel; the program puts it in the provider's kubeconfig.
+tunnel_port="${APIPLATFORM_API_SERVER_TUNNEL_PORT:-16443}"
+# --exclude needs 3.158.0; 3.188.0 fixed how it selects resources.
+minimum_pulumi=3.188.0
+
 fail() {
   echo "deploy: $*" >&2
   exit 2
+}
+
+version_at_least() { # version_at_least 3.190.1 3.188.0
+  [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -t. -k1,1n -k2,2n -k3,3n | head -1)" == "$2" ]]
 }
 
 # Check everything we can before touching any state, so a missing prerequisite never half-deploys.
@@ -18,22 +35,81 @@ if [[ ! -f "Pulumi.${stack}.yaml" ]]; then
   fail "no stack file Pulumi.${stack}.yaml; stacks here: $(ls Pulumi.*.yaml | sed -E 's/^Pulumi\.(.*)\.yaml$/\1/' | tr '\n' ' ')"
 fi
 command -v pulumi >/dev/null 2>&1 || fail "the Pulumi CLI is not installed: see https://www.pulumi.com/docs/iac/download-install/"
+pulumi_version="$(pulumi version | sed 's/^v//')"
+version_at_least "$pulumi_version" "$minimum_pulumi" ||
+  fail "the Pulumi CLI is ${pulumi_version}; ${minimum_pulumi} or newer is needed (pulumi up --exclude): see https://www.pulumi.com/docs/iac/download-install/"
 command -v go >/dev/null 2>&1 || fail "Go is not installed (pulumi up compiles the program): see https://go.dev/doc/install"
 if [[ -z "${PULUMI_CONFIG_PASSPHRASE+set}" && -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then
   fail "set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE): it encrypts this stack's secrets (private keys, PFX files) in the local state; keep it safe, it cannot be recovered"
 fi
-if [[ -z "${ARM_SUBSCRIPTION_ID:-}" ]]; then
-  if ! command -v az >/dev/null 2>&1 || ! az account show >/dev/null 2>&1; then
-    fail "sign in to Azure first: 'az login' then 'az account set --subscription <id>', or set ARM_SUBSCRIPTION_ID and the other ARM_* variables of a service principal"
-  fi
+# The Azure CLI opens the Bastion tunnel and signs kubelogin in (kubernetes.loginMethod azurecli), so
+# it must be signed in even when ARM_* variables sign the Azure provider in.
+command -v az >/dev/null 2>&1 || fail "the Azure CLI is not installed (it opens the Bastion tunnel to the private API server): see https://learn.microsoft.com/cli/azure/install-azure-cli"
+az account show >/dev/null 2>&1 ||
+  fail "sign in to Azure first: 'az login' then 'az account set --subscription <id>' (a service principal: az login --service-principal)"
+command -v kubelogin >/dev/null 2>&1 ||
+  fail "kubelogin is not installed (the Kubernetes provider signs in to the cluster with it): 'az aks install-cli' installs it, or see https://azure.github.io/kubelogin/install.html"
+if ! az extension show --name bastion >/dev/null 2>&1; then
+  echo "deploy: adding the Azure CLI's bastion extension (az network bastion tunnel)"
+  az extension add --name bastion --only-show-errors >/dev/null || fail "could not add the Azure CLI extension bastion: run 'az extension add --name bastion'"
+fi
+if (exec 3<>"/dev/tcp/127.0.0.1/${tunnel_port}") 2>/dev/null; then
+  fail "localhost:${tunnel_port} is in use; the Bastion tunnel needs it: stop what listens there or set APIPLATFORM_API_SERVER_TUNNEL_PORT to a free port (1024-65535)"
 fi
 
-# Local file backend; override with PULUMI_BACKEND_URL (e.g. an azblob:// container shared by a team).
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://${HOME}/.pulumi-local}"
-if [[ "$PULUMI_BACKEND_URL" == file://* ]]; then
-  mkdir -p "${PULUMI_BACKEND_URL#file://}"
-fi
+# shellcheck source=scripts/backend.sh
+source "$root/scripts/backend.sh"
+project="$(sed -n 's/^name: *//p' Pulumi.yaml | head -1)"
+# The in-cluster layer is everything the Kubernetes provider deploys (stacks/kubernetes.go names it).
+kubernetes_provider="urn:pulumi:${stack}::${project}::pulumi:providers:kubernetes::kubernetes"
+export APIPLATFORM_API_SERVER_TUNNEL_PORT="$tunnel_port"
 echo "deploy: stack ${stack}, state in ${PULUMI_BACKEND_URL}"
 
 pulumi stack select --create "$stack" --secrets-provider passphrase
-pulumi up --stack "$stack" "$@"
+
+echo "deploy: 1/3 the Azure layer (the in-cluster layer is excluded from this run)"
+APIPLATFORM_IN_CLUSTER_EXCLUDED=true pulumi up --stack "$stack" --exclude "$kubernetes_provider" --exclude-dependents "$@"
+
+output() { pulumi stack output --stack "$stack" "$1" 2>/dev/null || true; }
+if [[ "$(output inCluster)" == skipped:* ]]; then
+  echo "deploy: 2/3 skipped: kubernetes.deployInCluster is false"
+else
+  resource_group="$(output resourceGroupName)" bastion="$(output bastionName)" cluster_id="$(output clusterId)"
+  [[ -n "$resource_group" && -n "$bastion" && -n "$cluster_id" ]] ||
+    fail "the stack has no outputs resourceGroupName, bastionName and clusterId after the Azure layer; the in-cluster layer needs the stack's Bastion (perimeter.bastionEnabled)"
+
+  tunnel_pid=""
+  tunnel_log="$(mktemp)"
+  close_tunnel() {
+    if [[ -n "$tunnel_pid" ]]; then
+      kill -TERM -- "-$tunnel_pid" 2>/dev/null || kill -TERM "$tunnel_pid" 2>/dev/null || true
+      wait "$tunnel_pid" 2>/dev/null || true
+      tunnel_pid=""
+      echo "deploy: closed the tunnel on localhost:${tunnel_port}"
+    fi
+    rm -f "$tunnel_log"
+  }
+  trap close_tunnel EXIT
+  trap 'exit 130' INT TERM
+
+  echo "deploy: 2/3 the in-cluster layer, through a tunnel from localhost:${tunnel_port} to the API server (Bastion ${bastion})"
+  # Its own process group (job control), so closing it also ends the Python process behind `az`.
+  set -m
+  az network bastion tunnel --name "$bastion" --resource-group "$resource_group" --target-resource-id "$cluster_id" \
+    --resource-port 443 --port "$tunnel_port" >"$tunnel_log" 2>&1 &
+  tunnel_pid=$!
+  set +m
+  for _ in $(seq 1 300); do
+    kill -0 "$tunnel_pid" 2>/dev/null || { tunnel_pid=""; fail "the Bastion tunnel ended before it listened: $(tail -n 5 "$tunnel_log")"; }
+    if (exec 3<>"/dev/tcp/127.0.0.1/${tunnel_port}") 2>/dev/null; then break; fi
+    sleep 0.2
+  done
+  (exec 3<>"/dev/tcp/127.0.0.1/${tunnel_port}") 2>/dev/null ||
+    fail "the Bastion tunnel did not listen on localhost:${tunnel_port} within 60 seconds: $(tail -n 5 "$tunnel_log")"
+
+  pulumi up --stack "$stack" "$@"
+  close_tunnel
+fi
+
+echo "deploy: 3/3 a request through every hop"
+"$root/scripts/verify.sh" "$stack"

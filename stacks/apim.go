@@ -75,3 +75,12 @@ func backendAPIPolicy(apim config.APIManagement) apimpolicy.BackendAPIOptions {
 	}
 	return options
 }
+
+// tokenAudience is the audience a caller's token must carry for the sample API ("" when token
+// validation is off): the smoke check asks for a token with it.
+func tokenAudience(apim config.APIManagement) string {
+	if !apim.TokenValidationEnabled() {
+		return ""
+	}
+	return apim.EntraAudience
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components"
+	"github.com/apiplatform/azure-api-platform/components/kubeconfig"
 	"github.com/apiplatform/azure-api-platform/components/naming"
 	"github.com/apiplatform/azure-api-platform/components/pki"
 	"github.com/apiplatform/azure-api-platform/stacks/config"
@@ -93,26 +94,17 @@ func deployCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourc
 }
 
 // deployInCluster creates the ingress and the workload through a Kubernetes provider built from the
-// cluster's Microsoft Entra kubeconfig. The kubeconfig uses kubelogin's exec plugin (local accounts
-// are disabled), so kubelogin must be on the PATH of whatever runs `pulumi up`, and that runner needs
-// line of sight to the private API server.
+// cluster's Microsoft Entra kubeconfig, rewritten for the runner (see providerKubeconfig). kubelogin
+// must be on the PATH of whatever runs `pulumi up`.
 func deployInCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
 	cluster *components.KubernetesCluster, certificates *components.Certificates, database *components.SQLDatabase, providers *providers,
 ) error {
-	credentials := containerservice.ListManagedClusterUserCredentialsOutput(ctx, containerservice.ListManagedClusterUserCredentialsOutputArgs{
-		ResourceGroupName: resourceGroupName,
-		ResourceName:      cluster.ClusterName,
-		Format:            pulumi.String("exec"),
-	}, pulumi.Provider(providers.azure))
-	kubeconfig := credentials.Kubeconfigs().Index(pulumi.Int(0)).Value().ApplyT(func(encoded string) (string, error) {
-		decoded, err := base64.StdEncoding.DecodeString(encoded)
-		if err != nil {
-			return "", fmt.Errorf("decoding the cluster kubeconfig: %w", err)
-		}
-		return string(decoded), nil
-	}).(pulumi.StringOutput)
-	provider, err := kubernetes.NewProvider(ctx, "kubernetes", &kubernetes.ProviderArgs{
-		Kubeconfig:            pulumi.ToSecret(kubeconfig).(pulumi.StringOutput),
+	provider, err := kubernetes.NewProvider(ctx, kubernetesProviderName, &kubernetes.ProviderArgs{
+		Kubeconfig: providerKubeconfig(ctx, cfg, resourceGroupName, cluster, providers),
+		// The same cluster is reached through a tunnel from a workstation and directly from an agent:
+		// the kubeconfig's server differs, and without an identifier that difference would replace the
+		// provider and with it every object in the cluster. Only a new cluster replaces them.
+		ClusterIdentifier:     cluster.ClusterID,
 		EnableServerSideApply: pulumi.Bool(true),
 		// The gateway Service patch takes its one annotation over from the add-on's field manager; set
 		// here rather than as the pulumi.com/patchForce annotation, which would land on the add-on's
@@ -161,4 +153,46 @@ func deployInCluster(ctx *pulumi.Context, cfg *config.Config, base string, resou
 	}
 	_, err = components.NewIstioIngress(ctx, base+"-ingress", ingress, inCluster)
 	return err
+}
+
+// kubernetesProviderName names the in-cluster layer's provider. scripts/deploy.sh excludes it, and
+// with it everything it deploys, from the run that creates the Azure layer.
+const kubernetesProviderName = "kubernetes"
+
+// providerKubeconfig is the cluster's Microsoft Entra user kubeconfig (listClusterUserCredential,
+// format exec) with kubelogin's login method set and, through the tunnel, the server at its local
+// end; AKS's own runs kubelogin in device-code mode (Azure/AKS#4990). It stays secret: the provider's
+// inputs are stored in the state.
+func providerKubeconfig(ctx *pulumi.Context, cfg *config.Config, resourceGroupName pulumi.StringInput,
+	cluster *components.KubernetesCluster, providers *providers,
+) pulumi.StringOutput {
+	credentials := containerservice.ListManagedClusterUserCredentialsOutput(ctx, containerservice.ListManagedClusterUserCredentialsOutputArgs{
+		ResourceGroupName: resourceGroupName,
+		ResourceName:      cluster.ClusterName,
+		Format:            pulumi.String("exec"),
+	}, pulumi.Provider(providers.azure))
+	access := cfg.KubernetesAccess()
+	kubeconfigText := credentials.Kubeconfigs().Index(pulumi.Int(0)).Value().ApplyT(func(encoded string) (string, error) {
+		decoded, err := base64.StdEncoding.DecodeString(encoded)
+		if err != nil {
+			return "", fmt.Errorf("decoding the cluster kubeconfig: %w", err)
+		}
+		return kubeconfig.ForProvider(string(decoded), access)
+	}).(pulumi.StringOutput)
+	return pulumi.ToSecret(kubeconfigText).(pulumi.StringOutput)
+}
+
+// inClusterDeployed is the inCluster output when the layer is registered: what it holds and how
+// this run reached the API server.
+func inClusterDeployed(cfg *config.Config) string {
+	access := cfg.KubernetesAccess()
+	path := "directly (the runner is inside the virtual network)"
+	if access.TunnelPort != 0 {
+		path = fmt.Sprintf("through the Bastion tunnel on localhost:%d", access.TunnelPort)
+	}
+	if cfg.Runner.InClusterExcluded {
+		return "excluded from this run: the Azure layer's run of make deploy leaves the cluster alone; its second run deploys the ingress and the echo workload through the Bastion tunnel"
+	}
+	return fmt.Sprintf("deployed: the %s ingress (tls mode MUTUAL) and the echo workload, reaching the API server %s with kubelogin --login %s",
+		cfg.Ingress.Controller, path, access.Login)
 }

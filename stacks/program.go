@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -22,7 +23,7 @@ import (
 // and checks what it can against Azure (the Istio add-on revisions of the region), before registering
 // any resource, so bad input never leaves a half-deployed stack.
 func Program(ctx *pulumi.Context) error {
-	return WithOptions(Options{})(ctx)
+	return WithOptions(Options{Runner: config.RunnerFromEnvironment(os.LookupEnv)})(ctx)
 }
 
 // Options are what the program takes from its surroundings rather than from the stack configuration;
@@ -34,6 +35,9 @@ type Options struct {
 	// MeshRevisions answers which Istio add-on revisions Azure supports in a region; nil asks the
 	// Azure CLI.
 	MeshRevisions MeshRevisionSource
+	// Runner is where the program runs (Program reads it from the environment): how the Kubernetes
+	// provider reaches the private API server.
+	Runner config.Runner
 }
 
 // WithOptions returns Program with the given options.
@@ -43,7 +47,7 @@ func WithOptions(options Options) pulumi.RunFunc {
 		if err != nil {
 			return err
 		}
-		cfg, err := config.Load(ctx.Project(), ctx.Stack(), raw)
+		cfg, err := config.LoadFor(ctx.Project(), ctx.Stack(), raw, options.Runner)
 		if err != nil {
 			return err
 		}
@@ -177,56 +181,88 @@ func deploy(ctx *pulumi.Context, cfg *config.Config) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	inClusterStatus := "skipped: the API server is private; with line of sight to it and kubelogin installed, set kubernetes.deployInCluster to true and run pulumi up (see README, Reaching the private API server)"
+	inClusterStatus := "skipped: kubernetes.deployInCluster is false, the cluster's ingress and workload are left to another tool"
 	if cfg.Kubernetes.DeployInCluster {
 		if err := deployInCluster(ctx, cfg, base, resourceGroup.Name, cluster, certificates, database, providers); err != nil {
 			return nil, err
 		}
-		inClusterStatus = "deployed: " + string(cfg.Ingress.Controller) + " ingress and the echo workload"
+		inClusterStatus = inClusterDeployed(cfg)
 	}
 
-	expiries := pulumi.StringMap{string(pki.CA): certificates.CAExpiresAt}
-	for certificate, issued := range certificates.Issued {
+	built := &deployment{resourceGroup: resourceGroup, suffix: suffix, network: network, certificates: certificates, gatewayIdentity: gatewayIdentity,
+		apim: apim, vault: vault, perimeter: perimeter, cluster: cluster, registry: registry, database: database, endpoints: endpoints,
+		gateway: gateway, alerts: alerts, monitoring: monitoring, inClusterStatus: inClusterStatus}
+	return stackOutputs(ctx, cfg, base, built), nil
+}
+
+// deployment is what deploy created, for the stack outputs.
+type deployment struct {
+	resourceGroup   *resources.ResourceGroup
+	suffix          pulumi.StringOutput
+	network         *components.Network
+	certificates    *components.Certificates
+	gatewayIdentity *managedidentity.UserAssignedIdentity
+	apim            *components.APIManagement
+	vault           *components.KeyVault
+	perimeter       *perimeter
+	cluster         *components.KubernetesCluster
+	registry        *components.ContainerRegistry
+	database        *components.SQLDatabase
+	endpoints       *components.PrivateEndpoints
+	gateway         *components.ApplicationGateway
+	alerts          *components.Alerts
+	monitoring      *components.Monitoring
+	inClusterStatus string
+}
+
+// stackOutputs are what operators, make deploy and make verify read from the stack.
+func stackOutputs(ctx *pulumi.Context, cfg *config.Config, base string, d *deployment) pulumi.Map {
+	expiries := pulumi.StringMap{string(pki.CA): d.certificates.CAExpiresAt}
+	for certificate, issued := range d.certificates.Issued {
 		expiries[string(certificate)] = issued.ExpiresAt
 	}
 	outputs := pulumi.Map{
 		"environment":                        pulumi.String(string(cfg.Environment)),
-		"inCluster":                          pulumi.String(inClusterStatus),
-		"resourceGroupName":                  resourceGroup.Name,
-		"nameSuffix":                         suffix,
-		"virtualNetworkId":                   network.VirtualNetworkID,
-		"subnetIds":                          network.SubnetIDs,
+		"inCluster":                          pulumi.String(d.inClusterStatus),
+		"resourceGroupName":                  d.resourceGroup.Name,
+		"nameSuffix":                         d.suffix,
+		"virtualNetworkId":                   d.network.VirtualNetworkID,
+		"subnetIds":                          d.network.SubnetIDs,
 		"publicEndpoint":                     pulumi.String("https://" + cfg.HostNames.Public),
-		"applicationGatewayPublicIp":         gateway.PublicIPAddress,
-		"applicationGatewayFqdn":             gateway.PublicFQDN,
-		"applicationGatewayIdentityId":       gatewayIdentity.ID(),
-		"applicationGatewayIdentityClientId": gatewayIdentity.ClientId,
-		"apiManagementName":                  apim.ServiceName,
-		"apiManagementGatewayUrl":            apim.GatewayURL,
-		"apiManagementPrivateIp":             apim.PrivateIPAddress,
+		"applicationGatewayPublicIp":         d.gateway.PublicIPAddress,
+		"applicationGatewayFqdn":             d.gateway.PublicFQDN,
+		"applicationGatewayIdentityId":       d.gatewayIdentity.ID(),
+		"applicationGatewayIdentityClientId": d.gatewayIdentity.ClientId,
+		"apiManagementName":                  d.apim.ServiceName,
+		"apiManagementGatewayUrl":            d.apim.GatewayURL,
+		"apiManagementPrivateIp":             d.apim.PrivateIPAddress,
 		"backendUrl":                         pulumi.String("https://" + cfg.HostNames.Backend),
 		"ingressPrivateIp":                   pulumi.String(cfg.IngressPrivateIP()),
-		"clusterName":                        cluster.ClusterName,
-		"oidcIssuerUrl":                      cluster.OIDCIssuerURL,
-		"registryLoginServer":                registry.LoginServer,
-		"keyVaultName":                       vault.VaultName,
-		"keyVaultUri":                        vault.VaultURI,
-		"keyVaultSecretUris":                 vault.SecretURIs,
-		"privateEndpointIds":                 endpoints.EndpointIDs,
-		"caCertificatePem":                   certificates.CACertificatePEM,
+		"clusterName":                        d.cluster.ClusterName,
+		"clusterId":                          d.cluster.ClusterID,
+		"apiManagementClientCertificatePem":  d.certificates.Issued[pki.APIMClient].CertificatePEM,
+		"apiPath":                            pulumi.String("/" + echoAPIPath + "/"),
+		"tokenAudience":                      pulumi.String(tokenAudience(cfg.APIManagement)),
+		"oidcIssuerUrl":                      d.cluster.OIDCIssuerURL,
+		"registryLoginServer":                d.registry.LoginServer,
+		"keyVaultName":                       d.vault.VaultName,
+		"keyVaultUri":                        d.vault.VaultURI,
+		"keyVaultSecretUris":                 d.vault.SecretURIs,
+		"privateEndpointIds":                 d.endpoints.EndpointIDs,
+		"caCertificatePem":                   d.certificates.CACertificatePEM,
 		"certificateExpiry":                  expiries,
-		"logAnalyticsWorkspaceId":            monitoring.WorkspaceID,
-		"logAnalyticsWorkspaceCustomerId":    monitoring.WorkspaceCustomerID,
+		"logAnalyticsWorkspaceId":            d.monitoring.WorkspaceID,
+		"logAnalyticsWorkspaceCustomerId":    d.monitoring.WorkspaceCustomerID,
 		"endToEndQuery":                      pulumi.String(components.EndToEndQuery(ingressNamespaces(cfg))),
 		"apiManagementErrorsQuery":           pulumi.String(components.APIManagementErrorsQuery()),
 		"ingressLogQuery":                    pulumi.String(components.IngressLogQuery(ingressNamespace(cfg))),
-		"alertActionGroupId":                 alerts.ActionGroupID,
+		"alertActionGroupId":                 d.alerts.ActionGroupID,
 		"alertEmail":                         pulumi.String(cfg.AlertRecipient()),
 	}
-	perimeter.addOutputs(outputs)
-	addSQLOutputs(outputs, database)
+	d.perimeter.addOutputs(outputs)
+	addSQLOutputs(outputs, d.database)
 	addApprovalOutputs(ctx, cfg, base, outputs)
-	return outputs, nil
+	return outputs
 }
 
 // uniqueSuffix creates the random suffix of globally unique names (Key Vault, API Management,

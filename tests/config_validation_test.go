@@ -113,8 +113,8 @@ var badInputCases = []struct {
 		"apiManagement.sku", "pulumi config set --path apiManagement.sku"},
 	{"whole number expected", "dev", []harness.Edit{harness.Set("apiManagement.capacity", "two")},
 		"apiManagement.capacity", "must be a whole number"},
-	{"boolean expected", "dev", []harness.Edit{harness.Set("perimeter.bastionEnabled", "yes")},
-		"perimeter.bastionEnabled", "must be true or false"},
+	{"boolean expected", "dev", []harness.Edit{harness.Set("perimeter.firewallEnabled", "yes")},
+		"perimeter.firewallEnabled", "must be true or false"},
 
 	// Sizes and counts.
 	{"application gateway min above max", "prod", []harness.Edit{harness.Set("applicationGateway.minCapacity", 12)},
@@ -197,6 +197,10 @@ var badInputCases = []struct {
 		"kubernetes.upgradeChannel", "must be none, patch, stable, rapid or node-image"},
 	{"cluster tier unknown", "dev", []harness.Edit{harness.Set("kubernetes.tier", "Gold")},
 		"kubernetes.tier", "must be Free, Standard or Premium"},
+	{"kubelogin would wait for a device code", "dev", []harness.Edit{harness.Set("kubernetes.loginMethod", "devicecode")},
+		"kubernetes.loginMethod", "must be one of azurecli, workloadidentity, spn, msi: kubelogin signs in without a person at the keyboard"},
+	{"kubelogin would open a browser", "prod", []harness.Edit{harness.Set("kubernetes.loginMethod", "interactive")},
+		"kubernetes.loginMethod", "(devicecode and interactive would wait for one, Azure/AKS#4990)"},
 	{"workload image without a tag", "dev", []harness.Edit{harness.Set("workload.image", "mendhak/http-https-echo")},
 		"workload.image", "is not an image reference pinned by digest"},
 	{"workload image with a tag but no digest", "dev", []harness.Edit{harness.Set("workload.image", "ghcr.io/mendhak/http-https-echo:34")},
@@ -304,6 +308,37 @@ func TestBadInputIsReportedWithKeyValueAndRemedy(t *testing.T) {
 			assert.Empty(t, recording.Resources, "nothing may be registered when the configuration is invalid")
 		})
 	}
+}
+
+// TestRunnerProblemsAreReportedWithTheStacks checks what the program refuses about where it runs: a
+// tunnel port that is not one, and the tunnel without the Bastion it goes through. They are reported
+// with the stack's own problems, before anything is registered.
+func TestRunnerProblemsAreReportedWithTheStacks(t *testing.T) {
+	for _, tc := range []struct {
+		name, port string
+		edits      []harness.Edit
+		key, text  string
+	}{
+		{"port is not a number", "bastion", nil, "environment variable " + config.APIServerTunnelPortVariable, "must be a TCP port from 1024 to 65535"},
+		{"privileged port", "443", nil, "environment variable " + config.APIServerTunnelPortVariable, "must be a TCP port from 1024 to 65535"},
+		{"tunnel without a Bastion", harness.DeployTunnelPort, []harness.Edit{harness.Set("perimeter.bastionEnabled", false)},
+			key("perimeter.bastionEnabled"), "or deploy from inside the virtual network (a Pulumi Deployments agent) without it, or set kubernetes.deployInCluster false"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			surroundings := harness.DeploySurroundings()
+			surroundings.Runner.APIServerTunnelPort = tc.port
+			edits := append([]harness.Edit{harness.Set("apiManagement.sku", "Basic")}, tc.edits...)
+			recording, err := harness.RunStackIn(projectDir, "dev", surroundings, edits...)
+			problems := problemsOf(t, err)
+			findProblem(t, problems, tc.key, tc.text)
+			findProblem(t, problems, key("apiManagement.sku"), "internal VNet mode")
+			assert.Empty(t, recording.Resources, "nothing may be registered")
+		})
+	}
+	t.Run("an agent inside the network needs no Bastion", func(t *testing.T) {
+		_, err := harness.RunStackIn(projectDir, "dev", harness.AgentSurroundings(), harness.Set("perimeter.bastionEnabled", false))
+		require.NoError(t, err)
+	})
 }
 
 // TestAllProblemsAreReportedAtOnce checks that one run reports every problem, not just the first.

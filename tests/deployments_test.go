@@ -30,8 +30,8 @@ func runDeployments(t *testing.T, edits ...harness.Edit) (*harness.Recording, er
 }
 
 // TestDeploymentSettings checks each stack's settings: git source, OIDC to Azure with no secret,
-// pre-run tests and review, automatic deployment for dev only, the agent pool for prod, and the
-// policy group enforcing this repository's policy pack version.
+// pre-run tests and review, automatic deployment for dev only, the agent pool (with kubelogin's
+// workload identity) for both, and the policy group enforcing this repository's policy pack version.
 func TestDeploymentSettings(t *testing.T) {
 	recording, err := runDeployments(t)
 	require.NoError(t, err)
@@ -63,13 +63,16 @@ func TestDeploymentSettings(t *testing.T) {
 			} {
 				assert.Equal(t, want, deployment.Input(path), path)
 			}
-			assert.Nil(t, deployment.Input("operationContext.environmentVariables"), "no stored credential in the environment")
-			if stack == "prod" {
-				assert.True(t, deployment.DependsOn(pools[0]), "prod runs on the agent pool inside the virtual network")
-				assert.NotEmpty(t, deployment.InputString("agentPoolId"))
-			} else {
-				assert.Nil(t, deployment.Input("agentPoolId"), "dev runs on Pulumi-hosted agents")
-			}
+			assert.True(t, deployment.DependsOn(pools[0]), "%s runs on the agent pool, which reaches the private API server", stack)
+			assert.NotEmpty(t, deployment.InputString("agentPoolId"))
+			assert.Equal(t, map[string]any{
+				"AAD_LOGIN_METHOD":           "workloadidentity",
+				"AZURE_CLIENT_ID":            "00000000-0000-0000-0000-000000000001",
+				"AZURE_TENANT_ID":            "00000000-0000-0000-0000-000000000000",
+				"AZURE_FEDERATED_TOKEN_FILE": "/mnt/pulumi/pulumi.oidc",
+				"AZURE_AUTHORITY_HOST":       "https://login.microsoftonline.com/",
+			}, deployment.Input("operationContext.environmentVariables"), "kubelogin exchanges the deployment's OIDC token: identifiers only, no stored secret")
+			assert.False(t, deployment.IsSecretInput("operationContext.environmentVariables"))
 		})
 	}
 

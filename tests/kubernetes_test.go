@@ -2,6 +2,7 @@
 package tests
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -209,13 +210,50 @@ func TestBackendHostAgreesEverywhere(t *testing.T) {
 	assert.Equal(t, cfg.IngressPrivateIP(), patch.InputString("metadata.annotations."+strings.ReplaceAll(components.LoadBalancerIPAnnotation, ".", "\\.")))
 }
 
-// TestInClusterPartIsOffByDefault checks that without the switch only Azure resources are registered.
-func TestInClusterPartIsOffByDefault(t *testing.T) {
-	for _, stack := range stackNames {
-		for _, res := range runStack(t, stack).Resources {
-			assert.False(t, strings.HasPrefix(res.Type, "kubernetes:") || res.Type == "pulumi:providers:kubernetes",
-				"%s registered %s %s without kubernetes.deployInCluster", stack, res.Type, res.Name)
+// TestFirstRunOfMakeDeployRegistersTheSameLayer checks make deploy's first run: the program registers
+// exactly what the second run does (Pulumi's --exclude, not the program, leaves the layer out, so
+// nothing is deleted), and its inCluster output says the layer was left for the second run.
+func TestFirstRunOfMakeDeployRegistersTheSameLayer(t *testing.T) {
+	first := harness.DeploySurroundings()
+	first.Runner.InClusterExcluded = true
+	excluded, err := harness.RunStackIn(projectDir, "dev", first)
+	require.NoError(t, err)
+	second := runStack(t, "dev")
+	urns := func(recording *harness.Recording) []string {
+		var all []string
+		for _, res := range recording.Resources {
+			all = append(all, res.URN)
 		}
+		slices.Sort(all)
+		return all
+	}
+	assert.Equal(t, urns(second), urns(excluded))
+	assert.Equal(t, second.OfType("pulumi:providers:kubernetes")[0].Inputs, excluded.OfType("pulumi:providers:kubernetes")[0].Inputs,
+		"the provider is configured alike in both runs, so the second run does not update it")
+	assert.Equal(t, "excluded from this run: the Azure layer's run of make deploy leaves the cluster alone; its second run deploys the ingress and the echo workload through the Bastion tunnel",
+		excluded.Outputs["inCluster"].Value)
+}
+
+// TestInClusterLayerIsOnByDefault checks that both stack files register the in-cluster layer in the run
+// make deploy performs, and that with the switch off only Azure resources are registered and the
+// inCluster output says why.
+func TestInClusterLayerIsOnByDefault(t *testing.T) {
+	for _, stack := range stackNames {
+		t.Run(stack, func(t *testing.T) {
+			recording := runStack(t, stack)
+			assert.Len(t, recording.OfType("pulumi:providers:kubernetes"), 1)
+			assert.Len(t, recording.OfType("kubernetes:networking.istio.io/v1:Gateway"), 1)
+			assert.Len(t, recording.OfType("kubernetes:apps/v1:Deployment"), 1)
+			inCluster, _ := recording.Outputs["inCluster"].Value.(string)
+			assert.True(t, strings.HasPrefix(inCluster, "deployed: "), inCluster)
+
+			off := runStack(t, stack, harness.Set("kubernetes.deployInCluster", false))
+			for _, res := range off.Resources {
+				assert.False(t, strings.HasPrefix(res.Type, "kubernetes:") || res.Type == "pulumi:providers:kubernetes",
+					"%s registered %s %s with kubernetes.deployInCluster false", stack, res.Type, res.Name)
+			}
+			assert.Equal(t, "skipped: kubernetes.deployInCluster is false, the cluster's ingress and workload are left to another tool", off.Outputs["inCluster"].Value)
+		})
 	}
 }
 
@@ -360,21 +398,99 @@ func TestEchoWorkloadIsHardened(t *testing.T) {
 	}
 }
 
-// TestKubernetesProviderUsesTheEntraKubeconfig checks the in-cluster provider: the cluster's user
-// kubeconfig in exec format (kubelogin), kept secret.
-func TestKubernetesProviderUsesTheEntraKubeconfig(t *testing.T) {
-	recording := runStack(t, "dev", inCluster)
-	providers := recording.OfType("pulumi:providers:kubernetes")
-	require.Len(t, providers, 1)
-	assert.True(t, providers[0].IsSecretInput("kubeconfig"))
-	assert.Contains(t, []any{true, "true"}, providers[0].Input("enablePatchForce"), "the gateway Service patch takes its annotation over")
-	assert.Contains(t, providers[0].InputString("kubeconfig"), "command: kubelogin")
-	var invoked bool
-	for _, invoke := range recording.Invokes {
-		if harness.TypeMatches(invoke.Token, "azure-native:containerservice:listManagedClusterUserCredentials") {
-			invoked = true
-			assert.Equal(t, "exec", invoke.Args["format"].StringValue())
-		}
+// providerKubeconfig is the part of the Kubernetes provider's kubeconfig the tests read.
+type providerKubeconfig struct {
+	Clusters []struct {
+		Cluster struct {
+			Server        string `json:"server"`
+			TLSServerName string `json:"tls-server-name"`
+			CA            string `json:"certificate-authority-data"`
+		} `json:"cluster"`
+	} `json:"clusters"`
+	Users []struct {
+		User struct {
+			Exec struct {
+				Command         string   `json:"command"`
+				Args            []string `json:"args"`
+				InteractiveMode string   `json:"interactiveMode"`
+			} `json:"exec"`
+		} `json:"user"`
+	} `json:"users"`
+}
+
+// TestKubernetesProviderReachesThePrivateAPIServer checks the provider's kubeconfig on each runner:
+// built from the cluster's Microsoft Entra user kubeconfig (which AKS writes for device-code login),
+// through the Bastion tunnel from a workstation with the API server's name kept for TLS, directly
+// from an agent, always with a non-interactive kubelogin, kept secret, and tied to the cluster's ID
+// so a change of runner never replaces the cluster's objects.
+func TestKubernetesProviderReachesThePrivateAPIServer(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		surroundings harness.Surroundings
+		edits        []harness.Edit
+		tunnel       bool
+		login        string
+	}{
+		{"make deploy: through the Bastion tunnel, signed in with the Azure CLI", harness.DeploySurroundings(), nil, true, "azurecli"},
+		{"prod through the Bastion tunnel", harness.DeploySurroundings(), nil, true, "azurecli"},
+		{"Deployments agent inside the network, workload identity", harness.AgentSurroundings(), []harness.Edit{harness.Set("kubernetes.loginMethod", "workloadidentity")}, false, "workloadidentity"},
+		{"jumpbox with its managed identity", harness.AgentSurroundings(), []harness.Edit{harness.Set("kubernetes.loginMethod", "msi")}, false, "msi"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stack := "dev"
+			if strings.HasPrefix(tc.name, "prod") {
+				stack = "prod"
+			}
+			recording, err := harness.RunStackIn(projectDir, stack, tc.surroundings, tc.edits...)
+			require.NoError(t, err)
+			providers := recording.OfType("pulumi:providers:kubernetes")
+			require.Len(t, providers, 1)
+			provider := providers[0]
+			assert.True(t, provider.IsSecretInput("kubeconfig"))
+			clusters := recording.OfType("azure-native:containerservice:ManagedCluster")
+			require.Len(t, clusters, 1)
+			assert.Equal(t, clusters[0].ID, provider.InputString("clusterIdentifier"), "only a new cluster replaces the provider")
+
+			text := provider.InputString("kubeconfig")
+			assert.NotContains(t, text, "devicecode", "the device-code login AKS writes is gone")
+			var kubeconfig providerKubeconfig
+			require.NoError(t, json.Unmarshal([]byte(text), &kubeconfig))
+			require.Len(t, kubeconfig.Clusters, 1)
+			server := kubeconfig.Clusters[0].Cluster
+			fqdn := clusters[0].OutputString("privateFQDN")
+			require.NotEmpty(t, fqdn)
+			if tc.tunnel {
+				assert.Equal(t, "https://localhost:"+harness.DeployTunnelPort, server.Server)
+				assert.Equal(t, fqdn, server.TLSServerName, "TLS verifies the API server's own name through the tunnel")
+			} else {
+				assert.Equal(t, "https://"+fqdn+":443", server.Server)
+				assert.Empty(t, server.TLSServerName)
+			}
+			assert.NotEmpty(t, server.CA, "the cluster CA from AKS's kubeconfig")
+			require.Len(t, kubeconfig.Users, 1)
+			exec := kubeconfig.Users[0].User.Exec
+			assert.Equal(t, "kubelogin", exec.Command)
+			assert.Equal(t, []string{"get-token", "--login", tc.login}, exec.Args[:3])
+			assert.Contains(t, strings.Join(exec.Args, " "), "--server-id 6dae42f8-4368-4678-94ff-3960e28e3630", "the AKS server application from AKS's kubeconfig")
+			assert.Equal(t, "Never", exec.InteractiveMode)
+
+			inCluster, ok := recording.Outputs["inCluster"].Value.(string)
+			require.True(t, ok)
+			assert.True(t, strings.HasPrefix(inCluster, "deployed: "), inCluster)
+			assert.Contains(t, inCluster, "--login "+tc.login)
+			if tc.tunnel {
+				assert.Contains(t, inCluster, "through the Bastion tunnel on localhost:"+harness.DeployTunnelPort)
+			} else {
+				assert.Contains(t, inCluster, "directly")
+			}
+			var invoked bool
+			for _, invoke := range recording.Invokes {
+				if harness.TypeMatches(invoke.Token, "azure-native:containerservice:listManagedClusterUserCredentials") {
+					invoked = true
+					assert.Equal(t, "exec", invoke.Args["format"].StringValue())
+				}
+			}
+			assert.True(t, invoked)
+		})
 	}
-	assert.True(t, invoked)
 }

@@ -70,7 +70,7 @@ func ports(rule map[string]any) []string {
 // TestSubnetsMatchTheAddressPlan checks the virtual network carries exactly the configured subnets.
 func TestSubnetsMatchTheAddressPlan(t *testing.T) {
 	wantSubnets := map[string][]string{
-		"dev":  {"api-management", "application-gateway", "kubernetes-nodes", "private-endpoints"},
+		"dev":  {"AzureBastionSubnet", "api-management", "application-gateway", "kubernetes-nodes", "private-endpoints"},
 		"prod": {"AzureBastionSubnet", "AzureFirewallSubnet", "api-management", "application-gateway", "jumpbox", "kubernetes-nodes", "private-endpoints"},
 	}
 	for _, stack := range stackNames {

@@ -289,15 +289,24 @@ var runbookMilestones = []struct {
 	{"API Management", []string{"azure-native:apimanagement:ApiManagementService"}},
 	{"API Management configured", []string{"azure-native:apimanagement:"}},
 	{"Application Gateway", []string{"azure-native:network:ApplicationGateway"}},
+	{"In-cluster layer", []string{"kubernetes:"}},
 }
 
 // milestones computes when each phase of the runbook's table is done, per the deploy-time model, and
 // the total; a phase a stack does not have is "-".
 func milestones(t *testing.T, stack string) map[string]string {
 	t.Helper()
-	model, err := review.BuildModel(runStack(t, stack))
+	recording := runStack(t, stack)
+	model, err := review.BuildModel(recording)
 	require.NoError(t, err)
 	done := map[string]string{"Done": model.Length.String()}
+	layer, azure := review.InClusterLayer(recording), time.Duration(0)
+	for _, step := range model.Steps {
+		if step.URN != "" && !layer[step.URN] {
+			azure = max(azure, step.Finish)
+		}
+	}
+	done["Azure layer done"] = azure.String()
 	for _, milestone := range runbookMilestones {
 		var finish time.Duration
 		found := false
@@ -334,7 +343,7 @@ func TestRunbookPhaseDurations(t *testing.T) {
 	for _, stack := range stackNames {
 		expected[stack] = milestones(t, stack)
 	}
-	phases := []string{"Done"}
+	phases := []string{"Done", "Azure layer done"}
 	for _, milestone := range runbookMilestones {
 		phases = append(phases, milestone.phase)
 	}
@@ -349,30 +358,33 @@ func TestRunbookPhaseDurations(t *testing.T) {
 	}
 }
 
+// headingAnchors returns the anchors of a Markdown document's headings as GitHub makes them: lower
+// case, punctuation dropped, spaces to hyphens.
+func headingAnchors(document string) map[string]bool {
+	found := map[string]bool{}
+	for _, heading := range regexp.MustCompile(`(?m)^#+ (.+)$`).FindAllStringSubmatch(document, -1) {
+		slug := strings.Map(func(r rune) rune {
+			switch {
+			case r == ' ':
+				return '-'
+			case r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+				return r
+			}
+			return -1
+		}, strings.ToLower(heading[1]))
+		found[slug] = true
+	}
+	return found
+}
+
 // TestRunbookLinksResolve checks every in-page link of the runbook, and README's links into it, name a
 // heading that exists (GitHub's anchors: lower case, punctuation dropped, spaces to hyphens).
 func TestRunbookLinksResolve(t *testing.T) {
-	anchors := func(document string) map[string]bool {
-		found := map[string]bool{}
-		for _, heading := range regexp.MustCompile(`(?m)^#+ (.+)$`).FindAllStringSubmatch(document, -1) {
-			slug := strings.Map(func(r rune) rune {
-				switch {
-				case r == ' ':
-					return '-'
-				case r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-					return r
-				}
-				return -1
-			}, strings.ToLower(heading[1]))
-			found[slug] = true
-		}
-		return found
-	}
 	runbook, err := os.ReadFile(filepath.Join(projectDir, runbookPath))
 	require.NoError(t, err)
 	readme, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
 	require.NoError(t, err)
-	runbookAnchors := anchors(string(runbook))
+	runbookAnchors := headingAnchors(string(runbook))
 	links := 0
 	for _, link := range regexp.MustCompile(`\]\(#([^)]+)\)`).FindAllStringSubmatch(string(runbook), -1) {
 		assert.True(t, runbookAnchors[link[1]], "runbook links to #%s, which is no heading", link[1])

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/apiplatform/azure-api-platform/components/kubeconfig"
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 	"github.com/apiplatform/azure-api-platform/tests/harness"
 )
@@ -151,7 +152,12 @@ func TestEnvironmentPosture(t *testing.T) {
 	for name, zones := range map[string][]string{"apiManagement": dev.APIManagement.Zones, "applicationGateway": dev.ApplicationGateway.Zones, "kubernetes": dev.Kubernetes.Zones} {
 		assert.Empty(t, zones, "dev has no zones (%s)", name)
 	}
-	assert.False(t, dev.Perimeter.FirewallEnabled || dev.Perimeter.BastionEnabled || dev.Perimeter.JumpboxEnabled, "no perimeter in dev")
+	assert.False(t, dev.Perimeter.FirewallEnabled || dev.Perimeter.JumpboxEnabled, "no firewall or jumpbox in dev")
+	assert.True(t, dev.Perimeter.BastionEnabled, "dev has the Bastion make deploy tunnels through to the private API server")
+	for name, c := range map[string]*config.Config{"dev": dev, "prod": mustLoadConfig(t, "prod")} {
+		assert.True(t, c.Kubernetes.DeployInCluster, "%s deploys the in-cluster layer", name)
+		assert.Equal(t, kubeconfig.AzureCLILogin, c.Kubernetes.LoginMethod, "%s signs kubelogin in with the Azure CLI by default", name)
+	}
 	assert.False(t, dev.SQL.Enabled, "SQL is opt-in")
 	assert.False(t, dev.Protection.StatefulResourcesProtected)
 
@@ -181,8 +187,8 @@ func TestExplicitKeysOverrideTheProfile(t *testing.T) {
 	}{
 		{"prod with four units", "prod", harness.Set("apiManagement.capacity", 4),
 			func(t *testing.T, c *config.Config) { assert.Equal(t, 4, c.APIManagement.Capacity) }},
-		{"dev with Bastion", "dev", harness.Set("perimeter.bastionEnabled", true),
-			func(t *testing.T, c *config.Config) { assert.True(t, c.Perimeter.BastionEnabled) }},
+		{"dev with a jumpbox", "dev", harness.Set("perimeter.jumpboxEnabled", true),
+			func(t *testing.T, c *config.Config) { assert.True(t, c.Perimeter.JumpboxEnabled) }},
 		{"prod without zones for the gateway", "prod", harness.Set("applicationGateway.zones", []any{}),
 			func(t *testing.T, c *config.Config) { assert.Empty(t, c.ApplicationGateway.Zones) }},
 		{"dev pool bounds", "dev", harness.Set("kubernetes.userPool.maxCount", 6),

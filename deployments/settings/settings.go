@@ -158,6 +158,25 @@ func PreRunCommands(stack string) []string {
 	return []string{"env -u CI make test", "make review STACK=" + stack}
 }
 
+// OIDCTokenFile is where a deployment finds its Pulumi Cloud OIDC token
+// (https://www.pulumi.com/docs/deployments/guides/oidc/azure/: "the /mnt/pulumi/pulumi.oidc file").
+const OIDCTokenFile = "/mnt/pulumi/pulumi.oidc"
+
+// KubeloginEnvironment is the environment of the stacks that run on the agent pool: kubelogin signs the
+// Kubernetes provider in with workload identity, exchanging the deployment's own OIDC token (the
+// identity's federated credentials already trust Pulumi Cloud's issuer). AAD_LOGIN_METHOD overrides
+// the login method the stack's kubeconfig names (kubelogin reads it after its flags). Identifiers and
+// a file path only: no secret.
+func KubeloginEnvironment(azure Azure) map[string]string {
+	return map[string]string{
+		"AAD_LOGIN_METHOD":           "workloadidentity",
+		"AZURE_CLIENT_ID":            azure.ClientID,
+		"AZURE_TENANT_ID":            azure.TenantID,
+		"AZURE_FEDERATED_TOKEN_FILE": OIDCTokenFile,
+		"AZURE_AUTHORITY_HOST":       "https://login.microsoftonline.com/",
+	}
+}
+
 // Program creates the agent pool, one DeploymentSettings per stack and the policy group.
 func Program(ctx *pulumi.Context) error {
 	cfg, err := Load(ctx)
@@ -195,33 +214,7 @@ func Program(ctx *pulumi.Context) error {
 
 	var stackReferences pulumiservice.PolicyGroupStackReferenceArray
 	for _, stack := range cfg.Stacks {
-		settings := &pulumiservice.DeploymentSettingsArgs{
-			Organization: pulumi.String(cfg.Organization),
-			Project:      pulumi.String(Project),
-			Stack:        pulumi.String(stack),
-			SourceContext: &pulumiservice.DeploymentSettingsSourceContextArgs{Git: &pulumiservice.DeploymentSettingsGitSourceArgs{
-				RepoUrl: pulumi.String("https://github.com/" + cfg.Repository + ".git"),
-				Branch:  pulumi.String("refs/heads/" + cfg.Branch),
-				RepoDir: pulumi.String("."),
-			}},
-			Github: &pulumiservice.DeploymentSettingsGithubArgs{
-				Repository:          pulumi.String(cfg.Repository),
-				DeployCommits:       pulumi.Bool(slices.Contains(cfg.AutoDeployStacks, stack)),
-				PreviewPullRequests: pulumi.Bool(true),
-			},
-			OperationContext: &pulumiservice.DeploymentSettingsOperationContextArgs{
-				Oidc: &pulumiservice.OperationContextOIDCArgs{Azure: &pulumiservice.AzureOIDCConfigurationArgs{
-					ClientId:       pulumi.String(cfg.Azure.ClientID),
-					TenantId:       pulumi.String(cfg.Azure.TenantID),
-					SubscriptionId: pulumi.String(cfg.Azure.SubscriptionID),
-				}},
-				PreRunCommands: pulumi.ToStringArray(PreRunCommands(stack)),
-			},
-			CacheOptions: &pulumiservice.DeploymentSettingsCacheOptionsArgs{Enable: pulumi.Bool(true)},
-		}
-		if pool != nil && slices.Contains(cfg.AgentPoolStacks, stack) {
-			settings.AgentPoolId = pool.AgentPoolId
-		}
+		settings := stackSettings(cfg, stack, pool)
 		if _, err := pulumiservice.NewDeploymentSettings(ctx, stack+"-deployment-settings", settings, withProvider); err != nil {
 			return fmt.Errorf("creating deployment settings of %s: %w", stack, err)
 		}
@@ -244,4 +237,39 @@ func Program(ctx *pulumi.Context) error {
 		return fmt.Errorf("creating policy group: %w", err)
 	}
 	return nil
+}
+
+// stackSettings are one stack's deployment settings: the git source, OIDC to Azure, the pre-run
+// commands, and for the agent pool's stacks the pool and kubelogin's environment.
+func stackSettings(cfg *Config, stack string, pool *pulumiservice.AgentPool) *pulumiservice.DeploymentSettingsArgs {
+	operation := &pulumiservice.DeploymentSettingsOperationContextArgs{
+		Oidc: &pulumiservice.OperationContextOIDCArgs{Azure: &pulumiservice.AzureOIDCConfigurationArgs{
+			ClientId:       pulumi.String(cfg.Azure.ClientID),
+			TenantId:       pulumi.String(cfg.Azure.TenantID),
+			SubscriptionId: pulumi.String(cfg.Azure.SubscriptionID),
+		}},
+		PreRunCommands: pulumi.ToStringArray(PreRunCommands(stack)),
+	}
+	settings := &pulumiservice.DeploymentSettingsArgs{
+		Organization: pulumi.String(cfg.Organization),
+		Project:      pulumi.String(Project),
+		Stack:        pulumi.String(stack),
+		SourceContext: &pulumiservice.DeploymentSettingsSourceContextArgs{Git: &pulumiservice.DeploymentSettingsGitSourceArgs{
+			RepoUrl: pulumi.String("https://github.com/" + cfg.Repository + ".git"),
+			Branch:  pulumi.String("refs/heads/" + cfg.Branch),
+			RepoDir: pulumi.String("."),
+		}},
+		Github: &pulumiservice.DeploymentSettingsGithubArgs{
+			Repository:          pulumi.String(cfg.Repository),
+			DeployCommits:       pulumi.Bool(slices.Contains(cfg.AutoDeployStacks, stack)),
+			PreviewPullRequests: pulumi.Bool(true),
+		},
+		OperationContext: operation,
+		CacheOptions:     &pulumiservice.DeploymentSettingsCacheOptionsArgs{Enable: pulumi.Bool(true)},
+	}
+	if pool != nil && slices.Contains(cfg.AgentPoolStacks, stack) {
+		settings.AgentPoolId = pool.AgentPoolId
+		operation.EnvironmentVariables = pulumi.ToStringMap(KubeloginEnvironment(cfg.Azure))
+	}
+	return settings
 }

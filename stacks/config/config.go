@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/apiplatform/azure-api-platform/components/kubeconfig"
 	"github.com/apiplatform/azure-api-platform/components/naming"
 )
 
@@ -37,6 +38,8 @@ type Config struct {
 	// Stack is the Pulumi stack name; it is the environment segment of every resource name, so two
 	// stacks of one profile never collide.
 	Stack string `json:"-"`
+	// Runner is where the program runs: read from the environment, not from the stack file.
+	Runner Runner `json:"-"`
 
 	// Environment selects the profile: dev or prod. Empty means the stack name, when that is dev or prod.
 	Environment Environment `json:"environment"`
@@ -214,9 +217,12 @@ type Kubernetes struct {
 	ServiceCIDR string `json:"serviceCidr"`
 	// DNSServiceIP is the cluster DNS address, inside ServiceCIDR.
 	DNSServiceIP string `json:"dnsServiceIp"`
-	// DeployInCluster registers the in-cluster resources (ingress, workload). The API server is private,
-	// so this needs line of sight to it (a Deployments agent or the jumpbox, see README).
+	// DeployInCluster registers the in-cluster resources (ingress, workload). The API server is private:
+	// `make deploy` reaches it through the stack's Bastion, a Deployments agent from inside the network
+	// (see README, Reaching the private API server).
 	DeployInCluster bool `json:"deployInCluster"`
+	// LoginMethod is kubelogin's non-interactive login method in the provider's kubeconfig.
+	LoginMethod kubeconfig.LoginMethod `json:"loginMethod"`
 	// PrivateClusterPublicFQDNEnabled publishes a public DNS name for the private API server address.
 	PrivateClusterPublicFQDNEnabled bool `json:"privateClusterPublicFqdnEnabled"`
 	// UpgradeChannel is the cluster auto-upgrade channel (none, patch, stable, rapid, node-image).

@@ -17,8 +17,14 @@ import (
 // problems, so a typo is never silently ignored. It returns the config together with a *Problems
 // error listing every problem, or nil.
 func Load(project, stack string, raw map[string]string) (*Config, error) {
+	return LoadFor(project, stack, raw, Runner{})
+}
+
+// LoadFor is Load for a program running on runner: its environment is checked with the stack's
+// configuration, in the same list of problems.
+func LoadFor(project, stack string, raw map[string]string, runner Runner) (*Config, error) {
 	problems := &problemList{project: project}
-	cfg := &Config{Project: project, Stack: stack}
+	cfg := &Config{Project: project, Stack: stack, Runner: runner}
 
 	values := projectValues(project, raw, problems)
 	environment := resolveEnvironment(stack, values, problems)

@@ -50,6 +50,11 @@ type problemList struct {
 	list    []Problem
 }
 
+// addEnvironment records a problem for an environment variable of the runner.
+func (l *problemList) addEnvironment(name string, value any, format string, args ...any) {
+	l.list = append(l.list, Problem{Key: "environment variable " + name, Value: render(value), Message: fmt.Sprintf(format, args...)})
+}
+
 // add records a problem for the setting at path (without the project namespace).
 func (l *problemList) add(path string, value any, format string, args ...any) {
 	l.list = append(l.list, Problem{

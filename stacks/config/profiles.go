@@ -24,7 +24,6 @@ var profiles = map[Environment]map[string]any{
 		"kubernetes.userPool.maxCount":   3,
 
 		"perimeter.firewallEnabled": false,
-		"perimeter.bastionEnabled":  false,
 		"perimeter.jumpboxEnabled":  false,
 
 		"protection.statefulResourcesProtected": false,
@@ -55,7 +54,6 @@ var profiles = map[Environment]map[string]any{
 		"kubernetes.userPool.maxCount":   10,
 
 		"perimeter.firewallEnabled": true,
-		"perimeter.bastionEnabled":  true,
 		"perimeter.jumpboxEnabled":  true,
 
 		"protection.statefulResourcesProtected": true,

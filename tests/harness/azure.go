@@ -154,7 +154,9 @@ func (m *mocks) azureResource(res *Resource, outputs resource.PropertyMap) (stri
 				"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + name + "-agentpool"}
 		outputs["identityProfile"] = resource.NewProperty(resource.NewPropertyMapFromMap(map[string]any{"kubeletidentity": kubelet}))
 		setOutput(outputs, "oidcIssuerProfile", "issuerURL", "https://"+res.InputString("location")+".oic.prod-aks.azure.com/"+TenantID+"/"+guid(id)+"/")
-		outputs["privateFQDN"] = resource.NewProperty(res.InputString("dnsPrefix") + "-" + guid(id)[:8] + ".privatelink." + res.InputString("location") + ".azmk8s.io")
+		// A private cluster's API server name: <dnsPrefix>-<8 hex>.<GUID>.privatelink.<region>.azmk8s.io.
+		outputs["privateFQDN"] = resource.NewProperty(res.InputString("dnsPrefix") + "-" + guid(id)[:8] + "." + guid(id+"/private-zone") +
+			".privatelink." + res.InputString("location") + ".azmk8s.io")
 	case module == "containerregistry" && strings.HasSuffix(res.Type, ":Registry"):
 		outputs["loginServer"] = resource.NewProperty(name + ".azurecr.io")
 	case module == "insights" && strings.HasSuffix(res.Type, ":Component"):

@@ -120,8 +120,12 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"tenantId":       TenantID,
 		}), nil
 	case TypeMatches(args.Token, "azure-native:containerservice:listManagedClusterUserCredentials"):
-		name := args.Args["resourceName"].StringValue()
-		kubeconfig := ClusterUserKubeconfig(name)
+		group, name := args.Args["resourceGroupName"].StringValue(), args.Args["resourceName"].StringValue()
+		fqdn, err := m.clusterFQDN(group, name)
+		if err != nil {
+			return nil, err
+		}
+		kubeconfig := ClusterUserKubeconfig(group, name, fqdn)
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"kubeconfigs": []any{map[string]any{"name": "clusterUser", "value": base64.StdEncoding.EncodeToString([]byte(kubeconfig))}},
 		}), nil
@@ -141,28 +145,63 @@ func urnFor(recording *Recording, parent, typ, name string) string {
 		tokens.Type(typ), name))
 }
 
-// ClusterUserKubeconfig is the exec-format kubeconfig AKS returns for a Microsoft Entra cluster: the
-// kubelogin plugin fetches a token for the AKS server application.
-func ClusterUserKubeconfig(cluster string) string {
+// clusterFQDN returns the private API server name Azure gave a recorded cluster.
+func (m *mocks) clusterFQDN(group, name string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, res := range m.recording.Resources {
+		if strings.HasSuffix(res.Type, ":ManagedCluster") && res.InputString("resourceName") == name && res.InputString("resourceGroupName") == group {
+			return res.OutputString("privateFQDN"), nil
+		}
+	}
+	return "", fmt.Errorf("listManagedClusterUserCredentials: no cluster %s in resource group %s (ResourceNotFound)", name, group)
+}
+
+// ClusterUserKubeconfig is the exec-format kubeconfig AKS returns for a private Microsoft Entra
+// cluster: the private API server name, the cluster CA, and kubelogin in device-code mode with the AKS
+// server and client applications (Azure/AKS#4990: the API offers no other login).
+func ClusterUserKubeconfig(group, cluster, fqdn string) string {
 	return `apiVersion: v1
-kind: Config
 clusters:
 - cluster:
-    certificate-authority-data: ""
-    server: https://` + cluster + `.privatelink.westeurope.azmk8s.io:443
+    certificate-authority-data: ` + base64.StdEncoding.EncodeToString([]byte(clusterCAPEM)) + `
+    server: https://` + fqdn + `:443
   name: ` + cluster + `
 contexts:
 - context:
     cluster: ` + cluster + `
-    user: clusterUser_` + cluster + `
+    user: clusterUser_` + group + `_` + cluster + `
   name: ` + cluster + `
 current-context: ` + cluster + `
+kind: Config
+preferences: {}
 users:
-- name: clusterUser_` + cluster + `
+- name: clusterUser_` + group + `_` + cluster + `
   user:
     exec:
       apiVersion: client.authentication.k8s.io/v1beta1
+      args:
+      - get-token
+      - --environment
+      - AzurePublicCloud
+      - --server-id
+      - 6dae42f8-4368-4678-94ff-3960e28e3630
+      - --client-id
+      - 80faf920-1908-4b52-b5ef-a8e7bedfc67a
+      - --tenant-id
+      - ` + TenantID + `
+      - --login
+      - devicecode
       command: kubelogin
-      args: [get-token, --login, azurecli, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]
+      env: null
+      installHint: |2
+
+        kubelogin is not installed which is required to connect to AAD enabled cluster.
+
+        To learn more, please go to https://aka.ms/aks/kubelogin
+      provideClusterInfo: false
 `
 }
+
+// clusterCAPEM stands for the cluster CA certificate AKS puts in its kubeconfigs.
+const clusterCAPEM = "-----BEGIN CERTIFICATE-----\nMIIE6DCCAtCgAwIBAgIQ\n-----END CERTIFICATE-----\n"

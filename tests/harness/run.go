@@ -9,19 +9,49 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/stacks"
+	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
 // RunStack runs the platform program (stacks.WithOptions, which is stacks.Program, exactly what
 // `pulumi up` runs, plus an observer of the stack outputs) for Pulumi.<stack>.yaml in projectDir, with
-// optional config edits, and returns the recording with the resolved stack outputs. Azure's answer
-// about Istio add-on revisions is MeshRevisionsLateNovember2026.
+// optional config edits, and returns the recording with the resolved stack outputs. It runs in
+// DeploySurroundings: where `make deploy` runs the program.
 func RunStack(projectDir, stack string, edits ...Edit) (*Recording, error) {
-	return RunStackWith(projectDir, stack, defaultMeshRevisions(), edits...)
+	return RunStackIn(projectDir, stack, DeploySurroundings(), edits...)
 }
 
 // RunStackWith is RunStack with another answer from Azure about the region's Istio add-on revisions.
 func RunStackWith(projectDir, stack string, meshRevisions MeshRevisions, edits ...Edit) (*Recording, error) {
-	project, config, err := LoadStackConfig(projectDir, stack, edits...)
+	surroundings := DeploySurroundings()
+	surroundings.MeshRevisions = meshRevisions
+	return RunStackIn(projectDir, stack, surroundings, edits...)
+}
+
+// Surroundings are what the program learns from outside the stack configuration.
+type Surroundings struct {
+	// MeshRevisions is Azure's answer about the region's Istio add-on revisions.
+	MeshRevisions MeshRevisions
+	// Runner is the environment of `pulumi up`.
+	Runner config.Runner
+}
+
+// DeployTunnelPort is the local port of the Bastion tunnel scripts/deploy.sh opens by default.
+const DeployTunnelPort = "16443"
+
+// DeploySurroundings are `make deploy`'s: a workstation with the Bastion tunnel to the API server open
+// on DeployTunnelPort, on a day when Azure answers MeshRevisionsLateNovember2026.
+func DeploySurroundings() Surroundings {
+	return Surroundings{MeshRevisions: defaultMeshRevisions(), Runner: config.Runner{APIServerTunnelPort: DeployTunnelPort}}
+}
+
+// AgentSurroundings are a Pulumi Deployments agent's inside the virtual network: no tunnel.
+func AgentSurroundings() Surroundings {
+	return Surroundings{MeshRevisions: defaultMeshRevisions()}
+}
+
+// RunStackIn is RunStack in the given surroundings.
+func RunStackIn(projectDir, stack string, surroundings Surroundings, edits ...Edit) (*Recording, error) {
+	project, stackConfig, err := LoadStackConfig(projectDir, stack, edits...)
 	if err != nil {
 		return nil, err
 	}
@@ -36,9 +66,10 @@ func RunStackWith(projectDir, stack string, meshRevisions MeshRevisions, edits .
 			}
 			outputs[name] = StackOutput{Value: resolved, Secret: pulumi.IsSecret(output)}
 		},
-		MeshRevisions: meshRevisions,
+		MeshRevisions: surroundings.MeshRevisions,
+		Runner:        surroundings.Runner,
 	})
-	recording, err := Run(program, project, stack, config)
+	recording, err := Run(program, project, stack, stackConfig)
 	if recording != nil {
 		recording.Outputs = outputs
 	}

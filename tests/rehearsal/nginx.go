@@ -73,6 +73,13 @@ type Hop struct {
 	StripPrefix string
 	// StatusPath, when set, is answered with 200 by the hop itself (API Management's status endpoint).
 	StatusPath string
+	// ForwardClientCertificate sets X-Forwarded-Client-Cert towards the next hop when a client
+	// certificate was verified, as the Istio gateway does (ingress).
+	ForwardClientCertificate bool
+	// ManagementErrors makes the hop answer as API Management does when it fails a request itself: a
+	// JSON body {"statusCode", "message", "activityId"}, 404 for a path no API serves, and 500 when the
+	// call to the backend fails (BackendConnectionFailure). Backend answers pass through unchanged.
+	ManagementErrors bool
 	// Dir is the hop's private directory: configuration, pid, logs and temporary files.
 	Dir string
 }
@@ -90,6 +97,14 @@ http {
     fastcgi_temp_path {{.Dir}}/fastcgi;
     uwsgi_temp_path {{.Dir}}/uwsgi;
     scgi_temp_path {{.Dir}}/scgi;
+{{- if .ForwardClientCertificate}}
+    # Envoy's element for the verified client certificate (the Istio gateway sets Hash too, which
+    # nginx cannot compute: it has only a SHA-1 fingerprint); nothing without a verified certificate.
+    map $ssl_client_verify $forwarded_client_certificate {
+        SUCCESS 'Cert="$ssl_client_escaped_cert";Subject="$ssl_client_s_dn"';
+        default "";
+    }
+{{- end}}
     upstream next {
         server 127.0.0.1:{{.UpstreamPort}};
         keepalive 16;
@@ -114,19 +129,36 @@ http {
             return 200 "Service is up\n";
         }
 {{- end}}
+{{- if .ManagementErrors}}
+        location @backend_failure {
+            default_type application/json;
+            return 500 '{"statusCode": 500, "message": "Internal server error", "activityId": "$request_id"}';
+        }
+{{- end}}
 {{- if .StripPrefix}}
         location / {
+{{- if .ManagementErrors}}
+            default_type application/json;
+            return 404 '{"statusCode": 404, "message": "Resource not found"}';
+{{- else}}
             return 404;
+{{- end}}
         }
         location /{{.StripPrefix}}/ {
 {{- else}}
         location / {
+{{- end}}
+{{- if .ManagementErrors}}
+            error_page 502 504 = @backend_failure;
 {{- end}}
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host {{.UpstreamName}};
 {{- range $name, $value := .ForwardHeaders}}
             proxy_set_header {{$name}} {{$value}};
+{{- end}}
+{{- if .ForwardClientCertificate}}
+            proxy_set_header X-Forwarded-Client-Cert $forwarded_client_certificate;
 {{- end}}
 {{- if .UpstreamTLS}}
             proxy_pass https://next{{if .StripPrefix}}/{{end}};

@@ -1,4 +1,5 @@
-// The four hops started together: echo backend, ingress, gateway and edge, on loopback ports.
+// The four hops started together: echo backend, ingress, gateway and edge, on loopback ports; more
+// paths in front of the same echo, each broken on purpose, for the smoke check's diagnoses.
 package rehearsal
 
 import (
@@ -19,13 +20,9 @@ import (
 	"github.com/apiplatform/azure-api-platform/components/pki"
 )
 
-// Headers the ingress passes to the backend: the client-certificate verification result and DNs
-// (nginx's $ssl_client_verify, $ssl_client_s_dn, $ssl_client_i_dn).
-const (
-	VerifyHeader  = "X-Client-Verify"
-	SubjectHeader = "X-Client-Subject"
-	IssuerHeader  = "X-Client-Issuer"
-)
+// ClientCertificateHeader is the header the ingress sets on the request it forwards, as the Istio
+// gateway does: the client certificate it verified, in Envoy's x-forwarded-client-cert format.
+const ClientCertificateHeader = "X-Forwarded-Client-Cert"
 
 // Stack is a running rehearsal of the data path.
 type Stack struct {
@@ -33,23 +30,52 @@ type Stack struct {
 	Plan *Plan
 	// Dir holds every file of the rehearsal.
 	Dir string
-	// EchoPort, IngressPort, GatewayPort and EdgePort are the hops' loopback ports.
-	EchoPort, IngressPort, GatewayPort, EdgePort int
-	processes                                    []*Process
-	echo                                         *http.Server
+	// EchoPort is the echo backend's port.
+	EchoPort int
+	// Path is the path configured as the program records it; its ports are promoted.
+	*Path
+	processes []*Process
+	echo      *http.Server
 }
 
-// Echo is what the echo backend answers: the request it received.
+// Path is one chain of hops in front of the stack's echo backend: ingress, gateway and edge, each on
+// its own loopback port.
+type Path struct {
+	// IngressPort, GatewayPort and EdgePort are the hops' loopback ports.
+	IngressPort, GatewayPort, EdgePort int
+	gateway                            *Process
+}
+
+// Faults break a path the way a misconfiguration would; the zero value breaks nothing.
+type Faults struct {
+	// Listener replaces the edge's listener certificate.
+	Listener *KeyPair
+	// IngressServer replaces the ingress's server certificate.
+	IngressServer *KeyPair
+	// GatewayClient replaces the client certificate the gateway presents to the ingress.
+	GatewayClient *KeyPair
+	// NoGatewayClient makes the gateway present no client certificate.
+	NoGatewayClient bool
+	// EdgeUpstreamPort, when set, is where the edge calls instead of the path's gateway (a test puts
+	// something of its own between them).
+	EdgeUpstreamPort int
+}
+
+// Echo is what the echo backend answers, in the shape of mendhak/http-https-echo (the workload's
+// image): the request's path, method and host name, and its headers with lower-case names.
 type Echo struct {
-	// Host is the Host header (Go keeps it out of Headers).
-	Host string `json:"host"`
 	// Path is the request path.
 	Path string `json:"path"`
-	// Headers are the request headers.
-	Headers http.Header `json:"headers"`
+	// Method is the request method.
+	Method string `json:"method"`
+	// Hostname is the Host header without a port.
+	Hostname string `json:"hostname"`
+	// Headers are the request headers, names lower-cased, repeated values joined with ", ".
+	Headers map[string]string `json:"headers"`
 }
 
-// StartStack starts the four hops for plan under dir. On error, whatever started is stopped.
+// StartStack starts the echo backend and the path the plan describes under dir. On error, whatever
+// started is stopped.
 func StartStack(plan *Plan, dir string) (stack *Stack, err error) {
 	stack = &Stack{Plan: plan, Dir: dir}
 	defer func() {
@@ -60,16 +86,57 @@ func StartStack(plan *Plan, dir string) (stack *Stack, err error) {
 	if stack.EchoPort, err = stack.startEcho(); err != nil {
 		return nil, err
 	}
-	if stack.IngressPort, err = stack.StartIngress("ingress", plan.Leaves[pki.IngressServer], plan.IngressVerifyClient); err != nil {
-		return nil, err
-	}
-	if stack.GatewayPort, err = stack.StartGateway("gateway", stack.IngressPort); err != nil {
-		return nil, err
-	}
-	if stack.EdgePort, err = stack.startEdge(); err != nil {
+	if stack.Path, err = stack.StartPath("", Faults{}); err != nil {
 		return nil, err
 	}
 	return stack, nil
+}
+
+// StartPath starts another ingress, gateway and edge in front of the echo backend, configured as the
+// plan says except for faults; name prefixes their directories.
+func (s *Stack) StartPath(name string, faults Faults) (*Path, error) {
+	path := &Path{}
+	prefix := name
+	if prefix != "" {
+		prefix += "-"
+	}
+	server := s.Plan.Leaves[pki.IngressServer]
+	if faults.IngressServer != nil {
+		server = *faults.IngressServer
+	}
+	var err error
+	if path.IngressPort, err = s.StartIngress(prefix+"ingress", server, s.Plan.IngressVerifyClient); err != nil {
+		return nil, err
+	}
+	client := &KeyPair{}
+	switch {
+	case faults.NoGatewayClient || !s.Plan.PresentClientCertificate:
+		client = nil
+	case faults.GatewayClient != nil:
+		client = faults.GatewayClient
+	default:
+		*client = s.Plan.Leaves[pki.APIMClient]
+	}
+	if path.GatewayPort, path.gateway, err = s.startGateway(prefix+"gateway", path.IngressPort, client); err != nil {
+		return nil, err
+	}
+	listener := s.Plan.Leaves[pki.Listener]
+	if faults.Listener != nil {
+		listener = *faults.Listener
+	}
+	upstream := path.GatewayPort
+	if faults.EdgeUpstreamPort != 0 {
+		upstream = faults.EdgeUpstreamPort
+	}
+	if path.EdgePort, err = s.startEdge(prefix+"edge", upstream, listener); err != nil {
+		return nil, err
+	}
+	return path, nil
+}
+
+// StopGateway stops the path's gateway, as if API Management were down.
+func (p *Path) StopGateway() {
+	p.gateway.Stop()
 }
 
 // Stop stops every hop.
@@ -98,19 +165,28 @@ func (s *Stack) startEcho() (int, error) {
 		return 0, err
 	}
 	s.echo = &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		headers := map[string]string{"host": r.Host}
+		for name, values := range r.Header {
+			headers[strings.ToLower(name)] = strings.Join(values, ", ")
+		}
+		hostname, _, err := net.SplitHostPort(r.Host)
+		if err != nil {
+			hostname = r.Host
+		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(Echo{Host: r.Host, Path: r.URL.Path, Headers: r.Header})
+		_ = json.NewEncoder(w).Encode(Echo{Path: r.URL.Path, Method: r.Method, Hostname: hostname, Headers: headers})
 	})}
 	go func() { _ = s.echo.Serve(listener) }()
 	return listener.Addr().(*net.TCPAddr).Port, nil
 }
 
 // StartIngress starts an ingress nginx serving server for the backend host, verifying client
-// certificates against the CA as the plan's ingress does (verify "on" or "off").
+// certificates against the CA as the plan's ingress does (verify "on" or "off") and forwarding the
+// verified one to the echo backend.
 func (s *Stack) StartIngress(name string, server KeyPair, verify string) (int, error) {
 	hop := Hop{Name: name, ServerName: s.Plan.BackendHost, Protocols: "TLSv1.2 TLSv1.3", Dir: filepath.Join(s.Dir, name),
 		ClientCA: "", VerifyClient: verify, VerifyDepth: s.Plan.IngressVerifyDepth, UpstreamPort: s.EchoPort, UpstreamName: s.Plan.BackendHost,
-		ForwardHeaders: map[string]string{VerifyHeader: "$ssl_client_verify", SubjectHeader: "$ssl_client_s_dn", IssuerHeader: "$ssl_client_i_dn"}}
+		ForwardClientCertificate: true}
 	var err error
 	if hop.Certificate, hop.Key, err = s.writePair(name, server); err != nil {
 		return 0, err
@@ -120,73 +196,78 @@ func (s *Stack) StartIngress(name string, server KeyPair, verify string) (int, e
 			return 0, err
 		}
 	}
-	return s.start(hop)
+	port, _, err := s.start(hop)
+	return port, err
 }
 
-// StartGateway starts a gateway nginx (API Management's place) serving its custom-domain certificate
+// startGateway starts a gateway nginx (API Management's place) serving its custom-domain certificate
 // and calling the ingress on ingressPort over HTTPS the way the API Management backend entity says:
-// presenting the client certificate and validating the ingress certificate's chain and name.
-func (s *Stack) StartGateway(name string, ingressPort int) (int, error) {
+// presenting client (none when nil) and validating the ingress certificate's chain and name. It
+// fails requests as API Management does (ManagementErrors).
+func (s *Stack) startGateway(name string, ingressPort int, client *KeyPair) (int, *Process, error) {
 	hop := Hop{Name: name, ServerName: s.Plan.GatewayHost, Protocols: "TLSv1.2 TLSv1.3", Dir: filepath.Join(s.Dir, name),
 		UpstreamPort: ingressPort, UpstreamTLS: true, UpstreamName: s.Plan.BackendHost, UpstreamVerify: s.Plan.VerifyBackendCertificate,
 		// API Management's policy passes Application Gateway's trace ID on as X-Request-ID.
-		ForwardHeaders: map[string]string{apimpolicy.RequestIDHeader: "$http_x_appgw_trace_id"}, StripPrefix: s.Plan.APIPath, StatusPath: s.Plan.StatusPath}
+		ForwardHeaders: map[string]string{apimpolicy.RequestIDHeader: "$http_x_appgw_trace_id"}, StripPrefix: s.Plan.APIPath, StatusPath: s.Plan.StatusPath,
+		ManagementErrors: true}
 	var err error
 	if hop.Certificate, hop.Key, err = s.writePair(name, s.Plan.Leaves[pki.APIMGateway]); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if hop.UpstreamCA, err = s.Write(name+"-trusted-ca.pem", s.Plan.CAPEM); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	if s.Plan.PresentClientCertificate {
-		if hop.UpstreamCertificate, hop.UpstreamKey, err = s.writePair(name+"-client", s.Plan.Leaves[pki.APIMClient]); err != nil {
-			return 0, err
+	if client != nil {
+		if hop.UpstreamCertificate, hop.UpstreamKey, err = s.writePair(name+"-client", *client); err != nil {
+			return 0, nil, err
 		}
 	}
 	return s.start(hop)
 }
 
-// startEdge starts the edge nginx (Application Gateway's place): the listener certificate, the SSL
+// startEdge starts an edge nginx (Application Gateway's place): the listener certificate, the SSL
 // policy's protocols, ModSecurity with the Core Rule Set in the WAF policy's mode, and HTTPS to the
-// gateway host verified against the CA as the backend's trusted root.
-func (s *Stack) startEdge() (int, error) {
-	hop := Hop{Name: "edge", ServerName: s.Plan.PublicHost, Protocols: strings.Join(s.Plan.EdgeProtocols, " "), Dir: filepath.Join(s.Dir, "edge"),
-		UpstreamPort: s.GatewayPort, UpstreamTLS: true, UpstreamName: s.Plan.GatewayHost, UpstreamVerify: true,
+// gateway host on gatewayPort verified against the CA as the backend's trusted root.
+func (s *Stack) startEdge(name string, gatewayPort int, listener KeyPair) (int, error) {
+	dir := filepath.Join(s.Dir, name)
+	hop := Hop{Name: name, ServerName: s.Plan.PublicHost, Protocols: strings.Join(s.Plan.EdgeProtocols, " "), Dir: dir,
+		UpstreamPort: gatewayPort, UpstreamTLS: true, UpstreamName: s.Plan.GatewayHost, UpstreamVerify: true,
 		// Application Gateway stamps every request with its trace ID.
 		ForwardHeaders: map[string]string{apimpolicy.TraceHeader: "$request_id"}}
 	var err error
-	if hop.Certificate, hop.Key, err = s.writePair("edge", s.Plan.Leaves[pki.Listener]); err != nil {
+	if hop.Certificate, hop.Key, err = s.writePair(name, listener); err != nil {
 		return 0, err
 	}
-	if hop.UpstreamCA, err = s.Write("edge-trusted-root.pem", s.Plan.CAPEM); err != nil {
+	if hop.UpstreamCA, err = s.Write(name+"-trusted-root.pem", s.Plan.CAPEM); err != nil {
 		return 0, err
 	}
-	rules, err := ModSecurityRules(s.Plan.WAFMode, filepath.Join(s.Dir, "edge"))
+	rules, err := ModSecurityRules(s.Plan.WAFMode, dir)
 	if err != nil {
 		return 0, err
 	}
-	if err := os.MkdirAll(filepath.Join(s.Dir, "edge"), 0o700); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return 0, err
 	}
-	if hop.ModSecurityRules, err = s.Write("edge-modsecurity.conf", rules); err != nil {
+	if hop.ModSecurityRules, err = s.Write(name+"-modsecurity.conf", rules); err != nil {
 		return 0, err
 	}
-	return s.start(hop)
+	port, _, err := s.start(hop)
+	return port, err
 }
 
 // start picks a port, starts the hop and remembers the process for Stop.
-func (s *Stack) start(hop Hop) (int, error) {
+func (s *Stack) start(hop Hop) (int, *Process, error) {
 	port, err := FreePort()
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	hop.Port = port
 	process, err := Start(hop)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	s.processes = append(s.processes, process)
-	return port, nil
+	return port, process, nil
 }
 
 // writePair stores a key pair as PEM files.

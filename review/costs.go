@@ -1,0 +1,75 @@
+// The standing cost of reaching the private API server: what make deploy's tunnel goes through.
+package review
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/apiplatform/azure-api-platform/policy/pack"
+	"github.com/apiplatform/azure-api-platform/tests/harness"
+)
+
+// HoursPerMonth is Azure's billing month (730 hours).
+const HoursPerMonth = 730
+
+// bastionHourly are Azure Bastion's list prices in USD per hour for a host with its two included
+// instances, and per additional instance. Microsoft publishes them only on the pricing page and the
+// Azure retail prices API (meters "Standard Gateway" / "Standard Additional Gateway", 2026); Microsoft
+// Learn describes the model: "hourly pricing based on SKU and instances (scale units), plus data
+// transfer" (bastion-faq), first 5 GB of outbound data a month free.
+var bastionHourly = map[string]struct{ base, additional float64 }{
+	"Basic":    {0.19, 0},
+	"Standard": {0.29, 0.14},
+	"Premium":  {0.45, 0},
+}
+
+// standardPublicIPHourly is a Standard static IPv4 public IP's list price in USD per hour.
+const standardPublicIPHourly = 0.005
+
+// AccessCost is the monthly list price of a Bastion host of the stack.
+type AccessCost struct {
+	// Name is the host's name.
+	Name string
+	// SKU is its tier.
+	SKU string
+	// Instances are its scale units.
+	Instances int
+	// Monthly is the host's and its public IP's list price for a month, in USD.
+	Monthly float64
+}
+
+// AccessCosts returns the monthly list price of each Bastion host the stack creates.
+func AccessCosts(recording *harness.Recording) ([]AccessCost, error) {
+	var costs []AccessCost
+	for _, res := range recording.OfType("azure-native:network:BastionHost") {
+		sku := res.InputString("sku.name")
+		price, ok := bastionHourly[sku]
+		if !ok {
+			return nil, fmt.Errorf("no list price for Azure Bastion %s (review/costs.go)", sku)
+		}
+		instances := 2
+		if units, ok := res.Input("scaleUnits").(float64); ok {
+			instances = int(units)
+		}
+		hourly := price.base + float64(max(instances-2, 0))*price.additional + standardPublicIPHourly
+		costs = append(costs, AccessCost{Name: res.Name, SKU: sku, Instances: instances, Monthly: math.Round(hourly*HoursPerMonth*100) / 100})
+	}
+	return costs, nil
+}
+
+// renderAccessCosts writes the costs section of the report.
+func renderAccessCosts(r *Report) string {
+	costs, err := AccessCosts(r.Recording)
+	if err != nil {
+		return "  " + err.Error() + "\n"
+	}
+	if len(costs) == 0 {
+		return "  no Bastion: the in-cluster layer deploys from inside the virtual network (a Pulumi Deployments agent)\n"
+	}
+	text := ""
+	for _, cost := range costs {
+		text += fmt.Sprintf("  %-44s %s, %d instances, with its Standard public IP: about %.0f USD a month (list price)\n",
+			pack.BaseType("azure-native:network:BastionHost")+" "+cost.Name, cost.SKU, cost.Instances, cost.Monthly)
+	}
+	return text
+}

@@ -1,0 +1,233 @@
+// Judging an answer: which hop produced a failure status, and whether the echo proves the mTLS hop.
+package verify
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Runbook sections (anchors in docs/runbook.md) the diagnoses point at.
+const (
+	// SectionVerifyFails is the overview of every diagnosis.
+	SectionVerifyFails = "make-verify-fails"
+	// SectionGatewayUnreachable covers no answer from the gateway's public address.
+	SectionGatewayUnreachable = "application-gateway-unreachable"
+	// SectionListenerName covers the listener's certificate: name mismatch or untrusted issuer.
+	SectionListenerName = "public-listener-certificate-name-mismatch"
+	// SectionGatewayBackend covers a 502 from Application Gateway: API Management unhealthy.
+	SectionGatewayBackend = "application-gateway-backend-unhealthy"
+	// SectionUnauthorized covers a 401 from API Management.
+	SectionUnauthorized = "401-from-api-management"
+	// SectionBackendCall covers a 500 from API Management: its mTLS call to the ingress failed.
+	SectionBackendCall = "api-management-500-on-the-backend-call"
+	// SectionIngressRefused covers a 400 from the ingress: the client certificate was refused.
+	SectionIngressRefused = "ingress-400-no-required-ssl-certificate-was-sent"
+	// SectionWorkload covers the ingress answering without an echo pod behind it.
+	SectionWorkload = "the-ingress-has-no-ready-echo-pod"
+	// SectionNoClientCertificate covers an echo that shows no verified client certificate.
+	SectionNoClientCertificate = "no-client-certificate-reached-the-workload"
+)
+
+// Sections lists every section a diagnosis can point at, for the test that finds them in the runbook.
+func Sections() []string {
+	return []string{SectionVerifyFails, SectionGatewayUnreachable, SectionListenerName, SectionGatewayBackend, SectionUnauthorized,
+		SectionBackendCall, SectionIngressRefused, SectionWorkload, SectionNoClientCertificate}
+}
+
+// managementError is API Management's own error body, e.g. {"statusCode": 500, "message": "Internal
+// server error", "activityId": "..."}: a failure API Management produced rather than passed on.
+type managementError struct {
+	StatusCode int    `json:"statusCode"`
+	Message    string `json:"message"`
+}
+
+// ingressRefusals are what an ingress answers when it refuses a client certificate after the
+// handshake (nginx's 400 pages). The Istio gateway refuses during the handshake instead, which API
+// Management reports as a 500.
+var ingressRefusals = []string{"No required SSL certificate was sent", "The SSL certificate error", "SSL certificate error"}
+
+// statusDiagnosis names the hop behind a status other than 200.
+func statusDiagnosis(status int, body string) *Diagnosis {
+	var apim managementError
+	fromManagement := json.Unmarshal([]byte(body), &apim) == nil && apim.StatusCode == status
+	switch {
+	case fromManagement:
+		return managementDiagnosis(status, apim.Message)
+	case status == http.StatusBadGateway || status == http.StatusGatewayTimeout:
+		return &Diagnosis{Hop: GatewayBackendHop, Section: SectionGatewayBackend, Transient: true, Problem: fmt.Sprintf(
+			"%d from Application Gateway: its backend, API Management, is unhealthy or unreachable (health probes settle a few minutes after a deployment)", status)}
+	case status == http.StatusBadRequest && firstMatch(body, ingressRefusals) != "":
+		return &Diagnosis{Hop: IngressHop, Section: SectionIngressRefused, Problem: fmt.Sprintf(
+			"400 from the ingress (%q): it refused API Management's client certificate, none was sent or another CA issued it", firstMatch(body, ingressRefusals))}
+	case status == http.StatusForbidden:
+		return &Diagnosis{Hop: EdgeHop, Section: SectionVerifyFails, Problem: "403 from Application Gateway: the WAF blocked the check's plain GET, look for the matched rule in the firewall log"}
+	case status == http.StatusServiceUnavailable && strings.Contains(body, "no healthy upstream"):
+		return &Diagnosis{Hop: WorkloadHop, Section: SectionWorkload, Transient: true, Problem: "503 from the ingress: no healthy upstream, no echo pod is ready"}
+	case status == http.StatusNotFound && strings.TrimSpace(body) == "":
+		return &Diagnosis{Hop: WorkloadHop, Section: SectionWorkload, Problem: "404 with an empty body from the ingress: its routes do not match the backend host (Gateway and VirtualService hosts)"}
+	}
+	return &Diagnosis{Hop: GatewayBackendHop, Section: SectionVerifyFails, Transient: status >= 500,
+		Problem: fmt.Sprintf("unexpected %d (%q)", status, firstLine(body))}
+}
+
+// managementDiagnosis explains an error API Management produced.
+func managementDiagnosis(status int, message string) *Diagnosis {
+	switch {
+	case status == http.StatusUnauthorized:
+		return &Diagnosis{Hop: ManagementHop, Section: SectionUnauthorized, Problem: fmt.Sprintf(
+			"401 from API Management (%q): token validation is on and the request's token is missing or not for the API's audience and client applications", message)}
+	case status == http.StatusNotFound:
+		return &Diagnosis{Hop: ManagementHop, Section: SectionVerifyFails, Problem: fmt.Sprintf("404 from API Management (%q): no API at the checked path", message)}
+	case status == http.StatusTooManyRequests:
+		return &Diagnosis{Hop: ManagementHop, Section: SectionVerifyFails, Transient: true, Problem: "429 from API Management: the rate limit of this caller is used up"}
+	case status >= 500:
+		return &Diagnosis{Hop: IngressHop, Section: SectionBackendCall, Transient: true, Problem: fmt.Sprintf(
+			"%d from API Management (%q): its mTLS call to the ingress failed (BackendConnectionFailure): the ingress refused API Management's client certificate, "+
+				"or API Management refused the ingress certificate's chain or name, or the ingress is not up yet; its gateway log (output apiManagementErrorsQuery) says which", status, message)}
+	}
+	return &Diagnosis{Hop: ManagementHop, Section: SectionVerifyFails, Problem: fmt.Sprintf("%d from API Management (%q)", status, message)}
+}
+
+// echo is the part of the echo server's answer the check reads: the request headers it received,
+// names lower-cased (mendhak/http-https-echo's JSON).
+type echo struct {
+	Headers map[string]any `json:"headers"`
+}
+
+// ClientCertificateHeader is the header the Istio gateway sets on the request it forwards: the
+// verified client certificate (x-forwarded-client-cert, SANITIZE_SET at gateways).
+const ClientCertificateHeader = "x-forwarded-client-cert"
+
+// judgeEcho passes only when the echo shows the ingress verified API Management's certificate, issued
+// by the stack's CA.
+func judgeEcho(body []byte, target Target) (string, *Diagnosis) {
+	var answer echo
+	if err := json.Unmarshal(body, &answer); err != nil || answer.Headers == nil {
+		return "", &Diagnosis{Hop: WorkloadHop, Section: SectionWorkload, Problem: fmt.Sprintf("200, but not the echo server's JSON (%q)", firstLine(string(body)))}
+	}
+	header, _ := answer.Headers[ClientCertificateHeader].(string)
+	if header == "" {
+		return "", &Diagnosis{Hop: WorkloadHop, Section: SectionNoClientCertificate, Problem: "the echo pod received no " + ClientCertificateHeader +
+			": the ingress verified no client certificate (is the Gateway's tls.mode MUTUAL?), or the hop to the pod is not mesh mTLS"}
+	}
+	element, err := FirstClientCertificate(header)
+	if err != nil {
+		return "", &Diagnosis{Hop: WorkloadHop, Section: SectionNoClientCertificate, Problem: err.Error()}
+	}
+	return judgeCertificate(element, target)
+}
+
+// judgeCertificate compares the forwarded certificate with API Management's and checks its issuer.
+func judgeCertificate(element ForwardedCertificate, target Target) (string, *Diagnosis) {
+	refused := func(format string, args ...any) (string, *Diagnosis) {
+		return "", &Diagnosis{Hop: IngressHop, Section: SectionNoClientCertificate, Problem: fmt.Sprintf(format, args...)}
+	}
+	certificate := element.Certificate
+	if !bytes.Equal(certificate.Raw, target.ClientCertificate.Raw) {
+		return refused(`the ingress admitted a client certificate that is not API Management's: subject "%s", issuer "%s"`, certificate.Subject, certificate.Issuer)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(target.CA)
+	if _, err := certificate.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		return refused("API Management's client certificate does not verify against the stack's CA for client authentication: %v", err)
+	}
+	if element.Subject != "" && !strings.Contains(element.Subject, "CN="+certificate.Subject.CommonName) {
+		return refused(`the ingress reported the subject "%s" for a certificate whose subject is "%s"`, element.Subject, certificate.Subject)
+	}
+	digest := sha256.Sum256(certificate.Raw)
+	if element.Hash != "" && !strings.EqualFold(element.Hash, hex.EncodeToString(digest[:])) {
+		return refused("the ingress reported the SHA-256 %s for a certificate whose SHA-256 is %x", element.Hash, digest)
+	}
+	return fmt.Sprintf(`the ingress verified API Management's client certificate: subject "%s", issued by "%s" (the stack's CA), SHA-256 %x`,
+		certificate.Subject, certificate.Issuer, digest), nil
+}
+
+// ForwardedCertificate is the first element of an x-forwarded-client-cert header: the certificate the
+// ingress gateway verified (sidecars append their own elements after it).
+type ForwardedCertificate struct {
+	// Certificate is the Cert field, decoded.
+	Certificate *x509.Certificate
+	// Subject and Hash are the Subject and Hash fields ("" when absent).
+	Subject, Hash string
+}
+
+// FirstClientCertificate reads the first element of an x-forwarded-client-cert header (Envoy's
+// format: elements separated by commas, key=value pairs by semicolons, values with those characters
+// double-quoted, Cert URL-encoded PEM).
+func FirstClientCertificate(header string) (ForwardedCertificate, error) {
+	elements := splitOutsideQuotes(header, ',')
+	fields := map[string]string{}
+	for _, pair := range splitOutsideQuotes(elements[0], ';') {
+		key, value, _ := strings.Cut(pair, "=")
+		fields[strings.TrimSpace(key)] = strings.Trim(strings.TrimSpace(value), `"`)
+	}
+	encoded := fields["Cert"]
+	if encoded == "" {
+		return ForwardedCertificate{}, fmt.Errorf("%s has no Cert field (%q): the ingress forwarded no certificate", ClientCertificateHeader, elements[0])
+	}
+	// Path unescaping keeps '+' (base64) as it is; query unescaping would turn it into a space.
+	text, err := url.PathUnescape(encoded)
+	if err != nil {
+		return ForwardedCertificate{}, fmt.Errorf("%s Cert is not URL-encoded: %v", ClientCertificateHeader, err)
+	}
+	block, _ := pem.Decode([]byte(text))
+	if block == nil {
+		return ForwardedCertificate{}, fmt.Errorf("%s Cert is not a PEM certificate", ClientCertificateHeader)
+	}
+	certificate, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return ForwardedCertificate{}, fmt.Errorf("%s Cert does not parse: %v", ClientCertificateHeader, err)
+	}
+	return ForwardedCertificate{Certificate: certificate, Subject: fields["Subject"], Hash: fields["Hash"]}, nil
+}
+
+// splitOutsideQuotes splits text at separator where it is not inside double quotes.
+func splitOutsideQuotes(text string, separator rune) []string {
+	var parts []string
+	var current strings.Builder
+	quoted := false
+	for _, character := range text {
+		switch {
+		case character == '"':
+			quoted = !quoted
+			current.WriteRune(character)
+		case character == separator && !quoted:
+			parts = append(parts, current.String())
+			current.Reset()
+		default:
+			current.WriteRune(character)
+		}
+	}
+	return append(parts, current.String())
+}
+
+// firstMatch returns the first of the needles that text contains, or "".
+func firstMatch(text string, needles []string) string {
+	for _, needle := range needles {
+		if strings.Contains(text, needle) {
+			return needle
+		}
+	}
+	return ""
+}
+
+// firstLine is the first non-empty line of a body, shortened, for messages.
+func firstLine(body string) string {
+	for _, line := range strings.Split(body, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			if len(line) > 120 {
+				line = line[:120] + "..."
+			}
+			return line
+		}
+	}
+	return ""
+}
