@@ -8,11 +8,12 @@ MODULES := . policy
 
 .PHONY: deploy verify test build vet fmt-check fuzz review diagram bench-data-path ci
 
+# ARGS go to both runs of `pulumi up` (e.g. ARGS=--yes) or to the check (e.g. ARGS="-timeout 20m").
 deploy:
-	./scripts/deploy.sh $(STACK)
+	./scripts/deploy.sh $(STACK) $(ARGS)
 
 verify:
-	./scripts/verify.sh $(STACK)
+	./scripts/verify.sh $(STACK) $(ARGS)
 
 # Builds every package of every module and runs every test; Go fetches the pinned modules itself.
 test: build

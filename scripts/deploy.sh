@@ -20,6 +20,9 @@ shift || true
 tunnel_port="${APIPLATFORM_API_SERVER_TUNNEL_PORT:-16443}"
 # --exclude needs 3.158.0; 3.188.0 fixed how it selects resources.
 minimum_pulumi=3.188.0
+# The bastion extension serves concurrent connections from 1.0.1 on (its HISTORY.rst); before, one
+# connection at a time, and the Kubernetes provider opens several.
+minimum_bastion_extension=1.0.1
 
 fail() {
   echo "deploy: $*" >&2
@@ -47,11 +50,22 @@ fi
 command -v az >/dev/null 2>&1 || fail "the Azure CLI is not installed (it opens the Bastion tunnel to the private API server): see https://learn.microsoft.com/cli/azure/install-azure-cli"
 az account show >/dev/null 2>&1 ||
   fail "sign in to Azure first: 'az login' then 'az account set --subscription <id>' (a service principal: az login --service-principal)"
-command -v kubelogin >/dev/null 2>&1 ||
-  fail "kubelogin is not installed (the Kubernetes provider signs in to the cluster with it): 'az aks install-cli' installs it, or see https://azure.github.io/kubelogin/install.html"
-if ! az extension show --name bastion >/dev/null 2>&1; then
-  echo "deploy: adding the Azure CLI's bastion extension (az network bastion tunnel)"
-  az extension add --name bastion --only-show-errors >/dev/null || fail "could not add the Azure CLI extension bastion: run 'az extension add --name bastion'"
+if ! command -v kubelogin >/dev/null 2>&1; then
+  # The Kubernetes provider signs in with kubelogin: install it (with kubectl) for this user only.
+  tools="${XDG_DATA_HOME:-$HOME/.local/share}/apiplatform/bin"
+  echo "deploy: installing kubelogin and kubectl into ${tools} (az aks install-cli)"
+  mkdir -p "$tools"
+  az aks install-cli --install-location "$tools/kubectl" --kubelogin-install-location "$tools/kubelogin" --only-show-errors >/dev/null 2>&1 || true
+  export PATH="$tools:$PATH"
+  command -v kubelogin >/dev/null 2>&1 ||
+    fail "kubelogin is not installed and 'az aks install-cli' could not install it (the Kubernetes provider signs in to the cluster with it): see https://azure.github.io/kubelogin/install.html"
+fi
+command -v curl >/dev/null 2>&1 || fail "curl is not installed (the script checks the tunnel reaches the API server with it)"
+bastion_extension="$(az extension show --name bastion --query version --output tsv 2>/dev/null || true)"
+if [[ -z "$bastion_extension" ]] || ! version_at_least "$bastion_extension" "$minimum_bastion_extension"; then
+  echo "deploy: adding or upgrading the Azure CLI's bastion extension (az network bastion tunnel; ${bastion_extension:-not installed})"
+  az extension add --upgrade --name bastion --only-show-errors >/dev/null ||
+    fail "could not add the Azure CLI extension bastion: run 'az extension add --upgrade --name bastion'"
 fi
 if (exec 3<>"/dev/tcp/127.0.0.1/${tunnel_port}") 2>/dev/null; then
   fail "localhost:${tunnel_port} is in use; the Bastion tunnel needs it: stop what listens there or set APIPLATFORM_API_SERVER_TUNNEL_PORT to a free port (1024-65535)"
@@ -80,32 +94,44 @@ else
 
   tunnel_pid=""
   tunnel_log="$(mktemp)"
+  # close_tunnel [status]: stops the tunnel (SIGINT first: the extension then ends its Bastion
+  # session), and on failure shows what the tunnel said.
   close_tunnel() {
     if [[ -n "$tunnel_pid" ]]; then
-      kill -TERM -- "-$tunnel_pid" 2>/dev/null || kill -TERM "$tunnel_pid" 2>/dev/null || true
+      kill -INT -- "-$tunnel_pid" 2>/dev/null || kill -INT "$tunnel_pid" 2>/dev/null || true
+      for _ in $(seq 1 25); do kill -0 "$tunnel_pid" 2>/dev/null || break; sleep 0.2; done
+      kill -TERM -- "-$tunnel_pid" 2>/dev/null || true
       wait "$tunnel_pid" 2>/dev/null || true
       tunnel_pid=""
       echo "deploy: closed the tunnel on localhost:${tunnel_port}"
     fi
+    if [[ "${1:-0}" != 0 && -s "$tunnel_log" ]]; then
+      echo "deploy: the tunnel's output:" >&2
+      tail -n 20 "$tunnel_log" >&2
+    fi
     rm -f "$tunnel_log"
   }
-  trap close_tunnel EXIT
+  trap 'close_tunnel "$?"' EXIT
   trap 'exit 130' INT TERM
 
   echo "deploy: 2/3 the in-cluster layer, through a tunnel from localhost:${tunnel_port} to the API server (Bastion ${bastion})"
   # Its own process group (job control), so closing it also ends the Python process behind `az`.
   set -m
-  az network bastion tunnel --name "$bastion" --resource-group "$resource_group" --target-resource-id "$cluster_id" \
-    --resource-port 443 --port "$tunnel_port" >"$tunnel_log" 2>&1 &
+  az network bastion tunnel --name "$bastion" --resource-group "$resource_group" --subscription "$(cut -d/ -f3 <<<"$cluster_id")" \
+    --target-resource-id "$cluster_id" --resource-port 443 --port "$tunnel_port" >"$tunnel_log" 2>&1 &
   tunnel_pid=$!
   set +m
   for _ in $(seq 1 300); do
-    kill -0 "$tunnel_pid" 2>/dev/null || { tunnel_pid=""; fail "the Bastion tunnel ended before it listened: $(tail -n 5 "$tunnel_log")"; }
+    kill -0 "$tunnel_pid" 2>/dev/null || { tunnel_pid=""; fail "the Bastion tunnel ended before it listened (see its output below, and docs/runbook.md#the-bastion-tunnel-does-not-open)"; }
     if (exec 3<>"/dev/tcp/127.0.0.1/${tunnel_port}") 2>/dev/null; then break; fi
     sleep 0.2
   done
   (exec 3<>"/dev/tcp/127.0.0.1/${tunnel_port}") 2>/dev/null ||
-    fail "the Bastion tunnel did not listen on localhost:${tunnel_port} within 60 seconds: $(tail -n 5 "$tunnel_log")"
+    fail "the Bastion tunnel did not listen on localhost:${tunnel_port} within 60 seconds"
+  # The extension reaches Bastion only once a connection arrives: only an answer from the API server
+  # (any HTTP status; the provider verifies its certificate later) shows the tunnel works.
+  curl --silent --insecure --max-time 30 --output /dev/null "https://127.0.0.1:${tunnel_port}/version" ||
+    fail "the Bastion tunnel listens on localhost:${tunnel_port} but does not reach the API server (Bastion refused the session: see its output below, and docs/runbook.md#the-bastion-tunnel-does-not-open)"
 
   pulumi up --stack "$stack" "$@"
   close_tunnel

@@ -37,7 +37,7 @@ type deploySetup struct {
 	env              map[string]string // extra environment; {home} is the fake home
 	unset            []string          // variables of the base environment left out
 	signedOut        bool              // az account show fails
-	noExtension      bool              // the bastion extension is not installed
+	extension        string            // the bastion extension's version; "" means 1.4.3, "none" not installed
 	outputsBefore    map[string]string // stack outputs before the run (a later run)
 	outputsAfterUp   map[string]string // stack outputs a successful update writes
 	occupyTunnelPort bool              // something already listens on the tunnel port
@@ -51,9 +51,29 @@ type deployRun struct {
 	tunnelPID            int
 }
 
+// requireDeployTools skips, in one line naming what is missing, when the machine lacks what the
+// script and its stand-ins run (the tunnel stand-in is a Node.js HTTPS server with an OpenSSL
+// certificate); in CI (CI set) it fails instead.
+func requireDeployTools(t *testing.T) {
+	t.Helper()
+	var missing []string
+	for _, program := range []string{"bash", "node", "openssl", "curl"} {
+		if _, err := exec.LookPath(program); err != nil {
+			missing = append(missing, program)
+		}
+	}
+	if len(missing) > 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("deploy script tests: CI must install %s (see .ci/run)", strings.Join(missing, ", "))
+		}
+		t.Skipf("deploy script tests skipped: missing %s", strings.Join(missing, ", "))
+	}
+}
+
 // runDeploy runs scripts/deploy.sh <stack> --yes for setup and returns what happened.
 func runDeploy(t *testing.T, setup deploySetup) deployRun {
 	t.Helper()
+	requireDeployTools(t)
 	home := t.TempDir()
 	bin, state := filepath.Join(home, "bin"), filepath.Join(home, "standin")
 	for _, dir := range []string{bin, state, filepath.Join(state, "outputs"), filepath.Join(state, "outputs-after-up")} {
@@ -69,11 +89,14 @@ func runDeploy(t *testing.T, setup deploySetup) deployRun {
 	if !setup.signedOut {
 		require.NoError(t, os.WriteFile(filepath.Join(state, "signed-in"), nil, 0o644))
 	}
-	if !setup.noExtension {
-		require.NoError(t, os.WriteFile(filepath.Join(state, "bastion-extension"), nil, 0o644))
+	switch setup.extension {
+	case "":
+		require.NoError(t, os.WriteFile(filepath.Join(state, "bastion-extension"), []byte("1.4.3\n"), 0o644))
+	case "none":
+	default:
+		require.NoError(t, os.WriteFile(filepath.Join(state, "bastion-extension"), []byte(setup.extension+"\n"), 0o644))
 	}
-	node, err := exec.LookPath("node")
-	require.NoError(t, err, "the tunnel stand-in listens in Node.js (.ci/run installs it)")
+	node, _ := exec.LookPath("node")
 
 	command := exec.Command("bash", filepath.Join(projectDir, "scripts", "deploy.sh"), setup.stack, "--yes")
 	environment := map[string]string{"PATH": bin + ":" + filepath.Dir(node) + ":/usr/bin:/bin", "HOME": home, "STANDIN_STATE": state,
@@ -94,7 +117,7 @@ func runDeploy(t *testing.T, setup deploySetup) deployRun {
 	}
 	var stdout, stderr strings.Builder
 	command.Stdout, command.Stderr = &stdout, &stderr
-	err = command.Run()
+	err := command.Run()
 	run := deployRun{home: home, stdout: stdout.String(), stderr: stderr.String()}
 	var exitError *exec.ExitError
 	if errors.As(err, &exitError) {
@@ -165,16 +188,17 @@ func expectedDeployCalls(outputs map[string]string, providerURN string) []string
 	return []string{
 		"pulumi version",
 		"az account show",
-		"az extension show --name bastion",
+		"az extension show --name bastion --query version --output tsv",
 		"pulumi stack select --create dev --secrets-provider passphrase" + state,
 		"pulumi up --stack dev --exclude " + providerURN + " --exclude-dependents --yes [tunnel port=" + port + " excluded=true tunnel=closed]",
 		"pulumi stack output --stack dev inCluster" + state,
 		"pulumi stack output --stack dev resourceGroupName" + state,
 		"pulumi stack output --stack dev bastionName" + state,
 		"pulumi stack output --stack dev clusterId" + state,
-		fmt.Sprintf("az network bastion tunnel --name %s --resource-group %s --target-resource-id %s --resource-port 443 --port %s",
-			outputs["bastionName"], outputs["resourceGroupName"], outputs["clusterId"], port),
+		fmt.Sprintf("az network bastion tunnel --name %s --resource-group %s --subscription %s --target-resource-id %s --resource-port 443 --port %s",
+			outputs["bastionName"], outputs["resourceGroupName"], harness.SubscriptionID, outputs["clusterId"], port),
 		"pulumi up --stack dev --yes [tunnel port=" + port + " excluded= tunnel=listening]",
+		"tunnel closed by SIGINT",
 		"go run ./cmd/verify -stack dev [tunnel=closed]",
 	}
 }
@@ -217,10 +241,16 @@ func TestDeployRunsTheAzureLayerThenTheClusterThroughTheTunnel(t *testing.T) {
 		{"first run", first, 0, want, "", true},
 		{"a later run takes the same steps", later, 0, want, "", true},
 		{"the Azure layer fails: nothing runs against the cluster", withEnv(first, "STANDIN_FAIL_UP", "1"), 255, want[:5], "error: update failed", false},
-		{"the in-cluster run fails: the tunnel still closes, no verification", withEnv(later, "STANDIN_FAIL_UP", "2"), 255, want[:11], "error: update failed", true},
+		{"the in-cluster run fails: the tunnel still closes, no verification", withEnv(later, "STANDIN_FAIL_UP", "2"), 255, want[:12],
+			"deploy: the tunnel's output:\nOpening tunnel on port: " + harness.DeployTunnelPort, true},
 		{"the tunnel does not open: the in-cluster run never starts", withEnv(later, "STANDIN_TUNNEL_FAILS", "1"), 2, want[:10],
-			"deploy: the Bastion tunnel ended before it listened: ERROR: (BastionHostNotFound)", false},
+			"deploy: the Bastion tunnel ended before it listened (see its output below, and docs/runbook.md#the-bastion-tunnel-does-not-open)\n" +
+				"deploy: the tunnel's output:\nERROR: (BastionHostNotFound)", false},
+		{"Bastion refuses the session: the tunnel listens, but the in-cluster run never starts", withEnv(later, "STANDIN_TUNNEL_REFUSES_SESSIONS", "1"), 2,
+			append(slices.Clone(want[:10]), "tunnel closed by SIGINT"), "does not reach the API server (Bastion refused the session: see its output below", true},
 		{"verification fails: so does the deployment", withEnv(later, "STANDIN_VERIFY_EXIT", "1"), 1, want, "", true},
+		{"an old bastion extension is upgraded first", deploySetup{stack: "dev", extension: "0.9.0", outputsAfterUp: outputs}, 0,
+			append(append(slices.Clone(want[:3]), "az extension add --upgrade --name bastion --only-show-errors"), want[3:]...), "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			run := runDeploy(t, tc.setup)
@@ -270,7 +300,8 @@ func TestDeployChecksItsPrerequisitesFirst(t *testing.T) {
 		{"no Azure CLI", deploySetup{stack: "dev", missing: []string{"az"}}, "the Azure CLI is not installed (it opens the Bastion tunnel to the private API server)"},
 		{"Azure CLI signed out, even with a service principal for the provider", deploySetup{stack: "dev", signedOut: true,
 			env: map[string]string{"ARM_SUBSCRIPTION_ID": "s", "ARM_CLIENT_ID": "c"}}, "sign in to Azure first: 'az login'"},
-		{"no kubelogin", deploySetup{stack: "dev", missing: []string{"kubelogin"}}, "kubelogin is not installed (the Kubernetes provider signs in to the cluster with it): 'az aks install-cli'"},
+		{"no kubelogin, and az aks install-cli cannot install it", deploySetup{stack: "dev", missing: []string{"kubelogin"}, env: map[string]string{"STANDIN_INSTALL_CLI_FAILS": "1"}},
+			"kubelogin is not installed and 'az aks install-cli' could not install it"},
 		{"the tunnel port is taken", deploySetup{stack: "dev", occupyTunnelPort: true, env: map[string]string{"APIPLATFORM_API_SERVER_TUNNEL_PORT": strconv.Itoa(busy)}},
 			fmt.Sprintf("localhost:%d is in use; the Bastion tunnel needs it: stop what listens there or set APIPLATFORM_API_SERVER_TUNNEL_PORT", busy)},
 	} {
@@ -279,15 +310,24 @@ func TestDeployChecksItsPrerequisitesFirst(t *testing.T) {
 			assert.Equal(t, 2, run.exit, run.stderr)
 			assert.Contains(t, run.stderr, "deploy: "+tc.stderr)
 			for _, call := range run.calls {
-				assert.Regexp(t, regexp.MustCompile(`^(pulumi version|az account show|az extension show --name bastion)$`), call, "only read-only checks ran")
+				assert.Regexp(t, regexp.MustCompile(`^(pulumi version|az account show|az extension show --name bastion --query version --output tsv|az aks install-cli .*)$`), call,
+					"only checks and installs for this user ran")
 			}
 		})
 	}
 	t.Run("adds the bastion extension the tunnel needs", func(t *testing.T) {
 		outputs, _ := deployOutputs(t)
-		run := runDeploy(t, deploySetup{stack: "dev", noExtension: true, outputsAfterUp: outputs})
+		run := runDeploy(t, deploySetup{stack: "dev", extension: "none", outputsAfterUp: outputs})
 		require.Equal(t, 0, run.exit, run.stderr)
-		assert.Equal(t, "az extension add --name bastion --only-show-errors", run.calls[3])
+		assert.Equal(t, "az extension add --upgrade --name bastion --only-show-errors", run.calls[3])
+	})
+	t.Run("installs kubelogin for the user when it is missing", func(t *testing.T) {
+		outputs, _ := deployOutputs(t)
+		run := runDeploy(t, deploySetup{stack: "dev", missing: []string{"kubelogin"}, outputsAfterUp: outputs})
+		require.Equal(t, 0, run.exit, run.stderr)
+		tools := "{home}/.local/share/apiplatform/bin"
+		assert.Equal(t, "az aks install-cli --install-location "+tools+"/kubectl --kubelogin-install-location "+tools+"/kubelogin --only-show-errors", run.calls[2])
+		assert.FileExists(t, filepath.Join(run.home, ".local", "share", "apiplatform", "bin", "kubelogin"))
 	})
 	t.Run("keeps a backend the user chose", func(t *testing.T) {
 		outputs, _ := deployOutputs(t)

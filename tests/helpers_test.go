@@ -86,6 +86,14 @@ func runStack(t *testing.T, stack string, edits ...harness.Edit) *harness.Record
 	return recording
 }
 
+// runStackIn is runStack in other surroundings (e.g. an agent inside the network).
+func runStackIn(t *testing.T, stack string, surroundings harness.Surroundings, edits ...harness.Edit) *harness.Recording {
+	t.Helper()
+	recording, err := harness.RunStackIn(projectDir, stack, surroundings, edits...)
+	require.NoError(t, err, "stack %s must run to completion under mocks", stack)
+	return recording
+}
+
 // loadConfig loads and validates a stack's configuration the way the program does, without running it.
 func loadConfig(t *testing.T, stack string, edits ...harness.Edit) (*config.Config, error) {
 	t.Helper()

@@ -21,7 +21,8 @@ const (
 	registryType = "azure-native:containerregistry:Registry"
 )
 
-// inCluster turns on the in-cluster part.
+// inCluster states the in-cluster layer (on by default) explicitly, so these tests hold whatever the
+// default becomes.
 var inCluster = harness.Set("kubernetes.deployInCluster", true)
 
 func stackCluster(t *testing.T, recording *harness.Recording) *harness.Resource {
@@ -460,7 +461,7 @@ func TestKubernetesProviderReachesThePrivateAPIServer(t *testing.T) {
 			fqdn := clusters[0].OutputString("privateFQDN")
 			require.NotEmpty(t, fqdn)
 			if tc.tunnel {
-				assert.Equal(t, "https://localhost:"+harness.DeployTunnelPort, server.Server)
+				assert.Equal(t, "https://127.0.0.1:"+harness.DeployTunnelPort, server.Server)
 				assert.Equal(t, fqdn, server.TLSServerName, "TLS verifies the API server's own name through the tunnel")
 			} else {
 				assert.Equal(t, "https://"+fqdn+":443", server.Server)

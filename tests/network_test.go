@@ -85,6 +85,11 @@ func TestSubnetsMatchTheAddressPlan(t *testing.T) {
 			}
 			assert.Equal(t, "Enabled", subnets["private-endpoints"]["privateEndpointNetworkPolicies"],
 				"NSG rules must apply to private endpoint traffic")
+			// AKS puts the API server's private endpoint in the node subnet; with network policies off
+			// there, the node NSG's deny-virtual-network-inbound does not apply to it, so make deploy's
+			// Bastion tunnel reaches the API server on 443.
+			assert.NotEqual(t, "Enabled", subnets["kubernetes-nodes"]["privateEndpointNetworkPolicies"],
+				"the API server's private endpoint stays reachable from the Bastion tunnel")
 			assert.Equal(t, []any{map[string]any{"service": "Microsoft.KeyVault"}}, subnets["api-management"]["serviceEndpoints"],
 				"API Management reaches Key Vault through a service endpoint")
 			for name, subnet := range subnets {

@@ -33,7 +33,7 @@ func reviewStack(t *testing.T, stack string, edits ...harness.Edit) *review.Repo
 // and with the in-cluster layer, against every policy: no violation at all.
 func TestStackFilesPassTheReview(t *testing.T) {
 	variants := append(slices.Clone(featureVariants), []stackVariant{
-		{"dev in cluster with Istio", "dev", []harness.Edit{harness.Set("kubernetes.deployInCluster", true)}},
+		{"dev without the in-cluster layer", "dev", []harness.Edit{harness.Set("kubernetes.deployInCluster", false)}},
 	}...)
 	for _, variant := range variants {
 		t.Run(variant.name, func(t *testing.T) {
@@ -182,7 +182,7 @@ func TestSeparateChildrenUpdateOnlyBareParents(t *testing.T) {
 
 // TestEveryRecordedTypeHasADurationWithASource keeps the deploy-time table complete and cited.
 func TestEveryRecordedTypeHasADurationWithASource(t *testing.T) {
-	for _, edits := range [][]harness.Edit{nil, everyFeature, {harness.Set("kubernetes.deployInCluster", true)}} {
+	for _, edits := range [][]harness.Edit{nil, everyFeature, {harness.Set("kubernetes.deployInCluster", false)}} {
 		recording := runStack(t, "prod", edits...)
 		for _, res := range recording.Resources {
 			if !res.Custom {
@@ -284,4 +284,30 @@ func copyProject(t *testing.T, dir string) {
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), data, 0o644))
 	}
+}
+
+// TestReviewStatesTheBastionCost checks the standing cost of the tunnel make deploy uses: a Standard
+// Bastion with its two included instances and a Standard public IP in both stacks, the monthly figure
+// in the review's report and the same figure in README.
+func TestReviewStatesTheBastionCost(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
+	require.NoError(t, err)
+	for _, stack := range stackNames {
+		t.Run(stack, func(t *testing.T) {
+			report := reviewStack(t, stack)
+			costs, err := review.AccessCosts(report.Recording)
+			require.NoError(t, err)
+			require.Len(t, costs, 1)
+			assert.Equal(t, review.AccessCost{Name: costs[0].Name, SKU: "Standard", Instances: 2, Monthly: 215.35}, costs[0], "(0.29 + 0.005) USD/h x 730 h")
+			var rendered strings.Builder
+			report.Render(&rendered)
+			assert.Contains(t, rendered.String(), "Standard, 2 instances, with its Standard public IP: about 215 USD a month (list price)")
+			assert.Contains(t, string(readme), "**about 215 USD a month**")
+		})
+	}
+	t.Run("without a Bastion there is nothing to pay", func(t *testing.T) {
+		costs, err := review.AccessCosts(runStackIn(t, "dev", harness.AgentSurroundings(), harness.Set("perimeter.bastionEnabled", false)))
+		require.NoError(t, err)
+		assert.Empty(t, costs)
+	})
 }

@@ -49,6 +49,18 @@ type managementError struct {
 	Message    string `json:"message"`
 }
 
+// gatewayPageMarker is in every error page Application Gateway v2 writes itself (e.g. its 502 page:
+// "<hr><center>Microsoft-Azure-Application-Gateway/v2</center>"), unlike the answers it passes on.
+const gatewayPageMarker = "Microsoft-Azure-Application-Gateway"
+
+// envoyAnswers are the bodies Envoy (the Istio gateway) writes itself when it cannot get an answer
+// from a pod, and what each means.
+var envoyAnswers = []struct{ text, meaning string }{
+	{"no healthy upstream", "no echo pod is ready"},
+	{"upstream connect error or disconnect/reset before headers", "it could not connect to an echo pod, or the pod reset the connection"},
+	{"upstream request timeout", "an echo pod did not answer in time"},
+}
+
 // ingressRefusals are what an ingress answers when it refuses a client certificate after the
 // handshake (nginx's 400 pages). The Istio gateway refuses during the handshake instead, which API
 // Management reports as a 500.
@@ -61,21 +73,34 @@ func statusDiagnosis(status int, body string) *Diagnosis {
 	switch {
 	case fromManagement:
 		return managementDiagnosis(status, apim.Message)
-	case status == http.StatusBadGateway || status == http.StatusGatewayTimeout:
-		return &Diagnosis{Hop: GatewayBackendHop, Section: SectionGatewayBackend, Transient: true, Problem: fmt.Sprintf(
-			"%d from Application Gateway: its backend, API Management, is unhealthy or unreachable (health probes settle a few minutes after a deployment)", status)}
+	case status == http.StatusBadGateway && strings.Contains(body, gatewayPageMarker):
+		return &Diagnosis{Hop: GatewayBackendHop, Section: SectionGatewayBackend, Transient: true, Problem: "502 from Application Gateway: " +
+			"its backend, API Management, is unhealthy or unreachable (health probes settle a few minutes after a deployment)"}
+	case status == http.StatusGatewayTimeout && strings.Contains(body, gatewayPageMarker):
+		return &Diagnosis{Hop: GatewayBackendHop, Section: SectionGatewayBackend, Transient: true, Problem: "504 from Application Gateway: " +
+			"API Management, or the ingress behind it, did not answer within the gateway's request timeout"}
+	case envoyAnswer(body) != "":
+		return &Diagnosis{Hop: WorkloadHop, Section: SectionWorkload, Transient: true, Problem: fmt.Sprintf("%d from the ingress: %s", status, envoyAnswer(body))}
 	case status == http.StatusBadRequest && firstMatch(body, ingressRefusals) != "":
 		return &Diagnosis{Hop: IngressHop, Section: SectionIngressRefused, Problem: fmt.Sprintf(
 			"400 from the ingress (%q): it refused API Management's client certificate, none was sent or another CA issued it", firstMatch(body, ingressRefusals))}
 	case status == http.StatusForbidden:
 		return &Diagnosis{Hop: EdgeHop, Section: SectionVerifyFails, Problem: "403 from Application Gateway: the WAF blocked the check's plain GET, look for the matched rule in the firewall log"}
-	case status == http.StatusServiceUnavailable && strings.Contains(body, "no healthy upstream"):
-		return &Diagnosis{Hop: WorkloadHop, Section: SectionWorkload, Transient: true, Problem: "503 from the ingress: no healthy upstream, no echo pod is ready"}
 	case status == http.StatusNotFound && strings.TrimSpace(body) == "":
 		return &Diagnosis{Hop: WorkloadHop, Section: SectionWorkload, Problem: "404 with an empty body from the ingress: its routes do not match the backend host (Gateway and VirtualService hosts)"}
 	}
 	return &Diagnosis{Hop: GatewayBackendHop, Section: SectionVerifyFails, Transient: status >= 500,
 		Problem: fmt.Sprintf("unexpected %d (%q)", status, firstLine(body))}
+}
+
+// envoyAnswer is the meaning of a body Envoy wrote itself, or "".
+func envoyAnswer(body string) string {
+	for _, answer := range envoyAnswers {
+		if strings.Contains(body, answer.text) {
+			return answer.text + ": " + answer.meaning
+		}
+	}
+	return ""
 }
 
 // managementDiagnosis explains an error API Management produced.

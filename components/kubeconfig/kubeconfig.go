@@ -55,9 +55,9 @@ const LoginMethodEnvironment = "AAD_LOGIN_METHOD"
 // Access says how the runner reaches the API server.
 type Access struct {
 	// TunnelPort, when not zero, is the local port of a tunnel to the API server (Azure Bastion's
-	// native client tunnel): the server becomes https://localhost:<port> and TLS still verifies the
-	// API server's own name. Zero means the runner resolves and reaches the private FQDN itself (a
-	// Pulumi Deployments agent or the jumpbox, inside the virtual network).
+	// native client tunnel, which binds IPv4 loopback): the server becomes https://127.0.0.1:<port>
+	// and TLS still verifies the API server's own name. Zero means the runner resolves and reaches the
+	// private FQDN itself (a Pulumi Deployments agent or the jumpbox, inside the virtual network).
 	TunnelPort int
 	// Login is kubelogin's login method.
 	Login LoginMethod
@@ -149,7 +149,7 @@ func ForProvider(userKubeconfig string, access Access) (string, error) {
 	built := cluster{Server: server.Cluster.Server, CertificateAuthorityData: server.Cluster.CertificateAuthorityData}
 	if access.TunnelPort != 0 {
 		// The API server's certificate names its FQDN, not localhost: TLS checks that name.
-		built.Server = "https://localhost:" + strconv.Itoa(access.TunnelPort)
+		built.Server = "https://127.0.0.1:" + strconv.Itoa(access.TunnelPort)
 		built.TLSServerName = address.Hostname()
 	}
 	args := []string{"get-token", "--login", string(access.Login), "--server-id", serverID}

@@ -91,7 +91,7 @@ func TestForProvider(t *testing.T) {
 		tlsServerName string
 		args          []string
 	}{
-		{"workstation through the Bastion tunnel", Access{TunnelPort: 16443, Login: AzureCLILogin}, "https://localhost:16443", fqdn,
+		{"workstation through the Bastion tunnel", Access{TunnelPort: 16443, Login: AzureCLILogin}, "https://127.0.0.1:16443", fqdn,
 			[]string{"get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630", "--environment", "AzurePublicCloud"}},
 		{"agent inside the network with workload identity", Access{Login: WorkloadIdentityLogin}, "https://" + fqdn + ":443", "",
 			[]string{"get-token", "--login", "workloadidentity", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630", "--environment", "AzurePublicCloud",

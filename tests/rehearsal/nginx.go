@@ -76,6 +76,9 @@ type Hop struct {
 	// ForwardClientCertificate sets X-Forwarded-Client-Cert towards the next hop when a client
 	// certificate was verified, as the Istio gateway does (ingress).
 	ForwardClientCertificate bool
+	// GatewayErrors makes the hop answer its own 502 and 504 with Application Gateway v2's error page
+	// (edge).
+	GatewayErrors bool
 	// ManagementErrors makes the hop answer as API Management does when it fails a request itself: a
 	// JSON body {"statusCode", "message", "activityId"}, 404 for a path no API serves, and 500 when the
 	// call to the backend fails (BackendConnectionFailure). Backend answers pass through unchanged.
@@ -127,6 +130,18 @@ http {
 {{- if .StatusPath}}
         location = {{.StatusPath}} {
             return 200 "Service is up\n";
+        }
+{{- end}}
+{{- if .GatewayErrors}}
+        error_page 502 = @gateway_bad_gateway;
+        error_page 504 = @gateway_timeout;
+        location @gateway_bad_gateway {
+            default_type text/html;
+            return 502 '<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n<center><h1>502 Bad Gateway</h1></center>\n<hr><center>Microsoft-Azure-Application-Gateway/v2</center>\n</body>\n</html>\n';
+        }
+        location @gateway_timeout {
+            default_type text/html;
+            return 504 '<html>\n<head><title>504 Gateway Time-out</title></head>\n<body>\n<center><h1>504 Gateway Time-out</h1></center>\n<hr><center>Microsoft-Azure-Application-Gateway/v2</center>\n</body>\n</html>\n';
         }
 {{- end}}
 {{- if .ManagementErrors}}

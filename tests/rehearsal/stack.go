@@ -226,14 +226,15 @@ func (s *Stack) startGateway(name string, ingressPort int, client *KeyPair) (int
 }
 
 // startEdge starts an edge nginx (Application Gateway's place): the listener certificate, the SSL
-// policy's protocols, ModSecurity with the Core Rule Set in the WAF policy's mode, and HTTPS to the
-// gateway host on gatewayPort verified against the CA as the backend's trusted root.
+// policy's protocols, ModSecurity with the Core Rule Set in the WAF policy's mode, HTTPS to the
+// gateway host on gatewayPort verified against the CA as the backend's trusted root, and its own
+// failures answered with Application Gateway's error pages.
 func (s *Stack) startEdge(name string, gatewayPort int, listener KeyPair) (int, error) {
 	dir := filepath.Join(s.Dir, name)
 	hop := Hop{Name: name, ServerName: s.Plan.PublicHost, Protocols: strings.Join(s.Plan.EdgeProtocols, " "), Dir: dir,
 		UpstreamPort: gatewayPort, UpstreamTLS: true, UpstreamName: s.Plan.GatewayHost, UpstreamVerify: true,
 		// Application Gateway stamps every request with its trace ID.
-		ForwardHeaders: map[string]string{apimpolicy.TraceHeader: "$request_id"}}
+		ForwardHeaders: map[string]string{apimpolicy.TraceHeader: "$request_id"}, GatewayErrors: true}
 	var err error
 	if hop.Certificate, hop.Key, err = s.writePair(name, listener); err != nil {
 		return 0, err
