@@ -103,6 +103,8 @@ type KubernetesCluster struct {
 	KubeletObjectID pulumi.StringOutput `pulumi:"kubeletObjectId"`
 	// OIDCIssuerURL is the issuer workload identity federations trust.
 	OIDCIssuerURL pulumi.StringOutput `pulumi:"oidcIssuerUrl"`
+	// PrivateFQDN is the API server's private name, which Azure assigns; its certificate names it.
+	PrivateFQDN pulumi.StringOutput `pulumi:"privateFqdn"`
 	// BackendDNS lists the ingress host's zone link and A record.
 	BackendDNS []pulumi.Resource
 }
@@ -282,12 +284,14 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 	component.ClusterName = cluster.Name
 	component.KubeletObjectID = cluster.IdentityProfile.MapIndex(pulumi.String("kubeletidentity")).ObjectId().Elem()
 	component.OIDCIssuerURL = cluster.OidcIssuerProfile.IssuerURL().Elem()
+	component.PrivateFQDN = cluster.PrivateFQDN
 	component.BackendDNS = backendDNS
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"clusterId":       component.ClusterID,
 		"clusterName":     component.ClusterName,
 		"kubeletObjectId": component.KubeletObjectID,
 		"oidcIssuerUrl":   component.OIDCIssuerURL,
+		"privateFqdn":     component.PrivateFQDN,
 	}); err != nil {
 		return nil, fmt.Errorf("registering Kubernetes cluster %s outputs: %w", name, err)
 	}

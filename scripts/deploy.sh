@@ -88,9 +88,9 @@ output() { pulumi stack output --stack "$stack" "$1" 2>/dev/null || true; }
 if [[ "$(output inCluster)" == skipped:* ]]; then
   echo "deploy: 2/3 skipped: kubernetes.deployInCluster is false"
 else
-  resource_group="$(output resourceGroupName)" bastion="$(output bastionName)" cluster_id="$(output clusterId)"
-  [[ -n "$resource_group" && -n "$bastion" && -n "$cluster_id" ]] ||
-    fail "the stack has no outputs resourceGroupName, bastionName and clusterId after the Azure layer; the in-cluster layer needs the stack's Bastion (perimeter.bastionEnabled)"
+  resource_group="$(output resourceGroupName)" bastion="$(output bastionName)" cluster_id="$(output clusterId)" api_server="$(output clusterPrivateFqdn)"
+  [[ -n "$resource_group" && -n "$bastion" && -n "$cluster_id" && -n "$api_server" ]] ||
+    fail "the stack has no outputs resourceGroupName, bastionName, clusterId and clusterPrivateFqdn after the Azure layer; the in-cluster layer needs the stack's Bastion (perimeter.bastionEnabled)"
 
   tunnel_pid=""
   tunnel_log="$(mktemp)"
@@ -129,8 +129,9 @@ else
   (exec 3<>"/dev/tcp/127.0.0.1/${tunnel_port}") 2>/dev/null ||
     fail "the Bastion tunnel did not listen on localhost:${tunnel_port} within 60 seconds"
   # The extension reaches Bastion only once a connection arrives: only an answer from the API server
-  # (any HTTP status; the provider verifies its certificate later) shows the tunnel works.
-  curl --silent --insecure --max-time 30 --output /dev/null "https://127.0.0.1:${tunnel_port}/version" ||
+  # (any HTTP status; the provider verifies its certificate later), asked with its own name as SNI
+  # as the provider will, shows the tunnel works.
+  curl --silent --insecure --max-time 30 --output /dev/null --connect-to "${api_server}:443:127.0.0.1:${tunnel_port}" "https://${api_server}/version" ||
     fail "the Bastion tunnel listens on localhost:${tunnel_port} but does not reach the API server (Bastion refused the session: see its output below, and docs/runbook.md#the-bastion-tunnel-does-not-open)"
 
   pulumi up --stack "$stack" "$@"

@@ -240,6 +240,7 @@ func stackOutputs(ctx *pulumi.Context, cfg *config.Config, base string, d *deplo
 		"ingressPrivateIp":                   pulumi.String(cfg.IngressPrivateIP()),
 		"clusterName":                        d.cluster.ClusterName,
 		"clusterId":                          d.cluster.ClusterID,
+		"clusterPrivateFqdn":                 d.cluster.PrivateFQDN,
 		"apiManagementClientCertificatePem":  d.certificates.Issued[pki.APIMClient].CertificatePEM,
 		"apiPath":                            pulumi.String("/" + echoAPIPath + "/"),
 		"tokenAudience":                      pulumi.String(tokenAudience(cfg.APIManagement)),

@@ -171,7 +171,7 @@ func deployOutputs(t *testing.T) (map[string]string, string) {
 	t.Helper()
 	recording := runStack(t, "dev")
 	outputs := map[string]string{}
-	for _, name := range []string{"resourceGroupName", "bastionName", "clusterId", "inCluster"} {
+	for _, name := range []string{"resourceGroupName", "bastionName", "clusterId", "clusterPrivateFqdn", "inCluster"} {
 		value, ok := recording.Outputs[name].Value.(string)
 		require.True(t, ok, "output %s", name)
 		outputs[name] = value
@@ -195,6 +195,7 @@ func expectedDeployCalls(outputs map[string]string, providerURN string) []string
 		"pulumi stack output --stack dev resourceGroupName" + state,
 		"pulumi stack output --stack dev bastionName" + state,
 		"pulumi stack output --stack dev clusterId" + state,
+		"pulumi stack output --stack dev clusterPrivateFqdn" + state,
 		fmt.Sprintf("az network bastion tunnel --name %s --resource-group %s --subscription %s --target-resource-id %s --resource-port 443 --port %s",
 			outputs["bastionName"], outputs["resourceGroupName"], harness.SubscriptionID, outputs["clusterId"], port),
 		"pulumi up --stack dev --yes [tunnel port=" + port + " excluded= tunnel=listening]",
@@ -241,13 +242,13 @@ func TestDeployRunsTheAzureLayerThenTheClusterThroughTheTunnel(t *testing.T) {
 		{"first run", first, 0, want, "", true},
 		{"a later run takes the same steps", later, 0, want, "", true},
 		{"the Azure layer fails: nothing runs against the cluster", withEnv(first, "STANDIN_FAIL_UP", "1"), 255, want[:5], "error: update failed", false},
-		{"the in-cluster run fails: the tunnel still closes, no verification", withEnv(later, "STANDIN_FAIL_UP", "2"), 255, want[:12],
+		{"the in-cluster run fails: the tunnel still closes, no verification", withEnv(later, "STANDIN_FAIL_UP", "2"), 255, want[:13],
 			"deploy: the tunnel's output:\nOpening tunnel on port: " + harness.DeployTunnelPort, true},
-		{"the tunnel does not open: the in-cluster run never starts", withEnv(later, "STANDIN_TUNNEL_FAILS", "1"), 2, want[:10],
+		{"the tunnel does not open: the in-cluster run never starts", withEnv(later, "STANDIN_TUNNEL_FAILS", "1"), 2, want[:11],
 			"deploy: the Bastion tunnel ended before it listened (see its output below, and docs/runbook.md#the-bastion-tunnel-does-not-open)\n" +
 				"deploy: the tunnel's output:\nERROR: (BastionHostNotFound)", false},
 		{"Bastion refuses the session: the tunnel listens, but the in-cluster run never starts", withEnv(later, "STANDIN_TUNNEL_REFUSES_SESSIONS", "1"), 2,
-			append(slices.Clone(want[:10]), "tunnel closed by SIGINT"), "does not reach the API server (Bastion refused the session: see its output below", true},
+			append(slices.Clone(want[:11]), "tunnel closed by SIGINT"), "does not reach the API server (Bastion refused the session: see its output below", true},
 		{"verification fails: so does the deployment", withEnv(later, "STANDIN_VERIFY_EXIT", "1"), 1, want, "", true},
 		{"an old bastion extension is upgraded first", deploySetup{stack: "dev", extension: "0.9.0", outputsAfterUp: outputs}, 0,
 			append(append(slices.Clone(want[:3]), "az extension add --upgrade --name bastion --only-show-errors"), want[3:]...), "", true},
