@@ -28,6 +28,15 @@ type Step struct {
 	after []*Step
 }
 
+// start is when a step can begin: once everything it waits for is done.
+func (s *Step) start() time.Duration {
+	start := time.Duration(0)
+	for _, dependency := range s.after {
+		start = max(start, dependency.Finish)
+	}
+	return start
+}
+
 // Model is the modeled first `make deploy`.
 type Model struct {
 	// Steps are every modeled step.
@@ -88,7 +97,7 @@ func graph(recording *harness.Recording) ([]*Step, error) {
 		return nil, fmt.Errorf("the deploy-time table has no figure for %s; add one with its source to review/durations.go", strings.Join(unknown, ", "))
 	}
 	linkDependencies(recording, byURN)
-	return splitRuns(recording, steps, byURN), nil
+	return splitRuns(recording, steps), nil
 }
 
 // linkDependencies makes every step wait for its dependencies and its provider.
@@ -115,7 +124,7 @@ func linkDependencies(recording *harness.Recording, byURN map[string]*Step) {
 // splitRuns models make deploy's two runs of `pulumi up`: the in-cluster layer starts only once the
 // Azure layer's run is done and the second run has started (SecondRun), and the readiness Job waits
 // for the Istio add-on, which deploys its objects after the cluster's creation returns (AddOnReady).
-func splitRuns(recording *harness.Recording, steps []*Step, byURN map[string]*Step) []*Step {
+func splitRuns(recording *harness.Recording, steps []*Step) []*Step {
 	layer := InClusterLayer(recording)
 	if len(layer) == 0 {
 		return steps
@@ -172,14 +181,12 @@ func schedule(steps []*Step) (*Model, error) {
 			return fmt.Errorf("dependency cycle through %s %s", step.Type, step.Name)
 		}
 		state[step] = visiting
-		start := time.Duration(0)
 		for _, dependency := range step.after {
 			if err := visit(dependency); err != nil {
 				return err
 			}
-			start = max(start, dependency.Finish)
 		}
-		step.Finish = start + step.Duration
+		step.Finish = step.start() + step.Duration
 		state[step] = done
 		return nil
 	}

@@ -62,15 +62,6 @@ func Races(recording *harness.Recording, model *Model) []Race {
 	return races
 }
 
-// start is when a step can begin: once everything it waits for is done.
-func (s *Step) start() time.Duration {
-	start := time.Duration(0)
-	for _, dependency := range s.after {
-		start = max(start, dependency.Finish)
-	}
-	return start
-}
-
 // keyVaultReads lists the Key Vault secrets a resource references and the principal Azure reads them
 // with: Application Gateway's listener certificates (its user-assigned identity), API Management
 // certificate entities and custom domains from Key Vault (the service's system identity, or the

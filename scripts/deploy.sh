@@ -33,6 +33,10 @@ version_at_least() { # version_at_least 3.190.1 3.188.0
   [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -t. -k1,1n -k2,2n -k3,3n | head -1)" == "$2" ]]
 }
 
+listening() { # listening PORT: something accepts TCP connections on 127.0.0.1:PORT
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
 # Check everything we can before touching any state, so a missing prerequisite never half-deploys.
 if [[ ! -f "Pulumi.${stack}.yaml" ]]; then
   fail "no stack file Pulumi.${stack}.yaml; stacks here: $(ls Pulumi.*.yaml | sed -E 's/^Pulumi\.(.*)\.yaml$/\1/' | tr '\n' ' ')"
@@ -67,7 +71,7 @@ if [[ -z "$bastion_extension" ]] || ! version_at_least "$bastion_extension" "$mi
   az extension add --upgrade --name bastion --only-show-errors >/dev/null ||
     fail "could not add the Azure CLI extension bastion: run 'az extension add --upgrade --name bastion'"
 fi
-if (exec 3<>"/dev/tcp/127.0.0.1/${tunnel_port}") 2>/dev/null; then
+if listening "$tunnel_port"; then
   fail "localhost:${tunnel_port} is in use; the Bastion tunnel needs it: stop what listens there or set APIPLATFORM_API_SERVER_TUNNEL_PORT to a free port (1024-65535)"
 fi
 
@@ -123,10 +127,10 @@ else
   set +m
   for _ in $(seq 1 300); do
     kill -0 "$tunnel_pid" 2>/dev/null || { tunnel_pid=""; fail "the Bastion tunnel ended before it listened (see its output below, and docs/runbook.md#the-bastion-tunnel-does-not-open)"; }
-    if (exec 3<>"/dev/tcp/127.0.0.1/${tunnel_port}") 2>/dev/null; then break; fi
+    if listening "$tunnel_port"; then break; fi
     sleep 0.2
   done
-  (exec 3<>"/dev/tcp/127.0.0.1/${tunnel_port}") 2>/dev/null ||
+  listening "$tunnel_port" ||
     fail "the Bastion tunnel did not listen on localhost:${tunnel_port} within 60 seconds"
   # The extension reaches Bastion only once a connection arrives: only an answer from the API server
   # (any HTTP status; the provider verifies its certificate later), asked with its own name as SNI

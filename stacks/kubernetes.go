@@ -125,13 +125,12 @@ func deployInCluster(ctx *pulumi.Context, cfg *config.Config, base string, resou
 	if err != nil {
 		return err
 	}
-	revision := cfg.Ingress.IstioRevision
 	workload := &components.EchoWorkloadArgs{
 		Namespace:        echoNamespace,
 		Image:            cfg.Workload.Image,
 		Replicas:         cfg.Workload.Replicas,
 		IngressNamespace: ingressNamespace(cfg),
-		IstioRevision:    revision,
+		IstioRevision:    cfg.Ingress.IstioRevision,
 		MeshReady:        readiness.Ready,
 		Labels:           labels,
 	}
@@ -185,13 +184,13 @@ func providerKubeconfig(ctx *pulumi.Context, cfg *config.Config, resourceGroupNa
 // inClusterDeployed is the inCluster output when the layer is registered: what it holds and how
 // this run reached the API server.
 func inClusterDeployed(cfg *config.Config) string {
+	if cfg.Runner.InClusterExcluded {
+		return "excluded from this run: the Azure layer's run of make deploy leaves the cluster alone; its second run deploys the ingress and the echo workload through the Bastion tunnel"
+	}
 	access := cfg.KubernetesAccess()
 	path := "directly (the runner is inside the virtual network)"
 	if access.TunnelPort != 0 {
 		path = fmt.Sprintf("through the Bastion tunnel on localhost:%d", access.TunnelPort)
-	}
-	if cfg.Runner.InClusterExcluded {
-		return "excluded from this run: the Azure layer's run of make deploy leaves the cluster alone; its second run deploys the ingress and the echo workload through the Bastion tunnel"
 	}
 	return fmt.Sprintf("deployed: the %s ingress (tls mode MUTUAL) and the echo workload, reaching the API server %s with kubelogin --login %s",
 		cfg.Ingress.Controller, path, access.Login)

@@ -56,18 +56,7 @@ type deployRun struct {
 // certificate); in CI (CI set) it fails instead.
 func requireDeployTools(t *testing.T) {
 	t.Helper()
-	var missing []string
-	for _, program := range []string{"bash", "node", "openssl", "curl"} {
-		if _, err := exec.LookPath(program); err != nil {
-			missing = append(missing, program)
-		}
-	}
-	if len(missing) > 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("deploy script tests: CI must install %s (see .ci/run)", strings.Join(missing, ", "))
-		}
-		t.Skipf("deploy script tests skipped: missing %s", strings.Join(missing, ", "))
-	}
+	requireInstalled(t, "deploy script tests", missingPrograms("bash", "node", "openssl", "curl"), "apt-get install -y bash nodejs openssl curl; .ci/run does")
 }
 
 // runDeploy runs scripts/deploy.sh <stack> --yes for setup and returns what happened.
@@ -287,6 +276,7 @@ func TestDeployWithoutTheInClusterLayer(t *testing.T) {
 func TestDeployChecksItsPrerequisitesFirst(t *testing.T) {
 	busy, err := rehearsal.FreePort()
 	require.NoError(t, err)
+	outputs, _ := deployOutputs(t)
 	for _, tc := range []struct {
 		name   string
 		setup  deploySetup
@@ -317,13 +307,11 @@ func TestDeployChecksItsPrerequisitesFirst(t *testing.T) {
 		})
 	}
 	t.Run("adds the bastion extension the tunnel needs", func(t *testing.T) {
-		outputs, _ := deployOutputs(t)
 		run := runDeploy(t, deploySetup{stack: "dev", extension: "none", outputsAfterUp: outputs})
 		require.Equal(t, 0, run.exit, run.stderr)
 		assert.Equal(t, "az extension add --upgrade --name bastion --only-show-errors", run.calls[3])
 	})
 	t.Run("installs kubelogin for the user when it is missing", func(t *testing.T) {
-		outputs, _ := deployOutputs(t)
 		run := runDeploy(t, deploySetup{stack: "dev", missing: []string{"kubelogin"}, outputsAfterUp: outputs})
 		require.Equal(t, 0, run.exit, run.stderr)
 		tools := "{home}/.local/share/apiplatform/bin"
@@ -331,7 +319,6 @@ func TestDeployChecksItsPrerequisitesFirst(t *testing.T) {
 		assert.FileExists(t, filepath.Join(run.home, ".local", "share", "apiplatform", "bin", "kubelogin"))
 	})
 	t.Run("keeps a backend the user chose", func(t *testing.T) {
-		outputs, _ := deployOutputs(t)
 		run := runDeploy(t, deploySetup{stack: "dev", outputsAfterUp: outputs, env: map[string]string{"PULUMI_BACKEND_URL": "file://{home}/team-state"}})
 		require.Equal(t, 0, run.exit, run.stderr)
 		assert.Contains(t, run.calls, "pulumi stack select --create dev --secrets-provider passphrase [backend=file://{home}/team-state]")

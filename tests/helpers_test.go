@@ -4,6 +4,7 @@ package tests
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -76,6 +77,30 @@ var featureVariants = []stackVariant{
 	{"dev", "dev", nil},
 	{"prod", "prod", nil},
 	{"prod with every feature", "prod", everyFeature},
+}
+
+// requireInstalled skips, in one line naming what is missing and how to install it, when the machine
+// lacks what a test runs; in CI (CI set) it fails instead, so CI never skips a test silently.
+func requireInstalled(t testing.TB, tests string, missing []string, install string) {
+	t.Helper()
+	if len(missing) == 0 {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s: CI must install %s (see .ci/run)", tests, strings.Join(missing, ", "))
+	}
+	t.Skipf("%s skipped: missing %s (%s)", tests, strings.Join(missing, ", "), install)
+}
+
+// missingPrograms lists the programs not on the PATH.
+func missingPrograms(programs ...string) []string {
+	var missing []string
+	for _, program := range programs {
+		if _, err := exec.LookPath(program); err != nil {
+			missing = append(missing, program)
+		}
+	}
+	return missing
 }
 
 // runStack runs the real program for a stack file (with edits) and requires success.

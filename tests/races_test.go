@@ -205,13 +205,9 @@ func (f *fakeAPIServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // TLS: it keeps asking until every object exists (a Deployment also with a ready replica), then exits 0;
 // it gives up at its deadline with a message naming what is missing and a non-zero exit.
 func TestReadinessScriptWaitsForTheAddOn(t *testing.T) {
+	requireInstalled(t, "readiness script test", missingPrograms("node"), "Node.js runs the readiness Job's script; .ci/run installs nodejs")
 	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("Node.js (node) is required: .ci/run installs it")
-		}
-		t.Skip("needs Node.js (node) on the PATH to run the readiness Job's script")
-	}
+	require.NoError(t, err)
 	checks := components.IstioAddOnChecks([]string{"asm-1-31"})
 	istiod := checks[len(checks)-1].Path
 	server := &fakeAPIServer{asked: map[string]int{}, readyAt: map[string]int{}, bodies: map[string]string{}}

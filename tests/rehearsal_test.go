@@ -36,13 +36,7 @@ import (
 // in CI (CI set) it fails instead, so CI never skips the rehearsal silently.
 func requireRehearsalTools(t testing.TB) {
 	t.Helper()
-	if missing := rehearsal.Missing(); len(missing) > 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("rehearsal: CI must install %s (see .ci/run)", strings.Join(missing, ", "))
-		}
-		t.Skipf("rehearsal skipped: missing %s (apt-get install -y nginx libnginx-mod-http-modsecurity modsecurity-crs curl openssl; .ci/run does)",
-			strings.Join(missing, ", "))
-	}
+	requireInstalled(t, "rehearsal", rehearsal.Missing(), "apt-get install -y nginx libnginx-mod-http-modsecurity modsecurity-crs curl openssl; .ci/run does")
 }
 
 // startRehearsal runs the program (in-cluster layer on, so the ingress objects are recorded) and

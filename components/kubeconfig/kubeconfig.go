@@ -125,7 +125,7 @@ const installHint = "kubelogin is required to sign in to this Microsoft Entra cl
 // from AKS's user kubeconfig for access.
 func ForProvider(userKubeconfig string, access Access) (string, error) {
 	if !slices.Contains(LoginMethods(), access.Login) {
-		return "", fmt.Errorf("kubeconfig: login method %q is not one of %s", access.Login, joined(LoginMethods()))
+		return "", fmt.Errorf("kubeconfig: login method %q is not one of %s", access.Login, LoginMethodNames())
 	}
 	if access.TunnelPort < 0 || access.TunnelPort > 65535 {
 		return "", fmt.Errorf("kubeconfig: tunnel port %d is not a TCP port", access.TunnelPort)
@@ -219,8 +219,9 @@ func kubeloginArguments(source file) (serverID, environmentName, tenantID string
 	return serverID, value("--environment"), value("--tenant-id"), nil
 }
 
-// joined lists login methods for messages.
-func joined(methods []LoginMethod) string {
+// LoginMethodNames lists the supported login methods for messages, the default first.
+func LoginMethodNames() string {
+	methods := LoginMethods()
 	names := make([]string, len(methods))
 	for i, method := range methods {
 		names[i] = string(method)

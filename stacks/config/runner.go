@@ -48,7 +48,7 @@ func (c *Config) KubernetesAccess() kubeconfig.Access {
 func validateClusterAccess(c *Config, problems *problemList) {
 	if !slices.Contains(kubeconfig.LoginMethods(), c.Kubernetes.LoginMethod) {
 		problems.add("kubernetes.loginMethod", c.Kubernetes.LoginMethod, "must be one of %s: kubelogin signs in without a person at the keyboard "+
-			"(devicecode and interactive would wait for one, Azure/AKS#4990)", joinLoginMethods())
+			"(devicecode and interactive would wait for one, Azure/AKS#4990)", kubeconfig.LoginMethodNames())
 	}
 	raw := c.Runner.APIServerTunnelPort
 	if raw == "" {
@@ -61,13 +61,4 @@ func validateClusterAccess(c *Config, problems *problemList) {
 		problems.add("perimeter.bastionEnabled", false, "must be true when the in-cluster layer is deployed through the Bastion tunnel (%s is set, as `make deploy` does); "+
 			"or deploy from inside the virtual network (a Pulumi Deployments agent) without it, or set kubernetes.deployInCluster false", APIServerTunnelPortVariable)
 	}
-}
-
-// joinLoginMethods lists the login methods for messages.
-func joinLoginMethods() string {
-	var names []string
-	for _, method := range kubeconfig.LoginMethods() {
-		names = append(names, string(method))
-	}
-	return strings.Join(names, ", ")
 }
