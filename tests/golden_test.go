@@ -24,7 +24,6 @@ func TestRecordingMatchesGolden(t *testing.T) {
 			recording := runStack(t, variant.stack, variant.edits...)
 			rendered, err := recording.Canonical()
 			require.NoError(t, err)
-			rendered = append(rendered, '\n')
 			path := filepath.Join("testdata", "golden", strings.ReplaceAll(variant.name, " ", "-")+".json")
 			if *updateGolden {
 				require.NoError(t, os.WriteFile(path, rendered, 0o644))

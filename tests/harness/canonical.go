@@ -2,6 +2,7 @@
 package harness
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -36,7 +37,7 @@ func (r *Recording) Canonical() ([]byte, error) {
 	}
 	resources := make([]canonicalResource, 0, len(r.Resources))
 	for _, res := range r.Resources {
-		rendered := canonicalResource{
+		entry := canonicalResource{
 			URN: res.URN, Custom: res.Custom, Parent: res.Parent, Provider: withoutProviderID(res.Provider),
 			Providers: canonicalProviders(res.Providers), Dependencies: sortedUnique(res.Dependencies),
 			Protect: res.Protect, RetainOnDelete: res.RetainOnDelete, IgnoreChanges: sortedUnique(res.IgnoreChanges),
@@ -44,18 +45,18 @@ func (r *Recording) Canonical() ([]byte, error) {
 		}
 		if res.CustomTimeouts != (Timeouts{}) {
 			timeouts := res.CustomTimeouts
-			rendered.CustomTimeouts = &timeouts
+			entry.CustomTimeouts = &timeouts
 		}
 		for property, urns := range res.PropertyDependencies {
 			if len(urns) == 0 {
 				continue
 			}
-			if rendered.PropertyDependencies == nil {
-				rendered.PropertyDependencies = map[string][]string{}
+			if entry.PropertyDependencies == nil {
+				entry.PropertyDependencies = map[string][]string{}
 			}
-			rendered.PropertyDependencies[property] = sortedUnique(urns)
+			entry.PropertyDependencies[property] = sortedUnique(urns)
 		}
-		resources = append(resources, rendered)
+		resources = append(resources, entry)
 	}
 	// Registration order depends on when outputs resolve, so resources are listed by URN.
 	slices.SortFunc(resources, func(a, b canonicalResource) int { return strings.Compare(a.URN, b.URN) })
@@ -76,7 +77,14 @@ func (r *Recording) Canonical() ([]byte, error) {
 		}
 		outputs[name] = value
 	}
-	return json.MarshalIndent(map[string]any{"resources": resources, "outputs": outputs}, "", " ")
+	var rendered bytes.Buffer
+	encoder := json.NewEncoder(&rendered)
+	encoder.SetEscapeHTML(false)
+	encoder.SetIndent("", " ")
+	if err := encoder.Encode(map[string]any{"resources": resources, "outputs": outputs}); err != nil {
+		return nil, fmt.Errorf("encoding recording: %w", err)
+	}
+	return rendered.Bytes(), nil
 }
 
 func canonicalProviders(providers map[string]string) map[string]string {
