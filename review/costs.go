@@ -6,7 +6,7 @@ import (
 	"math"
 
 	"github.com/apiplatform/azure-api-platform/policy/pack"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // HoursPerMonth is Azure's billing month (730 hours).

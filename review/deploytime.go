@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/apiplatform/azure-api-platform/policy/pack"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // Step is one resource of the model.

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // Diagram markers delimit the generated diagram inside a Markdown file such as README.md.

@@ -4,7 +4,7 @@ package review
 import (
 	"strings"
 
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // KubernetesProviderType is the type of the in-cluster layer's provider, which scripts/deploy.sh

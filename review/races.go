@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/apiplatform/azure-api-platform/policy/pack"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // RBACPropagation is how long a new role assignment may take to take effect: "it can take up to 10

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/apiplatform/azure-api-platform/policy/pack"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // keySettings are the inputs worth seeing per type in a review; everything else is in the recording.

@@ -17,7 +17,7 @@ import (
 	"github.com/apiplatform/azure-api-platform/components"
 	"github.com/apiplatform/azure-api-platform/components/apimpolicy"
 	"github.com/apiplatform/azure-api-platform/components/pki"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 const apimServiceType = "azure-native:apimanagement:ApiManagementService"

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apiplatform/azure-api-platform/tests/harness"
-	"github.com/apiplatform/azure-api-platform/tests/rehearsal"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/internal/rehearsal"
 )
 
 // BenchmarkRunStack measures one complete offline run per stack file: CLI-equivalent config loading,

@@ -23,8 +23,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/apiplatform/azure-api-platform/tests/harness"
-	"github.com/apiplatform/azure-api-platform/tests/rehearsal"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/internal/rehearsal"
 )
 
 // standInTools are the stand-ins deploy.sh finds on its PATH unless a case leaves one out.

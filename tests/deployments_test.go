@@ -15,7 +15,7 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/deployments/settings"
 	"github.com/apiplatform/azure-api-platform/policy/pack"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // deploymentsDir is the deployments program's folder.

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // TestReadmeSetUpCommandsExist checks README opens with exactly the two set-up commands and that make

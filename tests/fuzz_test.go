@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/apiplatform/azure-api-platform/stacks/config"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // FuzzAddressPlan feeds arbitrary strings as the address space and the four core subnets of the dev

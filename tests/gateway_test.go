@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/apiplatform/azure-api-platform/components"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 const (

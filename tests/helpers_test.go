@@ -13,7 +13,7 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/stacks"
 	"github.com/apiplatform/azure-api-platform/stacks/config"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // stacksProgram is the program under test: exactly what main.go hands to pulumi.Run.

@@ -15,7 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/apiplatform/azure-api-platform/components"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // istioCRDFile holds every Istio CRD of Istio 1.30.3 (istio/api kubernetes/customresourcedefinitions.gen.yaml).

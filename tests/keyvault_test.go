@@ -13,7 +13,7 @@ import (
 	"github.com/apiplatform/azure-api-platform/components"
 	"github.com/apiplatform/azure-api-platform/components/naming"
 	"github.com/apiplatform/azure-api-platform/components/privatelink"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 const (

@@ -15,7 +15,7 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/stacks"
 	"github.com/apiplatform/azure-api-platform/stacks/config"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // meshRevisionsOf builds Azure's answer for a day from revision/upgrade pairs, compatible with the

@@ -14,7 +14,7 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/components"
 	"github.com/apiplatform/azure-api-platform/components/apimpolicy"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 const (

@@ -10,7 +10,7 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
 	"github.com/apiplatform/azure-api-platform/stacks/config"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // TestNamingRules checks names against the Azure rules they must obey.

@@ -27,8 +27,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/apiplatform/azure-api-platform/components/pki"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
-	"github.com/apiplatform/azure-api-platform/tests/rehearsal"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/internal/rehearsal"
 	"github.com/apiplatform/azure-api-platform/verify"
 )
 

@@ -18,7 +18,7 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/policy/pack"
 	"github.com/apiplatform/azure-api-platform/review"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // reviewStack reviews a stack file (with edits) and requires the review to run.

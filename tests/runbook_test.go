@@ -24,8 +24,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/apiplatform/azure-api-platform/review"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
-	"github.com/apiplatform/azure-api-platform/tests/rehearsal"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/internal/rehearsal"
 )
 
 // runbookPath is the runbook, relative to the project.

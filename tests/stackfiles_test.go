@@ -18,7 +18,7 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/components/kubeconfig"
 	"github.com/apiplatform/azure-api-platform/stacks/config"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // TestStackFilesRunToCompletion runs the real program for each stack file and checks the recording

@@ -130,7 +130,7 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"kubeconfigs": []any{map[string]any{"name": "clusterUser", "value": base64.StdEncoding.EncodeToString([]byte(kubeconfig))}},
 		}), nil
 	default:
-		return nil, fmt.Errorf("the harness has no mock for the function %s; add one to tests/harness/mocks.go", args.Token)
+		return nil, fmt.Errorf("the harness has no mock for the function %s; add one to internal/harness/mocks.go", args.Token)
 	}
 }
 

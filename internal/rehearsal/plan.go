@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/apiplatform/azure-api-platform/components/pki"
-	"github.com/apiplatform/azure-api-platform/tests/harness"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // KeyPair is a certificate and its private key, PEM-encoded.
