@@ -14,18 +14,21 @@ import (
 // echoAPIPath is the sample API's path; the echo workload in the cluster answers it.
 const echoAPIPath = "echo"
 
+// apiManagement is the API Management layer: the internal service.
+type apiManagement struct {
+	service *components.APIManagement
+}
+
 // deployAPIManagement creates the service with its custom domain and trusted CA from the certificate
 // layer (not from Key Vault, so it is created once and waits for nothing but the network and the
 // certificates).
-func deployAPIManagement(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
-	suffix pulumi.StringOutput, network *components.Network, certificates *components.Certificates, monitoring *components.Monitoring,
-	providers *providers,
-) (*components.APIManagement, error) {
+func (p *platform) deployAPIManagement(trust *trust) (*apiManagement, error) {
+	cfg, network, certificates := p.cfg, p.network, trust.certificates
 	apim := cfg.APIManagement
-	return components.NewAPIManagement(ctx, base, &components.APIManagementArgs{
-		ResourceGroupName:       resourceGroupName,
+	service, err := components.NewAPIManagement(p.ctx, p.base, &components.APIManagementArgs{
+		ResourceGroupName:       p.resourceGroup.Name,
 		Location:                cfg.Location,
-		ServiceName:             globalName(suffix, base, naming.RoleAPIManagement),
+		ServiceName:             p.globalName(naming.RoleAPIManagement),
 		SKU:                     apim.SKU,
 		Capacity:                apim.Capacity,
 		Zones:                   apim.Zones,
@@ -37,21 +40,37 @@ func deployAPIManagement(ctx *pulumi.Context, cfg *config.Config, base string, r
 		GatewayHostName:         cfg.HostNames.APIGateway,
 		GatewayCertificatePFX:   certificates.Issued[pki.APIMGateway].PFX,
 		CACertificatePEM:        certificates.CACertificatePEM,
-		LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
-		Tags:                    cfg.ResourceTags(),
-	}, providers.all())
+		LogAnalyticsWorkspaceID: p.monitoring.WorkspaceID,
+		Tags:                    p.tags,
+	}, p.providers.all())
+	if err != nil {
+		return nil, err
+	}
+	return &apiManagement{service: service}, nil
+}
+
+// addOutputs adds the service's name, gateway URL and private address.
+func (a *apiManagement) addOutputs(outputs pulumi.Map) {
+	outputs["apiManagementName"] = a.service.ServiceName
+	outputs["apiManagementGatewayUrl"] = a.service.GatewayURL
+	outputs["apiManagementPrivateIp"] = a.service.PrivateIPAddress
+}
+
+// backendAPI is the sample API layer: the API that calls the cluster over mutual TLS.
+type backendAPI struct {
+	cfg *config.Config
+	api *components.BackendAPI
 }
 
 // deployBackendAPI creates the client certificate entity (from the certificate layer), the mTLS backend,
 // the sample API and its policy.
-func deployBackendAPI(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
-	service *components.APIManagement, certificates *components.Certificates, monitoring *components.Monitoring, providers *providers,
-) (*components.BackendAPI, error) {
+func (p *platform) deployBackendAPI(service *apiManagement, trust *trust) (*backendAPI, error) {
+	cfg, monitoring := p.cfg, p.monitoring
 	apim := cfg.APIManagement
-	return components.NewBackendAPI(ctx, base+"-"+echoAPIPath, &components.BackendAPIArgs{
-		ResourceGroupName:    resourceGroupName,
-		ServiceName:          service.ServiceName,
-		ClientCertificatePFX: certificates.Issued[pki.APIMClient].PFX,
+	api, err := components.NewBackendAPI(p.ctx, p.base+"-"+echoAPIPath, &components.BackendAPIArgs{
+		ResourceGroupName:    p.resourceGroup.Name,
+		ServiceName:          service.service.ServiceName,
+		ClientCertificatePFX: trust.certificates.Issued[pki.APIMClient].PFX,
 		BackendHostName:      cfg.HostNames.Backend,
 		Path:                 echoAPIPath,
 		DisplayName:          "Echo (sample)",
@@ -60,7 +79,17 @@ func deployBackendAPI(ctx *pulumi.Context, cfg *config.Config, base string, reso
 			ResourceID:       monitoring.ApplicationInsightsID,
 			ConnectionString: monitoring.ApplicationInsightsConnectionString,
 		},
-	}, providers.all())
+	}, p.providers.all())
+	if err != nil {
+		return nil, err
+	}
+	return &backendAPI{cfg: cfg, api: api}, nil
+}
+
+// addOutputs adds how to call the sample API: its path, and the token audience when tokens are checked.
+func (b *backendAPI) addOutputs(outputs pulumi.Map) {
+	outputs["apiPath"] = pulumi.String("/" + echoAPIPath + "/")
+	outputs["tokenAudience"] = pulumi.String(tokenAudience(b.cfg.APIManagement))
 }
 
 // backendAPIPolicy chooses the sample API's policy from the configuration: token validation when a

@@ -13,21 +13,27 @@ import (
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
-// deployCertificates issues the certificate chain and creates the Application Gateway identity. The
+// trust is the certificate layer: the chain every hop presents or validates, and the identity the
+// edge reads its listener certificate with.
+type trust struct {
+	certificates    *components.Certificates
+	gatewayIdentity *managedidentity.UserAssignedIdentity
+}
+
+// deployTrust issues the certificate chain and creates the Application Gateway identity. The
 // identity exists before the gateway, so its Key Vault grant is in place before the gateway first reads
 // its listener certificate.
-func deployCertificates(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
-	providers *providers,
-) (*components.Certificates, *managedidentity.UserAssignedIdentity, error) {
-	identityName := naming.Child(base, naming.RoleGatewayIdentity)
+func (p *platform) deployTrust() (*trust, error) {
+	ctx, cfg := p.ctx, p.cfg
+	identityName := naming.Child(p.base, naming.RoleGatewayIdentity)
 	gatewayIdentity, err := managedidentity.NewUserAssignedIdentity(ctx, identityName, &managedidentity.UserAssignedIdentityArgs{
 		ResourceName:      pulumi.String(identityName),
-		ResourceGroupName: resourceGroupName,
+		ResourceGroupName: p.resourceGroup.Name,
 		Location:          pulumi.String(cfg.Location),
-		Tags:              pulumi.ToStringMap(cfg.ResourceTags()),
-	}, pulumi.Provider(providers.azure))
+		Tags:              pulumi.ToStringMap(p.tags),
+	}, pulumi.Provider(p.providers.azure))
 	if err != nil {
-		return nil, nil, fmt.Errorf("creating identity %s: %w", identityName, err)
+		return nil, fmt.Errorf("creating identity %s: %w", identityName, err)
 	}
 
 	leaves := map[pki.Certificate]components.LeafArgs{
@@ -41,7 +47,7 @@ func deployCertificates(ctx *pulumi.Context, cfg *config.Config, base string, re
 			_ = ctx.Log.Warn("certificates.listenerKeyVaultSecretId is empty: the public listener uses a certificate signed by the platform's private CA, which Internet clients do not trust; bring a public CA certificate for production", nil)
 		}
 	}
-	certificates, err := components.NewCertificates(ctx, base, &components.CertificatesArgs{
+	certificates, err := components.NewCertificates(ctx, p.base, &components.CertificatesArgs{
 		Organization:        cfg.Certificates.Organization,
 		CAKey:               cfg.KeySpec(pki.CA),
 		CAValidityHours:     cfg.Certificates.CAValidityHours,
@@ -49,9 +55,22 @@ func deployCertificates(ctx *pulumi.Context, cfg *config.Config, base string, re
 		Leaves:              leaves,
 		ValidityHours:       cfg.Certificates.ValidityHours,
 		EarlyRenewalHours:   cfg.Certificates.EarlyRenewalHours,
-	}, providers.all())
+	}, p.providers.all())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return certificates, gatewayIdentity, nil
+	return &trust{certificates: certificates, gatewayIdentity: gatewayIdentity}, nil
+}
+
+// addOutputs adds the chain's public parts and expiry dates, and the gateway identity.
+func (t *trust) addOutputs(outputs pulumi.Map) {
+	expiries := pulumi.StringMap{string(pki.CA): t.certificates.CAExpiresAt}
+	for certificate, issued := range t.certificates.Issued {
+		expiries[string(certificate)] = issued.ExpiresAt
+	}
+	outputs["caCertificatePem"] = t.certificates.CACertificatePEM
+	outputs["certificateExpiry"] = expiries
+	outputs["apiManagementClientCertificatePem"] = t.certificates.Issued[pki.APIMClient].CertificatePEM
+	outputs["applicationGatewayIdentityId"] = t.gatewayIdentity.ID()
+	outputs["applicationGatewayIdentityClientId"] = t.gatewayIdentity.ClientId
 }

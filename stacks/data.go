@@ -22,18 +22,22 @@ const keyVaultEndpoint = "kv"
 // the database with workload identity.
 const sqlClientServiceAccount = "sql-client"
 
-// deploySQL creates the database when sql.enabled is true; it returns nil otherwise.
-func deploySQL(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput, suffix pulumi.StringOutput,
-	cluster *components.KubernetesCluster, monitoring *components.Monitoring, providers *providers,
-) (*components.SQLDatabase, error) {
+// data is the data layer: the optional Azure SQL database (nil when sql.enabled is false).
+type data struct {
+	database *components.SQLDatabase
+}
+
+// deployData creates the database when sql.enabled is true.
+func (p *platform) deployData(cluster *cluster) (*data, error) {
+	cfg := p.cfg
 	if !cfg.SQL.Enabled {
-		return nil, nil
+		return &data{}, nil
 	}
-	clientConfig := authorization.GetClientConfigOutput(ctx, pulumi.Provider(providers.azure))
-	return components.NewSQLDatabase(ctx, base, &components.SQLDatabaseArgs{
-		ResourceGroupName:          resourceGroupName,
+	clientConfig := authorization.GetClientConfigOutput(p.ctx, pulumi.Provider(p.providers.azure))
+	database, err := components.NewSQLDatabase(p.ctx, p.base, &components.SQLDatabaseArgs{
+		ResourceGroupName:          p.resourceGroup.Name,
 		Location:                   cfg.Location,
-		ServerName:                 globalName(suffix, base, naming.RoleSQLServer),
+		ServerName:                 p.globalName(naming.RoleSQLServer),
 		TenantID:                   clientConfig.TenantId(),
 		AdministratorGroupName:     cfg.SQL.AdministratorGroupName,
 		AdministratorGroupObjectID: cfg.SQL.AdministratorGroupObjectID,
@@ -42,12 +46,50 @@ func deploySQL(ctx *pulumi.Context, cfg *config.Config, base string, resourceGro
 		ZoneRedundant:              cfg.SQL.ZoneRedundant,
 		Protected:                  cfg.Protection.StatefulResourcesProtected,
 		Client: components.WorkloadIdentityArgs{
-			IssuerURL: cluster.OIDCIssuerURL, Namespace: echoNamespace, ServiceAccount: sqlClientServiceAccount,
+			IssuerURL: cluster.cluster.OIDCIssuerURL, Namespace: echoNamespace, ServiceAccount: sqlClientServiceAccount,
 		},
-		LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
+		LogAnalyticsWorkspaceID: p.monitoring.WorkspaceID,
 		AlertEmail:              cfg.AlertRecipient(),
-		Tags:                    cfg.ResourceTags(),
-	}, providers.all())
+		Tags:                    p.tags,
+	}, p.providers.all())
+	if err != nil {
+		return nil, err
+	}
+	return &data{database: database}, nil
+}
+
+// addOutputs adds how a workload connects to the database.
+func (d *data) addOutputs(outputs pulumi.Map) {
+	addSQLOutputs(outputs, d.database)
+}
+
+// privateEndpoints is the private endpoint layer: every PaaS service the platform reaches privately.
+type privateEndpoints struct {
+	platform  *platform
+	endpoints *components.PrivateEndpoints
+}
+
+// deployPrivateEndpoints creates the endpoints of Key Vault, the registry, SQL when enabled, and the
+// bring-your-own targets, each with its private DNS zone.
+func (p *platform) deployPrivateEndpoints(vault *keyVault, cluster *cluster, data *data) (*privateEndpoints, error) {
+	endpoints, err := components.NewPrivateEndpoints(p.ctx, p.base, &components.PrivateEndpointsArgs{
+		ResourceGroupName: p.resourceGroup.Name,
+		Location:          p.cfg.Location,
+		SubnetID:          p.network.SubnetID(naming.SubnetPrivateEndpoints),
+		VirtualNetworkID:  p.network.VirtualNetworkID,
+		Targets:           privateEndpointTargets(p.cfg, vault.vault, cluster.registry, data.database),
+		Tags:              p.tags,
+	}, p.providers.all())
+	if err != nil {
+		return nil, err
+	}
+	return &privateEndpoints{platform: p, endpoints: endpoints}, nil
+}
+
+// addOutputs adds the endpoint IDs and how each bring-your-own endpoint's connection gets approved.
+func (e *privateEndpoints) addOutputs(outputs pulumi.Map) {
+	outputs["privateEndpointIds"] = e.endpoints.EndpointIDs
+	addApprovalOutputs(e.platform.ctx, e.platform.cfg, e.platform.base, outputs)
 }
 
 // privateEndpointTargets lists every private endpoint: Key Vault, the registry, SQL when enabled, and

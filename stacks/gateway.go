@@ -10,38 +10,52 @@ import (
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
-// deployGateway creates the gateway once its prerequisites exist: the API Management gateway host
+// edge is the edge layer: the WAF Application Gateway in front of API Management.
+type edge struct {
+	cfg     *config.Config
+	gateway *components.ApplicationGateway
+}
+
+// deployEdge creates the gateway once its prerequisites exist: the API Management gateway host
 // resolves privately, the identity may read the vault, and the vault resolves to its private endpoint.
-func deployGateway(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName, resourceGroupID pulumi.StringInput,
-	suffix pulumi.StringOutput, network *components.Network, certificates *components.Certificates,
-	identityID pulumi.StringInput, vault *components.KeyVault, endpoints *components.PrivateEndpoints,
-	apim *components.APIManagement, monitoring *components.Monitoring, providers *providers,
-) (*components.ApplicationGateway, error) {
+func (p *platform) deployEdge(trust *trust, vault *keyVault, endpoints *privateEndpoints, apim *apiManagement) (*edge, error) {
+	cfg := p.cfg
 	listener := pulumi.String(cfg.Certificates.ListenerKeyVaultSecretID).ToStringOutput()
 	if cfg.ListenerGenerated() {
-		listener = vault.SecretURIs.MapIndex(pulumi.String(string(pki.Listener)))
+		listener = vault.vault.SecretURIs.MapIndex(pulumi.String(string(pki.Listener)))
 	}
-	waitFor := append([]pulumi.Resource{}, apim.GatewayDNS...)
-	waitFor = append(waitFor, vault.Grants[gatewayReader])
-	waitFor = append(waitFor, endpoints.ReadyFor(keyVaultEndpoint)...)
-	gateway := cfg.ApplicationGateway
-	return components.NewApplicationGateway(ctx, base, &components.ApplicationGatewayArgs{
-		ResourceGroupName:           resourceGroupName,
-		ResourceGroupID:             resourceGroupID,
+	waitFor := append([]pulumi.Resource{}, apim.service.GatewayDNS...)
+	waitFor = append(waitFor, vault.vault.Grants[gatewayReader])
+	waitFor = append(waitFor, endpoints.endpoints.ReadyFor(keyVaultEndpoint)...)
+	settings := cfg.ApplicationGateway
+	gateway, err := components.NewApplicationGateway(p.ctx, p.base, &components.ApplicationGatewayArgs{
+		ResourceGroupName:           p.resourceGroup.Name,
+		ResourceGroupID:             p.resourceGroup.ID(),
 		Location:                    cfg.Location,
-		SubnetID:                    network.SubnetID(naming.SubnetApplicationGateway),
-		Zones:                       gateway.Zones,
-		MinCapacity:                 gateway.MinCapacity,
-		MaxCapacity:                 gateway.MaxCapacity,
-		WAFMode:                     gateway.WAFMode,
-		IdentityID:                  identityID,
+		SubnetID:                    p.network.SubnetID(naming.SubnetApplicationGateway),
+		Zones:                       settings.Zones,
+		MinCapacity:                 settings.MinCapacity,
+		MaxCapacity:                 settings.MaxCapacity,
+		WAFMode:                     settings.WAFMode,
+		IdentityID:                  trust.gatewayIdentity.ID(),
 		PublicHostName:              cfg.HostNames.Public,
 		ListenerCertificateSecretID: listener,
 		BackendHostName:             cfg.HostNames.APIGateway,
-		TrustedRootCertificatePEM:   certificates.CACertificatePEM,
-		DNSLabel:                    globalName(suffix, base, naming.RoleGatewayDNSLabel),
+		TrustedRootCertificatePEM:   trust.certificates.CACertificatePEM,
+		DNSLabel:                    p.globalName(naming.RoleGatewayDNSLabel),
 		WaitFor:                     waitFor,
-		LogAnalyticsWorkspaceID:     monitoring.WorkspaceID,
-		Tags:                        cfg.ResourceTags(),
-	}, providers.all())
+		LogAnalyticsWorkspaceID:     p.monitoring.WorkspaceID,
+		Tags:                        p.tags,
+	}, p.providers.all())
+	if err != nil {
+		return nil, err
+	}
+	return &edge{cfg: cfg, gateway: gateway}, nil
+}
+
+// addOutputs adds the public endpoint and the gateway's public address and DNS name.
+func (e *edge) addOutputs(outputs pulumi.Map) {
+	outputs["publicEndpoint"] = pulumi.String("https://" + e.cfg.HostNames.Public)
+	outputs["applicationGatewayPublicIp"] = e.gateway.PublicIPAddress
+	outputs["applicationGatewayFqdn"] = e.gateway.PublicFQDN
 }

@@ -26,11 +26,17 @@ const echoNamespace = "echo"
 // istioReadinessNamespace holds the Job that waits for the Istio add-on.
 const istioReadinessNamespace = "istio-readiness"
 
+// cluster is the cluster layer: the private AKS cluster and the registry it pulls from.
+type cluster struct {
+	cfg      *config.Config
+	cluster  *components.KubernetesCluster
+	registry *components.ContainerRegistry
+}
+
 // deployCluster creates the cluster with its ingress host's DNS, and the registry it pulls from.
-func deployCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
-	suffix pulumi.StringOutput, network *components.Network, monitoring *components.Monitoring, firewall *components.EgressFirewall,
-	providers *providers,
-) (*components.KubernetesCluster, *components.ContainerRegistry, error) {
+func (p *platform) deployCluster(perimeter *perimeter) (*cluster, error) {
+	ctx, cfg, base, network, monitoring, providers := p.ctx, p.cfg, p.base, p.network, p.monitoring, p.providers
+	resourceGroupName, firewall := p.resourceGroup.Name, perimeter.firewall
 	k := cfg.Kubernetes
 	if cfg.Environment == config.Production && !strings.Contains(strings.Split(cfg.Workload.Image, "/")[0], ".azurecr.io") {
 		_ = ctx.Log.Warn(fmt.Sprintf("workload.image %s is pulled from a public registry through the egress firewall; for production import it into the stack's registry "+
@@ -43,7 +49,7 @@ func deployCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourc
 	if firewall != nil {
 		outboundType, routeTableID, egressReady = "userDefinedRouting", network.RouteTableID, firewall.Ready
 	}
-	cluster, err := components.NewKubernetesCluster(ctx, base, &components.KubernetesClusterArgs{
+	aks, err := components.NewKubernetesCluster(ctx, base, &components.KubernetesClusterArgs{
 		ResourceGroupName:               resourceGroupName,
 		Location:                        cfg.Location,
 		Tier:                            k.Tier,
@@ -72,35 +78,68 @@ func deployCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourc
 		IstioRevisions:          cfg.InstalledIstioRevisions(),
 		BackendHostName:         cfg.HostNames.Backend,
 		IngressPrivateIP:        cfg.IngressPrivateIP(),
-		Tags:                    cfg.ResourceTags(),
+		Tags:                    p.tags,
 	}, providers.all())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	registry, err := components.NewContainerRegistry(ctx, base, &components.ContainerRegistryArgs{
 		ResourceGroupName:       resourceGroupName,
 		Location:                cfg.Location,
-		RegistryName:            globalName(suffix, base, naming.RoleContainerRegistry),
+		RegistryName:            p.globalName(naming.RoleContainerRegistry),
 		ZoneRedundant:           len(k.Zones) > 0,
-		Pullers:                 map[string]pulumi.StringInput{"kubelet": cluster.KubeletObjectID},
+		Pullers:                 map[string]pulumi.StringInput{"kubelet": aks.KubeletObjectID},
 		LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
 		Protected:               cfg.Protection.StatefulResourcesProtected,
-		Tags:                    cfg.ResourceTags(),
+		Tags:                    p.tags,
 	}, providers.all())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return cluster, registry, nil
+	return &cluster{cfg: cfg, cluster: aks, registry: registry}, nil
 }
 
-// deployInCluster creates the ingress and the workload through a Kubernetes provider built from the
-// cluster's Microsoft Entra kubeconfig, rewritten for the runner (see providerKubeconfig). kubelogin
-// must be on the PATH of whatever runs `pulumi up`.
-func deployInCluster(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
-	cluster *components.KubernetesCluster, certificates *components.Certificates, database *components.SQLDatabase, providers *providers,
+// addOutputs adds how to reach the cluster, its ingress and its registry.
+func (c *cluster) addOutputs(outputs pulumi.Map) {
+	outputs["backendUrl"] = pulumi.String("https://" + c.cfg.HostNames.Backend)
+	outputs["ingressPrivateIp"] = pulumi.String(c.cfg.IngressPrivateIP())
+	outputs["clusterName"] = c.cluster.ClusterName
+	outputs["clusterId"] = c.cluster.ClusterID
+	outputs["clusterPrivateFqdn"] = c.cluster.PrivateFQDN
+	outputs["oidcIssuerUrl"] = c.cluster.OIDCIssuerURL
+	outputs["registryLoginServer"] = c.registry.LoginServer
+}
+
+// inCluster is the in-cluster layer's status: what it holds and how the run reached the API server.
+type inCluster struct {
+	status string
+}
+
+// addOutputs adds the inCluster output that make deploy reads.
+func (i *inCluster) addOutputs(outputs pulumi.Map) {
+	outputs["inCluster"] = pulumi.String(i.status)
+}
+
+// deployInCluster creates the ingress and the workload when kubernetes.deployInCluster is true.
+func (p *platform) deployInCluster(cluster *cluster, trust *trust, data *data) (*inCluster, error) {
+	if !p.cfg.Kubernetes.DeployInCluster {
+		return &inCluster{status: "skipped: kubernetes.deployInCluster is false, the cluster's ingress and workload are left to another tool"}, nil
+	}
+	if err := p.deployIngressAndWorkload(cluster.cluster, trust.certificates, data.database); err != nil {
+		return nil, err
+	}
+	return &inCluster{status: inClusterDeployed(p.cfg)}, nil
+}
+
+// deployIngressAndWorkload creates the ingress and the workload through a Kubernetes provider built
+// from the cluster's Microsoft Entra kubeconfig, rewritten for the runner (see providerKubeconfig).
+// kubelogin must be on the PATH of whatever runs `pulumi up`.
+func (p *platform) deployIngressAndWorkload(cluster *components.KubernetesCluster, certificates *components.Certificates,
+	database *components.SQLDatabase,
 ) error {
+	ctx, cfg, base := p.ctx, p.cfg, p.base
 	provider, err := kubernetes.NewProvider(ctx, kubernetesProviderName, &kubernetes.ProviderArgs{
-		Kubeconfig: providerKubeconfig(ctx, cfg, resourceGroupName, cluster, providers),
+		Kubeconfig: p.providerKubeconfig(cluster),
 		// The same cluster is reached through a tunnel from a workstation and directly from an agent:
 		// the kubeconfig's server differs, and without an identifier that difference would replace the
 		// provider and with it every object in the cluster. Only a new cluster replaces them.
@@ -162,15 +201,13 @@ const kubernetesProviderName = "kubernetes"
 // format exec) with kubelogin's login method set and, through the tunnel, the server at its local
 // end; AKS's own runs kubelogin in device-code mode (Azure/AKS#4990). It stays secret: the provider's
 // inputs are stored in the state.
-func providerKubeconfig(ctx *pulumi.Context, cfg *config.Config, resourceGroupName pulumi.StringInput,
-	cluster *components.KubernetesCluster, providers *providers,
-) pulumi.StringOutput {
-	credentials := containerservice.ListManagedClusterUserCredentialsOutput(ctx, containerservice.ListManagedClusterUserCredentialsOutputArgs{
-		ResourceGroupName: resourceGroupName,
+func (p *platform) providerKubeconfig(cluster *components.KubernetesCluster) pulumi.StringOutput {
+	credentials := containerservice.ListManagedClusterUserCredentialsOutput(p.ctx, containerservice.ListManagedClusterUserCredentialsOutputArgs{
+		ResourceGroupName: p.resourceGroup.Name,
 		ResourceName:      cluster.ClusterName,
 		Format:            pulumi.String("exec"),
-	}, pulumi.Provider(providers.azure))
-	access := cfg.KubernetesAccess()
+	}, pulumi.Provider(p.providers.azure))
+	access := p.cfg.KubernetesAccess()
 	kubeconfigText := credentials.Kubeconfigs().Index(pulumi.Int(0)).Value().ApplyT(func(encoded string) (string, error) {
 		decoded, err := base64.StdEncoding.DecodeString(encoded)
 		if err != nil {

@@ -8,21 +8,35 @@ import (
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
+// alerts is the alerting layer: the action group and the metric alerts on every hop.
+type alerts struct {
+	cfg    *config.Config
+	alerts *components.Alerts
+}
+
 // deployAlerts creates the action group and the metric alerts on the gateway, API Management and the
 // cluster. Each rule waits only for the resource it watches.
-func deployAlerts(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
-	gateway *components.ApplicationGateway, apim *components.APIManagement, cluster *components.KubernetesCluster, providers *providers,
-) (*components.Alerts, error) {
-	return components.NewAlerts(ctx, base, &components.AlertsArgs{
-		ResourceGroupName: resourceGroupName,
-		Email:             cfg.AlertRecipient(),
+func (p *platform) deployAlerts(edge *edge, apim *apiManagement, cluster *cluster) (*alerts, error) {
+	created, err := components.NewAlerts(p.ctx, p.base, &components.AlertsArgs{
+		ResourceGroupName: p.resourceGroup.Name,
+		Email:             p.cfg.AlertRecipient(),
 		Targets: map[components.AlertTarget]pulumi.StringInput{
-			components.AlertApplicationGateway: gateway.GatewayID,
-			components.AlertAPIManagement:      apim.ServiceID,
-			components.AlertKubernetes:         cluster.ClusterID,
+			components.AlertApplicationGateway: edge.gateway.GatewayID,
+			components.AlertAPIManagement:      apim.service.ServiceID,
+			components.AlertKubernetes:         cluster.cluster.ClusterID,
 		},
-		Tags: cfg.ResourceTags(),
-	}, providers.all())
+		Tags: p.tags,
+	}, p.providers.all())
+	if err != nil {
+		return nil, err
+	}
+	return &alerts{cfg: p.cfg, alerts: created}, nil
+}
+
+// addOutputs adds the action group and the address it notifies.
+func (a *alerts) addOutputs(outputs pulumi.Map) {
+	outputs["alertActionGroupId"] = a.alerts.ActionGroupID
+	outputs["alertEmail"] = pulumi.String(a.cfg.AlertRecipient())
 }
 
 // ingressNamespace is the namespace of the ingress: the Istio add-on's ingress gateways.

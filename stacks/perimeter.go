@@ -31,28 +31,27 @@ func egressSubnets(cfg *config.Config) []naming.SubnetRole {
 }
 
 // deployPerimeter creates the perimeter services that are switched on.
-func deployPerimeter(ctx *pulumi.Context, cfg *config.Config, base string, resourceGroupName pulumi.StringInput,
-	network *components.Network, monitoring *components.Monitoring, providers *providers,
-) (*perimeter, error) {
-	p, created := cfg.Perimeter, &perimeter{}
-	tags := cfg.ResourceTags()
+func (p *platform) deployPerimeter() (*perimeter, error) {
+	ctx, cfg, base, network, monitoring, providers := p.ctx, p.cfg, p.base, p.network, p.monitoring, p.providers
+	resourceGroupName, tags := p.resourceGroup.Name, p.tags
+	switches, created := cfg.Perimeter, &perimeter{}
 	var err error
-	if p.FirewallEnabled {
+	if switches.FirewallEnabled {
 		jumpboxSubnet := ""
-		if p.JumpboxEnabled {
+		if switches.JumpboxEnabled {
 			jumpboxSubnet = cfg.Network.Subnets.Jumpbox
 		}
 		created.firewall, err = components.NewEgressFirewall(ctx, base, &components.EgressFirewallArgs{
 			ResourceGroupName:       resourceGroupName,
 			Location:                cfg.Location,
-			SKU:                     p.FirewallSKU,
+			SKU:                     switches.FirewallSKU,
 			Zones:                   cfg.Kubernetes.Zones,
 			SubnetID:                network.SubnetID(naming.SubnetFirewall),
 			RouteTableName:          network.RouteTableName,
 			ClusterSubnet:           cfg.Network.Subnets.KubernetesNodes,
 			JumpboxSubnet:           jumpboxSubnet,
 			WorkloadImage:           cfg.Workload.Image,
-			AllowedHosts:            p.EgressAllowList,
+			AllowedHosts:            switches.EgressAllowList,
 			LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
 			Tags:                    tags,
 		}, providers.all())
@@ -60,7 +59,7 @@ func deployPerimeter(ctx *pulumi.Context, cfg *config.Config, base string, resou
 			return nil, err
 		}
 	}
-	if p.BastionEnabled {
+	if switches.BastionEnabled {
 		created.bastion, err = components.NewBastion(ctx, base, &components.BastionArgs{
 			ResourceGroupName:       resourceGroupName,
 			Location:                cfg.Location,
@@ -72,7 +71,7 @@ func deployPerimeter(ctx *pulumi.Context, cfg *config.Config, base string, resou
 			return nil, err
 		}
 	}
-	if p.JumpboxEnabled {
+	if switches.JumpboxEnabled {
 		var egressReady []pulumi.Resource
 		if created.firewall != nil {
 			egressReady = created.firewall.Ready
@@ -80,7 +79,7 @@ func deployPerimeter(ctx *pulumi.Context, cfg *config.Config, base string, resou
 		created.jumpbox, err = components.NewJumpbox(ctx, base, &components.JumpboxArgs{
 			ResourceGroupName:           resourceGroupName,
 			Location:                    cfg.Location,
-			VMSize:                      p.JumpboxVMSize,
+			VMSize:                      switches.JumpboxVMSize,
 			SubnetID:                    network.SubnetID(naming.SubnetJumpbox),
 			AdministratorGroupObjectIDs: cfg.Kubernetes.AdminGroupObjectIDs,
 			EgressReady:                 egressReady,

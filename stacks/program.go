@@ -8,14 +8,8 @@ import (
 	"os"
 	"slices"
 
-	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
-	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
-	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/apiplatform/azure-api-platform/components"
-	"github.com/apiplatform/azure-api-platform/components/naming"
-	"github.com/apiplatform/azure-api-platform/components/pki"
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
@@ -38,14 +32,22 @@ type Options struct {
 	// Runner is where the program runs (Program reads it from the environment): how the Kubernetes
 	// provider reaches the private API server.
 	Runner config.Runner
+	// Config is the stack's raw configuration, every key as `<namespace>:<path>` with its value as the
+	// CLI hands it over (objects and lists as JSON). Nil reads it from the environment, where the Go
+	// language host puts it; offline tools pass it here so runs need no process-wide state and can
+	// run side by side.
+	Config map[string]string
 }
 
 // WithOptions returns Program with the given options.
 func WithOptions(options Options) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
-		raw, err := rawConfig()
-		if err != nil {
-			return err
+		raw := options.Config
+		if raw == nil {
+			var err error
+			if raw, err = rawConfigFromEnvironment(); err != nil {
+				return err
+			}
 		}
 		cfg, err := config.LoadFor(ctx.Project(), ctx.Stack(), raw, options.Runner)
 		if err != nil {
@@ -72,10 +74,10 @@ func WithOptions(options Options) pulumi.RunFunc {
 	}
 }
 
-// rawConfig returns every config key of the stack. The Go SDK has no call that lists config keys, and
+// rawConfigFromEnvironment returns every config key of the stack. The Go SDK has no call that lists config keys, and
 // unknown keys must be reported, so this reads the JSON map the Go language host hands the program in
 // PULUMI_CONFIG (pulumi-language-go constructEnv; the SDK's own getEnvInfo reads the same variable).
-func rawConfig() (map[string]string, error) {
+func rawConfigFromEnvironment() (map[string]string, error) {
 	raw := map[string]string{}
 	if text := os.Getenv(pulumi.EnvConfig); text != "" {
 		if err := json.Unmarshal([]byte(text), &raw); err != nil {
@@ -85,200 +87,70 @@ func rawConfig() (map[string]string, error) {
 	return raw, nil
 }
 
-// deploy composes the components for a validated configuration and returns the stack outputs.
+// deploy composes the layers for a validated configuration, in the order of the request path where
+// one builds on another, and returns the stack outputs every layer adds.
 func deploy(ctx *pulumi.Context, cfg *config.Config) (pulumi.Map, error) {
-	providers, err := newProviders(ctx, cfg)
+	p, err := newPlatform(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	base := naming.Base(cfg.NamePrefix, cfg.Stack)
-	tags := cfg.ResourceTags()
-
-	resourceGroupName := naming.Child(base, naming.RoleResourceGroup)
-	resourceGroup, err := resources.NewResourceGroup(ctx, resourceGroupName, &resources.ResourceGroupArgs{
-		ResourceGroupName: pulumi.String(resourceGroupName),
-		Location:          pulumi.String(cfg.Location),
-		Tags:              pulumi.ToStringMap(tags),
-	}, pulumi.Provider(providers.azure))
-	if err != nil {
-		return nil, fmt.Errorf("creating resource group %s: %w", resourceGroupName, err)
-	}
-
-	suffix, err := uniqueSuffix(ctx, base, providers)
+	layers, err := p.deployLayers()
 	if err != nil {
 		return nil, err
 	}
-
-	monitoring, err := components.NewMonitoring(ctx, base, &components.MonitoringArgs{
-		ResourceGroupName: resourceGroup.Name,
-		Location:          cfg.Location,
-		RetentionDays:     cfg.Monitoring.RetentionDays,
-		Protected:         cfg.Protection.StatefulResourcesProtected,
-		Tags:              tags,
-	}, providers.all())
-	if err != nil {
-		return nil, err
+	outputs := pulumi.Map{}
+	for _, layer := range append([]stackLayer{p}, layers...) {
+		layer.addOutputs(outputs)
 	}
-	network, err := components.NewNetwork(ctx, base, &components.NetworkArgs{
-		ResourceGroupName:       resourceGroup.Name,
-		Location:                cfg.Location,
-		AddressSpace:            cfg.Network.AddressSpace,
-		Subnets:                 cfg.Subnets(),
-		ClusterPodCIDR:          cfg.Kubernetes.PodCIDR,
-		LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
-		EgressSubnets:           egressSubnets(cfg),
-		Tags:                    tags,
-	}, providers.all())
-	if err != nil {
-		return nil, err
-	}
-	certificates, gatewayIdentity, err := deployCertificates(ctx, cfg, base, resourceGroup.Name, providers)
-	if err != nil {
-		return nil, err
-	}
-	apim, err := deployAPIManagement(ctx, cfg, base, resourceGroup.Name, suffix, network, certificates, monitoring, providers)
-	if err != nil {
-		return nil, err
-	}
-	vault, err := deployKeyVault(ctx, cfg, base, resourceGroup.Name, suffix, certificates,
-		map[string]pulumi.StringInput{gatewayReader: gatewayIdentity.PrincipalId}, monitoring, providers)
-	if err != nil {
-		return nil, err
-	}
-	perimeter, err := deployPerimeter(ctx, cfg, base, resourceGroup.Name, network, monitoring, providers)
-	if err != nil {
-		return nil, err
-	}
-	cluster, registry, err := deployCluster(ctx, cfg, base, resourceGroup.Name, suffix, network, monitoring, perimeter.firewall, providers)
-	if err != nil {
-		return nil, err
-	}
-	database, err := deploySQL(ctx, cfg, base, resourceGroup.Name, suffix, cluster, monitoring, providers)
-	if err != nil {
-		return nil, err
-	}
-	endpoints, err := components.NewPrivateEndpoints(ctx, base, &components.PrivateEndpointsArgs{
-		ResourceGroupName: resourceGroup.Name,
-		Location:          cfg.Location,
-		SubnetID:          network.SubnetID(naming.SubnetPrivateEndpoints),
-		VirtualNetworkID:  network.VirtualNetworkID,
-		Targets:           privateEndpointTargets(cfg, vault, registry, database),
-		Tags:              tags,
-	}, providers.all())
-	if err != nil {
-		return nil, err
-	}
-	if _, err := deployBackendAPI(ctx, cfg, base, resourceGroup.Name, apim, certificates, monitoring, providers); err != nil {
-		return nil, err
-	}
-	gateway, err := deployGateway(ctx, cfg, base, resourceGroup.Name, resourceGroup.ID(), suffix, network, certificates,
-		gatewayIdentity.ID(), vault, endpoints, apim, monitoring, providers)
-	if err != nil {
-		return nil, err
-	}
-	alerts, err := deployAlerts(ctx, cfg, base, resourceGroup.Name, gateway, apim, cluster, providers)
-	if err != nil {
-		return nil, err
-	}
-
-	inClusterStatus := "skipped: kubernetes.deployInCluster is false, the cluster's ingress and workload are left to another tool"
-	if cfg.Kubernetes.DeployInCluster {
-		if err := deployInCluster(ctx, cfg, base, resourceGroup.Name, cluster, certificates, database, providers); err != nil {
-			return nil, err
-		}
-		inClusterStatus = inClusterDeployed(cfg)
-	}
-
-	built := &deployment{resourceGroup: resourceGroup, suffix: suffix, network: network, certificates: certificates, gatewayIdentity: gatewayIdentity,
-		apim: apim, vault: vault, perimeter: perimeter, cluster: cluster, registry: registry, database: database, endpoints: endpoints,
-		gateway: gateway, alerts: alerts, monitoring: monitoring, inClusterStatus: inClusterStatus}
-	return stackOutputs(ctx, cfg, base, built), nil
+	return outputs, nil
 }
 
-// deployment is what deploy created, for the stack outputs.
-type deployment struct {
-	resourceGroup   *resources.ResourceGroup
-	suffix          pulumi.StringOutput
-	network         *components.Network
-	certificates    *components.Certificates
-	gatewayIdentity *managedidentity.UserAssignedIdentity
-	apim            *components.APIManagement
-	vault           *components.KeyVault
-	perimeter       *perimeter
-	cluster         *components.KubernetesCluster
-	registry        *components.ContainerRegistry
-	database        *components.SQLDatabase
-	endpoints       *components.PrivateEndpoints
-	gateway         *components.ApplicationGateway
-	alerts          *components.Alerts
-	monitoring      *components.Monitoring
-	inClusterStatus string
-}
-
-// stackOutputs are what operators, make deploy and make verify read from the stack.
-func stackOutputs(ctx *pulumi.Context, cfg *config.Config, base string, d *deployment) pulumi.Map {
-	expiries := pulumi.StringMap{string(pki.CA): d.certificates.CAExpiresAt}
-	for certificate, issued := range d.certificates.Issued {
-		expiries[string(certificate)] = issued.ExpiresAt
-	}
-	outputs := pulumi.Map{
-		"environment":                        pulumi.String(string(cfg.Environment)),
-		"inCluster":                          pulumi.String(d.inClusterStatus),
-		"resourceGroupName":                  d.resourceGroup.Name,
-		"nameSuffix":                         d.suffix,
-		"virtualNetworkId":                   d.network.VirtualNetworkID,
-		"subnetIds":                          d.network.SubnetIDs,
-		"publicEndpoint":                     pulumi.String("https://" + cfg.HostNames.Public),
-		"applicationGatewayPublicIp":         d.gateway.PublicIPAddress,
-		"applicationGatewayFqdn":             d.gateway.PublicFQDN,
-		"applicationGatewayIdentityId":       d.gatewayIdentity.ID(),
-		"applicationGatewayIdentityClientId": d.gatewayIdentity.ClientId,
-		"apiManagementName":                  d.apim.ServiceName,
-		"apiManagementGatewayUrl":            d.apim.GatewayURL,
-		"apiManagementPrivateIp":             d.apim.PrivateIPAddress,
-		"backendUrl":                         pulumi.String("https://" + cfg.HostNames.Backend),
-		"ingressPrivateIp":                   pulumi.String(cfg.IngressPrivateIP()),
-		"clusterName":                        d.cluster.ClusterName,
-		"clusterId":                          d.cluster.ClusterID,
-		"clusterPrivateFqdn":                 d.cluster.PrivateFQDN,
-		"apiManagementClientCertificatePem":  d.certificates.Issued[pki.APIMClient].CertificatePEM,
-		"apiPath":                            pulumi.String("/" + echoAPIPath + "/"),
-		"tokenAudience":                      pulumi.String(tokenAudience(cfg.APIManagement)),
-		"oidcIssuerUrl":                      d.cluster.OIDCIssuerURL,
-		"registryLoginServer":                d.registry.LoginServer,
-		"keyVaultName":                       d.vault.VaultName,
-		"keyVaultUri":                        d.vault.VaultURI,
-		"keyVaultSecretUris":                 d.vault.SecretURIs,
-		"privateEndpointIds":                 d.endpoints.EndpointIDs,
-		"caCertificatePem":                   d.certificates.CACertificatePEM,
-		"certificateExpiry":                  expiries,
-		"logAnalyticsWorkspaceId":            d.monitoring.WorkspaceID,
-		"logAnalyticsWorkspaceCustomerId":    d.monitoring.WorkspaceCustomerID,
-		"endToEndQuery":                      pulumi.String(components.EndToEndQuery(ingressNamespaces(cfg))),
-		"apiManagementErrorsQuery":           pulumi.String(components.APIManagementErrorsQuery()),
-		"ingressLogQuery":                    pulumi.String(components.IngressLogQuery(ingressNamespace(cfg))),
-		"alertActionGroupId":                 d.alerts.ActionGroupID,
-		"alertEmail":                         pulumi.String(cfg.AlertRecipient()),
-	}
-	d.perimeter.addOutputs(outputs)
-	addSQLOutputs(outputs, d.database)
-	addApprovalOutputs(ctx, cfg, base, outputs)
-	return outputs
-}
-
-// uniqueSuffix creates the random suffix of globally unique names (Key Vault, API Management,
-// registry, DNS labels). It has no keepers, so it is generated once and stays in the stack's state:
-// names are stable across runs and only change if the stack is destroyed.
-func uniqueSuffix(ctx *pulumi.Context, base string, providers *providers) (pulumi.StringOutput, error) {
-	suffix, err := random.NewRandomString(ctx, base+"-name-suffix", &random.RandomStringArgs{
-		Length:  pulumi.Int(naming.SuffixLength),
-		Lower:   pulumi.Bool(true),
-		Numeric: pulumi.Bool(true),
-		Upper:   pulumi.Bool(false),
-		Special: pulumi.Bool(false),
-	}, pulumi.Provider(providers.random))
+// deployLayers creates every layer on the foundation. Each waits only for the layers it is given, so
+// the slow services (API Management, the cluster) start as early as their inputs allow.
+func (p *platform) deployLayers() ([]stackLayer, error) {
+	trust, err := p.deployTrust()
 	if err != nil {
-		return pulumi.StringOutput{}, fmt.Errorf("creating name suffix: %w", err)
+		return nil, err
 	}
-	return suffix.Result, nil
+	apim, err := p.deployAPIManagement(trust)
+	if err != nil {
+		return nil, err
+	}
+	vault, err := p.deployKeyVault(trust)
+	if err != nil {
+		return nil, err
+	}
+	perimeter, err := p.deployPerimeter()
+	if err != nil {
+		return nil, err
+	}
+	cluster, err := p.deployCluster(perimeter)
+	if err != nil {
+		return nil, err
+	}
+	data, err := p.deployData(cluster)
+	if err != nil {
+		return nil, err
+	}
+	endpoints, err := p.deployPrivateEndpoints(vault, cluster, data)
+	if err != nil {
+		return nil, err
+	}
+	api, err := p.deployBackendAPI(apim, trust)
+	if err != nil {
+		return nil, err
+	}
+	edge, err := p.deployEdge(trust, vault, endpoints, apim)
+	if err != nil {
+		return nil, err
+	}
+	alerts, err := p.deployAlerts(edge, apim, cluster)
+	if err != nil {
+		return nil, err
+	}
+	inCluster, err := p.deployInCluster(cluster, trust, data)
+	if err != nil {
+		return nil, err
+	}
+	return []stackLayer{trust, apim, vault, perimeter, cluster, data, endpoints, api, edge, alerts, inCluster}, nil
 }

@@ -41,6 +41,7 @@ func apimEntity(t *testing.T, recording *harness.Recording, kind string) *harnes
 // TestAPIManagementService checks the service of both stacks: tier, units, zones, internal mode in its
 // subnet, system identity, no customer public IP, and the newest GA API version.
 func TestAPIManagementService(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			cfg := mustLoadConfig(t, stack)
@@ -69,6 +70,7 @@ func TestAPIManagementService(t *testing.T) {
 // TestAPIManagementCarriesItsDomainAndCAFromCreation checks the custom domain and the private CA are in
 // the creating request, from the certificate layer, so no second update is needed.
 func TestAPIManagementCarriesItsDomainAndCAFromCreation(t *testing.T) {
+	t.Parallel()
 	cfg := mustLoadConfig(t, "dev")
 	recording := runStack(t, "dev")
 	service := apimService(t, recording)
@@ -96,6 +98,7 @@ func TestAPIManagementCarriesItsDomainAndCAFromCreation(t *testing.T) {
 
 // TestAPIManagementIsHardened checks protocols, ciphers, HTTP/2 and the operation timeouts.
 func TestAPIManagementIsHardened(t *testing.T) {
+	t.Parallel()
 	service := apimService(t, runStack(t, "prod"))
 	properties, ok := service.Input("customProperties").(map[string]any)
 	require.True(t, ok)
@@ -125,6 +128,7 @@ func TestAPIManagementIsHardened(t *testing.T) {
 // TLS_RSA suite Schannel offers with TLS 1.2 is either switched off by a customProperties key or named
 // in README as staying enabled, so README never says "every TLS_RSA_* suite" while one is left on.
 func TestREADMEClaimsOnlyTheRSASuitesThatAreOff(t *testing.T) {
+	t.Parallel()
 	readme := readFile(t, projectDir+"/README.md")
 	row := ""
 	for _, line := range strings.Split(readme, "\n") {
@@ -147,6 +151,7 @@ func TestREADMEClaimsOnlyTheRSASuitesThatAreOff(t *testing.T) {
 // TestBackendPresentsTheClientCertificateAndValidatesTheIngress checks the certificate entity, the
 // backend and their order.
 func TestBackendPresentsTheClientCertificateAndValidatesTheIngress(t *testing.T) {
+	t.Parallel()
 	cfg := mustLoadConfig(t, "prod")
 	recording := runStack(t, "prod")
 	certificate := apimEntity(t, recording, "Certificate")
@@ -232,6 +237,7 @@ func parsePolicy(t *testing.T, document string) policyElement {
 // TestPolicyDocument parses the deployed policy back and checks each section, with token validation
 // off (no tenant configured) and on.
 func TestPolicyDocument(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name      string
 		edits     []harness.Edit
@@ -307,6 +313,7 @@ func TestPolicyDocument(t *testing.T) {
 
 // TestPolicyValuesAreEscaped renders hostile values and reads them back unchanged.
 func TestPolicyValuesAreEscaped(t *testing.T) {
+	t.Parallel()
 	audience := `api://x"/><set-backend-service base-url="https://evil.example"/>&<`
 	document, err := apimpolicy.Render(apimpolicy.BackendAPI(apimpolicy.BackendAPIOptions{
 		BackendID: "echo-backend", TenantID: "contoso.onmicrosoft.com", Audiences: []string{audience}, ClientApplicationIDs: []string{entraClientID},
@@ -327,6 +334,7 @@ func TestPolicyValuesAreEscaped(t *testing.T) {
 // TestAPIManagementGatewayResolvesPrivately checks the gateway host's own zone, its link, and the A
 // record pointing at the service's private address.
 func TestAPIManagementGatewayResolvesPrivately(t *testing.T) {
+	t.Parallel()
 	cfg := mustLoadConfig(t, "prod")
 	recording := runStack(t, "prod")
 	service := apimService(t, recording)
@@ -356,6 +364,7 @@ func toAny(values []string) []any {
 // TestBackendAPIWithApplicationInsights runs the component with a logger: telemetry goes to
 // Application Insights through a logger whose connection string stays secret.
 func TestBackendAPIWithApplicationInsights(t *testing.T) {
+	t.Parallel()
 	recording, err := harness.Run(func(ctx *pulumi.Context) error {
 		_, err := components.NewBackendAPI(ctx, "unit", &components.BackendAPIArgs{
 			ResourceGroupName:    pulumi.String("rg"),
@@ -385,6 +394,7 @@ func TestBackendAPIWithApplicationInsights(t *testing.T) {
 // TestBackendAPIRequiresTheClientCertificate checks the component refuses a backend without the
 // certificate it presents.
 func TestBackendAPIRequiresTheClientCertificate(t *testing.T) {
+	t.Parallel()
 	_, err := harness.Run(func(ctx *pulumi.Context) error {
 		_, err := components.NewBackendAPI(ctx, "unit", &components.BackendAPIArgs{Path: "echo"})
 		return err

@@ -89,6 +89,7 @@ func (c *chain) pair(t *testing.T, leaf pki.Certificate) tls.Certificate {
 // TestCertificateChain checks the CA and every leaf of both stacks: SANs equal to the host the caller
 // uses, one extended key usage each, key types from the config, lifetimes, and a chain to the CA.
 func TestCertificateChain(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			cfg := mustLoadConfig(t, stack)
@@ -134,6 +135,7 @@ func TestCertificateChain(t *testing.T) {
 
 // TestCertificatesUseTheConfiguredKeys checks that key settings reach the keys.
 func TestCertificatesUseTheConfiguredKeys(t *testing.T) {
+	t.Parallel()
 	edits := []harness.Edit{
 		harness.Set("certificates.keys.ingressServer", "ECDSA-P384"),
 		harness.Set("certificates.keys.listener", "ECDSA-P256"),
@@ -151,6 +153,7 @@ func TestCertificatesUseTheConfiguredKeys(t *testing.T) {
 // TestMutualTLSWithTheProgramsCertificates runs real handshakes with the certificates the program
 // issues: the ingress requires a client certificate signed by the CA, and the caller checks the name.
 func TestMutualTLSWithTheProgramsCertificates(t *testing.T) {
+	t.Parallel()
 	cfg := mustLoadConfig(t, "prod")
 	c := recordedChain(t, runStack(t, "prod"), cfg)
 	server, client := c.pair(t, pki.IngressServer), c.pair(t, pki.APIMClient)
@@ -200,6 +203,7 @@ func foreignClient(t *testing.T, host string) tls.Certificate {
 // TestPFXSecretsDecodeToTheIssuedCertificates decodes every PFX the program stores in Key Vault with
 // the library that encoded it and compares certificate, key and chain with what was issued.
 func TestPFXSecretsDecodeToTheIssuedCertificates(t *testing.T) {
+	t.Parallel()
 	cfg := mustLoadConfig(t, "dev")
 	recording := runStack(t, "dev")
 	c := recordedChain(t, recording, cfg)
@@ -227,6 +231,7 @@ func TestPFXSecretsDecodeToTheIssuedCertificates(t *testing.T) {
 
 // TestCASecretExpiresWithTheCA checks the CA certificate's secret carries the CA's notAfter as exp.
 func TestCASecretExpiresWithTheCA(t *testing.T) {
+	t.Parallel()
 	cfg := mustLoadConfig(t, "dev")
 	recording := runStack(t, "dev")
 	c := recordedChain(t, recording, cfg)
@@ -241,6 +246,7 @@ func TestCASecretExpiresWithTheCA(t *testing.T) {
 // TestCAPrivateKeyStaysInTheState checks that the CA key is never handed to Azure: no azure-native
 // input contains it, and the CA secret holds the certificate alone.
 func TestCAPrivateKeyStaysInTheState(t *testing.T) {
+	t.Parallel()
 	cfg := mustLoadConfig(t, "prod")
 	recording := runStack(t, "prod")
 	c := recordedChain(t, recording, cfg)
@@ -273,6 +279,7 @@ func TestCAPrivateKeyStaysInTheState(t *testing.T) {
 
 // TestPrivateKeysAreSecrets checks every private key output and input is a Pulumi secret.
 func TestPrivateKeysAreSecrets(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "dev")
 	for _, key := range recording.OfType(privateKeyType) {
 		for _, output := range []string{"privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"} {
@@ -296,6 +303,7 @@ func TestPrivateKeysAreSecrets(t *testing.T) {
 
 // TestLifetimesAndEarlyRenewal checks the configured lifetimes and renewal windows reach every certificate.
 func TestLifetimesAndEarlyRenewal(t *testing.T) {
+	t.Parallel()
 	edits := []harness.Edit{harness.Set("certificates.validityHours", 2160), harness.Set("certificates.earlyRenewalHours", 336)}
 	recording := runStack(t, "dev", edits...)
 	cfg := mustLoadConfig(t, "dev", edits...)
@@ -311,6 +319,7 @@ func TestLifetimesAndEarlyRenewal(t *testing.T) {
 
 // TestBringYourOwnListener checks that nothing is generated for a brought listener certificate.
 func TestBringYourOwnListener(t *testing.T) {
+	t.Parallel()
 	edit := harness.Set("certificates.listenerKeyVaultSecretId", "https://contoso-kv.vault.azure.net/secrets/api-contoso-example")
 	recording := runStack(t, "prod", edit)
 	base := naming.Base("apiplat", "prod")

@@ -295,6 +295,7 @@ var badInputCases = []struct {
 // TestBadInputIsReportedWithKeyValueAndRemedy checks every bad-input case: the problem names the full
 // config key and the value, says what is valid, and the program registers no resource at all.
 func TestBadInputIsReportedWithKeyValueAndRemedy(t *testing.T) {
+	t.Parallel()
 	for _, tc := range badInputCases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := loadConfig(t, tc.stack, tc.edits...)
@@ -314,6 +315,7 @@ func TestBadInputIsReportedWithKeyValueAndRemedy(t *testing.T) {
 // tunnel port that is not one, and the tunnel without the Bastion it goes through. They are reported
 // with the stack's own problems, before anything is registered.
 func TestRunnerProblemsAreReportedWithTheStacks(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, port string
 		edits      []harness.Edit
@@ -343,6 +345,7 @@ func TestRunnerProblemsAreReportedWithTheStacks(t *testing.T) {
 
 // TestAllProblemsAreReportedAtOnce checks that one run reports every problem, not just the first.
 func TestAllProblemsAreReportedAtOnce(t *testing.T) {
+	t.Parallel()
 	_, err := loadConfig(t, "dev",
 		harness.Set("apiManagement.sku", "Basic"),
 		harness.Set("network.subnets.apiManagement", "10.42.1.0/33"),
@@ -367,9 +370,10 @@ func TestAllProblemsAreReportedAtOnce(t *testing.T) {
 
 // TestUnnamedStackNeedsAnEnvironment checks that only stacks named dev or prod imply a profile.
 func TestUnnamedStackNeedsAnEnvironment(t *testing.T) {
+	t.Parallel()
 	project, raw, err := harness.LoadStackConfig(projectDir, "dev", harness.Set("environment", ""))
 	require.NoError(t, err)
-	recording, err := harness.Run(stacksProgram, project, "staging", raw)
+	recording, err := harness.RunConfig(project, "staging", raw, harness.DeploySurroundings())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `apiplatform:environment = "": is required for stack "staging"`)
 	assert.Empty(t, recording.Resources)
@@ -377,9 +381,10 @@ func TestUnnamedStackNeedsAnEnvironment(t *testing.T) {
 
 // TestInvalidStackNameIsReported checks that a stack name unusable in Azure names is a problem.
 func TestInvalidStackNameIsReported(t *testing.T) {
+	t.Parallel()
 	project, raw, err := harness.LoadStackConfig(projectDir, "dev")
 	require.NoError(t, err)
-	_, err = harness.Run(stacksProgram, project, "Dev_Stack", raw)
+	_, err = harness.RunConfig(project, "Dev_Stack", raw, harness.DeploySurroundings())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `stack name = "Dev_Stack": must be lower-case letters, digits and single hyphens`)
 }
@@ -388,6 +393,7 @@ func TestInvalidStackNameIsReported(t *testing.T) {
 // The CLI rejects this for keys Pulumi.yaml declares as objects; `--skip-config-validation` skips that
 // check, so the program must still explain it.
 func TestObjectSettingGivenAScalar(t *testing.T) {
+	t.Parallel()
 	project, raw, err := harness.LoadStackConfig(projectDir, "dev")
 	require.NoError(t, err)
 	raw[key("perimeter")] = "on"

@@ -33,6 +33,7 @@ func runDeployments(t *testing.T, edits ...harness.Edit) (*harness.Recording, er
 // pre-run tests and review, automatic deployment for dev only, the agent pool (with kubelogin's
 // workload identity) for both, and the policy group enforcing this repository's policy pack version.
 func TestDeploymentSettings(t *testing.T) {
+	t.Parallel()
 	recording, err := runDeployments(t)
 	require.NoError(t, err)
 
@@ -93,6 +94,7 @@ func TestDeploymentSettings(t *testing.T) {
 // TestFederatedCredentials checks the subjects the deploying identity must trust: one per stack and
 // operation, in the format Pulumi Cloud's tokens carry, with names Azure accepts.
 func TestFederatedCredentials(t *testing.T) {
+	t.Parallel()
 	credentials := settings.FederatedCredentials("contoso", []string{"dev", "prod"})
 	require.Len(t, credentials, 8, "2 stacks x preview, update, refresh, destroy")
 	assert.Equal(t, settings.FederatedCredential{Name: "pulumi-dev-preview",
@@ -110,6 +112,7 @@ func TestFederatedCredentials(t *testing.T) {
 
 // TestDeploymentPreRunCommandsExist checks the pre-run commands are make targets of this repository.
 func TestDeploymentPreRunCommandsExist(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Skip("make is not installed; the pre-run commands use it")
 	}
@@ -123,6 +126,7 @@ func TestDeploymentPreRunCommandsExist(t *testing.T) {
 
 // TestDeploymentsBadInput checks every configuration problem is reported at once and nothing is created.
 func TestDeploymentsBadInput(t *testing.T) {
+	t.Parallel()
 	recording, err := runDeployments(t,
 		harness.Set("azure.clientId", "my-app"),
 		harness.Set("repository", "azure-api-platform"),
@@ -146,6 +150,7 @@ func TestDeploymentsBadInput(t *testing.T) {
 // deploying identity may assign (the condition on Role Based Access Control Administrator, for writes
 // and deletes) are exactly the built-in roles the program assigns, with every optional feature on.
 func TestDeployingIdentityRolesMatchTheProgram(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
 	require.NoError(t, err)
 	listed := regexp.MustCompile(`(?m)^roles="([^"]+)"$`).FindSubmatch(readme)
@@ -177,6 +182,7 @@ func TestDeployingIdentityRolesMatchTheProgram(t *testing.T) {
 // who forgets to replace it federates with a stranger. Every Azure GUID of the example is a
 // placeholder of zeros, so it cannot be mistaken for a real one.
 func TestExampleAzureIdentifiersArePlaceholders(t *testing.T) {
+	t.Parallel()
 	text, err := os.ReadFile(filepath.Join(deploymentsDir, "Pulumi.settings.yaml"))
 	require.NoError(t, err)
 	guids := regexp.MustCompile(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`).FindAllString(string(text), -1)

@@ -21,6 +21,7 @@ var documentedPackages = []string{"components", "components/apimpolicy", "compon
 // TestExportedIdentifiersAreDocumented checks doc comments on exported types, functions, methods,
 // constants, variables and struct fields (component outputs and Args fields among them).
 func TestExportedIdentifiersAreDocumented(t *testing.T) {
+	t.Parallel()
 	for _, dir := range documentedPackages {
 		files := parseDir(t, filepath.Join(projectDir, dir), isSourceFile)
 		for name, file := range files {
@@ -35,6 +36,7 @@ func TestExportedIdentifiersAreDocumented(t *testing.T) {
 
 // TestEveryFileStatesItsPurpose checks that every Go file opens with a comment line.
 func TestEveryFileStatesItsPurpose(t *testing.T) {
+	t.Parallel()
 	err := filepath.WalkDir(projectDir, func(path string, entry os.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@
 package tests
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,14 +12,17 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
 
 	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/stacks"
 )
 
 // TestReadmeSetUpCommandsExist checks README opens with exactly the two set-up commands and that make
 // knows both (a dry run, so nothing is deployed).
 func TestReadmeSetUpCommandsExist(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Skip("make is not installed; README's commands use it")
 	}
@@ -42,6 +46,7 @@ func TestReadmeSetUpCommandsExist(t *testing.T) {
 // TestReadmeErrorExampleIsReal checks the configuration error quoted in README is exactly what the
 // program prints for that input.
 func TestReadmeErrorExampleIsReal(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
 	require.NoError(t, err)
 	example := regexp.MustCompile("(?s)```\n(stack \"prod\": .*?)\n```").FindSubmatch(readme)
@@ -51,4 +56,26 @@ func TestReadmeErrorExampleIsReal(t *testing.T) {
 		harness.Set("network.subnets.apiManagement", "10.43.1.0/29"))
 	require.Error(t, err)
 	assert.Equal(t, string(example[1]), err.Error())
+}
+
+// TestProgramReadsTheLanguageHostConfig checks that main.go's program (stacks.Program, no options)
+// takes the stack config from where the Go language host puts it, PULUMI_CONFIG: a bad prefix there
+// is reported under its key, and without the variable the required keys are missing. The other tests
+// hand the config over through stacks.Options and run side by side; this one sets the process
+// environment, so it does not run in parallel.
+func TestProgramReadsTheLanguageHostConfig(t *testing.T) {
+	project, raw, err := harness.LoadStackConfig(projectDir, "dev", harness.Set("namePrefix", "Not_Valid"))
+	require.NoError(t, err)
+	encoded, err := json.Marshal(raw)
+	require.NoError(t, err)
+
+	t.Setenv(pulumi.EnvConfig, string(encoded))
+	_, err = harness.Run(stacks.Program, project, "dev", raw)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `apiplatform:namePrefix = "Not_Valid"`)
+
+	t.Setenv(pulumi.EnvConfig, "")
+	_, err = harness.Run(stacks.Program, project, "dev", nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "configuration problems (nothing was deployed)")
 }

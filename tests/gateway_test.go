@@ -46,6 +46,7 @@ func partID(gateway *harness.Resource, kind, name string) string {
 
 // TestWAFPolicy checks Prevention mode, the current managed rule sets and body inspection.
 func TestWAFPolicy(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "prod")
 	policies := recording.OfType(wafPolicyType)
 	require.Len(t, policies, 1)
@@ -87,6 +88,7 @@ func TestWAFPolicy(t *testing.T) {
 // TestGatewayListeners checks TLS policy, the HTTPS listener's Key Vault certificate and the HTTP
 // listener that only redirects.
 func TestGatewayListeners(t *testing.T) {
+	t.Parallel()
 	cfg := mustLoadConfig(t, "dev")
 	recording := runStack(t, "dev")
 	gateway := applicationGateway(t, recording)
@@ -126,6 +128,7 @@ func TestGatewayListeners(t *testing.T) {
 
 // TestGatewayReencryptsToAPIManagementByName checks the backend pool, settings and probe.
 func TestGatewayReencryptsToAPIManagementByName(t *testing.T) {
+	t.Parallel()
 	cfg := mustLoadConfig(t, "prod")
 	recording := runStack(t, "prod")
 	gateway := applicationGateway(t, recording)
@@ -153,6 +156,7 @@ func TestGatewayReencryptsToAPIManagementByName(t *testing.T) {
 
 // TestGatewayScaleAndZones checks dev and prod sizing and that the public IP matches the zones.
 func TestGatewayScaleAndZones(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			cfg := mustLoadConfig(t, stack)

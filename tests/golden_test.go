@@ -1,3 +1,4 @@
+// Golden recordings: the resources both stack files register, pinned, so a refactor proves it changes nothing.
 package tests
 
 import (
@@ -19,6 +20,7 @@ var updateGolden = flag.Bool("update", false, "rewrite tests/testdata/golden fro
 // must leave the files unchanged; an intended change updates them with -update, and the diff shows
 // the change in review.
 func TestRecordingMatchesGolden(t *testing.T) {
+	t.Parallel()
 	for _, variant := range featureVariants {
 		t.Run(variant.name, func(t *testing.T) {
 			recording := runStack(t, variant.stack, variant.edits...)

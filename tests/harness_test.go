@@ -25,6 +25,7 @@ import (
 
 // TestTypeMatches checks type-token matching with and without an API version segment.
 func TestTypeMatches(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, token, want string
 		match             bool
@@ -48,6 +49,7 @@ func TestTypeMatches(t *testing.T) {
 // TestConfigLoadingMatchesTheCLI checks the CLI behaviours the harness reproduces on a small project:
 // declared defaults merged by path into objects, required keys, declared types, unknown stacks.
 func TestConfigLoadingMatchesTheCLI(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "Pulumi.yaml"), `name: demo
 runtime: go
@@ -97,6 +99,7 @@ type mockedResource struct {
 // TestAzureMocksAnswerLikeAzure checks ARM IDs, managed identity principals and the APIM private
 // address taken from its subnet.
 func TestAzureMocksAnswerLikeAzure(t *testing.T) {
+	t.Parallel()
 	recording, err := harness.Run(func(ctx *pulumi.Context) error {
 		var network mockedResource
 		if err := ctx.RegisterResource("azure-native:network:VirtualNetwork", "vnet", pulumi.Map{
@@ -136,6 +139,7 @@ func TestAzureMocksAnswerLikeAzure(t *testing.T) {
 
 // TestRandomMockHonoursItsInputs checks length and alphabet, and that reruns give the same result.
 func TestRandomMockHonoursItsInputs(t *testing.T) {
+	t.Parallel()
 	first := runStack(t, "dev").OfType("random:index/randomString:RandomString")[0]
 	second := runStack(t, "dev").OfType("random:index/randomString:RandomString")[0]
 	assert.Regexp(t, `^[a-z0-9]{6}$`, first.OutputString("result"))
@@ -145,6 +149,7 @@ func TestRandomMockHonoursItsInputs(t *testing.T) {
 // TestTLSMocksProduceRealCertificates builds a CA and mutually authenticated leaves through pulumi-tls
 // under the harness, then verifies them with crypto/x509 and a real TLS handshake.
 func TestTLSMocksProduceRealCertificates(t *testing.T) {
+	t.Parallel()
 	recording, err := harness.Run(func(ctx *pulumi.Context) error {
 		caKey, err := tlsprovider.NewPrivateKey(ctx, "ca", &tlsprovider.PrivateKeyArgs{Algorithm: pulumi.String("RSA"), RsaBits: pulumi.Int(3072)})
 		if err != nil {

@@ -11,13 +11,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/apiplatform/azure-api-platform/stacks"
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
-// stacksProgram is the program under test: exactly what main.go hands to pulumi.Run.
-var stacksProgram = stacks.Program
 
 // projectDir is the repository root, where Pulumi.yaml and the stack files live.
 const projectDir = ".."
@@ -50,8 +47,9 @@ var entraValidation = []harness.Edit{
 
 // everyFeature switches on every optional feature: the in-cluster layer, Entra token validation, SQL,
 // two bring-your-own private endpoints, and the whole perimeter (the prod file has it already; dev
-// has none of it).
-var everyFeature = append(slices.Clone(entraValidation), []harness.Edit{
+// has none of it). Clipped, so a test appending to it gets its own copy even when tests run in
+// parallel.
+var everyFeature = slices.Clip(append(slices.Clone(entraValidation), []harness.Edit{
 	harness.Set("kubernetes.deployInCluster", true),
 	harness.Set("sql.enabled", true),
 	harness.Set("sql.administratorGroupName", "sql-admins"),
@@ -63,7 +61,7 @@ var everyFeature = append(slices.Clone(entraValidation), []harness.Edit{
 	harness.Set("perimeter.firewallEnabled", true),
 	harness.Set("perimeter.bastionEnabled", true),
 	harness.Set("perimeter.jumpboxEnabled", true),
-}...)
+}...))
 
 // stackVariant is a stack file with configuration edits, for tests that cover every shape of stack.
 type stackVariant struct {

@@ -117,6 +117,7 @@ func validateSchema(path string, schema map[string]any, value any) []string {
 // TestIstioObjectsMatchTheUpstreamCRDs validates the spec of every Istio object of the in-cluster
 // variants against its CRD's schema for the apiVersion used, which must be served.
 func TestIstioObjectsMatchTheUpstreamCRDs(t *testing.T) {
+	t.Parallel()
 	crds := loadIstioCRDs(t)
 	for _, variant := range []stackVariant{{"dev", "dev", []harness.Edit{inCluster}}, featureVariants[2]} {
 		t.Run(variant.name, func(t *testing.T) {
@@ -150,6 +151,7 @@ func TestIstioObjectsMatchTheUpstreamCRDs(t *testing.T) {
 // TestReadinessJobWaitsForUpstreamCRDs checks the CRDs the readiness Job waits for are upstream names,
 // and that every Istio kind the program applies is among them.
 func TestReadinessJobWaitsForUpstreamCRDs(t *testing.T) {
+	t.Parallel()
 	crds := loadIstioCRDs(t)
 	upstream := map[string]string{}
 	for key, definition := range crds {
@@ -174,6 +176,7 @@ func TestReadinessJobWaitsForUpstreamCRDs(t *testing.T) {
 // TestSchemaValidatorRefusesWhatTheAPIServerRefuses checks the validator itself on a Gateway: a typo'd
 // field, a mode outside the enum and a port number given as text are each reported.
 func TestSchemaValidatorRefusesWhatTheAPIServerRefuses(t *testing.T) {
+	t.Parallel()
 	crds := loadIstioCRDs(t)
 	gateway := crds["networking.istio.io/Gateway"]
 	var spec map[string]any

@@ -33,6 +33,7 @@ func stackVault(t *testing.T, recording *harness.Recording) *harness.Resource {
 
 // TestKeyVaultIsPrivateAndRBACOnly checks the vault's posture in both stacks.
 func TestKeyVaultIsPrivateAndRBACOnly(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			cfg := mustLoadConfig(t, stack)
@@ -61,6 +62,7 @@ func TestKeyVaultIsPrivateAndRBACOnly(t *testing.T) {
 
 // TestKeyVaultServesTheChain checks the vault holds exactly the chain's secrets, PFX or PEM.
 func TestKeyVaultServesTheChain(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		stack string
 		edits []harness.Edit
@@ -90,6 +92,7 @@ func TestKeyVaultServesTheChain(t *testing.T) {
 // TestSecretReadersAreScopedToTheVault checks the role assignments: Key Vault Secrets User, scoped to
 // the vault, for exactly the Application Gateway identity.
 func TestSecretReadersAreScopedToTheVault(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "prod")
 	vault := stackVault(t, recording)
 	identity := recording.Find(identityType, "apiplat-prod-agw-id")
@@ -110,6 +113,7 @@ func TestSecretReadersAreScopedToTheVault(t *testing.T) {
 
 // TestKeyVaultIsReachedPrivately checks the vault's private endpoint and its DNS.
 func TestKeyVaultIsReachedPrivately(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "dev")
 	vault := stackVault(t, recording)
 	network := virtualNetwork(t, recording)
@@ -131,6 +135,7 @@ func TestKeyVaultIsReachedPrivately(t *testing.T) {
 // TestKeyVaultComponentOutputs runs the component with a workspace: versionless secret URIs, the vault
 // URI, and a diagnostic setting sending AuditEvent to the workspace.
 func TestKeyVaultComponentOutputs(t *testing.T) {
+	t.Parallel()
 	var secretURIs map[string]string
 	var vaultURI string
 	recording, err := harness.Run(func(ctx *pulumi.Context) error {
@@ -168,6 +173,7 @@ func TestKeyVaultComponentOutputs(t *testing.T) {
 // TestPrivateEndpointsShareZonesAndRejectUnknownGroups checks zones are created once per name and an
 // unknown group ID is refused with the supported ones listed.
 func TestPrivateEndpointsShareZonesAndRejectUnknownGroups(t *testing.T) {
+	t.Parallel()
 	targets := []components.PrivateEndpointTarget{
 		{Name: "kv-one", ResourceID: pulumi.String("/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/one"), GroupID: "vault"},
 		{Name: "kv-two", ResourceID: pulumi.String("/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/two"), GroupID: "vault"},

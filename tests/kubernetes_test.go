@@ -42,6 +42,7 @@ func kubernetesObject(t *testing.T, recording *harness.Recording, token, name st
 
 // TestClusterSettings checks the cluster of both stacks against the platform's requirements.
 func TestClusterSettings(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			cfg := mustLoadConfig(t, stack)
@@ -120,6 +121,7 @@ func TestClusterSettings(t *testing.T) {
 // TestClusterIdentityMayJoinItsSubnetFirst checks the user-assigned control-plane identity is granted
 // Network Contributor on the node subnet, and the cluster waits for the grant.
 func TestClusterIdentityMayJoinItsSubnetFirst(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "dev")
 	cluster := stackCluster(t, recording)
 	identity := recording.Find(identityType, "apiplat-dev-aks-id")
@@ -141,6 +143,7 @@ func TestClusterIdentityMayJoinItsSubnetFirst(t *testing.T) {
 // application routing add-on: on API 2024-10-01 it also creates a "default" NGINX controller behind a
 // public load balancer, and its NGINX support ended in November 2026.
 func TestIngressAddOn(t *testing.T) {
+	t.Parallel()
 	for _, variant := range featureVariants {
 		t.Run(variant.name, func(t *testing.T) {
 			recording := runStack(t, variant.stack, variant.edits...)
@@ -158,6 +161,7 @@ func TestIngressAddOn(t *testing.T) {
 // TestRegistry checks the registry is private, pulls only with the kubelet identity, and is reached
 // through its private endpoint.
 func TestRegistry(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			cfg := mustLoadConfig(t, stack)
@@ -195,6 +199,7 @@ func TestRegistry(t *testing.T) {
 // private DNS zone, the API Management backend and the ingress, and that the record points at the
 // pinned address without waiting for the cluster.
 func TestBackendHostAgreesEverywhere(t *testing.T) {
+	t.Parallel()
 	cfg := mustLoadConfig(t, "dev", inCluster)
 	recording := runStack(t, "dev", inCluster)
 	host := cfg.HostNames.Backend
@@ -215,6 +220,7 @@ func TestBackendHostAgreesEverywhere(t *testing.T) {
 // exactly what the second run does (Pulumi's --exclude, not the program, leaves the layer out, so
 // nothing is deleted), and its inCluster output says the layer was left for the second run.
 func TestFirstRunOfMakeDeployRegistersTheSameLayer(t *testing.T) {
+	t.Parallel()
 	first := harness.DeploySurroundings()
 	first.Runner.InClusterExcluded = true
 	excluded, err := harness.RunStackIn(projectDir, "dev", first)
@@ -239,6 +245,7 @@ func TestFirstRunOfMakeDeployRegistersTheSameLayer(t *testing.T) {
 // make deploy performs, and that with the switch off only Azure resources are registered and the
 // inCluster output says why.
 func TestInClusterLayerIsOnByDefault(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			recording := runStack(t, stack)
@@ -261,6 +268,7 @@ func TestInClusterLayerIsOnByDefault(t *testing.T) {
 // TestIstioIngressObjects checks the Istio objects: the pinned gateway Service, the credential, the
 // MUTUAL gateway, the route, and in-mesh STRICT mTLS admitting only the ingress namespace.
 func TestIstioIngressObjects(t *testing.T) {
+	t.Parallel()
 	cfg := mustLoadConfig(t, "prod", inCluster)
 	recording := runStack(t, "prod", inCluster)
 	c := recordedChain(t, recording, cfg)
@@ -317,6 +325,7 @@ func TestIstioIngressObjects(t *testing.T) {
 
 // TestEchoWorkloadIsHardened checks the workload's pods, service, budget and network policies.
 func TestEchoWorkloadIsHardened(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			cfg := mustLoadConfig(t, stack, inCluster)
@@ -425,6 +434,7 @@ type providerKubeconfig struct {
 // from an agent, always with a non-interactive kubelogin, kept secret, and tied to the cluster's ID
 // so a change of runner never replaces the cluster's objects.
 func TestKubernetesProviderReachesThePrivateAPIServer(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name         string
 		surroundings harness.Surroundings

@@ -38,6 +38,7 @@ var spring2027 = meshRevisionsOf(map[string][]string{"asm-1-32": {"asm-1-33"}, "
 // whatever revision is configured, only what the region supports that day is installed, and a refusal
 // names the key, the value, what Azure supports and the way out, with nothing registered.
 func TestIstioRevisionIsCheckedAgainstAzure(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name      string
 		day       harness.MeshRevisions
@@ -96,6 +97,7 @@ func TestIstioRevisionIsCheckedAgainstAzure(t *testing.T) {
 // the program: both revisions installed with the workloads on the old one, then the namespace label
 // and the pods (restarted through their template) on the new one, then the new one alone.
 func TestCanaryUpgradeMovesTheWorkloads(t *testing.T) {
+	t.Parallel()
 	phases := []struct {
 		name      string
 		edits     []harness.Edit
@@ -126,6 +128,7 @@ func TestCanaryUpgradeMovesTheWorkloads(t *testing.T) {
 // configuration exists with the configured window: the AKS releases that patch istiod and the ingress
 // gateways respect it (aks/istio-upgrade.md), and without it they roll out at any time.
 func TestIstioPatchesFollowTheDefaultMaintenanceWindow(t *testing.T) {
+	t.Parallel()
 	cfg := mustLoadConfig(t, "prod")
 	recording := runStack(t, "prod")
 	window := single(t, recording.OfType("azure-native:containerservice:MaintenanceConfiguration"), "default maintenance", func(res *harness.Resource) bool {

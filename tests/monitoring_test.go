@@ -82,6 +82,7 @@ var childResourceTypes = []string{
 // recorded resource of a type that supports diagnostic settings has one, to the platform's workspace,
 // with the required categories, and every other type is exempt for a stated reason.
 func TestEveryDiagnosableResourceSendsDiagnostics(t *testing.T) {
+	t.Parallel()
 	for _, variant := range featureVariants {
 		t.Run(variant.name, func(t *testing.T) {
 			recording := runStack(t, variant.stack, variant.edits...)
@@ -122,6 +123,7 @@ func TestEveryDiagnosableResourceSendsDiagnostics(t *testing.T) {
 // TestSQLServerAuditGoesToTheWorkspace checks server auditing: Azure Monitor as the target, and the
 // master database's diagnostic setting carrying SQLSecurityAuditEvents.
 func TestSQLServerAuditGoesToTheWorkspace(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "prod", everyFeature...)
 	servers := recording.OfType("azure-native:sql:Server")
 	require.Len(t, servers, 1)
@@ -143,6 +145,7 @@ func TestSQLServerAuditGoesToTheWorkspace(t *testing.T) {
 // Management log to their own tables (the query reads AGWAccessLogs and ApiManagementGatewayLogs), API
 // Management records the trace header the query joins on, and the policy forwards it to the cluster.
 func TestResourceSpecificTablesFeedTheEndToEndQuery(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "prod")
 	for _, target := range []*harness.Resource{applicationGateway(t, recording), apimService(t, recording)} {
 		var setting *harness.Resource
@@ -199,6 +202,7 @@ var diagnosticTables = map[string]struct{ resourceType, category string }{
 // Microsoft-ContainerLogV2 stream to the workspace, associated with the cluster. A query over a table
 // nothing writes returns nothing and looks like a quiet platform.
 func TestEveryQueriedTableHasADataSource(t *testing.T) {
+	t.Parallel()
 	for _, variant := range featureVariants {
 		t.Run(variant.name, func(t *testing.T) {
 			recording := runStack(t, variant.stack, variant.edits...)
@@ -265,6 +269,7 @@ func assertContainerLogsAreCollected(t *testing.T, recording *harness.Recording,
 // failed requests with their recorded error, and the ingress controller's log lines in the namespace of
 // the configured controller.
 func TestTroubleshootingQueries(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name      string
 		edits     []harness.Edit
@@ -294,6 +299,7 @@ func TestTroubleshootingQueries(t *testing.T) {
 // TestAlertsWatchEveryHop checks the action group and the metric alerts: one rule per hop signal, each
 // scoped to its resource, evaluated against the documented metric, and sent to the action group.
 func TestAlertsWatchEveryHop(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		stack string
@@ -340,6 +346,7 @@ func TestAlertsWatchEveryHop(t *testing.T) {
 
 // TestAlertRulesWatchTheDocumentedSignals pins the signals the issue asks for, by metric and filter.
 func TestAlertRulesWatchTheDocumentedSignals(t *testing.T) {
+	t.Parallel()
 	byName := map[string]components.MetricAlertRule{}
 	for _, rule := range components.PlatformAlertRules {
 		byName[rule.Name] = rule
@@ -374,6 +381,7 @@ func TestAlertRulesWatchTheDocumentedSignals(t *testing.T) {
 // TestUserFacingOutputs checks the outputs a user needs after `pulumi up`, and that none of them leaks
 // a secret in plain text.
 func TestUserFacingOutputs(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			recording := runStack(t, stack)
@@ -443,6 +451,7 @@ func armType(resourceID string) string {
 
 // TestContainerInsightsRuleName checks the rule's name as Microsoft's onboarding writes it, cut to 64.
 func TestContainerInsightsRuleName(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, "MSCI-westeurope-apiplat-dev-aks", components.ContainerInsightsRuleName("westeurope", "apiplat-dev-aks"))
 	long := components.ContainerInsightsRuleName("australiasoutheast", strings.Repeat("c", 60))
 	assert.Len(t, long, 64)

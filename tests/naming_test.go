@@ -15,6 +15,7 @@ import (
 
 // TestNamingRules checks names against the Azure rules they must obey.
 func TestNamingRules(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		role  naming.Role
@@ -48,6 +49,7 @@ func TestNamingRules(t *testing.T) {
 
 // TestGlobalNames checks the suffix placement and the registry's hyphen-free form.
 func TestGlobalNames(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, "apiplat-dev-kvab12cd", naming.Global("apiplat-dev", naming.RoleKeyVault, "ab12cd"))
 	assert.Equal(t, "apiplatdevacrab12cd", naming.Global("apiplat-dev", naming.RoleContainerRegistry, "ab12cd"))
 	assert.Equal(t, "apiplat-dev-apimxxxxxx", naming.Name("apiplat-dev", naming.RoleAPIManagement), "placeholder suffix for validation")
@@ -57,6 +59,7 @@ func TestGlobalNames(t *testing.T) {
 // TestEveryRoleNameIsValidForTheShippedStacks checks every name the platform will create for both
 // stacks, including per-subnet security groups.
 func TestEveryRoleNameIsValidForTheShippedStacks(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		base := naming.Base("apiplat", stack)
 		for _, role := range naming.Roles() {
@@ -72,6 +75,7 @@ func TestEveryRoleNameIsValidForTheShippedStacks(t *testing.T) {
 // default prefix a stack name of up to seven characters (e.g. "staging") works, eight do not, and the
 // error names namePrefix.
 func TestLongestStackNameWithTheDefaultPrefix(t *testing.T) {
+	t.Parallel()
 	for length := 1; length <= 7; length++ {
 		assert.NoError(t, naming.Check(naming.RoleKeyVault, naming.Name(naming.Base("apiplat", strings.Repeat("s", length)), naming.RoleKeyVault)))
 	}

@@ -69,6 +69,7 @@ func ports(rule map[string]any) []string {
 
 // TestSubnetsMatchTheAddressPlan checks the virtual network carries exactly the configured subnets.
 func TestSubnetsMatchTheAddressPlan(t *testing.T) {
+	t.Parallel()
 	wantSubnets := map[string][]string{
 		"dev":  {"AzureBastionSubnet", "api-management", "application-gateway", "kubernetes-nodes", "private-endpoints"},
 		"prod": {"AzureBastionSubnet", "AzureFirewallSubnet", "api-management", "application-gateway", "jumpbox", "kubernetes-nodes", "private-endpoints"},
@@ -103,6 +104,7 @@ func TestSubnetsMatchTheAddressPlan(t *testing.T) {
 
 // TestEverySubnetHasItsSecurityGroup checks one NSG per subnet that supports one, wired by ID.
 func TestEverySubnetHasItsSecurityGroup(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			cfg := mustLoadConfig(t, stack)
@@ -128,6 +130,7 @@ func TestEverySubnetHasItsSecurityGroup(t *testing.T) {
 
 // TestSecurityRulesRequiredByEachService checks the rules each service documents as required.
 func TestSecurityRulesRequiredByEachService(t *testing.T) {
+	t.Parallel()
 	prod := mustLoadConfig(t, "prod")
 	subnets := prod.Network.Subnets
 	cases := []struct {
@@ -187,6 +190,7 @@ func TestSecurityRulesRequiredByEachService(t *testing.T) {
 // inbound traffic and that the only Internet allows are Application Gateway's 443/80 (to its own
 // subnet) and Bastion's 443, which its documented rule set requires.
 func TestOnlyTheGatewayAndBastionAcceptInternetTraffic(t *testing.T) {
+	t.Parallel()
 	internetSources := []string{"Internet", "*", "0.0.0.0/0", "Any"}
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
@@ -274,6 +278,7 @@ var taggable = map[string]bool{
 
 // TestEveryTaggableResourceIsTagged checks tags on every azure-native resource whose type takes them.
 func TestEveryTaggableResourceIsTagged(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			cfg := mustLoadConfig(t, stack)
@@ -304,6 +309,7 @@ func TestEveryTaggableResourceIsTagged(t *testing.T) {
 
 // TestEveryResourceUsesAnExplicitProvider checks that no custom resource relies on a default provider.
 func TestEveryResourceUsesAnExplicitProvider(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			recording := runStack(t, stack)
@@ -326,6 +332,7 @@ func TestEveryResourceUsesAnExplicitProvider(t *testing.T) {
 // (a vault's secrets, an API Management service's entities, a zone's records), private DNS zones
 // (named after the domain they answer for) and role assignments (GUIDs).
 func TestComponentsParentAndNameTheirChildren(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "prod", everyFeature...)
 	var componentTypes []string
 	for _, component := range recording.Resources {
@@ -391,6 +398,7 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 
 // TestResourceNamesFollowTheScheme checks `<prefix>-<stack>-<role>` names and each service's rules.
 func TestResourceNamesFollowTheScheme(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			recording := runStack(t, stack)
@@ -416,6 +424,7 @@ func TestResourceNamesFollowTheScheme(t *testing.T) {
 // TestNetworkComponentOutputs runs the component on its own and awaits its outputs: subnet IDs derive
 // from the virtual network's ARM ID.
 func TestNetworkComponentOutputs(t *testing.T) {
+	t.Parallel()
 	subnets := map[naming.SubnetRole]string{
 		naming.SubnetApplicationGateway: "10.0.0.0/24",
 		naming.SubnetFirewall:           "10.0.1.0/26",
@@ -459,6 +468,7 @@ func TestNetworkComponentOutputs(t *testing.T) {
 // table wait only for the resource group, the virtual network only for them, so the network is two
 // short ARM steps.
 func TestVirtualNetworkWaitsOnlyForItsGroups(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "prod")
 	resourceGroup := recording.OfType("azure-native:resources:ResourceGroup")[0]
 	network := virtualNetwork(t, recording)

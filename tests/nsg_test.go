@@ -129,6 +129,7 @@ func hostIn(cidr string, n int) string {
 // Management on 443 (and the jumpbox), besides what AKS needs itself; API Management takes the
 // gateway, its own units and the jumpbox; the rest of the network, peerings included, is refused.
 func TestOnlyRulesHoldAgainstAzureDefaults(t *testing.T) {
+	t.Parallel()
 	cfg := mustLoadConfig(t, "prod")
 	recording := runStack(t, "prod")
 	s := cfg.Network.Subnets
@@ -185,6 +186,7 @@ func TestOnlyRulesHoldAgainstAzureDefaults(t *testing.T) {
 // TestNodeSubnetRulesNeedNoJumpbox checks dev, which has no jumpbox: the nodes still take API
 // Management and what AKS needs, and refuse the rest of the network.
 func TestNodeSubnetRulesNeedNoJumpbox(t *testing.T) {
+	t.Parallel()
 	cfg := mustLoadConfig(t, "dev")
 	recording := runStack(t, "dev")
 	group := recording.Find(securityGroupType, naming.SubnetSecurityGroup(naming.Base(cfg.NamePrefix, cfg.Stack), naming.SubnetKubernetesNodes))

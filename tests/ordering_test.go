@@ -16,6 +16,7 @@ import (
 // the certificates (never for Key Vault, role assignments or the gateway), and that no second resource
 // updates it.
 func TestAPIManagementStartsEarlyAndIsCreatedOnce(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			recording := runStack(t, stack)
@@ -42,6 +43,7 @@ func TestAPIManagementStartsEarlyAndIsCreatedOnce(t *testing.T) {
 // entry must be a conscious decision: each one can lengthen the deployment by API Management's
 // 30-90 minute creation.
 func TestOnlyWhatNeedsAPIManagementWaitsForIt(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "prod", entraValidation...)
 	service := apimService(t, recording)
 	var waiting []string
@@ -77,6 +79,7 @@ func TestOnlyWhatNeedsAPIManagementWaitsForIt(t *testing.T) {
 // of everything that waits for API Management, only the gateway host's A record. The backend pool
 // names the host, so the gateway needs the record to resolve and nothing else of API Management.
 func TestGatewayWaitsForAPIManagementOnlyThroughItsDNSRecord(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "prod")
 	service := apimService(t, recording)
 	gateway := applicationGateway(t, recording)
@@ -102,6 +105,7 @@ func TestGatewayWaitsForAPIManagementOnlyThroughItsDNSRecord(t *testing.T) {
 // (it loads its certificate through it) and for no other endpoint, so a SQL server or a
 // bring-your-own store never sits on the gateway's path.
 func TestGatewayWaitsOnlyForTheKeyVaultEndpoint(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "prod", everyFeature...)
 	gateway := applicationGateway(t, recording)
 	for _, zoneGroup := range recording.OfType("azure-native:network:PrivateDnsZoneGroup") {

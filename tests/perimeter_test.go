@@ -30,6 +30,7 @@ const (
 // another than the subnet's first), and the cluster uses userDefinedRouting and waits for the firewall,
 // its rules, the route and its grant on the route table.
 func TestEgressGoesThroughTheFirewall(t *testing.T) {
+	t.Parallel()
 	cfg := mustLoadConfig(t, "prod")
 	recording := runStack(t, "prod")
 	firewall := single(t, recording.OfType(firewallType), "firewall", func(*harness.Resource) bool { return true })
@@ -77,6 +78,7 @@ func TestEgressGoesThroughTheFirewall(t *testing.T) {
 // TestWithoutTheFirewallTheClusterUsesItsLoadBalancer checks dev: no firewall, no route table, and the
 // cluster's own outbound load balancer.
 func TestWithoutTheFirewallTheClusterUsesItsLoadBalancer(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "dev")
 	assert.Empty(t, recording.OfType(firewallType))
 	assert.Empty(t, recording.OfType(routeTableType))
@@ -89,6 +91,7 @@ func TestWithoutTheFirewallTheClusterUsesItsLoadBalancer(t *testing.T) {
 // denying, the AKS FQDN tag for the node subnet, the configured allow list, the jumpbox's tools, and
 // nothing from any other source.
 func TestFirewallPolicyAllowsOnlyWhatIsNeeded(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "prod", harness.Set("perimeter.egressAllowList", []any{"ghcr.io", "*.blob.core.windows.net"}))
 	cfg := mustLoadConfig(t, "prod")
 	policy := single(t, recording.OfType("azure-native:network:FirewallPolicy"), "policy", func(*harness.Resource) bool { return true })
@@ -142,6 +145,7 @@ func TestFirewallPolicyAllowsOnlyWhatIsNeeded(t *testing.T) {
 // plans: wherever Azure puts the firewall in its subnet, the route points there, and what routes
 // through the firewall waits for that route.
 func TestDefaultRouteFollowsTheFirewallsAddress(t *testing.T) {
+	t.Parallel()
 	for _, firewallSubnet := range []string{"10.9.1.0/26", "10.9.2.64/26", "10.9.3.0/24"} {
 		t.Run(firewallSubnet, func(t *testing.T) {
 			recording, err := harness.Run(func(ctx *pulumi.Context) error {
@@ -182,6 +186,7 @@ func TestDefaultRouteFollowsTheFirewallsAddress(t *testing.T) {
 
 // TestRegistryHosts checks which hosts an image pull needs through the firewall.
 func TestRegistryHosts(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		image string
 		hosts []string
@@ -204,6 +209,7 @@ func TestRegistryHosts(t *testing.T) {
 // TestWhatRoutesThroughTheFirewallWaitsForIt checks the jumpbox, like the cluster, is created only once
 // the firewall and its rules exist: its login extension installs packages through them.
 func TestWhatRoutesThroughTheFirewallWaitsForIt(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "prod")
 	firewall := single(t, recording.OfType(firewallType), "firewall", func(*harness.Resource) bool { return true })
 	rules := single(t, recording.OfType(firewallRulesType), "rules", func(*harness.Resource) bool { return true })
@@ -218,6 +224,7 @@ func TestWhatRoutesThroughTheFirewallWaitsForIt(t *testing.T) {
 // shareable links; a jumpbox without a public IP, with Trusted Launch, a system identity, Entra login
 // for the cluster administrators and no password.
 func TestBastionAndJumpbox(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "prod")
 	cfg := mustLoadConfig(t, "prod")
 	bastion := single(t, recording.OfType("azure-native:network:BastionHost"), "bastion", func(*harness.Resource) bool { return true })

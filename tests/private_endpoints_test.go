@@ -26,6 +26,7 @@ const (
 // has exactly one zone group pointing at the zone of its group ID, that every private DNS zone exists
 // once and is linked to the virtual network exactly once.
 func TestEveryPrivateEndpointResolvesPrivately(t *testing.T) {
+	t.Parallel()
 	variants := []struct {
 		name      string
 		stack     string
@@ -81,6 +82,7 @@ func TestEveryPrivateEndpointResolvesPrivately(t *testing.T) {
 // TestBringYourOwnStoresGetEndpointsAndZones checks bring-your-own targets from config: the endpoint
 // connects to the given resource and sub-resource, and its zone is the table's.
 func TestBringYourOwnStoresGetEndpointsAndZones(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "prod", everyFeature...)
 	for _, tc := range []struct {
 		name, resourceID, groupID, zone string
@@ -112,6 +114,7 @@ func TestBringYourOwnStoresGetEndpointsAndZones(t *testing.T) {
 // characters), which the endpoint keeps as Pending instead of failing with LinkedAuthorizationFailed,
 // and the stack output gives the owner's approval command.
 func TestBringYourOwnEndpointWithManualApproval(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "dev", harness.Set("privateEndpoints.orders.resourceId", cosmosAccountID), harness.Set("privateEndpoints.orders.groupId", "Sql"),
 		harness.Set("privateEndpoints.orders.manualApproval", true))
 	endpoint := recording.Find(privateEndpointType, "apiplat-dev-pe-orders")
@@ -134,6 +137,7 @@ func TestBringYourOwnEndpointWithManualApproval(t *testing.T) {
 // Entra-only with the configured group as the only administrator, a private endpoint, and a client
 // identity federated with the cluster's service account, so pods connect without passwords.
 func TestSQLIsPrivateEntraOnlyAndFederated(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			assert.Empty(t, runStack(t, stack).OfType(sqlServerType), "SQL is opt-in")
@@ -199,6 +203,7 @@ func TestSQLIsPrivateEntraOnlyAndFederated(t *testing.T) {
 // TestSQLClientServiceAccount checks the in-cluster half of workload identity: the service account
 // carries the client identity's client ID.
 func TestSQLClientServiceAccount(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "dev", append(slices.Clone(everyFeature), harness.Set("kubernetes.deployInCluster", true))...)
 	account := recording.Find("kubernetes:core/v1:ServiceAccount", "apiplat-dev-echo-sql-client")
 	require.NotNil(t, account)
@@ -228,6 +233,7 @@ func TestSQLClientServiceAccount(t *testing.T) {
 
 // TestGrantScriptQuotesTheUser checks the T-SQL names the identity safely.
 func TestGrantScriptQuotesTheUser(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, "CREATE USER [odd]]name] FROM EXTERNAL PROVIDER;\nALTER ROLE db_datareader ADD MEMBER [odd]]name];\nALTER ROLE db_datawriter ADD MEMBER [odd]]name];\n",
 		components.GrantScript("odd]name"))
 }
@@ -235,6 +241,7 @@ func TestGrantScriptQuotesTheUser(t *testing.T) {
 // TestPrivateLinkTable checks the group table's invariants: every zone is a privatelink zone, every
 // resource type is Namespace/type, and overlap detection works both ways.
 func TestPrivateLinkTable(t *testing.T) {
+	t.Parallel()
 	for _, groupID := range privatelink.SupportedGroups() {
 		group, _ := privatelink.Lookup(groupID)
 		assert.True(t, strings.HasPrefix(group.Zone, "privatelink."), "%s's zone %s", groupID, group.Zone)
@@ -261,6 +268,7 @@ func TestPrivateLinkTable(t *testing.T) {
 // TestDatabaseSKUs checks service objectives are split the way ARM returns them, with the smallest
 // serverless minimum each size allows.
 func TestDatabaseSKUs(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		objective   string
 		want        components.DatabaseSKU

@@ -52,6 +52,7 @@ func readinessJobChecks(t *testing.T, recording *harness.Recording) (*harness.Re
 // under the restricted Pod Security Standard, reading exactly those objects; and every object that
 // builds on the add-on waits for it.
 func TestInClusterLayerWaitsForTheIstioAddOn(t *testing.T) {
+	t.Parallel()
 	for _, variant := range []stackVariant{{"dev", "dev", []harness.Edit{inCluster}}, featureVariants[2],
 		{"canary upgrade", "prod", []harness.Edit{inCluster, harness.Set("ingress.istioRevisions", []any{"asm-1-30", "asm-1-31"})}}} {
 		t.Run(variant.name, func(t *testing.T) {
@@ -112,6 +113,7 @@ func TestInClusterLayerWaitsForTheIstioAddOn(t *testing.T) {
 // the add-on, as the program did before: the mock API server refuses them as the real one does on a
 // first `pulumi up`, and with the readiness Job it accepts them.
 func TestMockAPIServerRefusesWhatTheAddOnHasNotCreated(t *testing.T) {
+	t.Parallel()
 	ingress := func(ready []pulumi.Resource) *components.MTLSIngressArgs {
 		return &components.MTLSIngressArgs{Host: "echo.internal.contoso.example", PrivateIP: "10.42.11.254",
 			ServerCertificatePEM: pulumi.String("cert"), ServerPrivateKeyPEM: pulumi.String("key"), CACertificatePEM: pulumi.String("ca"),
@@ -205,6 +207,7 @@ func (f *fakeAPIServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // TLS: it keeps asking until every object exists (a Deployment also with a ready replica), then exits 0;
 // it gives up at its deadline with a message naming what is missing and a non-zero exit.
 func TestReadinessScriptWaitsForTheAddOn(t *testing.T) {
+	t.Parallel()
 	requireInstalled(t, "readiness script test", missingPrograms("node"), "Node.js runs the readiness Job's script; .ci/run installs nodejs")
 	node, err := exec.LookPath("node")
 	require.NoError(t, err)
@@ -275,6 +278,7 @@ func TestReadinessScriptWaitsForTheAddOn(t *testing.T) {
 // propagates) and Application Gateway with a user-assigned identity granted long before, behind API
 // Management's creation (no race); and that every stack variant has none.
 func TestKeyVaultReadsWaitForTheirGrantToTakeEffect(t *testing.T) {
+	t.Parallel()
 	recording, err := harness.Run(func(ctx *pulumi.Context) error {
 		var vault mockedResource
 		if err := ctx.RegisterResource("azure-native:keyvault:Vault", "kv", pulumi.Map{"resourceGroupName": pulumi.String("rg"), "vaultName": pulumi.String("unitkv")}, &vault); err != nil {

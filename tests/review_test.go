@@ -32,6 +32,7 @@ func reviewStack(t *testing.T, stack string, edits ...harness.Edit) *review.Repo
 // TestStackFilesPassTheReview checks both stack files, and the variants with every optional feature
 // and with the in-cluster layer, against every policy: no violation at all.
 func TestStackFilesPassTheReview(t *testing.T) {
+	t.Parallel()
 	variants := append(slices.Clone(featureVariants), []stackVariant{
 		{"dev without the in-cluster layer", "dev", []harness.Edit{harness.Set("kubernetes.deployInCluster", false)}},
 	}...)
@@ -49,6 +50,7 @@ func TestStackFilesPassTheReview(t *testing.T) {
 // TestBrokenConfigurationFailsTheReview checks a configuration that breaks the security line fails
 // the review with the right mandatory violation.
 func TestBrokenConfigurationFailsTheReview(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		stack  string
@@ -78,6 +80,7 @@ func TestBrokenConfigurationFailsTheReview(t *testing.T) {
 // object and nothing of the Azure layer, so that run completes the Azure layer and the second run
 // changes only the cluster. The model starts the second run after the first has finished.
 func TestMakeDeployExcludesExactlyTheInClusterLayer(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			recording := runStack(t, stack, everyFeature...)
@@ -112,6 +115,7 @@ func TestMakeDeployExcludesExactlyTheInClusterLayer(t *testing.T) {
 // nothing else, the target holds, nothing is updated twice, and the alternative ordering is slower by
 // at least the extra update.
 func TestDeployTimeModel(t *testing.T) {
+	t.Parallel()
 	for _, variant := range featureVariants {
 		t.Run(variant.name, func(t *testing.T) {
 			report := reviewStack(t, variant.stack, variant.edits...)
@@ -151,6 +155,7 @@ func TestDeployTimeModel(t *testing.T) {
 // inline is flagged (the table's next update would delete it), next to a table without a routes input
 // it is not.
 func TestSeparateChildrenUpdateOnlyBareParents(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		inline  bool
@@ -182,6 +187,7 @@ func TestSeparateChildrenUpdateOnlyBareParents(t *testing.T) {
 
 // TestEveryRecordedTypeHasADurationWithASource keeps the deploy-time table complete and cited.
 func TestEveryRecordedTypeHasADurationWithASource(t *testing.T) {
+	t.Parallel()
 	for _, edits := range [][]harness.Edit{nil, everyFeature, {harness.Set("kubernetes.deployInCluster", false)}} {
 		recording := runStack(t, "prod", edits...)
 		for _, res := range recording.Resources {
@@ -198,6 +204,7 @@ func TestEveryRecordedTypeHasADurationWithASource(t *testing.T) {
 // TestReviewCommand drives the command: a passing stack writes the diagram and exits 0; bad input
 // (unknown stack, invalid stack configuration, invalid policy configuration) exits 2 and writes nothing.
 func TestReviewCommand(t *testing.T) {
+	t.Parallel()
 	workdir := t.TempDir()
 	copyProject(t, workdir)
 	require.NoError(t, os.WriteFile(filepath.Join(workdir, "Pulumi.broken.yaml"),
@@ -246,6 +253,7 @@ func TestReviewCommand(t *testing.T) {
 // TestREADMEEmbedsTheGeneratedDiagram checks README's diagram is the one generated from the dev
 // recording (run `make diagram` after changing the graph).
 func TestREADMEEmbedsTheGeneratedDiagram(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
 	require.NoError(t, err)
 	embedded := review.EmbeddedDiagram(string(readme))
@@ -260,6 +268,7 @@ func TestREADMEEmbedsTheGeneratedDiagram(t *testing.T) {
 // component is drawn after API Management's (it waits for the gateway host's record), and no edge
 // implied by others is drawn.
 func TestDiagramFollowsTheGraph(t *testing.T) {
+	t.Parallel()
 	chart := review.Diagram(runStack(t, "dev"))
 	ids := map[string]string{}
 	for _, line := range strings.Split(chart, "\n") {
@@ -290,6 +299,7 @@ func copyProject(t *testing.T, dir string) {
 // Bastion with its two included instances and a Standard public IP in both stacks, the monthly figure
 // in the review's report and the same figure in README.
 func TestReviewStatesTheBastionCost(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
 	require.NoError(t, err)
 	for _, stack := range stackNames {

@@ -101,6 +101,7 @@ func readRunbook(t *testing.T) []runbookBlock {
 // "tested by" names a test that exists, and every expected output of an offline block is also what
 // the reader is told right after the block.
 func TestRunbookBlocksAreAccountedFor(t *testing.T) {
+	t.Parallel()
 	blocks := readRunbook(t)
 	tests := testFunctions(t)
 	kinds := map[string]int{}
@@ -180,6 +181,7 @@ func toRehearsal(code string, ports map[string]int) (string, error) {
 // the Azure-only blocks would have produced come from the recording, and each block must succeed and
 // print what the runbook says.
 func TestRunbookOfflineCommands(t *testing.T) {
+	t.Parallel()
 	requireRehearsalTools(t)
 	blocks := readRunbook(t)
 
@@ -326,6 +328,7 @@ func milestones(t *testing.T, stack string) map[string]string {
 // TestRunbookPhaseDurations checks the runbook's phase table against the deploy-time model of both
 // stacks: the "done at" of every phase and the total.
 func TestRunbookPhaseDurations(t *testing.T) {
+	t.Parallel()
 	text, err := os.ReadFile(filepath.Join(projectDir, runbookPath))
 	require.NoError(t, err)
 	rows := map[string][]string{}
@@ -380,6 +383,7 @@ func headingAnchors(document string) map[string]bool {
 // TestRunbookLinksResolve checks every in-page link of the runbook, and README's links into it, name a
 // heading that exists (GitHub's anchors: lower case, punctuation dropped, spaces to hyphens).
 func TestRunbookLinksResolve(t *testing.T) {
+	t.Parallel()
 	runbook, err := os.ReadFile(filepath.Join(projectDir, runbookPath))
 	require.NoError(t, err)
 	readme, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
@@ -400,6 +404,7 @@ func TestRunbookLinksResolve(t *testing.T) {
 // TestToRehearsal checks the port rewriting of runbook commands, including rehearsal ports that contain
 // "443" (a random free port can), and that a 443 the rewrite cannot place is reported.
 func TestToRehearsal(t *testing.T) {
+	t.Parallel()
 	ports := map[string]int{"PUBLIC_HOST": 35443, "PUBLIC_IP": 35443, "BACKEND_HOST": 44389, "INGRESS_IP": 44389}
 	cases := []struct {
 		name, code, want string

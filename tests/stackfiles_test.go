@@ -24,6 +24,7 @@ import (
 // TestStackFilesRunToCompletion runs the real program for each stack file and checks the recording
 // is a complete, well-formed resource graph.
 func TestStackFilesRunToCompletion(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			recording := runStack(t, stack)
@@ -43,6 +44,7 @@ func TestStackFilesRunToCompletion(t *testing.T) {
 
 // TestStackFilesAreSecretFree checks that nothing in a stack file needs a passphrase to read.
 func TestStackFilesAreSecretFree(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			text, err := os.ReadFile(filepath.Join(projectDir, "Pulumi."+stack+".yaml"))
@@ -62,6 +64,7 @@ func TestStackFilesAreSecretFree(t *testing.T) {
 // TestStackFilesDisableDefaultProviders checks both stacks forbid implicit providers, so a resource
 // that forgets its provider fails at preview rather than using ambient defaults.
 func TestStackFilesDisableDefaultProviders(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			_, raw, err := harness.LoadStackConfig(projectDir, stack)
@@ -78,6 +81,7 @@ func TestStackFilesDisableDefaultProviders(t *testing.T) {
 // environment profile and is documented (with both defaults) in its object's description; nothing is
 // declared that the program does not read.
 func TestPulumiYamlDocumentsEverySetting(t *testing.T) {
+	t.Parallel()
 	project, err := workspace.LoadProject(filepath.Join(projectDir, "Pulumi.yaml"))
 	require.NoError(t, err, "Pulumi.yaml must pass the CLI's own schema validation")
 	assert.Equal(t, "go", project.Runtime.Name())
@@ -144,6 +148,7 @@ func render(value any) string {
 // TestEnvironmentPosture checks what each stack file resolves to: dev is the cheapest sensible
 // deployment, prod the production posture the platform promises.
 func TestEnvironmentPosture(t *testing.T) {
+	t.Parallel()
 	dev := mustLoadConfig(t, "dev")
 	assert.Equal(t, config.Development, dev.Environment)
 	assert.Equal(t, "Developer", dev.APIManagement.SKU)
@@ -179,6 +184,7 @@ func TestEnvironmentPosture(t *testing.T) {
 // TestExplicitKeysOverrideTheProfile checks that an explicit setting wins over the profile default,
 // and that a new stack gets its defaults from `environment`, not from its name.
 func TestExplicitKeysOverrideTheProfile(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		stack string
@@ -209,7 +215,7 @@ func TestExplicitKeysOverrideTheProfile(t *testing.T) {
 		cfg, err := config.Load(project, "staging", raw)
 		require.NoError(t, err)
 		assert.Equal(t, "Premium", cfg.APIManagement.SKU)
-		recording, err := harness.Run(stacksProgram, project, "staging", raw)
+		recording, err := harness.RunConfig(project, "staging", raw, harness.DeploySurroundings())
 		require.NoError(t, err)
 		assert.NotNil(t, recording.Find("azure-native:resources:ResourceGroup", "apiplat-staging-rg"),
 			"names carry the stack name, so staging never collides with prod")

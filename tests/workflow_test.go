@@ -49,6 +49,7 @@ func loadWorkflow(t *testing.T) (workflow, string) {
 
 // TestWorkflowShape checks triggers, jobs, credentials and pinning.
 func TestWorkflowShape(t *testing.T) {
+	t.Parallel()
 	parsed, text := loadWorkflow(t)
 	assert.Contains(t, parsed.On, "pull_request")
 	require.Contains(t, parsed.Jobs, "offline")
@@ -97,6 +98,7 @@ var shellWords = []string{"for", "in", "do", "done", "if", "then", "fi", "tee", 
 // TestWorkflowCommandsExist checks every `run:` line: make targets exist in the Makefile (dry run),
 // scripts exist in the repository, and nothing else is called.
 func TestWorkflowCommandsExist(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Skip("make is not installed; the workflow's commands use it")
 	}
@@ -142,6 +144,7 @@ func TestWorkflowCommandsExist(t *testing.T) {
 
 // TestReviewSummaryScript runs the summary script the workflow publishes with, on saved reviews.
 func TestReviewSummaryScript(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "docs"), 0o755))
 	review := "Offline review of stack \"dev\"\n  Critical path: 51m55s\n\nReview passed.\n"

@@ -9,11 +9,6 @@
 package harness
 
 import (
-	"encoding/json"
-	"fmt"
-	"os"
-	"sync"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -98,50 +93,18 @@ type StackOutput struct {
 	Secret bool
 }
 
-// runLock serialises runs: the program reads its config from the process environment.
-var runLock sync.Mutex
-
-// Run executes program under mocks with the given raw config (as LoadStackConfig returns it) and returns
-// what it registered. The program's error, if any, is returned together with the partial recording, so
-// tests can also assert what was (not) registered before a failure.
+// Run executes program under mocks and returns what it registered. config is the raw config of the
+// run: the SDK's config (pulumi/config) answers from it, and it is recorded as Recording.Config (the
+// platform program takes it through stacks.Options, see RunConfig). Nothing process-wide is touched,
+// so runs may go side by side. The
+// program's error, if any, is returned together with the partial recording, so tests can also assert
+// what was (not) registered before a failure.
 func Run(program pulumi.RunFunc, project, stack string, config map[string]string) (*Recording, error) {
-	runLock.Lock()
-	defer runLock.Unlock()
-
-	encoded, err := json.Marshal(config)
-	if err != nil {
-		return nil, fmt.Errorf("encoding config: %w", err)
-	}
-	restore := setEnv(map[string]string{pulumi.EnvConfig: string(encoded), pulumi.EnvConfigSecretKeys: "[]"})
-	defer restore()
-
 	recording := &Recording{Project: project, Stack: stack, Config: config}
 	mocks := newMocks(recording)
-	err = pulumi.RunErr(program, pulumi.WithMocks(project, stack, mocks))
+	withConfig := func(info *pulumi.RunInfo) { info.Config, info.ConfigSecretKeys = config, nil }
+	err := pulumi.RunErr(program, pulumi.WithMocks(project, stack, mocks), withConfig)
 	return recording, err
-}
-
-// setEnv sets environment variables and returns a function that restores the previous values.
-func setEnv(values map[string]string) func() {
-	type previous struct {
-		value string
-		set   bool
-	}
-	saved := map[string]previous{}
-	for key, value := range values {
-		old, set := os.LookupEnv(key)
-		saved[key] = previous{old, set}
-		_ = os.Setenv(key, value)
-	}
-	return func() {
-		for key, old := range saved {
-			if old.set {
-				_ = os.Setenv(key, old.value)
-			} else {
-				_ = os.Unsetenv(key)
-			}
-		}
-	}
 }
 
 // OfType returns the resources whose type token matches token (see TypeMatches), in registration order.

@@ -2,8 +2,10 @@
 package harness
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -55,12 +57,64 @@ func RunStackIn(projectDir, stack string, surroundings Surroundings, edits ...Ed
 	if err != nil {
 		return nil, err
 	}
+	return RunConfig(project, stack, stackConfig, surroundings)
+}
+
+// RunConfig runs the platform program with a raw config (as LoadStackConfig returns it) in the given
+// surroundings, and returns the recording with the resolved stack outputs. The program is
+// deterministic for the same input, so a run with the same project, stack, config and surroundings
+// as an earlier one returns that run's recording (and error) instead of running again: callers share
+// it and must treat it as read-only.
+func RunConfig(project, stack string, raw map[string]string, surroundings Surroundings) (*Recording, error) {
+	key, err := runKey(project, stack, raw, surroundings)
+	if err != nil {
+		return nil, err
+	}
+	entry, _ := runs.LoadOrStore(key, &sharedRun{})
+	run := entry.(*sharedRun)
+	run.once.Do(func() { run.recording, run.err = runConfig(project, stack, raw, surroundings) })
+	return run.recording, run.err
+}
+
+// runs holds every run of the platform program in this process, by runKey.
+var runs sync.Map
+
+// sharedRun is one run of the platform program, done once for every caller with the same inputs.
+type sharedRun struct {
+	once      sync.Once
+	recording *Recording
+	err       error
+}
+
+// runKey identifies a run by everything the program receives.
+func runKey(project, stack string, raw map[string]string, surroundings Surroundings) (string, error) {
+	meshError := ""
+	if surroundings.MeshRevisions.Err != nil {
+		meshError = surroundings.MeshRevisions.Err.Error()
+	}
+	encoded, err := json.Marshal(struct {
+		Project, Stack, MeshError string
+		Config                    map[string]string
+		MeshRevisions             config.MeshRevisionProfile
+		Runner                    config.Runner
+	}{project, stack, meshError, raw, surroundings.MeshRevisions.Profile, surroundings.Runner})
+	if err != nil {
+		return "", fmt.Errorf("encoding the inputs of a run: %w", err)
+	}
+	return string(encoded), nil
+}
+
+// runConfig runs the program once, observing the stack outputs the engine would get.
+func runConfig(project, stack string, raw map[string]string, surroundings Surroundings) (*Recording, error) {
+	var mutex sync.Mutex
 	outputs := map[string]StackOutput{}
 	var awaitErr error
 	program := stacks.WithOptions(stacks.Options{
 		Observe: func(name string, value pulumi.Input) {
 			output := pulumi.ToOutput(value)
 			resolved, err := Await[any](output)
+			mutex.Lock()
+			defer mutex.Unlock()
 			if err != nil && awaitErr == nil {
 				awaitErr = fmt.Errorf("stack output %s: %w", name, err)
 			}
@@ -68,8 +122,9 @@ func RunStackIn(projectDir, stack string, surroundings Surroundings, edits ...Ed
 		},
 		MeshRevisions: surroundings.MeshRevisions,
 		Runner:        surroundings.Runner,
+		Config:        raw,
 	})
-	recording, err := Run(program, project, stack, stackConfig)
+	recording, err := Run(program, project, stack, raw)
 	if recording != nil {
 		recording.Outputs = outputs
 	}

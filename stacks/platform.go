@@ -1,0 +1,122 @@
+// The composition object: what every layer of the stack shares, and the foundation it builds on.
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components"
+	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/stacks/config"
+)
+
+// platform is the shared context of one stack's deployment: the validated configuration, the base
+// name, the providers, the tags, and the foundation every layer builds on (resource group, name
+// suffix, monitoring, network). Each layer is one method that takes the layers it builds on and
+// returns its own struct; every layer struct adds its own stack outputs (see stackLayer).
+type platform struct {
+	ctx       *pulumi.Context
+	cfg       *config.Config
+	base      string
+	tags      map[string]string
+	providers *providers
+
+	resourceGroup *resources.ResourceGroup
+	// suffix is the random suffix of globally unique names.
+	suffix     pulumi.StringOutput
+	monitoring *components.Monitoring
+	network    *components.Network
+}
+
+// stackLayer is what a layer returns: it adds what operators need from it to the stack outputs.
+type stackLayer interface {
+	addOutputs(outputs pulumi.Map)
+}
+
+// newPlatform creates the providers and the foundation: the resource group, the name suffix, the
+// monitoring workspace and the network.
+func newPlatform(ctx *pulumi.Context, cfg *config.Config) (*platform, error) {
+	providers, err := newProviders(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &platform{ctx: ctx, cfg: cfg, base: naming.Base(cfg.NamePrefix, cfg.Stack), tags: cfg.ResourceTags(), providers: providers}
+	resourceGroupName := naming.Child(p.base, naming.RoleResourceGroup)
+	p.resourceGroup, err = resources.NewResourceGroup(ctx, resourceGroupName, &resources.ResourceGroupArgs{
+		ResourceGroupName: pulumi.String(resourceGroupName),
+		Location:          pulumi.String(cfg.Location),
+		Tags:              pulumi.ToStringMap(p.tags),
+	}, pulumi.Provider(providers.azure))
+	if err != nil {
+		return nil, fmt.Errorf("creating resource group %s: %w", resourceGroupName, err)
+	}
+	if p.suffix, err = p.uniqueSuffix(); err != nil {
+		return nil, err
+	}
+	p.monitoring, err = components.NewMonitoring(ctx, p.base, &components.MonitoringArgs{
+		ResourceGroupName: p.resourceGroup.Name,
+		Location:          cfg.Location,
+		RetentionDays:     cfg.Monitoring.RetentionDays,
+		Protected:         cfg.Protection.StatefulResourcesProtected,
+		Tags:              p.tags,
+	}, providers.all())
+	if err != nil {
+		return nil, err
+	}
+	p.network, err = components.NewNetwork(ctx, p.base, &components.NetworkArgs{
+		ResourceGroupName:       p.resourceGroup.Name,
+		Location:                cfg.Location,
+		AddressSpace:            cfg.Network.AddressSpace,
+		Subnets:                 cfg.Subnets(),
+		ClusterPodCIDR:          cfg.Kubernetes.PodCIDR,
+		LogAnalyticsWorkspaceID: p.monitoring.WorkspaceID,
+		EgressSubnets:           egressSubnets(cfg),
+		Tags:                    p.tags,
+	}, providers.all())
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// uniqueSuffix creates the random suffix of globally unique names (Key Vault, API Management,
+// registry, DNS labels). It has no keepers, so it is generated once and stays in the stack's state:
+// names are stable across runs and only change if the stack is destroyed.
+func (p *platform) uniqueSuffix() (pulumi.StringOutput, error) {
+	suffix, err := random.NewRandomString(p.ctx, p.base+"-name-suffix", &random.RandomStringArgs{
+		Length:  pulumi.Int(naming.SuffixLength),
+		Lower:   pulumi.Bool(true),
+		Numeric: pulumi.Bool(true),
+		Upper:   pulumi.Bool(false),
+		Special: pulumi.Bool(false),
+	}, pulumi.Provider(p.providers.random))
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("creating name suffix: %w", err)
+	}
+	return suffix.Result, nil
+}
+
+// globalName is the globally unique name of a role, once the random suffix is known.
+func (p *platform) globalName(role naming.Role) pulumi.StringOutput {
+	base := p.base
+	return p.suffix.ApplyT(func(suffix string) string {
+		return naming.Global(base, role, suffix)
+	}).(pulumi.StringOutput)
+}
+
+// addOutputs adds the foundation's outputs: where the stack lives and what it watches with.
+func (p *platform) addOutputs(outputs pulumi.Map) {
+	outputs["environment"] = pulumi.String(string(p.cfg.Environment))
+	outputs["resourceGroupName"] = p.resourceGroup.Name
+	outputs["nameSuffix"] = p.suffix
+	outputs["virtualNetworkId"] = p.network.VirtualNetworkID
+	outputs["subnetIds"] = p.network.SubnetIDs
+	outputs["logAnalyticsWorkspaceId"] = p.monitoring.WorkspaceID
+	outputs["logAnalyticsWorkspaceCustomerId"] = p.monitoring.WorkspaceCustomerID
+	outputs["endToEndQuery"] = pulumi.String(components.EndToEndQuery(ingressNamespaces(p.cfg)))
+	outputs["apiManagementErrorsQuery"] = pulumi.String(components.APIManagementErrorsQuery())
+	outputs["ingressLogQuery"] = pulumi.String(components.IngressLogQuery(ingressNamespace(p.cfg)))
+}
