@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/apiplatform/azure-api-platform/policy/pack"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/policy/pack"
 )
 
 // HoursPerMonth is Azure's billing month (730 hours).

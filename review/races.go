@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apiplatform/azure-api-platform/policy/pack"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/policy/pack"
 )
 
 // RBACPropagation is how long a new role assignment may take to take effect: "it can take up to 10

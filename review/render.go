@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apiplatform/azure-api-platform/policy/pack"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/policy/pack"
 )
 
 // keySettings are the inputs worth seeing per type in a review; everything else is in the recording.

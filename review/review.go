@@ -14,8 +14,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
-	"github.com/apiplatform/azure-api-platform/policy/pack"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/policy/pack"
 )
 
 // Options configure a review.

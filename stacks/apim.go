@@ -29,7 +29,7 @@ func (p *platform) deployAPIManagement(trust *trust) (*apiManagement, error) {
 		ResourceGroupName:       p.resourceGroup.Name,
 		Location:                cfg.Location,
 		ServiceName:             p.globalName(naming.RoleAPIManagement),
-		SKU:                     apim.SKU,
+		SKU:                     string(apim.SKU),
 		Capacity:                apim.Capacity,
 		Zones:                   apim.Zones,
 		PublisherName:           apim.PublisherName,

@@ -36,7 +36,7 @@ func (p *platform) deployEdge(trust *trust, vault *keyVault, endpoints *privateE
 		Zones:                       settings.Zones,
 		MinCapacity:                 settings.MinCapacity,
 		MaxCapacity:                 settings.MaxCapacity,
-		WAFMode:                     settings.WAFMode,
+		WAFMode:                     string(settings.WAFMode),
 		IdentityID:                  trust.gatewayIdentity.ID(),
 		PublicHostName:              cfg.HostNames.Public,
 		ListenerCertificateSecretID: listener,

@@ -52,7 +52,7 @@ func (p *platform) deployCluster(perimeter *perimeter) (*cluster, error) {
 	aks, err := components.NewKubernetesCluster(ctx, base, &components.KubernetesClusterArgs{
 		ResourceGroupName:               resourceGroupName,
 		Location:                        cfg.Location,
-		Tier:                            k.Tier,
+		Tier:                            string(k.Tier),
 		Version:                         k.Version,
 		TenantID:                        clientConfig.TenantId(),
 		AdminGroupObjectIDs:             k.AdminGroupObjectIDs,
@@ -68,8 +68,8 @@ func (p *platform) deployCluster(perimeter *perimeter) (*cluster, error) {
 		RouteTableID:                    routeTableID,
 		EgressReady:                     egressReady,
 		PrivateClusterPublicFQDNEnabled: k.PrivateClusterPublicFQDNEnabled,
-		UpgradeChannel:                  k.UpgradeChannel,
-		NodeOSUpgradeChannel:            k.NodeOSUpgradeChannel,
+		UpgradeChannel:                  string(k.UpgradeChannel),
+		NodeOSUpgradeChannel:            string(k.NodeOSUpgradeChannel),
 		MaintenanceWindow: components.MaintenanceWindowArgs{
 			DayOfWeek: k.MaintenanceWindow.DayOfWeek, StartTime: k.MaintenanceWindow.StartTime,
 			DurationHours: k.MaintenanceWindow.DurationHours, UTCOffset: k.MaintenanceWindow.UTCOffset,

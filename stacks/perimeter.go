@@ -44,7 +44,7 @@ func (p *platform) deployPerimeter() (*perimeter, error) {
 		created.firewall, err = components.NewEgressFirewall(ctx, base, &components.EgressFirewallArgs{
 			ResourceGroupName:       resourceGroupName,
 			Location:                cfg.Location,
-			SKU:                     switches.FirewallSKU,
+			SKU:                     string(switches.FirewallSKU),
 			Zones:                   cfg.Kubernetes.Zones,
 			SubnetID:                network.SubnetID(naming.SubnetFirewall),
 			RouteTableName:          network.RouteTableName,

@@ -48,7 +48,7 @@ func TestAPIManagementService(t *testing.T) {
 			recording := runStack(t, stack)
 			service := apimService(t, recording)
 			assert.Equal(t, "azure-native:apimanagement/v20240501:ApiManagementService", service.Type)
-			assert.Equal(t, cfg.APIManagement.SKU, service.InputString("sku.name"))
+			assert.Equal(t, string(cfg.APIManagement.SKU), service.InputString("sku.name"))
 			assert.Equal(t, float64(cfg.APIManagement.Capacity), service.Input("sku.capacity"))
 			if len(cfg.APIManagement.Zones) == 0 {
 				assert.Nil(t, service.Input("zones"))

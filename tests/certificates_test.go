@@ -25,8 +25,8 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
 	"github.com/apiplatform/azure-api-platform/components/pki"
-	"github.com/apiplatform/azure-api-platform/stacks/config"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
 const (

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/apiplatform/azure-api-platform/deployments/settings"
-	"github.com/apiplatform/azure-api-platform/policy/pack"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/policy/pack"
 )
 
 // deploymentsDir is the deployments program's folder.

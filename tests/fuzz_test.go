@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apiplatform/azure-api-platform/stacks/config"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
 // FuzzAddressPlan feeds arbitrary strings as the address space and the four core subnets of the dev

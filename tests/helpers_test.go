@@ -11,10 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/apiplatform/azure-api-platform/stacks/config"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
-
 
 // projectDir is the repository root, where Pulumi.yaml and the stack files live.
 const projectDir = ".."

@@ -76,11 +76,11 @@ func TestClusterSettings(t *testing.T) {
 				"addonProfiles.omsagent.config.logAnalyticsWorkspaceResourceID":          workspace.ID,
 				"autoUpgradeProfile.upgradeChannel":                                      "stable",
 				"autoUpgradeProfile.nodeOSUpgradeChannel":                                "NodeImage",
-				"sku.tier": cfg.Kubernetes.Tier,
+				"sku.tier": string(cfg.Kubernetes.Tier),
 			} {
 				assert.Equal(t, want, cluster.Input(path), path)
 			}
-			assert.Equal(t, map[string]string{"dev": "Free", "prod": "Standard"}[stack], cfg.Kubernetes.Tier)
+			assert.Equal(t, map[string]string{"dev": "Free", "prod": "Standard"}[stack], string(cfg.Kubernetes.Tier))
 
 			pools, _ := cluster.Input("agentPoolProfiles").([]any)
 			require.Len(t, pools, 2)

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 	"github.com/apiplatform/azure-api-platform/stacks"
 	"github.com/apiplatform/azure-api-platform/stacks/config"
-	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // meshRevisionsOf builds Azure's answer for a day from revision/upgrade pairs, compatible with the

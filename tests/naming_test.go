@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
-	"github.com/apiplatform/azure-api-platform/stacks/config"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
 // TestNamingRules checks names against the Azure rules they must obey.

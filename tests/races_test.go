@@ -24,8 +24,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/apiplatform/azure-api-platform/components"
-	"github.com/apiplatform/azure-api-platform/review"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/review"
 )
 
 const jobType = "kubernetes:batch/v1:Job"

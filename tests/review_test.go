@@ -16,9 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/apiplatform/azure-api-platform/internal/harness"
 	"github.com/apiplatform/azure-api-platform/policy/pack"
 	"github.com/apiplatform/azure-api-platform/review"
-	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
 // reviewStack reviews a stack file (with edits) and requires the review to run.

@@ -23,9 +23,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/apiplatform/azure-api-platform/review"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
 	"github.com/apiplatform/azure-api-platform/internal/rehearsal"
+	"github.com/apiplatform/azure-api-platform/review"
 )
 
 // runbookPath is the runbook, relative to the project.

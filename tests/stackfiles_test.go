@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/apiplatform/azure-api-platform/components/kubeconfig"
-	"github.com/apiplatform/azure-api-platform/stacks/config"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
 // TestStackFilesRunToCompletion runs the real program for each stack file and checks the recording
@@ -151,7 +151,7 @@ func TestEnvironmentPosture(t *testing.T) {
 	t.Parallel()
 	dev := mustLoadConfig(t, "dev")
 	assert.Equal(t, config.Development, dev.Environment)
-	assert.Equal(t, "Developer", dev.APIManagement.SKU)
+	assert.Equal(t, config.APIManagementDeveloper, dev.APIManagement.SKU)
 	assert.Equal(t, 1, dev.APIManagement.Capacity)
 	assert.Equal(t, 1, dev.Kubernetes.SystemPool.MaxCount, "one system node")
 	for name, zones := range map[string][]string{"apiManagement": dev.APIManagement.Zones, "applicationGateway": dev.ApplicationGateway.Zones, "kubernetes": dev.Kubernetes.Zones} {
@@ -168,7 +168,7 @@ func TestEnvironmentPosture(t *testing.T) {
 
 	prod := mustLoadConfig(t, "prod")
 	assert.Equal(t, config.Production, prod.Environment)
-	assert.Equal(t, "Premium", prod.APIManagement.SKU)
+	assert.Equal(t, config.APIManagementPremium, prod.APIManagement.SKU)
 	assert.GreaterOrEqual(t, prod.APIManagement.Capacity, 2)
 	assert.GreaterOrEqual(t, len(prod.APIManagement.Zones), 2, "APIM units across zones")
 	assert.Zero(t, prod.APIManagement.Capacity%len(prod.APIManagement.Zones))
@@ -214,7 +214,7 @@ func TestExplicitKeysOverrideTheProfile(t *testing.T) {
 		require.NoError(t, err)
 		cfg, err := config.Load(project, "staging", raw)
 		require.NoError(t, err)
-		assert.Equal(t, "Premium", cfg.APIManagement.SKU)
+		assert.Equal(t, config.APIManagementPremium, cfg.APIManagement.SKU)
 		recording, err := harness.RunConfig(project, "staging", raw, harness.DeploySurroundings())
 		require.NoError(t, err)
 		assert.NotNil(t, recording.Find("azure-native:resources:ResourceGroup", "apiplat-staging-rg"),

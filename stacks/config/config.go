@@ -128,7 +128,7 @@ type HostNames struct {
 // APIManagement sizes the API Management service.
 type APIManagement struct {
 	// SKU is Developer or Premium, the only tiers that run in internal VNet mode.
-	SKU string `json:"sku"`
+	SKU APIManagementSKU `json:"sku"`
 	// Capacity is the number of scale units.
 	Capacity int `json:"capacity"`
 	// Zones are the availability zones the units are pinned to; empty lets Azure place them.
@@ -199,13 +199,13 @@ type ApplicationGateway struct {
 	// Zones are the availability zones of the gateway and its public IP.
 	Zones []string `json:"zones"`
 	// WAFMode is the WAF policy's mode: Prevention blocks matching requests, Detection only logs them.
-	WAFMode string `json:"wafMode"`
+	WAFMode WAFMode `json:"wafMode"`
 }
 
 // Kubernetes configures the private AKS cluster.
 type Kubernetes struct {
 	// Tier is the AKS pricing tier: Free (no uptime SLA) or Standard (SLA).
-	Tier string `json:"tier"`
+	Tier ClusterTier `json:"tier"`
 	// Version is the Kubernetes version; empty lets AKS choose its default.
 	Version string `json:"version"`
 	// AdminGroupObjectIDs are the Microsoft Entra groups that administer the cluster. Local accounts
@@ -226,9 +226,9 @@ type Kubernetes struct {
 	// PrivateClusterPublicFQDNEnabled publishes a public DNS name for the private API server address.
 	PrivateClusterPublicFQDNEnabled bool `json:"privateClusterPublicFqdnEnabled"`
 	// UpgradeChannel is the cluster auto-upgrade channel (none, patch, stable, rapid, node-image).
-	UpgradeChannel string `json:"upgradeChannel"`
+	UpgradeChannel UpgradeChannel `json:"upgradeChannel"`
 	// NodeOSUpgradeChannel is the node OS upgrade channel (None, Unmanaged, NodeImage, SecurityPatch).
-	NodeOSUpgradeChannel string `json:"nodeOsUpgradeChannel"`
+	NodeOSUpgradeChannel NodeOSUpgradeChannel `json:"nodeOsUpgradeChannel"`
 	// MaintenanceWindow is when AKS may apply both kinds of upgrade.
 	MaintenanceWindow MaintenanceWindow `json:"maintenanceWindow"`
 	// Zones are the availability zones of both node pools.
@@ -346,7 +346,7 @@ type Perimeter struct {
 	// JumpboxEnabled deploys the operators' jumpbox VM; needs network.subnets.jumpbox.
 	JumpboxEnabled bool `json:"jumpboxEnabled"`
 	// FirewallSKU is the Azure Firewall tier: Standard or Premium (Basic has no DNS proxy).
-	FirewallSKU string `json:"firewallSku"`
+	FirewallSKU FirewallSKU `json:"firewallSku"`
 	// EgressAllowList are host names (optionally `*.` wildcards) the cluster may reach over HTTPS
 	// through the firewall, beyond what AKS itself needs.
 	EgressAllowList []string `json:"egressAllowList"`

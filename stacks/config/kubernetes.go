@@ -37,8 +37,8 @@ var (
 // validateKubernetesCluster checks what the cluster needs beyond its node pools.
 func validateKubernetesCluster(c *Config, problems *problemList) {
 	k := c.Kubernetes
-	if !slices.Contains([]string{"Free", "Standard", "Premium"}, k.Tier) {
-		problems.add("kubernetes.tier", k.Tier, "must be Free, Standard or Premium")
+	if !oneOf(k.Tier, ClusterTiers) {
+		problems.add("kubernetes.tier", k.Tier, "must be %s", alternatives(ClusterTiers, " or "))
 	}
 	if len(k.AdminGroupObjectIDs) == 0 {
 		problems.add("kubernetes.adminGroupObjectIds", k.AdminGroupObjectIDs,
@@ -49,11 +49,11 @@ func validateKubernetesCluster(c *Config, problems *problemList) {
 			problems.add("kubernetes.adminGroupObjectIds", k.AdminGroupObjectIDs, "%q is not a group object ID (a GUID)", group)
 		}
 	}
-	if !slices.Contains([]string{"none", "patch", "stable", "rapid", "node-image"}, k.UpgradeChannel) {
-		problems.add("kubernetes.upgradeChannel", k.UpgradeChannel, "must be none, patch, stable, rapid or node-image")
+	if !oneOf(k.UpgradeChannel, UpgradeChannels) {
+		problems.add("kubernetes.upgradeChannel", k.UpgradeChannel, "must be %s", alternatives(UpgradeChannels, " or "))
 	}
-	if !slices.Contains([]string{"None", "Unmanaged", "NodeImage", "SecurityPatch"}, k.NodeOSUpgradeChannel) {
-		problems.add("kubernetes.nodeOsUpgradeChannel", k.NodeOSUpgradeChannel, "must be None, Unmanaged, NodeImage or SecurityPatch")
+	if !oneOf(k.NodeOSUpgradeChannel, NodeOSUpgradeChannels) {
+		problems.add("kubernetes.nodeOsUpgradeChannel", k.NodeOSUpgradeChannel, "must be %s", alternatives(NodeOSUpgradeChannels, " or "))
 	}
 	window := k.MaintenanceWindow
 	if !slices.Contains(weekdays, window.DayOfWeek) {

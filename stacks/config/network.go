@@ -74,7 +74,7 @@ func (c *Config) subnetNeed(role naming.SubnetRole) addressNeed {
 		// Developer uses one address, Premium two per unit, plus one for the internal load balancer
 		// (https://learn.microsoft.com/azure/api-management/virtual-network-injection-resources#subnet-size).
 		perUnit := 2
-		if c.APIManagement.SKU == "Developer" {
+		if c.APIManagement.SKU == APIManagementDeveloper {
 			perUnit = 1
 		}
 		n := AzureReservedAddresses + perUnit*c.APIManagement.Capacity + 1

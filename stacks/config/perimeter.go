@@ -3,24 +3,18 @@ package config
 
 import (
 	"regexp"
-	"slices"
-	"strings"
 )
 
 // egressHostPattern is a host name with an optional leading `*.` wildcard, as Azure Firewall
 // application rules accept it.
 var egressHostPattern = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 
-// firewallSKUs are the Azure Firewall tiers the egress design works with: Basic has no DNS proxy
-// (https://learn.microsoft.com/azure/firewall/basic-features).
-var firewallSKUs = []string{"Standard", "Premium"}
-
 // validatePerimeter checks the perimeter options that are switched on, and the alert recipient.
 func validatePerimeter(c *Config, problems *problemList) {
 	p := c.Perimeter
 	if p.FirewallEnabled {
-		if !slices.Contains(firewallSKUs, p.FirewallSKU) {
-			problems.add("perimeter.firewallSku", p.FirewallSKU, "must be one of %s (Basic lacks the DNS proxy the egress design relies on)", strings.Join(firewallSKUs, ", "))
+		if !oneOf(p.FirewallSKU, FirewallSKUs) {
+			problems.add("perimeter.firewallSku", p.FirewallSKU, "must be one of %s (Basic lacks the DNS proxy the egress design relies on)", alternatives(FirewallSKUs, ", "))
 		}
 		for _, host := range p.EgressAllowList {
 			if !egressHostPattern.MatchString(host) {

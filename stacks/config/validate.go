@@ -22,10 +22,6 @@ var (
 	publicIPAddressIDPattern = regexp.MustCompile(`(?i)^/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w._()]+/providers/Microsoft\.Network/publicIPAddresses/[-\w._]+$`)
 )
 
-// internalModeSKUs are the API Management tiers that support injection into a VNet in internal mode
-// (https://learn.microsoft.com/azure/api-management/api-management-using-with-internal-vnet).
-var internalModeSKUs = []string{"Developer", "Premium"}
-
 // availabilityZones are the zone names Azure uses in every zonal region.
 var availabilityZones = []string{"1", "2", "3"}
 
@@ -146,20 +142,20 @@ func checkHostName(host string) error {
 // validateAPIManagement checks the tier, units, zones and publisher.
 func validateAPIManagement(c *Config, problems *problemList) {
 	apim := c.APIManagement
-	if !slices.Contains(internalModeSKUs, apim.SKU) {
+	if !oneOf(apim.SKU, APIManagementSKUs) {
 		problems.add("apiManagement.sku", apim.SKU, "cannot run in internal VNet mode: only Developer and Premium can (Basic, Standard, Consumption and the v2 tiers cannot)")
 	}
 	if apim.Capacity < 1 {
 		problems.add("apiManagement.capacity", apim.Capacity, "must be at least 1 unit")
 	}
-	if apim.SKU == "Developer" && apim.Capacity > 1 {
+	if apim.SKU == APIManagementDeveloper && apim.Capacity > 1 {
 		problems.add("apiManagement.capacity", apim.Capacity, "must be 1: the Developer tier has exactly one unit")
 	}
 	if validateZones("apiManagement.zones", apim.Zones, problems) && len(apim.Zones) > 0 {
 		switch {
-		case apim.SKU == "Developer":
+		case apim.SKU == APIManagementDeveloper:
 			problems.add("apiManagement.zones", apim.Zones, "must be empty: the Developer tier has no availability zones (use Premium for zones)")
-		case apim.SKU == "Premium" && apim.Capacity >= 1 && apim.Capacity%len(apim.Zones) != 0:
+		case apim.SKU == APIManagementPremium && apim.Capacity >= 1 && apim.Capacity%len(apim.Zones) != 0:
 			problems.add("apiManagement.capacity", apim.Capacity,
 				"must be a multiple of the %d zones in apiManagement.zones so every zone holds the same number of units (e.g. %d)",
 				len(apim.Zones), len(apim.Zones)*((apim.Capacity+len(apim.Zones)-1)/len(apim.Zones)))
@@ -232,7 +228,7 @@ func validateApplicationGateway(c *Config, problems *problemList) {
 		problems.add("applicationGateway.minCapacity", gateway.MinCapacity, "must not exceed applicationGateway.maxCapacity (%d)", gateway.MaxCapacity)
 	}
 	validateZones("applicationGateway.zones", gateway.Zones, problems)
-	if gateway.WAFMode != "Prevention" && gateway.WAFMode != "Detection" {
+	if !oneOf(gateway.WAFMode, WAFModes) {
 		problems.add("applicationGateway.wafMode", gateway.WAFMode, "must be Prevention (blocks attacks) or Detection (only logs them)")
 	}
 }

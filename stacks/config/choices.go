@@ -1,0 +1,123 @@
+// The closed sets of choices in the configuration, as typed constants with the values Azure expects.
+package config
+
+import (
+	"slices"
+	"strings"
+)
+
+// APIManagementSKU is an API Management tier that runs in internal virtual network mode.
+type APIManagementSKU string
+
+// The tiers with injection into a virtual network in internal mode; Basic, Standard, Consumption and
+// the v2 tiers have none
+// (https://learn.microsoft.com/azure/api-management/api-management-using-with-internal-vnet).
+const (
+	// APIManagementDeveloper has no SLA and one unit: development only.
+	APIManagementDeveloper APIManagementSKU = "Developer"
+	// APIManagementPremium scales out and across availability zones.
+	APIManagementPremium APIManagementSKU = "Premium"
+)
+
+// APIManagementSKUs are the valid apiManagement.sku values.
+var APIManagementSKUs = []APIManagementSKU{APIManagementDeveloper, APIManagementPremium}
+
+// WAFMode is the mode of Application Gateway's WAF policy.
+type WAFMode string
+
+// The WAF policy modes.
+const (
+	// WAFPrevention blocks requests that match a rule.
+	WAFPrevention WAFMode = "Prevention"
+	// WAFDetection only logs them.
+	WAFDetection WAFMode = "Detection"
+)
+
+// WAFModes are the valid applicationGateway.wafMode values.
+var WAFModes = []WAFMode{WAFPrevention, WAFDetection}
+
+// ClusterTier is the AKS pricing tier.
+type ClusterTier string
+
+// The AKS pricing tiers.
+const (
+	// ClusterFree has no uptime SLA.
+	ClusterFree ClusterTier = "Free"
+	// ClusterStandard has the uptime SLA.
+	ClusterStandard ClusterTier = "Standard"
+	// ClusterPremium adds long-term support.
+	ClusterPremium ClusterTier = "Premium"
+)
+
+// ClusterTiers are the valid kubernetes.tier values.
+var ClusterTiers = []ClusterTier{ClusterFree, ClusterStandard, ClusterPremium}
+
+// UpgradeChannel is an AKS cluster auto-upgrade channel.
+type UpgradeChannel string
+
+// The cluster auto-upgrade channels (aks/auto-upgrade-cluster.md).
+const (
+	// UpgradeNone turns automatic upgrades off.
+	UpgradeNone UpgradeChannel = "none"
+	// UpgradePatch keeps the minor version and applies its newest patch.
+	UpgradePatch UpgradeChannel = "patch"
+	// UpgradeStable follows the newest patch of minor N-1.
+	UpgradeStable UpgradeChannel = "stable"
+	// UpgradeRapid follows the newest supported minor.
+	UpgradeRapid UpgradeChannel = "rapid"
+	// UpgradeNodeImage upgrades only the node images.
+	UpgradeNodeImage UpgradeChannel = "node-image"
+)
+
+// UpgradeChannels are the valid kubernetes.upgradeChannel values.
+var UpgradeChannels = []UpgradeChannel{UpgradeNone, UpgradePatch, UpgradeStable, UpgradeRapid, UpgradeNodeImage}
+
+// NodeOSUpgradeChannel is an AKS node OS upgrade channel.
+type NodeOSUpgradeChannel string
+
+// The node OS upgrade channels (aks/auto-upgrade-node-os-image.md).
+const (
+	// NodeOSNone applies no OS updates.
+	NodeOSNone NodeOSUpgradeChannel = "None"
+	// NodeOSUnmanaged leaves OS updates to the OS's own mechanism.
+	NodeOSUnmanaged NodeOSUpgradeChannel = "Unmanaged"
+	// NodeOSNodeImage reimages the nodes with the weekly node image.
+	NodeOSNodeImage NodeOSUpgradeChannel = "NodeImage"
+	// NodeOSSecurityPatch applies security patches in place.
+	NodeOSSecurityPatch NodeOSUpgradeChannel = "SecurityPatch"
+)
+
+// NodeOSUpgradeChannels are the valid kubernetes.nodeOsUpgradeChannel values.
+var NodeOSUpgradeChannels = []NodeOSUpgradeChannel{NodeOSNone, NodeOSUnmanaged, NodeOSNodeImage, NodeOSSecurityPatch}
+
+// FirewallSKU is an Azure Firewall tier the egress design can use.
+type FirewallSKU string
+
+// The Azure Firewall tiers with the DNS proxy the egress design relies on; Basic has none
+// (https://learn.microsoft.com/azure/firewall/basic-features).
+const (
+	// FirewallStandard filters by FQDN with the DNS proxy.
+	FirewallStandard FirewallSKU = "Standard"
+	// FirewallPremium adds TLS inspection and IDPS.
+	FirewallPremium FirewallSKU = "Premium"
+)
+
+// FirewallSKUs are the valid perimeter.firewallSku values.
+var FirewallSKUs = []FirewallSKU{FirewallStandard, FirewallPremium}
+
+// oneOf reports whether value is one of valid.
+func oneOf[T ~string](value T, valid []T) bool {
+	return slices.Contains(valid, value)
+}
+
+// alternatives lists valid values for a message, the last one joined with lastJoiner: "a, b or c".
+func alternatives[T ~string](valid []T, lastJoiner string) string {
+	words := make([]string, len(valid))
+	for index, value := range valid {
+		words[index] = string(value)
+	}
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + lastJoiner + words[len(words)-1]
+}
