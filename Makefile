@@ -6,7 +6,7 @@ FUZZTIME ?= 5m
 # published with `pulumi policy publish policy`).
 MODULES := . policy
 
-.PHONY: deploy verify test build vet fmt-check fuzz review diagram bench-data-path ci
+.PHONY: deploy verify test build vet fmt-check lint fuzz review diagram bench-data-path ci
 
 # ARGS go to both runs of `pulumi up` (e.g. ARGS=--yes) or to the check (e.g. ARGS="-timeout 20m").
 deploy:
@@ -29,6 +29,11 @@ fmt-check:
 	@unformatted="$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*'))"; \
 	if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi
 
+# golangci-lint with .golangci.yml on every module; installs the pinned version into
+# ~/.local/share/apiplatform/bin first when it is missing (scripts/lint.sh). ARGS go to `golangci-lint run`.
+lint:
+	./scripts/lint.sh $(ARGS)
+
 # Offline review of one stack: the program under mocks, the policy pack, the deploy-time model and the
 # architecture diagram (docs/architecture-$(STACK).md). POLICY_CONFIG optionally names a policy
 # configuration file in `pulumi preview --policy-pack-config` format.
@@ -49,4 +54,4 @@ bench-data-path:
 fuzz:
 	go test ./tests -run '^$$' -fuzz FuzzAddressPlan -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 
-ci: fmt-check vet test
+ci: fmt-check vet lint test

@@ -1,4 +1,5 @@
 // Alerts component: an action group that e-mails the platform team, and metric alerts on every hop.
+
 package components
 
 import (
@@ -12,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 )
 
 // AlertsType is the Alerts component's type token.
@@ -30,6 +32,60 @@ const (
 	AlertKubernetes AlertTarget = "kubernetes"
 )
 
+// MetricAggregation is how a metric alert reduces its metric over the window: a static threshold
+// criterion's timeAggregation (https://learn.microsoft.com/rest/api/monitor/metric-alerts/create-or-update).
+type MetricAggregation string
+
+// The time aggregations Azure Monitor offers.
+const (
+	// AggregationAverage is the mean of the window's values.
+	AggregationAverage MetricAggregation = "Average"
+	// AggregationTotal is the sum of the window's values.
+	AggregationTotal MetricAggregation = "Total"
+	// AggregationMaximum is the largest of the window's values.
+	AggregationMaximum MetricAggregation = "Maximum"
+	// AggregationMinimum is the smallest of the window's values.
+	AggregationMinimum MetricAggregation = "Minimum"
+	// AggregationCount is the number of the window's values.
+	AggregationCount MetricAggregation = "Count"
+)
+
+// MetricOperator compares a metric alert's aggregated metric with its threshold: a static threshold
+// criterion's operator (same reference as MetricAggregation).
+type MetricOperator string
+
+// The operators of a static threshold criterion.
+const (
+	// OperatorGreaterThan fires above the threshold.
+	OperatorGreaterThan MetricOperator = "GreaterThan"
+	// OperatorGreaterThanOrEqual fires at or above the threshold.
+	OperatorGreaterThanOrEqual MetricOperator = "GreaterThanOrEqual"
+	// OperatorLessThan fires below the threshold.
+	OperatorLessThan MetricOperator = "LessThan"
+	// OperatorLessThanOrEqual fires at or below the threshold.
+	OperatorLessThanOrEqual MetricOperator = "LessThanOrEqual"
+	// OperatorEquals fires at the threshold.
+	OperatorEquals MetricOperator = "Equals"
+)
+
+// AlertSeverity is an alert's severity as Azure Monitor numbers it, from 0, the most severe, to 4
+// (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-overview).
+type AlertSeverity int
+
+// The alert severities.
+const (
+	// SeverityCritical (Sev0) needs someone now.
+	SeverityCritical AlertSeverity = 0
+	// SeverityError (Sev1) is a failure that users see.
+	SeverityError AlertSeverity = 1
+	// SeverityWarning (Sev2) is a degradation to look at soon.
+	SeverityWarning AlertSeverity = 2
+	// SeverityInformational (Sev3) is worth knowing.
+	SeverityInformational AlertSeverity = 3
+	// SeverityVerbose (Sev4) is detail.
+	SeverityVerbose AlertSeverity = 4
+)
+
 // MetricAlertRule is one metric alert in plain values, so the table reads like the metric reference
 // it comes from and tests compare it directly.
 type MetricAlertRule struct {
@@ -42,15 +98,15 @@ type MetricAlertRule struct {
 	// MetricNamespace and MetricName identify the platform metric.
 	MetricNamespace, MetricName string
 	// Aggregation is how the metric is reduced over Window (Average, Total, Maximum, ...).
-	Aggregation string
+	Aggregation MetricAggregation
 	// Operator and Threshold say when the rule fires.
-	Operator string
+	Operator MetricOperator
 	// Threshold is the value compared with the aggregated metric.
 	Threshold float64
 	// Dimensions filter the metric: dimension name to included values ("*" splits per value).
 	Dimensions map[string][]string
-	// Severity is 0 (critical) to 4 (verbose).
-	Severity int
+	// Severity is SeverityCritical (0) to SeverityVerbose (4).
+	Severity AlertSeverity
 	// Window and Frequency are ISO 8601 durations: the look-back period and how often it is evaluated.
 	Window, Frequency string
 }
@@ -61,36 +117,36 @@ var PlatformAlertRules = []MetricAlertRule{
 	{
 		Name: "gateway-unhealthy-backend", Target: AlertApplicationGateway,
 		Description:     "Application Gateway sees an unhealthy API Management backend: check the health probe, the APIM gateway host's private DNS and the trusted root certificate.",
-		MetricNamespace: "Microsoft.Network/applicationGateways", MetricName: "UnhealthyHostCount",
-		Aggregation: "Average", Operator: "GreaterThan", Threshold: 0, Severity: 1, Window: "PT5M", Frequency: "PT1M",
+		MetricNamespace: string(ResourceTypeApplicationGateway), MetricName: "UnhealthyHostCount",
+		Aggregation: AggregationAverage, Operator: OperatorGreaterThan, Threshold: 0, Severity: SeverityError, Window: "PT5M", Frequency: "PT1M",
 	},
 	{
 		Name: "gateway-5xx", Target: AlertApplicationGateway,
 		Description:     "Application Gateway returned more than 10 5xx responses in 5 minutes: see AGWAccessLogs and the end-to-end query.",
-		MetricNamespace: "Microsoft.Network/applicationGateways", MetricName: "ResponseStatus",
+		MetricNamespace: string(ResourceTypeApplicationGateway), MetricName: "ResponseStatus",
 		Dimensions:  map[string][]string{"HttpStatusGroup": {"5xx"}},
-		Aggregation: "Total", Operator: "GreaterThan", Threshold: 10, Severity: 2, Window: "PT5M", Frequency: "PT1M",
+		Aggregation: AggregationTotal, Operator: OperatorGreaterThan, Threshold: 10, Severity: SeverityWarning, Window: "PT5M", Frequency: "PT1M",
 	},
 	{
 		Name: "apim-backend-failures", Target: AlertAPIManagement,
 		Description:     "The AKS backend answered API Management with more than 10 5xx responses in 5 minutes: check the ingress, the mTLS certificates and the pods.",
-		MetricNamespace: "Microsoft.ApiManagement/service", MetricName: "Requests",
+		MetricNamespace: string(ResourceTypeAPIManagement), MetricName: "Requests",
 		Dimensions:  map[string][]string{"BackendResponseCodeCategory": {"5xx"}},
-		Aggregation: "Total", Operator: "GreaterThan", Threshold: 10, Severity: 2, Window: "PT5M", Frequency: "PT1M",
+		Aggregation: AggregationTotal, Operator: OperatorGreaterThan, Threshold: 10, Severity: SeverityWarning, Window: "PT5M", Frequency: "PT1M",
 	},
 	{
 		// Average, not Maximum: below Premium the maximum reads 0.
 		Name: "apim-capacity", Target: AlertAPIManagement,
 		Description:     "API Management capacity above 80% for 15 minutes: scale out (apiManagement.capacity) before requests queue.",
-		MetricNamespace: "Microsoft.ApiManagement/service", MetricName: "Capacity",
-		Aggregation: "Average", Operator: "GreaterThan", Threshold: 80, Severity: 2, Window: "PT15M", Frequency: "PT5M",
+		MetricNamespace: string(ResourceTypeAPIManagement), MetricName: "Capacity",
+		Aggregation: AggregationAverage, Operator: OperatorGreaterThan, Threshold: 80, Severity: SeverityWarning, Window: "PT15M", Frequency: "PT5M",
 	},
 	{
 		Name: "aks-node-not-ready", Target: AlertKubernetes,
 		Description:     "An AKS node has been NotReady: run kubectl describe node from the jumpbox and check the node's egress.",
-		MetricNamespace: "Microsoft.ContainerService/managedClusters", MetricName: "kube_node_status_condition",
+		MetricNamespace: string(ResourceTypeManagedCluster), MetricName: "kube_node_status_condition",
 		Dimensions:  map[string][]string{"condition": {"Ready"}, "status2": {"NotReady"}, "node": {"*"}},
-		Aggregation: "Average", Operator: "GreaterThan", Threshold: 0, Severity: 1, Window: "PT15M", Frequency: "PT5M",
+		Aggregation: AggregationAverage, Operator: OperatorGreaterThan, Threshold: 0, Severity: SeverityError, Window: "PT15M", Frequency: "PT5M",
 	},
 }
 
@@ -147,7 +203,7 @@ func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulum
 		if !ok {
 			continue
 		}
-		ruleName := name + "-" + rule.Name
+		ruleName := naming.Member(name, rule.Name)
 		if _, err := insights.NewMetricAlert(ctx, ruleName, &insights.MetricAlertArgs{
 			RuleName:            pulumi.String(ruleName),
 			ResourceGroupName:   args.ResourceGroupName,
@@ -171,7 +227,7 @@ func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulum
 	}
 
 	component.ActionGroupID = group.ID().ToStringOutput()
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{"actionGroupId": component.ActionGroupID}); err != nil {
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
 		return nil, fmt.Errorf("registering alerts %s outputs: %w", name, err)
 	}
 	return component, nil

@@ -1,5 +1,6 @@
 // APIManagement component: the internal-mode API Management service, created once with its custom
 // domain and trusted CA, and the private DNS record of its gateway host.
+
 package components
 
 import (
@@ -11,6 +12,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components/apimpolicy"
+	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 	"github.com/apiplatform/azure-api-platform/components/pki"
 )
 
@@ -162,7 +165,7 @@ func NewAPIManagement(ctx *pulumi.Context, name string, args *APIManagementArgs,
 	if args.PublicIPAddressID != "" {
 		serviceArgs.PublicIpAddressId = pulumi.String(args.PublicIPAddressID)
 	}
-	serviceName := name + "-apim"
+	serviceName := naming.Child(name, naming.RoleAPIManagement)
 	service, err := apimanagement.NewApiManagementService(ctx, serviceName, serviceArgs, parent,
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: APIManagementTimeout, Update: APIManagementTimeout, Delete: APIManagementTimeout}))
 	if err != nil {
@@ -175,8 +178,8 @@ func NewAPIManagement(ctx *pulumi.Context, name string, args *APIManagementArgs,
 		}
 	}
 
-	gatewayDNS, err := newPrivateHostRecord(ctx, name+"-dns-gateway", args.GatewayHostName, privateIP,
-		args.ResourceGroupName, args.VirtualNetworkID, tags, parent)
+	gatewayDNS, err := newPrivateHostRecord(ctx, naming.Child(name, naming.RoleGatewayPrivateZone), args.GatewayHostName, privateIP,
+		privateZoneArgs{resourceGroupName: args.ResourceGroupName, virtualNetworkID: args.VirtualNetworkID, tags: tags}, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -187,13 +190,7 @@ func NewAPIManagement(ctx *pulumi.Context, name string, args *APIManagementArgs,
 	component.PrivateIPAddress = privateIP
 	component.GatewayURL = pulumi.Sprintf("https://%s", args.GatewayHostName)
 	component.GatewayDNS = gatewayDNS
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
-		"serviceId":        component.ServiceID,
-		"serviceName":      component.ServiceName,
-		"principalId":      component.PrincipalID,
-		"privateIpAddress": component.PrivateIPAddress,
-		"gatewayUrl":       component.GatewayURL,
-	}); err != nil {
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
 		return nil, fmt.Errorf("registering API Management %s outputs: %w", name, err)
 	}
 	return component, nil
@@ -208,7 +205,7 @@ func newGatewayLogging(ctx *pulumi.Context, serviceName string, service *apimana
 	parent pulumi.ResourceOption,
 ) error {
 	serviceID := service.ID().ToStringOutput()
-	setting, err := newDiagnosticSetting(ctx, serviceName, "Microsoft.ApiManagement/service", serviceID, args.LogAnalyticsWorkspaceID, parent)
+	setting, err := newDiagnosticSetting(ctx, serviceName, ResourceTypeAPIManagement, serviceID, args.LogAnalyticsWorkspaceID, parent)
 	if err != nil {
 		return err
 	}

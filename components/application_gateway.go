@@ -1,4 +1,5 @@
 // ApplicationGateway component: the public WAF_v2 edge that terminates TLS and re-encrypts to API Management.
+
 package components
 
 import (
@@ -8,6 +9,8 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 	"github.com/apiplatform/azure-api-platform/components/pki"
 )
 
@@ -39,9 +42,24 @@ type RuleOverride struct {
 	Group string
 	// RuleID is the rule's ID.
 	RuleID string
-	// Action is what a match does: AnomalyScoring (adds to the score that blocks at 5 in Prevention) or Block.
-	Action string
+	// Action is what a match does: RuleActionAnomalyScoring (adds to the score that blocks at 5 in
+	// Prevention) or RuleActionBlock.
+	Action RuleAction
 }
+
+// RuleAction is what a match of a managed WAF rule does, as a rule override names it.
+type RuleAction string
+
+// The managed rule actions the platform pins or the upgrade guidance uses.
+const (
+	// RuleActionAnomalyScoring adds the rule's severity to the request's anomaly score, which blocks
+	// the request at 5 in Prevention mode.
+	RuleActionAnomalyScoring RuleAction = "AnomalyScoring"
+	// RuleActionBlock blocks a matching request outright.
+	RuleActionBlock RuleAction = "Block"
+	// RuleActionLog only logs a match, even in Prevention mode: the upgrade guidance's tuning mode.
+	RuleActionLog RuleAction = "Log"
+)
 
 // DefaultRuleSetOverrides are the Paranoia Level 1 rules that DRS 2.2 added over DRS 2.1, enabled with
 // an explicit blocking action. Microsoft's upgrade guidance has operators put a new version's new PL1
@@ -55,10 +73,10 @@ type RuleOverride struct {
 // "Anomaly Score not supported for this rule"). An override without a state disables the rule, so the
 // state is always set (network/v2 ManagedRuleOverride: "Defaults to Disabled if not specified").
 var DefaultRuleSetOverrides = []RuleOverride{
-	{Group: "PROTOCOL-ENFORCEMENT", RuleID: "920530", Action: "AnomalyScoring"}, // charset parameter more than once
-	{Group: "PROTOCOL-ENFORCEMENT", RuleID: "920620", Action: "AnomalyScoring"}, // multiple Content-Type headers
-	{Group: "MS-ThreatIntel-CVEs", RuleID: "99001018", Action: "Block"},         // React2Shell, CVE-2025-55182
-	{Group: "MS-ThreatIntel-XSS", RuleID: "99032001", Action: "AnomalyScoring"}, // event handler XSS (replaces 941120)
+	{Group: "PROTOCOL-ENFORCEMENT", RuleID: "920530", Action: RuleActionAnomalyScoring}, // charset parameter more than once
+	{Group: "PROTOCOL-ENFORCEMENT", RuleID: "920620", Action: RuleActionAnomalyScoring}, // multiple Content-Type headers
+	{Group: "MS-ThreatIntel-CVEs", RuleID: "99001018", Action: RuleActionBlock},         // React2Shell, CVE-2025-55182
+	{Group: "MS-ThreatIntel-XSS", RuleID: "99032001", Action: RuleActionAnomalyScoring}, // event handler XSS (replaces 941120)
 }
 
 // ruleGroupOverrides renders overrides grouped by rule group, in the order of their first rule.
@@ -136,6 +154,97 @@ type ApplicationGateway struct {
 	PublicFQDN pulumi.StringOutput `pulumi:"publicFqdn"`
 }
 
+// gatewayScope is what every part of one ApplicationGateway component is created with.
+type gatewayScope struct {
+	scope
+	// args configures the component.
+	args *ApplicationGatewayArgs
+}
+
+// gatewayPartKind is a collection of the gateway's parts, as a part's ARM ID names it:
+// <gateway ID>/<kind>/<part name>. Parts reference each other by these IDs.
+type gatewayPartKind string
+
+// The kinds of gateway parts that other parts reference.
+const (
+	// frontendIPConfigurationParts are the addresses the listeners listen on.
+	frontendIPConfigurationParts gatewayPartKind = "frontendIPConfigurations"
+	// frontendPortParts are the ports the listeners listen on.
+	frontendPortParts gatewayPartKind = "frontendPorts"
+	// sslCertificateParts are the certificates the HTTPS listener presents.
+	sslCertificateParts gatewayPartKind = "sslCertificates"
+	// trustedRootCertificateParts are the CAs backend certificates must chain to.
+	trustedRootCertificateParts gatewayPartKind = "trustedRootCertificates"
+	// backendAddressPoolParts are the backends requests go to.
+	backendAddressPoolParts gatewayPartKind = "backendAddressPools"
+	// probeParts are the health probes of the backends.
+	probeParts gatewayPartKind = "probes"
+	// backendHTTPSettingsParts are how the gateway calls a backend.
+	backendHTTPSettingsParts gatewayPartKind = "backendHttpSettingsCollection"
+	// httpListenerParts are the listeners.
+	httpListenerParts gatewayPartKind = "httpListeners"
+	// redirectConfigurationParts are the redirects a rule answers with.
+	redirectConfigurationParts gatewayPartKind = "redirectConfigurations"
+)
+
+// gatewayPartName is the name of one gateway part, unique within its kind.
+type gatewayPartName string
+
+// The gateway's parts.
+const (
+	// gatewaySubnetConfiguration places the gateway in its subnet.
+	gatewaySubnetConfiguration gatewayPartName = "gateway"
+	// gatewayPublicFrontend is the public IP the listeners listen on.
+	gatewayPublicFrontend gatewayPartName = "public"
+	// gatewayHTTPSPort is port 443.
+	gatewayHTTPSPort gatewayPartName = "https"
+	// gatewayHTTPPort is port 80.
+	gatewayHTTPPort gatewayPartName = "http"
+	// gatewayListenerCertificate is the HTTPS listener's certificate, read from Key Vault.
+	gatewayListenerCertificate gatewayPartName = "listener"
+	// gatewayPrivateCA is the private CA that signed API Management's gateway certificate.
+	gatewayPrivateCA gatewayPartName = "private-ca"
+	// gatewayAPIManagementPool is API Management's gateway host.
+	gatewayAPIManagementPool gatewayPartName = "api-management"
+	// gatewayAPIManagementProbe probes API Management's status endpoint.
+	gatewayAPIManagementProbe gatewayPartName = "api-management-status"
+	// gatewayAPIManagementSettings re-encrypt to API Management.
+	gatewayAPIManagementSettings gatewayPartName = "api-management-https"
+	// gatewayHTTPSListener serves the public host over HTTPS.
+	gatewayHTTPSListener gatewayPartName = "https"
+	// gatewayHTTPListener serves the public host over HTTP, only to redirect.
+	gatewayHTTPListener gatewayPartName = "http"
+	// gatewayHTTPToHTTPSRedirect sends HTTP requests to the HTTPS listener.
+	gatewayHTTPToHTTPSRedirect gatewayPartName = "http-to-https"
+	// gatewayHTTPSRule routes HTTPS requests to API Management.
+	gatewayHTTPSRule gatewayPartName = "https-to-api-management"
+	// gatewayHTTPRedirectRule answers HTTP requests with the redirect.
+	gatewayHTTPRedirectRule gatewayPartName = "http-redirect"
+)
+
+// gatewayProtocol is a protocol of a gateway listener, probe or backend setting.
+type gatewayProtocol string
+
+// The protocols the gateway uses.
+const (
+	// gatewayProtocolHTTPS is TLS, towards clients and towards API Management.
+	gatewayProtocolHTTPS gatewayProtocol = "Https"
+	// gatewayProtocolHTTP is plain HTTP, only for the redirect listener.
+	gatewayProtocolHTTP gatewayProtocol = "Http"
+)
+
+// gatewayParts references the parts of one gateway by ID: the gateway's ID is derived from its resource
+// group and name, so its parts can reference each other before the gateway exists.
+type gatewayParts struct {
+	// gatewayID is the gateway's ARM ID.
+	gatewayID pulumi.StringOutput
+}
+
+// reference is the sub-resource reference of the part of the given kind and name.
+func (p gatewayParts) reference(kind gatewayPartKind, name gatewayPartName) *network.SubResourceArgs {
+	return &network.SubResourceArgs{Id: pulumi.Sprintf("%s/%s/%s", p.gatewayID, kind, name)}
+}
+
 // NewApplicationGateway creates the WAF policy, the public IP and the gateway.
 //
 // Ordering: the gateway waits for the API Management gateway host's private DNS zone link and A
@@ -154,12 +263,40 @@ func NewApplicationGateway(ctx *pulumi.Context, name string, args *ApplicationGa
 	}
 	parent := pulumi.Parent(component)
 	tags := pulumi.ToStringMap(args.Tags)
-	var zones pulumi.StringArrayInput
-	if len(args.Zones) > 0 {
-		zones = pulumi.ToStringArray(args.Zones)
+	s := gatewayScope{scope: scope{ctx: ctx, name: name, parent: parent, tags: tags}, args: args}
+
+	policy, err := s.newWAFPolicy()
+	if err != nil {
+		return nil, err
 	}
 
-	policyName := name + "-waf"
+	address, err := newStandardPublicIP(ctx, naming.Child(name, naming.RoleGatewayPublicIP), publicIPArgs{
+		resourceGroupName: args.ResourceGroupName, location: args.Location, zones: args.Zones,
+		dnsLabel: args.DNSLabel, workspaceID: args.LogAnalyticsWorkspaceID, tags: tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	gateway, err := s.newGateway(policy, address)
+	if err != nil {
+		return nil, err
+	}
+
+	component.GatewayID = gateway.ID().ToStringOutput()
+	component.PublicIPAddress = address.IpAddress.Elem()
+	component.PublicFQDN = address.DnsSettings.Fqdn().Elem()
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
+		return nil, fmt.Errorf("registering application gateway %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+// newWAFPolicy creates the WAF policy: the current default rule set with its pinned overrides and the
+// bot rule set, with request body and file upload inspection enforced in args.WAFMode.
+func (s gatewayScope) newWAFPolicy() (*network.WebApplicationFirewallPolicy, error) {
+	ctx, name, args, parent, tags := s.ctx, s.name, s.args, s.parent, s.tags
+	policyName := naming.Child(name, naming.RoleWAFPolicy)
 	policy, err := network.NewWebApplicationFirewallPolicy(ctx, policyName, &network.WebApplicationFirewallPolicyArgs{
 		PolicyName:        pulumi.String(policyName),
 		ResourceGroupName: args.ResourceGroupName,
@@ -186,22 +323,23 @@ func NewApplicationGateway(ctx *pulumi.Context, name string, args *ApplicationGa
 	if err != nil {
 		return nil, fmt.Errorf("creating WAF policy %s: %w", policyName, err)
 	}
+	return policy, nil
+}
 
-	address, err := newStandardPublicIP(ctx, name+"-agw-pip", publicIPArgs{
-		resourceGroupName: args.ResourceGroupName, location: args.Location, zones: args.Zones,
-		dnsLabel: args.DNSLabel, workspaceID: args.LogAnalyticsWorkspaceID, tags: tags,
-	}, parent)
-	if err != nil {
-		return nil, err
+// newGateway creates the WAF_v2 gateway on the policy and the public address: autoscaled, HTTP/2, the
+// strong TLS policy, reading its listener certificate with the user-assigned identity, with its
+// backend (backendParts) and listeners and rules (routingParts), and, given a workspace, its
+// diagnostic setting. It waits for args.WaitFor (see NewApplicationGateway).
+func (s gatewayScope) newGateway(policy *network.WebApplicationFirewallPolicy, address *network.PublicIPAddress) (*network.ApplicationGateway, error) {
+	ctx, args, parent := s.ctx, s.args, s.parent
+	var zones pulumi.StringArrayInput
+	if len(args.Zones) > 0 {
+		zones = pulumi.ToStringArray(args.Zones)
 	}
-
-	gatewayName := name + "-agw"
-	gatewayID := pulumi.Sprintf("%s/providers/Microsoft.Network/applicationGateways/%s", args.ResourceGroupID, gatewayName)
-	part := func(kind, partName string) *network.SubResourceArgs {
-		return &network.SubResourceArgs{Id: pulumi.Sprintf("%s/%s/%s", gatewayID, kind, partName)}
-	}
+	gatewayName := naming.Child(s.name, naming.RoleApplicationGateway)
+	parts := gatewayParts{gatewayID: pulumi.Sprintf("%s/providers/%s/%s", args.ResourceGroupID, ResourceTypeApplicationGateway, gatewayName)}
 	caDER := args.TrustedRootCertificatePEM.ToStringOutput().ApplyT(pki.CertificateDERBase64).(pulumi.StringOutput)
-	gateway, err := network.NewApplicationGateway(ctx, gatewayName, &network.ApplicationGatewayArgs{
+	gatewayArgs := &network.ApplicationGatewayArgs{
 		ApplicationGatewayName: pulumi.String(gatewayName),
 		ResourceGroupName:      args.ResourceGroupName,
 		Location:               pulumi.String(args.Location),
@@ -219,108 +357,112 @@ func NewApplicationGateway(ctx *pulumi.Context, name string, args *ApplicationGa
 		},
 		SslPolicy: &network.ApplicationGatewaySslPolicyArgs{PolicyType: pulumi.String("Predefined"), PolicyName: pulumi.String(SSLPolicyName)},
 		GatewayIPConfigurations: network.ApplicationGatewayIPConfigurationArray{&network.ApplicationGatewayIPConfigurationArgs{
-			Name: pulumi.String("gateway"), Subnet: &network.SubResourceArgs{Id: args.SubnetID},
+			Name: pulumi.String(gatewaySubnetConfiguration), Subnet: &network.SubResourceArgs{Id: args.SubnetID},
 		}},
 		FrontendIPConfigurations: network.ApplicationGatewayFrontendIPConfigurationArray{&network.ApplicationGatewayFrontendIPConfigurationArgs{
-			Name: pulumi.String("public"), PublicIPAddress: &network.SubResourceArgs{Id: address.ID().ToStringOutput()},
+			Name: pulumi.String(gatewayPublicFrontend), PublicIPAddress: &network.SubResourceArgs{Id: address.ID().ToStringOutput()},
 		}},
 		FrontendPorts: network.ApplicationGatewayFrontendPortArray{
-			&network.ApplicationGatewayFrontendPortArgs{Name: pulumi.String("https"), Port: pulumi.Int(443)},
-			&network.ApplicationGatewayFrontendPortArgs{Name: pulumi.String("http"), Port: pulumi.Int(80)},
+			&network.ApplicationGatewayFrontendPortArgs{Name: pulumi.String(gatewayHTTPSPort), Port: pulumi.Int(443)},
+			&network.ApplicationGatewayFrontendPortArgs{Name: pulumi.String(gatewayHTTPPort), Port: pulumi.Int(80)},
 		},
 		SslCertificates: network.ApplicationGatewaySslCertificateArray{&network.ApplicationGatewaySslCertificateArgs{
-			Name: pulumi.String("listener"), KeyVaultSecretId: args.ListenerCertificateSecretID,
+			Name: pulumi.String(gatewayListenerCertificate), KeyVaultSecretId: args.ListenerCertificateSecretID,
 		}},
 		TrustedRootCertificates: network.ApplicationGatewayTrustedRootCertificateArray{&network.ApplicationGatewayTrustedRootCertificateArgs{
-			Name: pulumi.String("private-ca"), Data: caDER,
+			Name: pulumi.String(gatewayPrivateCA), Data: caDER,
 		}},
-		BackendAddressPools: network.ApplicationGatewayBackendAddressPoolArray{&network.ApplicationGatewayBackendAddressPoolArgs{
-			Name:             pulumi.String("api-management"),
-			BackendAddresses: network.ApplicationGatewayBackendAddressArray{&network.ApplicationGatewayBackendAddressArgs{Fqdn: pulumi.String(args.BackendHostName)}},
-		}},
-		Probes: network.ApplicationGatewayProbeArray{&network.ApplicationGatewayProbeArgs{
-			Name:                                pulumi.String("api-management-status"),
-			Protocol:                            pulumi.String("Https"),
-			Path:                                pulumi.String(APIManagementStatusPath),
-			PickHostNameFromBackendHttpSettings: pulumi.Bool(true),
-			Interval:                            pulumi.Int(30),
-			Timeout:                             pulumi.Int(30),
-			UnhealthyThreshold:                  pulumi.Int(3),
-			Match:                               &network.ApplicationGatewayProbeHealthResponseMatchArgs{StatusCodes: pulumi.StringArray{pulumi.String("200")}},
-		}},
-		BackendHttpSettingsCollection: network.ApplicationGatewayBackendHttpSettingsArray{&network.ApplicationGatewayBackendHttpSettingsArgs{
-			Name:                           pulumi.String("api-management-https"),
-			Port:                           pulumi.Int(443),
-			Protocol:                       pulumi.String("Https"),
-			CookieBasedAffinity:            pulumi.String("Disabled"),
-			PickHostNameFromBackendAddress: pulumi.Bool(true),
-			RequestTimeout:                 pulumi.Int(60),
-			Probe:                          part("probes", "api-management-status"),
-			TrustedRootCertificates:        network.SubResourceArray{part("trustedRootCertificates", "private-ca")},
-		}},
-		HttpListeners: network.ApplicationGatewayHttpListenerArray{
-			&network.ApplicationGatewayHttpListenerArgs{
-				Name:                        pulumi.String("https"),
-				FrontendIPConfiguration:     part("frontendIPConfigurations", "public"),
-				FrontendPort:                part("frontendPorts", "https"),
-				Protocol:                    pulumi.String("Https"),
-				HostName:                    pulumi.String(args.PublicHostName),
-				RequireServerNameIndication: pulumi.Bool(true),
-				SslCertificate:              part("sslCertificates", "listener"),
-			},
-			&network.ApplicationGatewayHttpListenerArgs{
-				Name:                    pulumi.String("http"),
-				FrontendIPConfiguration: part("frontendIPConfigurations", "public"),
-				FrontendPort:            part("frontendPorts", "http"),
-				Protocol:                pulumi.String("Http"),
-				HostName:                pulumi.String(args.PublicHostName),
-			},
-		},
-		RedirectConfigurations: network.ApplicationGatewayRedirectConfigurationArray{&network.ApplicationGatewayRedirectConfigurationArgs{
-			Name:               pulumi.String("http-to-https"),
-			RedirectType:       pulumi.String("Permanent"),
-			TargetListener:     part("httpListeners", "https"),
-			IncludePath:        pulumi.Bool(true),
-			IncludeQueryString: pulumi.Bool(true),
-		}},
-		RequestRoutingRules: network.ApplicationGatewayRequestRoutingRuleArray{
-			&network.ApplicationGatewayRequestRoutingRuleArgs{
-				Name:                pulumi.String("https-to-api-management"),
-				RuleType:            pulumi.String("Basic"),
-				Priority:            pulumi.Int(100),
-				HttpListener:        part("httpListeners", "https"),
-				BackendAddressPool:  part("backendAddressPools", "api-management"),
-				BackendHttpSettings: part("backendHttpSettingsCollection", "api-management-https"),
-			},
-			&network.ApplicationGatewayRequestRoutingRuleArgs{
-				Name:                  pulumi.String("http-redirect"),
-				RuleType:              pulumi.String("Basic"),
-				Priority:              pulumi.Int(200),
-				HttpListener:          part("httpListeners", "http"),
-				RedirectConfiguration: part("redirectConfigurations", "http-to-https"),
-			},
-		},
-		Tags: tags,
-	}, parent, pulumi.DependsOn(args.WaitFor))
+		Tags: s.tags,
+	}
+	backendParts(gatewayArgs, args, parts)
+	routingParts(gatewayArgs, args, parts)
+	gateway, err := network.NewApplicationGateway(ctx, gatewayName, gatewayArgs, parent, pulumi.DependsOn(args.WaitFor))
 	if err != nil {
 		return nil, fmt.Errorf("creating application gateway %s: %w", gatewayName, err)
 	}
 
 	if args.LogAnalyticsWorkspaceID != nil {
-		if _, err := newDiagnosticSetting(ctx, gatewayName, "Microsoft.Network/applicationGateways", gateway.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
+		if _, err := newDiagnosticSetting(ctx, gatewayName, ResourceTypeApplicationGateway, gateway.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
 			return nil, err
 		}
 	}
+	return gateway, nil
+}
 
-	component.GatewayID = gateway.ID().ToStringOutput()
-	component.PublicIPAddress = address.IpAddress.Elem()
-	component.PublicFQDN = address.DnsSettings.Fqdn().Elem()
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
-		"gatewayId":       component.GatewayID,
-		"publicIpAddress": component.PublicIPAddress,
-		"publicFqdn":      component.PublicFQDN,
-	}); err != nil {
-		return nil, fmt.Errorf("registering application gateway %s outputs: %w", name, err)
+// backendParts sets the gateway's backend: API Management's gateway host by name, probed on its status
+// endpoint, called over HTTPS with the host name it is addressed by and its certificate validated
+// against the private CA.
+func backendParts(gateway *network.ApplicationGatewayArgs, args *ApplicationGatewayArgs, parts gatewayParts) {
+	gateway.BackendAddressPools = network.ApplicationGatewayBackendAddressPoolArray{&network.ApplicationGatewayBackendAddressPoolArgs{
+		Name:             pulumi.String(gatewayAPIManagementPool),
+		BackendAddresses: network.ApplicationGatewayBackendAddressArray{&network.ApplicationGatewayBackendAddressArgs{Fqdn: pulumi.String(args.BackendHostName)}},
+	}}
+	gateway.Probes = network.ApplicationGatewayProbeArray{&network.ApplicationGatewayProbeArgs{
+		Name:                                pulumi.String(gatewayAPIManagementProbe),
+		Protocol:                            pulumi.String(gatewayProtocolHTTPS),
+		Path:                                pulumi.String(APIManagementStatusPath),
+		PickHostNameFromBackendHttpSettings: pulumi.Bool(true),
+		Interval:                            pulumi.Int(30),
+		Timeout:                             pulumi.Int(30),
+		UnhealthyThreshold:                  pulumi.Int(3),
+		Match:                               &network.ApplicationGatewayProbeHealthResponseMatchArgs{StatusCodes: pulumi.StringArray{pulumi.String("200")}},
+	}}
+	gateway.BackendHttpSettingsCollection = network.ApplicationGatewayBackendHttpSettingsArray{&network.ApplicationGatewayBackendHttpSettingsArgs{
+		Name:                           pulumi.String(gatewayAPIManagementSettings),
+		Port:                           pulumi.Int(443),
+		Protocol:                       pulumi.String(gatewayProtocolHTTPS),
+		CookieBasedAffinity:            pulumi.String("Disabled"),
+		PickHostNameFromBackendAddress: pulumi.Bool(true),
+		RequestTimeout:                 pulumi.Int(60),
+		Probe:                          parts.reference(probeParts, gatewayAPIManagementProbe),
+		TrustedRootCertificates:        network.SubResourceArray{parts.reference(trustedRootCertificateParts, gatewayPrivateCA)},
+	}}
+}
+
+// routingParts sets the gateway's listeners and rules: HTTPS for the public host only (with SNI) routed
+// to API Management, and HTTP for the same host answered with a permanent redirect to HTTPS that keeps
+// the path and query.
+func routingParts(gateway *network.ApplicationGatewayArgs, args *ApplicationGatewayArgs, parts gatewayParts) {
+	gateway.HttpListeners = network.ApplicationGatewayHttpListenerArray{
+		&network.ApplicationGatewayHttpListenerArgs{
+			Name:                        pulumi.String(gatewayHTTPSListener),
+			FrontendIPConfiguration:     parts.reference(frontendIPConfigurationParts, gatewayPublicFrontend),
+			FrontendPort:                parts.reference(frontendPortParts, gatewayHTTPSPort),
+			Protocol:                    pulumi.String(gatewayProtocolHTTPS),
+			HostName:                    pulumi.String(args.PublicHostName),
+			RequireServerNameIndication: pulumi.Bool(true),
+			SslCertificate:              parts.reference(sslCertificateParts, gatewayListenerCertificate),
+		},
+		&network.ApplicationGatewayHttpListenerArgs{
+			Name:                    pulumi.String(gatewayHTTPListener),
+			FrontendIPConfiguration: parts.reference(frontendIPConfigurationParts, gatewayPublicFrontend),
+			FrontendPort:            parts.reference(frontendPortParts, gatewayHTTPPort),
+			Protocol:                pulumi.String(gatewayProtocolHTTP),
+			HostName:                pulumi.String(args.PublicHostName),
+		},
 	}
-	return component, nil
+	gateway.RedirectConfigurations = network.ApplicationGatewayRedirectConfigurationArray{&network.ApplicationGatewayRedirectConfigurationArgs{
+		Name:               pulumi.String(gatewayHTTPToHTTPSRedirect),
+		RedirectType:       pulumi.String("Permanent"),
+		TargetListener:     parts.reference(httpListenerParts, gatewayHTTPSListener),
+		IncludePath:        pulumi.Bool(true),
+		IncludeQueryString: pulumi.Bool(true),
+	}}
+	gateway.RequestRoutingRules = network.ApplicationGatewayRequestRoutingRuleArray{
+		&network.ApplicationGatewayRequestRoutingRuleArgs{
+			Name:                pulumi.String(gatewayHTTPSRule),
+			RuleType:            pulumi.String("Basic"),
+			Priority:            pulumi.Int(100),
+			HttpListener:        parts.reference(httpListenerParts, gatewayHTTPSListener),
+			BackendAddressPool:  parts.reference(backendAddressPoolParts, gatewayAPIManagementPool),
+			BackendHttpSettings: parts.reference(backendHTTPSettingsParts, gatewayAPIManagementSettings),
+		},
+		&network.ApplicationGatewayRequestRoutingRuleArgs{
+			Name:                  pulumi.String(gatewayHTTPRedirectRule),
+			RuleType:              pulumi.String("Basic"),
+			Priority:              pulumi.Int(200),
+			HttpListener:          parts.reference(httpListenerParts, gatewayHTTPListener),
+			RedirectConfiguration: parts.reference(redirectConfigurationParts, gatewayHTTPToHTTPSRedirect),
+		},
+	}
 }

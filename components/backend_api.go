@@ -1,4 +1,5 @@
 // BackendAPI component: an API Management API that calls the cluster over mutual TLS.
+
 package components
 
 import (
@@ -10,6 +11,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components/apimpolicy"
+	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 )
 
 // BackendAPIType is the BackendAPI component's type token.
@@ -59,8 +62,28 @@ type BackendAPI struct {
 	PolicyXML pulumi.StringOutput `pulumi:"policyXml"`
 }
 
+// httpMethod is the HTTP method of an API operation.
+type httpMethod string
+
+// The methods of the sample API's operations.
+const (
+	// methodGet reads.
+	methodGet httpMethod = "GET"
+	// methodPost sends a body.
+	methodPost httpMethod = "POST"
+	// methodDelete deletes.
+	methodDelete httpMethod = "DELETE"
+)
+
 // apiMethods are the sample API's operations; each matches every path below the API.
-var apiMethods = []string{"GET", "POST", "DELETE"}
+var apiMethods = []httpMethod{methodGet, methodPost, methodDelete}
+
+// apiScope is what every entity of one BackendAPI component is created with.
+type apiScope struct {
+	scope
+	// args configures the component.
+	args *BackendAPIArgs
+}
 
 // NewBackendAPI creates the API's entities inside an existing service. They are child entities, each
 // created in seconds, so none of them lengthens API Management's own creation.
@@ -73,14 +96,51 @@ func NewBackendAPI(ctx *pulumi.Context, name string, args *BackendAPIArgs, opts 
 		return nil, fmt.Errorf("registering backend API %s: %w", name, err)
 	}
 	parent := pulumi.Parent(component)
+	s := apiScope{scope: scope{ctx: ctx, name: name, parent: parent}, args: args}
 
-	// The client certificate is uploaded from the program's state, like the gateway's custom domain, not
-	// referenced in Key Vault. A Key Vault reference is read by the service's system-assigned identity,
-	// which exists only once the service does: its Secrets User grant would be seconds old when the
-	// entity is created, and role assignments take up to 10 minutes to take effect
-	// (role-based-access-control/troubleshooting.md), so the first `pulumi up` would fail or wait on
-	// API Management's critical path. Nothing is lost: the certificate changes only when `pulumi up`
-	// renews it, and the same run updates this entity in seconds (a child entity, not the service).
+	certificate, err := s.newClientCertificate()
+	if err != nil {
+		return nil, err
+	}
+	backendID := naming.Child(args.Path, naming.RoleAPIBackend)
+	backend, err := s.newBackend(backendID, certificate)
+	if err != nil {
+		return nil, err
+	}
+	api, err := s.newAPI()
+	if err != nil {
+		return nil, err
+	}
+	policyXML, err := s.newPolicy(backendID, api, backend)
+	if err != nil {
+		return nil, err
+	}
+	if insights := args.ApplicationInsights; insights != nil {
+		if err := s.newTelemetry(insights, api); err != nil {
+			return nil, err
+		}
+	}
+
+	component.APIID = api.ID().ToStringOutput()
+	component.BackendID = pulumi.String(backendID).ToStringOutput()
+	component.PolicyXML = pulumi.String(policyXML).ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
+		return nil, fmt.Errorf("registering backend API %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+// newClientCertificate creates the client certificate entity API Management presents to the backend.
+//
+// The client certificate is uploaded from the program's state, like the gateway's custom domain, not
+// referenced in Key Vault. A Key Vault reference is read by the service's system-assigned identity,
+// which exists only once the service does: its Secrets User grant would be seconds old when the
+// entity is created, and role assignments take up to 10 minutes to take effect
+// (role-based-access-control/troubleshooting.md), so the first `pulumi up` would fail or wait on
+// API Management's critical path. Nothing is lost: the certificate changes only when `pulumi up`
+// renews it, and the same run updates this entity in seconds (a child entity, not the service).
+func (s apiScope) newClientCertificate() (*apimanagement.Certificate, error) {
+	ctx, name, args, parent := s.ctx, s.name, s.args, s.parent
 	certificate, err := apimanagement.NewCertificate(ctx, name+"-client-certificate", &apimanagement.CertificateArgs{
 		CertificateId:     pulumi.String(ClientCertificateID),
 		ServiceName:       args.ServiceName,
@@ -90,8 +150,13 @@ func NewBackendAPI(ctx *pulumi.Context, name string, args *BackendAPIArgs, opts 
 	if err != nil {
 		return nil, fmt.Errorf("creating client certificate entity of %s: %w", name, err)
 	}
+	return certificate, nil
+}
 
-	backendID := args.Path + "-backend"
+// newBackend creates the backend entity backendID: the ingress host over HTTPS, authenticated with the
+// client certificate, its certificate chain and name validated.
+func (s apiScope) newBackend(backendID string, certificate *apimanagement.Certificate) (*apimanagement.Backend, error) {
+	ctx, name, args, parent := s.ctx, s.name, s.args, s.parent
 	backend, err := apimanagement.NewBackend(ctx, name+"-backend", &apimanagement.BackendArgs{
 		BackendId:         pulumi.String(backendID),
 		ServiceName:       args.ServiceName,
@@ -110,7 +175,13 @@ func NewBackendAPI(ctx *pulumi.Context, name string, args *BackendAPIArgs, opts 
 	if err != nil {
 		return nil, fmt.Errorf("creating backend of %s: %w", name, err)
 	}
+	return backend, nil
+}
 
+// newAPI creates the API at args.Path, HTTPS only and without subscription keys (the policy validates
+// tokens instead), and one operation per method of apiMethods.
+func (s apiScope) newAPI() (*apimanagement.Api, error) {
+	ctx, name, args, parent := s.ctx, s.name, s.args, s.parent
 	api, err := apimanagement.NewApi(ctx, name+"-api", &apimanagement.ApiArgs{
 		ApiId:                pulumi.String(args.Path),
 		ServiceName:          args.ServiceName,
@@ -137,12 +208,18 @@ func NewBackendAPI(ctx *pulumi.Context, name string, args *BackendAPIArgs, opts 
 			return nil, fmt.Errorf("creating %s operation of %s: %w", method, name, err)
 		}
 	}
+	return api, nil
+}
 
+// newPolicy renders the API policy (args.Policy routed to backendID) and creates it once the API and
+// the backend exist; it returns the policy document as deployed.
+func (s apiScope) newPolicy(backendID string, api *apimanagement.Api, backend *apimanagement.Backend) (string, error) {
+	ctx, name, args, parent := s.ctx, s.name, s.args, s.parent
 	options := args.Policy
 	options.BackendID = backendID
 	policyXML, err := apimpolicy.Render(apimpolicy.BackendAPI(options))
 	if err != nil {
-		return nil, err
+		return "", fmt.Errorf("rendering the API policy of %s: %w", name, err)
 	}
 	if _, err := apimanagement.NewApiPolicy(ctx, name+"-api-policy", &apimanagement.ApiPolicyArgs{
 		PolicyId:          pulumi.String("policy"),
@@ -152,50 +229,45 @@ func NewBackendAPI(ctx *pulumi.Context, name string, args *BackendAPIArgs, opts 
 		Format:            pulumi.String("rawxml"),
 		Value:             pulumi.String(policyXML),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{api, backend})); err != nil {
-		return nil, fmt.Errorf("creating API policy of %s: %w", name, err)
+		return "", fmt.Errorf("creating API policy of %s: %w", name, err)
 	}
-
-	if insights := args.ApplicationInsights; insights != nil {
-		logger, err := apimanagement.NewLogger(ctx, name+"-logger", &apimanagement.LoggerArgs{
-			LoggerId:          pulumi.String(args.Path + "-appinsights"),
-			ServiceName:       args.ServiceName,
-			ResourceGroupName: args.ResourceGroupName,
-			LoggerType:        pulumi.String("applicationInsights"),
-			ResourceId:        insights.ResourceID,
-			Credentials:       pulumi.StringMap{"connectionString": pulumi.ToSecret(insights.ConnectionString).(pulumi.StringOutput)},
-		}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("creating logger of %s: %w", name, err)
-		}
-		if _, err := apimanagement.NewApiDiagnostic(ctx, name+"-api-diagnostic", &apimanagement.ApiDiagnosticArgs{
-			DiagnosticId:            pulumi.String("applicationinsights"),
-			ApiId:                   pulumi.String(args.Path),
-			ServiceName:             args.ServiceName,
-			ResourceGroupName:       args.ResourceGroupName,
-			LoggerId:                logger.ID().ToStringOutput(),
-			AlwaysLog:               pulumi.String("allErrors"),
-			HttpCorrelationProtocol: pulumi.String("W3C"),
-			Verbosity:               pulumi.String("information"),
-			LogClientIp:             pulumi.Bool(true),
-			Sampling:                &apimanagement.SamplingSettingsArgs{SamplingType: pulumi.String("fixed"), Percentage: pulumi.Float64(100)},
-		}, parent, pulumi.DependsOn([]pulumi.Resource{api})); err != nil {
-			return nil, fmt.Errorf("creating API diagnostic of %s: %w", name, err)
-		}
-	}
-
-	component.APIID = api.ID().ToStringOutput()
-	component.BackendID = pulumi.String(backendID).ToStringOutput()
-	component.PolicyXML = pulumi.String(policyXML).ToStringOutput()
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
-		"apiId":     component.APIID,
-		"backendId": component.BackendID,
-		"policyXml": component.PolicyXML,
-	}); err != nil {
-		return nil, fmt.Errorf("registering backend API %s outputs: %w", name, err)
-	}
-	return component, nil
+	return policyXML, nil
 }
 
-func lower(method string) string {
-	return strings.ToLower(method)
+// newTelemetry connects the API to Application Insights: a logger with the component's connection
+// string and the API's diagnostic, which samples every request with W3C correlation and always logs
+// errors.
+func (s apiScope) newTelemetry(insights *ApplicationInsightsLogger, api *apimanagement.Api) error {
+	ctx, name, args, parent := s.ctx, s.name, s.args, s.parent
+	logger, err := apimanagement.NewLogger(ctx, name+"-logger", &apimanagement.LoggerArgs{
+		LoggerId:          pulumi.String(naming.Child(args.Path, naming.RoleAPILogger)),
+		ServiceName:       args.ServiceName,
+		ResourceGroupName: args.ResourceGroupName,
+		LoggerType:        pulumi.String("applicationInsights"),
+		ResourceId:        insights.ResourceID,
+		Credentials:       pulumi.StringMap{"connectionString": pulumi.ToSecret(insights.ConnectionString).(pulumi.StringOutput)},
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("creating logger of %s: %w", name, err)
+	}
+	if _, err := apimanagement.NewApiDiagnostic(ctx, name+"-api-diagnostic", &apimanagement.ApiDiagnosticArgs{
+		DiagnosticId:            pulumi.String("applicationinsights"),
+		ApiId:                   pulumi.String(args.Path),
+		ServiceName:             args.ServiceName,
+		ResourceGroupName:       args.ResourceGroupName,
+		LoggerId:                logger.ID().ToStringOutput(),
+		AlwaysLog:               pulumi.String("allErrors"),
+		HttpCorrelationProtocol: pulumi.String("W3C"),
+		Verbosity:               pulumi.String("information"),
+		LogClientIp:             pulumi.Bool(true),
+		Sampling:                &apimanagement.SamplingSettingsArgs{SamplingType: pulumi.String("fixed"), Percentage: pulumi.Float64(100)},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{api})); err != nil {
+		return fmt.Errorf("creating API diagnostic of %s: %w", name, err)
+	}
+	return nil
+}
+
+// lower is an HTTP method in lower case, as the operation's ID and resource name carry it.
+func lower(method httpMethod) string {
+	return strings.ToLower(string(method))
 }

@@ -1,4 +1,5 @@
 // Bastion component: Azure Bastion (Standard, native-client tunneling) for operators to reach the jumpbox.
+
 package components
 
 import (
@@ -9,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 )
 
 // BastionType is the Bastion component's type token.
@@ -77,12 +79,12 @@ func NewBastion(ctx *pulumi.Context, name string, args *BastionArgs, opts ...pul
 	if err != nil {
 		return nil, fmt.Errorf("creating bastion %s: %w", bastionName, err)
 	}
-	if _, err := newDiagnosticSetting(ctx, bastionName, "Microsoft.Network/bastionHosts", bastion.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
+	if _, err := newDiagnosticSetting(ctx, bastionName, ResourceTypeBastionHost, bastion.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
 		return nil, err
 	}
 
 	component.BastionName = bastion.Name
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{"bastionName": component.BastionName}); err != nil {
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
 		return nil, fmt.Errorf("registering bastion %s outputs: %w", name, err)
 	}
 	return component, nil

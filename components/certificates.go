@@ -1,4 +1,5 @@
 // Certificates component: the private CA and the leaf certificates of every hop, generated with pulumi-tls.
+
 package components
 
 import (
@@ -8,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 	"github.com/apiplatform/azure-api-platform/components/pki"
 )
 
@@ -21,9 +23,32 @@ type LeafArgs struct {
 	DNSName string
 	// Key is the key algorithm and size.
 	Key pki.KeySpec
-	// Usage is server_auth or client_auth.
-	Usage string
+	// Usage is the extended key usage: UsageServerAuth or UsageClientAuth.
+	Usage CertificateUsage
 }
+
+// CertificateUsage is a leaf certificate's extended key usage, as pulumi-tls names it in allowed_uses.
+type CertificateUsage string
+
+// The extended key usages of the platform's leaf certificates.
+const (
+	// UsageServerAuth is a TLS server's certificate (listener, API Management gateway, ingress).
+	UsageServerAuth CertificateUsage = "server_auth"
+	// UsageClientAuth is a TLS client's certificate (API Management towards the ingress).
+	UsageClientAuth CertificateUsage = "client_auth"
+)
+
+// keyAlgorithm is a private key's algorithm as pulumi-tls names it, the values of pki.KeySpec's
+// Algorithm.
+type keyAlgorithm string
+
+// The key algorithms pki.ParseKeySpec produces.
+const (
+	// keyAlgorithmRSA takes a key size in bits.
+	keyAlgorithmRSA keyAlgorithm = "RSA"
+	// keyAlgorithmECDSA takes a named curve.
+	keyAlgorithmECDSA keyAlgorithm = "ECDSA"
+)
 
 // CertificatesArgs configures the Certificates component.
 type CertificatesArgs struct {
@@ -40,16 +65,18 @@ type CertificatesArgs struct {
 	ValidityHours, EarlyRenewalHours int
 }
 
-// IssuedCertificate is one leaf certificate and its encodings.
+// IssuedCertificate is one leaf certificate and its encodings. Its tagged fields are component outputs
+// of Certificates, named after the leaf (Certificates.Issued); the key and the PFX are secrets that Go
+// callers pass on, never outputs.
 type IssuedCertificate struct {
 	// CertificatePEM is the leaf certificate.
-	CertificatePEM pulumi.StringOutput
+	CertificatePEM pulumi.StringOutput `pulumi:"certificatePem"`
 	// PrivateKeyPEM is the leaf's private key (secret).
 	PrivateKeyPEM pulumi.StringOutput
 	// PFX is the base64 PKCS#12 of key, certificate and CA chain, without a password (secret).
 	PFX pulumi.StringOutput
 	// ExpiresAt is the certificate's notAfter time (RFC 3339).
-	ExpiresAt pulumi.StringOutput
+	ExpiresAt pulumi.StringOutput `pulumi:"expiresAt"`
 }
 
 // Certificates is the private CA and the leaf certificates it signed. The CA's private key stays in
@@ -61,8 +88,20 @@ type Certificates struct {
 	CACertificatePEM pulumi.StringOutput `pulumi:"caCertificatePem"`
 	// CAExpiresAt is the CA's notAfter time (RFC 3339).
 	CAExpiresAt pulumi.StringOutput `pulumi:"caExpiresAt"`
-	// Issued holds the issued leaf certificates by certificate.
-	Issued map[pki.Certificate]*IssuedCertificate
+	// Issued holds the issued leaf certificates by certificate; each registers its outputs under the
+	// certificate's name, e.g. apimClientCertificatePem and apimClientExpiresAt.
+	Issued map[pki.Certificate]*IssuedCertificate `pulumi:",inline"`
+}
+
+// certificatesScope is what every leaf of one Certificates component is issued with: the CA and its key.
+type certificatesScope struct {
+	scope
+	// args configures the component.
+	args *CertificatesArgs
+	// caKey signs every leaf.
+	caKey *tls.PrivateKey
+	// ca is the CA certificate every leaf chains to.
+	ca *tls.SelfSignedCert
 }
 
 // caUses are the usages of the CA: it signs certificates and revocation lists, nothing else.
@@ -100,30 +139,28 @@ func NewCertificates(ctx *pulumi.Context, name string, args *CertificatesArgs, o
 	component.CACertificatePEM = ca.CertPem
 	component.CAExpiresAt = ca.ValidityEndTime
 
-	outputs := pulumi.Map{"caCertificatePem": ca.CertPem, "caExpiresAt": ca.ValidityEndTime}
+	issuer := certificatesScope{scope: scope{ctx: ctx, name: name, parent: parent}, args: args, caKey: caKey, ca: ca}
 	for _, certificate := range pki.Leaves() {
 		leaf, ok := args.Leaves[certificate]
 		if !ok {
 			continue
 		}
-		issued, err := issue(ctx, name+"-"+string(certificate), leaf, args, caKey, ca, parent)
+		issued, err := issuer.issue(name+"-"+string(certificate), leaf)
 		if err != nil {
 			return nil, err
 		}
 		component.Issued[certificate] = issued
-		outputs[string(certificate)+"CertificatePem"] = issued.CertificatePEM
-		outputs[string(certificate)+"ExpiresAt"] = issued.ExpiresAt
 	}
-	if err := ctx.RegisterResourceOutputs(component, outputs); err != nil {
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
 		return nil, fmt.Errorf("registering certificates %s outputs: %w", name, err)
 	}
 	return component, nil
 }
 
-// issue creates a key, a certificate request carrying the SAN, and the CA-signed certificate.
-func issue(ctx *pulumi.Context, name string, leaf LeafArgs, args *CertificatesArgs, caKey *tls.PrivateKey,
-	ca *tls.SelfSignedCert, parent pulumi.ResourceOption,
-) (*IssuedCertificate, error) {
+// issue creates a key, a certificate request carrying the SAN, and the CA-signed certificate, as
+// resource name and its name+"-key" and name+"-request".
+func (s certificatesScope) issue(name string, leaf LeafArgs) (*IssuedCertificate, error) {
+	ctx, args, parent := s.ctx, s.args, s.parent
 	key, err := newPrivateKey(ctx, name+"-key", leaf.Key, parent)
 	if err != nil {
 		return nil, err
@@ -138,8 +175,8 @@ func issue(ctx *pulumi.Context, name string, leaf LeafArgs, args *CertificatesAr
 	}
 	certificate, err := tls.NewLocallySignedCert(ctx, name, &tls.LocallySignedCertArgs{
 		CertRequestPem:      request.CertRequestPem,
-		CaPrivateKeyPem:     caKey.PrivateKeyPem,
-		CaCertPem:           ca.CertPem,
+		CaPrivateKeyPem:     s.caKey.PrivateKeyPem,
+		CaCertPem:           s.ca.CertPem,
 		ValidityPeriodHours: pulumi.Int(args.ValidityHours),
 		EarlyRenewalHours:   pulumi.Int(args.EarlyRenewalHours),
 		SetSubjectKeyId:     pulumi.Bool(true),
@@ -148,7 +185,7 @@ func issue(ctx *pulumi.Context, name string, leaf LeafArgs, args *CertificatesAr
 	if err != nil {
 		return nil, fmt.Errorf("creating certificate %s: %w", name, err)
 	}
-	pfx := pulumi.All(certificate.CertPem, key.PrivateKeyPem, ca.CertPem).ApplyT(func(values []any) (string, error) {
+	pfx := pulumi.All(certificate.CertPem, key.PrivateKeyPem, s.ca.CertPem).ApplyT(func(values []any) (string, error) {
 		return pki.EncodePFX(values[0].(string), values[1].(string), values[2].(string))
 	}).(pulumi.StringOutput)
 	return &IssuedCertificate{
@@ -159,13 +196,17 @@ func issue(ctx *pulumi.Context, name string, leaf LeafArgs, args *CertificatesAr
 	}, nil
 }
 
-// newPrivateKey creates a pulumi-tls private key of the given specification.
+// newPrivateKey creates a pulumi-tls private key of the given specification: an RSA key of its size or
+// an ECDSA key on its curve.
 func newPrivateKey(ctx *pulumi.Context, name string, spec pki.KeySpec, parent pulumi.ResourceOption) (*tls.PrivateKey, error) {
 	args := &tls.PrivateKeyArgs{Algorithm: pulumi.String(spec.Algorithm)}
-	if spec.Algorithm == "RSA" {
+	switch algorithm := keyAlgorithm(spec.Algorithm); algorithm {
+	case keyAlgorithmRSA:
 		args.RsaBits = pulumi.Int(spec.RSABits)
-	} else {
+	case keyAlgorithmECDSA:
 		args.EcdsaCurve = pulumi.String(spec.ECDSACurve)
+	default:
+		return nil, fmt.Errorf("creating private key %s: unknown key algorithm %q (want %s or %s)", name, algorithm, keyAlgorithmRSA, keyAlgorithmECDSA)
 	}
 	key, err := tls.NewPrivateKey(ctx, name, args, parent)
 	if err != nil {

@@ -1,4 +1,5 @@
 // Container insights: the data collection rule that makes the cluster's monitoring agent send its logs.
+
 package components
 
 import (
@@ -6,6 +7,8 @@ import (
 
 	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/naming"
 )
 
 // ContainerInsightsStreams are the Container insights streams the data collection rule sends to the
@@ -22,19 +25,11 @@ var ContainerInsightsStreams = []string{
 // data collection rule with the cluster.
 const ContainerInsightsAssociation = "ContainerInsightsExtension"
 
-// dataCollectionRuleNameLimit is the longest data collection rule name Microsoft's onboarding template
-// writes: it cuts MSCI-<region>-<cluster> to 64 characters.
-const dataCollectionRuleNameLimit = 64
-
 // ContainerInsightsRuleName is the data collection rule's name as Microsoft's onboarding names it,
 // MSCI-<workspace region>-<cluster>, cut to 64 characters (Docker-Provider
 // scripts/onboarding/aks/onboarding-using-msi-auth, existingClusterOnboarding.json).
 func ContainerInsightsRuleName(location, clusterName string) string {
-	name := "MSCI-" + location + "-" + clusterName
-	if len(name) > dataCollectionRuleNameLimit {
-		name = name[:dataCollectionRuleNameLimit]
-	}
-	return name
+	return naming.ContainerInsightsRule(location, clusterName)
 }
 
 // newContainerInsights creates the data collection rule and, once the cluster exists, its association

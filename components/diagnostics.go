@@ -1,12 +1,51 @@
 // Diagnostic settings: which logs and metrics each resource type sends to the Log Analytics workspace.
+
 package components
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/naming"
+)
+
+// ResourceType is an Azure Resource Manager resource type, such as
+// Microsoft.Network/applicationGateways: what a diagnostic setting's categories depend on, and the
+// namespace of the type's platform metrics.
+type ResourceType string
+
+// The resource types the platform sends diagnostics for (see diagnosticProfiles).
+const (
+	// ResourceTypeApplicationGateway is an Application Gateway.
+	ResourceTypeApplicationGateway ResourceType = "Microsoft.Network/applicationGateways"
+	// ResourceTypeAPIManagement is an API Management service.
+	ResourceTypeAPIManagement ResourceType = "Microsoft.ApiManagement/service"
+	// ResourceTypeManagedCluster is an AKS cluster.
+	ResourceTypeManagedCluster ResourceType = "Microsoft.ContainerService/managedClusters"
+	// ResourceTypeKeyVault is a key vault.
+	ResourceTypeKeyVault ResourceType = "Microsoft.KeyVault/vaults"
+	// ResourceTypeContainerRegistry is a container registry.
+	ResourceTypeContainerRegistry ResourceType = "Microsoft.ContainerRegistry/registries"
+	// ResourceTypeNetworkSecurityGroup is a network security group.
+	ResourceTypeNetworkSecurityGroup ResourceType = "Microsoft.Network/networkSecurityGroups"
+	// ResourceTypePublicIPAddress is a public IP address.
+	ResourceTypePublicIPAddress ResourceType = "Microsoft.Network/publicIPAddresses"
+	// ResourceTypeVirtualNetwork is a virtual network.
+	ResourceTypeVirtualNetwork ResourceType = "Microsoft.Network/virtualNetworks"
+	// ResourceTypeFirewall is an Azure Firewall.
+	ResourceTypeFirewall ResourceType = "Microsoft.Network/azureFirewalls"
+	// ResourceTypeBastionHost is an Azure Bastion host.
+	ResourceTypeBastionHost ResourceType = "Microsoft.Network/bastionHosts"
+	// ResourceTypeLogAnalyticsWorkspace is a Log Analytics workspace.
+	ResourceTypeLogAnalyticsWorkspace ResourceType = "Microsoft.OperationalInsights/workspaces"
+	// ResourceTypeVirtualMachine is a virtual machine.
+	ResourceTypeVirtualMachine ResourceType = "Microsoft.Compute/virtualMachines"
+	// ResourceTypeSQLDatabase is an Azure SQL database.
+	ResourceTypeSQLDatabase ResourceType = "Microsoft.Sql/servers/databases"
 )
 
 // diagnosticProfile is what one resource type exports through a diagnostic setting.
@@ -30,58 +69,58 @@ var allMetrics = []string{"AllMetrics"}
 // export (private endpoints, private DNS zones, route tables, firewall policies, identities, SQL
 // logical servers) are absent; Application Insights is absent on purpose: workspace-based, its
 // telemetry is already in the workspace and a setting would store it twice.
-var diagnosticProfiles = map[string]diagnosticProfile{
+var diagnosticProfiles = map[ResourceType]diagnosticProfile{
 	// Azure accepts the performance log for every SKU but only v1 gateways write it; it is kept so the
 	// setting matches the documented category list, and v2 performance is in the metrics
 	// (https://learn.microsoft.com/azure/application-gateway/application-gateway-diagnostics).
-	"Microsoft.Network/applicationGateways": {
+	ResourceTypeApplicationGateway: {
 		logs: []string{"ApplicationGatewayAccessLog", "ApplicationGatewayPerformanceLog", "ApplicationGatewayFirewallLog"}, metrics: allMetrics, resourceSpecific: true,
 	},
-	"Microsoft.ApiManagement/service": {
+	ResourceTypeAPIManagement: {
 		logs: []string{"GatewayLogs", "WebSocketConnectionLogs", "DeveloperPortalAuditLogs"}, metrics: allMetrics, resourceSpecific: true,
 	},
 	// kube-audit (every read) is left out: kube-audit-admin keeps every change at a fraction of the cost
 	// (https://learn.microsoft.com/azure/aks/monitor-aks#aks-control-planeresource-logs).
-	"Microsoft.ContainerService/managedClusters": {
+	ResourceTypeManagedCluster: {
 		logs:    []string{"kube-apiserver", "kube-audit-admin", "guard", "kube-controller-manager", "kube-scheduler", "cluster-autoscaler", "cloud-controller-manager"},
 		metrics: allMetrics, resourceSpecific: true,
 	},
-	"Microsoft.KeyVault/vaults": {
+	ResourceTypeKeyVault: {
 		logs: []string{"AuditEvent"}, metrics: allMetrics, resourceSpecific: true,
 	},
-	"Microsoft.ContainerRegistry/registries": {
+	ResourceTypeContainerRegistry: {
 		logs: []string{"ContainerRegistryRepositoryEvents", "ContainerRegistryLoginEvents"}, metrics: allMetrics, resourceSpecific: true,
 	},
 	// Network security groups export no metrics.
-	"Microsoft.Network/networkSecurityGroups": {
+	ResourceTypeNetworkSecurityGroup: {
 		logs: []string{"NetworkSecurityGroupEvent", "NetworkSecurityGroupRuleCounter"},
 	},
-	"Microsoft.Network/publicIPAddresses": {
+	ResourceTypePublicIPAddress: {
 		logs: []string{"DDoSProtectionNotifications", "DDoSMitigationFlowLogs", "DDoSMitigationReports"}, metrics: allMetrics,
 	},
-	"Microsoft.Network/virtualNetworks": {
+	ResourceTypeVirtualNetwork: {
 		logs: []string{"VMProtectionAlerts"}, metrics: allMetrics,
 	},
 	// The structured AZFW* categories replace the legacy AzureFirewall* ones
 	// (https://learn.microsoft.com/azure/firewall/firewall-structured-logs).
-	"Microsoft.Network/azureFirewalls": {
+	ResourceTypeFirewall: {
 		logs:    []string{"AZFWApplicationRule", "AZFWNetworkRule", "AZFWNatRule", "AZFWDnsQuery", "AZFWThreatIntel", "AZFWIdpsSignature", "AZFWFqdnResolveFailure"},
 		metrics: allMetrics, resourceSpecific: true,
 	},
-	"Microsoft.Network/bastionHosts": {
+	ResourceTypeBastionHost: {
 		logs: []string{"BastionAuditLogs"}, metrics: allMetrics,
 	},
 	// Audit records every query run against the workspace (LAQueryLogs).
-	"Microsoft.OperationalInsights/workspaces": {
+	ResourceTypeLogAnalyticsWorkspace: {
 		logs: []string{"Audit"}, metrics: allMetrics, resourceSpecific: true,
 	},
 	// Virtual machines export only update-assessment logs; guest logs need the Azure Monitor agent.
-	"Microsoft.Compute/virtualMachines": {
+	ResourceTypeVirtualMachine: {
 		logs: []string{"SoftwareUpdateProfile", "SoftwareUpdates"},
 	},
 	// SQL databases: application database telemetry. Server-wide audit records go through the master
 	// database's setting (sqlAuditProfile).
-	"Microsoft.Sql/servers/databases": {
+	ResourceTypeSQLDatabase: {
 		logs:    []string{"SQLInsights", "AutomaticTuning", "QueryStoreRuntimeStatistics", "QueryStoreWaitStatistics", "Errors", "DatabaseWaitStatistics", "Timeouts", "Blocks", "Deadlocks"},
 		metrics: []string{"Basic", "InstanceAndAppAdvanced", "WorkloadManagement"},
 	},
@@ -92,18 +131,15 @@ var diagnosticProfiles = map[string]diagnosticProfile{
 var sqlAuditProfile = diagnosticProfile{logs: []string{"SQLSecurityAuditEvents"}}
 
 // DiagnosticResourceTypes lists the resource types the platform sends diagnostics for, sorted.
-func DiagnosticResourceTypes() []string {
-	types := make([]string, 0, len(diagnosticProfiles))
-	for resourceType := range diagnosticProfiles {
-		types = append(types, resourceType)
-	}
-	sort.Strings(types)
+func DiagnosticResourceTypes() []ResourceType {
+	types := slices.Collect(maps.Keys(diagnosticProfiles))
+	slices.Sort(types)
 	return types
 }
 
 // newDiagnosticSetting sends a resource's logs and metrics to the workspace, as resource name
 // name+"-diagnostics". resourceType selects the categories from diagnosticProfiles.
-func newDiagnosticSetting(ctx *pulumi.Context, name, resourceType string, resourceID, workspaceID pulumi.StringInput,
+func newDiagnosticSetting(ctx *pulumi.Context, name string, resourceType ResourceType, resourceID, workspaceID pulumi.StringInput,
 	parent pulumi.ResourceOption,
 ) (*insights.DiagnosticSetting, error) {
 	profile, ok := diagnosticProfiles[resourceType]
@@ -117,7 +153,7 @@ func newDiagnosticSetting(ctx *pulumi.Context, name, resourceType string, resour
 func newDiagnosticSettingWith(ctx *pulumi.Context, name string, profile diagnosticProfile, resourceID, workspaceID pulumi.StringInput,
 	parent pulumi.ResourceOption,
 ) (*insights.DiagnosticSetting, error) {
-	settingName := name + "-diagnostics"
+	settingName := naming.Child(name, naming.RoleDiagnosticSetting)
 	args := &insights.DiagnosticSettingArgs{
 		Name:        pulumi.String(settingName),
 		ResourceUri: resourceID,

@@ -1,4 +1,5 @@
 // EchoWorkload component: the hardened sample service that echoes the request headers it received.
+
 package components
 
 import (
@@ -13,6 +14,8 @@ import (
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	policyv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/policy/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 )
 
 // EchoWorkloadType is the EchoWorkload component's type token.
@@ -91,6 +94,22 @@ type EchoWorkload struct {
 	Routable []pulumi.Resource
 }
 
+// echoScope is what every object of one EchoWorkload component is created with.
+type echoScope struct {
+	scope
+	// args configures the component.
+	args *EchoWorkloadArgs
+	// labels are put on every object.
+	labels pulumi.StringMap
+	// selector selects the echo pods.
+	selector pulumi.StringMap
+}
+
+// metadata names an object in the workload's namespace and labels it.
+func (s echoScope) metadata(objectName string) *metav1.ObjectMetaArgs {
+	return &metav1.ObjectMetaArgs{Name: pulumi.String(objectName), Namespace: pulumi.String(s.args.Namespace), Labels: s.labels}
+}
+
 // NewEchoWorkload creates the workload. Containers run as a non-root user with a read-only root file
 // system, no capabilities and the runtime's default seccomp profile.
 func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, opts ...pulumi.ResourceOption) (*EchoWorkload, error) {
@@ -102,13 +121,59 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 		return nil, fmt.Errorf("registering echo workload %s: %w", name, err)
 	}
 	parent := pulumi.Parent(component)
-	labels := pulumi.ToStringMap(args.Labels)
-	selector := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String("echo")}
-	podLabels := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String("echo")}
-	for key, value := range args.Labels {
-		podLabels[key] = pulumi.String(value)
+	s := echoScope{
+		scope: scope{ctx: ctx, name: name, parent: parent}, args: args,
+		labels:   pulumi.ToStringMap(args.Labels),
+		selector: pulumi.StringMap{"app.kubernetes.io/name": pulumi.String("echo")},
 	}
 
+	namespace, err := s.newNamespace()
+	if err != nil {
+		return nil, err
+	}
+	inNamespace := pulumi.DependsOn([]pulumi.Resource{namespace})
+	podsWaitFor := append([]pulumi.Resource{namespace}, args.MeshReady...)
+	if args.WorkloadIdentityClientID != nil {
+		account, err := s.newServiceAccount(inNamespace)
+		if err != nil {
+			return nil, err
+		}
+		podsWaitFor = append(podsWaitFor, account)
+	}
+	if err := s.newDeployment(podsWaitFor); err != nil {
+		return nil, err
+	}
+	service, err := s.newService(inNamespace)
+	if err != nil {
+		return nil, err
+	}
+	if args.Replicas >= 2 {
+		if err := s.newDisruptionBudget(inNamespace); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.newNetworkPolicies(parent, inNamespace); err != nil {
+		return nil, err
+	}
+	if args.IstioRevision != "" {
+		if err := s.newMeshPolicies(namespace); err != nil {
+			return nil, err
+		}
+	}
+
+	component.ServiceName = pulumi.String("echo").ToStringOutput()
+	component.Namespace = pulumi.String(args.Namespace).ToStringOutput()
+	component.Routable = []pulumi.Resource{namespace, service}
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
+		return nil, fmt.Errorf("registering echo workload %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+// newNamespace creates the workload's namespace: the restricted Pod Security Standard in warn and audit
+// mode, enrolled in the mesh revision when there is one, with the platform's labels.
+func (s echoScope) newNamespace() (*corev1.Namespace, error) {
+	ctx, name, args, parent := s.ctx, s.name, s.args, s.parent
 	namespaceLabels := pulumi.StringMap{
 		// The echo container meets the restricted Pod Security Standard; warn and audit on anything that
 		// does not (enforcing would also reject the mesh's init container).
@@ -129,24 +194,32 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 	if err != nil {
 		return nil, fmt.Errorf("creating namespace of %s: %w", name, err)
 	}
-	inNamespace := pulumi.DependsOn([]pulumi.Resource{namespace})
-	podsWaitFor := append([]pulumi.Resource{namespace}, args.MeshReady...)
-	metadata := func(objectName string) *metav1.ObjectMetaArgs {
-		return &metav1.ObjectMetaArgs{Name: pulumi.String(objectName), Namespace: pulumi.String(args.Namespace), Labels: labels}
-	}
-	if args.WorkloadIdentityClientID != nil {
-		// https://learn.microsoft.com/azure/aks/workload-identity-deploy-cluster#create-a-kubernetes-service-account
-		accountMetadata := metadata(args.WorkloadIdentityServiceAccount)
-		accountMetadata.Annotations = pulumi.StringMap{"azure.workload.identity/client-id": args.WorkloadIdentityClientID}
-		account, err := corev1.NewServiceAccount(ctx, name+"-"+args.WorkloadIdentityServiceAccount, &corev1.ServiceAccountArgs{
-			Metadata: accountMetadata,
-		}, parent, inNamespace)
-		if err != nil {
-			return nil, fmt.Errorf("creating service account %s of %s: %w", args.WorkloadIdentityServiceAccount, name, err)
-		}
-		podsWaitFor = append(podsWaitFor, account)
-	}
+	return namespace, nil
+}
 
+// newServiceAccount creates the service account annotated with the workload identity's client ID
+// (https://learn.microsoft.com/azure/aks/workload-identity-deploy-cluster#create-a-kubernetes-service-account).
+func (s echoScope) newServiceAccount(inNamespace pulumi.ResourceOption) (*corev1.ServiceAccount, error) {
+	ctx, name, args, parent := s.ctx, s.name, s.args, s.parent
+	accountMetadata := s.metadata(args.WorkloadIdentityServiceAccount)
+	accountMetadata.Annotations = pulumi.StringMap{"azure.workload.identity/client-id": args.WorkloadIdentityClientID}
+	account, err := corev1.NewServiceAccount(ctx, name+"-"+args.WorkloadIdentityServiceAccount, &corev1.ServiceAccountArgs{
+		Metadata: accountMetadata,
+	}, parent, inNamespace)
+	if err != nil {
+		return nil, fmt.Errorf("creating service account %s of %s: %w", args.WorkloadIdentityServiceAccount, name, err)
+	}
+	return account, nil
+}
+
+// newDeployment creates the echo Deployment once podsWaitFor exist (its namespace, the mesh's injector
+// and the workload identity's service account), so no pod starts without its sidecar or token.
+func (s echoScope) newDeployment(podsWaitFor []pulumi.Resource) error {
+	ctx, name, args, parent := s.ctx, s.name, s.args, s.parent
+	podLabels := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String("echo")}
+	for key, value := range args.Labels {
+		podLabels[key] = pulumi.String(value)
+	}
 	if args.WorkloadIdentityClientID != nil {
 		// The workload identity webhook mutates only pods with this label; it projects a token of the
 		// pod's own service account, whatever automountServiceAccountToken says
@@ -159,22 +232,28 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 		// namespace label) must restart the pods, so the revision is part of the pod template.
 		podMetadata.Annotations = pulumi.StringMap{IstioRevisionAnnotation: pulumi.String(args.IstioRevision)}
 	}
-	template := &corev1.PodTemplateSpecArgs{Metadata: podMetadata, Spec: echoPodSpec(args, selector)}
+	template := &corev1.PodTemplateSpecArgs{Metadata: podMetadata, Spec: echoPodSpec(args, s.selector)}
 	if _, err := appsv1.NewDeployment(ctx, name+"-deployment", &appsv1.DeploymentArgs{
-		Metadata: metadata("echo"),
+		Metadata: s.metadata("echo"),
 		Spec: &appsv1.DeploymentSpecArgs{
 			Replicas: pulumi.Int(args.Replicas),
-			Selector: &metav1.LabelSelectorArgs{MatchLabels: selector},
+			Selector: &metav1.LabelSelectorArgs{MatchLabels: s.selector},
 			Template: template,
 		},
 	}, parent, pulumi.DependsOn(podsWaitFor)); err != nil {
-		return nil, fmt.Errorf("creating deployment of %s: %w", name, err)
+		return fmt.Errorf("creating deployment of %s: %w", name, err)
 	}
+	return nil
+}
+
+// newService creates the ClusterIP Service the ingress routes to.
+func (s echoScope) newService(inNamespace pulumi.ResourceOption) (*corev1.Service, error) {
+	ctx, name, parent := s.ctx, s.name, s.parent
 	service, err := corev1.NewService(ctx, name+"-service", &corev1.ServiceArgs{
-		Metadata: metadata("echo"),
+		Metadata: s.metadata("echo"),
 		Spec: &corev1.ServiceSpecArgs{
 			Type:     pulumi.String("ClusterIP"),
-			Selector: selector,
+			Selector: s.selector,
 			// The port name tells the mesh the protocol.
 			Ports: corev1.ServicePortArray{&corev1.ServicePortArgs{Name: pulumi.String("http"), Port: pulumi.Int(EchoServicePort), TargetPort: pulumi.Int(EchoContainerPort)}},
 		},
@@ -182,53 +261,49 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 	if err != nil {
 		return nil, fmt.Errorf("creating service of %s: %w", name, err)
 	}
-	if args.Replicas >= 2 {
-		if _, err := policyv1.NewPodDisruptionBudget(ctx, name+"-disruption-budget", &policyv1.PodDisruptionBudgetArgs{
-			Metadata: metadata("echo"),
-			Spec:     &policyv1.PodDisruptionBudgetSpecArgs{MinAvailable: pulumi.Int(1), Selector: &metav1.LabelSelectorArgs{MatchLabels: selector}},
-		}, parent, inNamespace); err != nil {
-			return nil, fmt.Errorf("creating disruption budget of %s: %w", name, err)
-		}
-	}
+	return service, nil
+}
 
-	if err := newEchoNetworkPolicies(ctx, name, args, selector, metadata, parent, inNamespace); err != nil {
-		return nil, err
+// newDisruptionBudget keeps one pod running through voluntary disruptions such as node upgrades.
+func (s echoScope) newDisruptionBudget(inNamespace pulumi.ResourceOption) error {
+	if _, err := policyv1.NewPodDisruptionBudget(s.ctx, s.name+"-disruption-budget", &policyv1.PodDisruptionBudgetArgs{
+		Metadata: s.metadata("echo"),
+		Spec:     &policyv1.PodDisruptionBudgetSpecArgs{MinAvailable: pulumi.Int(1), Selector: &metav1.LabelSelectorArgs{MatchLabels: s.selector}},
+	}, s.parent, inNamespace); err != nil {
+		return fmt.Errorf("creating disruption budget of %s: %w", s.name, err)
 	}
+	return nil
+}
 
-	if args.IstioRevision != "" {
-		meshObjects := pulumi.DependsOn(append([]pulumi.Resource{namespace}, args.MeshReady...))
-		if _, err := apiextensions.NewCustomResource(ctx, name+"-mtls", &apiextensions.CustomResourceArgs{
-			ApiVersion:  pulumi.String("security.istio.io/v1"),
-			Kind:        pulumi.String("PeerAuthentication"),
-			Metadata:    metadata("default"),
-			OtherFields: kubernetes.UntypedArgs{"spec": map[string]any{"mtls": map[string]any{"mode": "STRICT"}}},
-		}, parent, meshObjects); err != nil {
-			return nil, fmt.Errorf("creating peer authentication of %s: %w", name, err)
-		}
-		// Callers are identified by their mTLS identity's namespace: the ingress namespace holds only
-		// the add-on's gateways, whose service account Microsoft does not document, and a wrong
-		// principal would reject every request.
-		if _, err := apiextensions.NewCustomResource(ctx, name+"-authorization", &apiextensions.CustomResourceArgs{
-			ApiVersion: pulumi.String("security.istio.io/v1"),
-			Kind:       pulumi.String("AuthorizationPolicy"),
-			Metadata:   metadata("allow-ingress-gateway"),
-			OtherFields: kubernetes.UntypedArgs{"spec": map[string]any{
-				"selector": map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/name": "echo"}},
-				"action":   "ALLOW",
-				"rules":    []any{map[string]any{"from": []any{map[string]any{"source": map[string]any{"namespaces": []any{args.IngressNamespace}}}}}},
-			}},
-		}, parent, meshObjects); err != nil {
-			return nil, fmt.Errorf("creating authorization policy of %s: %w", name, err)
-		}
+// newMeshPolicies creates the namespace's mesh policies once the namespace and the add-on's CRDs exist:
+// STRICT mutual TLS between pods, and an authorization policy that admits only the ingress namespace.
+func (s echoScope) newMeshPolicies(namespace *corev1.Namespace) error {
+	ctx, name, args, parent := s.ctx, s.name, s.args, s.parent
+	meshObjects := pulumi.DependsOn(append([]pulumi.Resource{namespace}, args.MeshReady...))
+	if _, err := apiextensions.NewCustomResource(ctx, name+"-mtls", &apiextensions.CustomResourceArgs{
+		ApiVersion:  pulumi.String("security.istio.io/v1"),
+		Kind:        pulumi.String("PeerAuthentication"),
+		Metadata:    s.metadata("default"),
+		OtherFields: kubernetes.UntypedArgs{"spec": map[string]any{"mtls": map[string]any{"mode": "STRICT"}}},
+	}, parent, meshObjects); err != nil {
+		return fmt.Errorf("creating peer authentication of %s: %w", name, err)
 	}
-
-	component.ServiceName = pulumi.String("echo").ToStringOutput()
-	component.Namespace = pulumi.String(args.Namespace).ToStringOutput()
-	component.Routable = []pulumi.Resource{namespace, service}
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{"serviceName": component.ServiceName, "namespace": component.Namespace}); err != nil {
-		return nil, fmt.Errorf("registering echo workload %s outputs: %w", name, err)
+	// Callers are identified by their mTLS identity's namespace: the ingress namespace holds only
+	// the add-on's gateways, whose service account Microsoft does not document, and a wrong
+	// principal would reject every request.
+	if _, err := apiextensions.NewCustomResource(ctx, name+"-authorization", &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("security.istio.io/v1"),
+		Kind:       pulumi.String("AuthorizationPolicy"),
+		Metadata:   s.metadata("allow-ingress-gateway"),
+		OtherFields: kubernetes.UntypedArgs{"spec": map[string]any{
+			"selector": map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/name": "echo"}},
+			"action":   "ALLOW",
+			"rules":    []any{map[string]any{"from": []any{map[string]any{"source": map[string]any{"namespaces": []any{args.IngressNamespace}}}}}},
+		}},
+	}, parent, meshObjects); err != nil {
+		return fmt.Errorf("creating authorization policy of %s: %w", name, err)
 	}
-	return component, nil
+	return nil
 }
 
 // echoPodSpec is the echo pods' spec: a non-root user with a read-only root file system, no
@@ -293,13 +368,12 @@ func echoPodSpec(args *EchoWorkloadArgs, selector pulumi.StringMap) *corev1.PodS
 	return spec
 }
 
-// newEchoNetworkPolicies denies everything the echo pods do not need: inbound, only the ingress
+// newNetworkPolicies denies everything the echo pods do not need: inbound, only the ingress
 // namespace on the container port; outbound, only cluster DNS, istiod when the pods carry a sidecar,
 // and with a workload identity the database's private endpoints and Microsoft Entra ID (HTTPS; its
 // addresses are not fixed, and with the egress firewall the firewall limits the host names).
-func newEchoNetworkPolicies(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, selector pulumi.StringMap,
-	metadata func(string) *metav1.ObjectMetaArgs, opts ...pulumi.ResourceOption,
-) error {
+func (s echoScope) newNetworkPolicies(opts ...pulumi.ResourceOption) error {
+	ctx, name, args, selector, metadata := s.ctx, s.name, s.args, s.selector, s.metadata
 	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-default-deny", &networkingv1.NetworkPolicyArgs{
 		Metadata: metadata("default-deny"),
 		Spec: &networkingv1.NetworkPolicySpecArgs{

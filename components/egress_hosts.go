@@ -1,4 +1,5 @@
 // The hosts the egress firewall lets each subnet reach, with the Microsoft page each list comes from.
+
 package components
 
 import (
@@ -37,12 +38,38 @@ var JumpboxEgressHosts = []string{
 // UbuntuUpdateHosts serve Ubuntu packages, over HTTP (the packages are signed) and HTTPS.
 var UbuntuUpdateHosts = []string{"*.ubuntu.com"}
 
+// imageRegistry is a container registry's host (and port), as an image reference names it before
+// its first slash.
+type imageRegistry string
+
+// The registries RegistryHosts knows by name.
+const (
+	// registryDockerHub is Docker Hub, the registry of references that name none.
+	registryDockerHub imageRegistry = "docker.io"
+	// registryDockerHubIndex is Docker Hub under its index name.
+	registryDockerHubIndex imageRegistry = "index.docker.io"
+	// registryDockerHubAPI is Docker Hub under its API host.
+	registryDockerHubAPI imageRegistry = "registry-1.docker.io"
+	// registryGitHub is GitHub's container registry.
+	registryGitHub imageRegistry = "ghcr.io"
+	// registryQuay is Red Hat Quay.
+	registryQuay imageRegistry = "quay.io"
+	// registryMicrosoft is Microsoft's registry, which the AKS FQDN tag covers.
+	registryMicrosoft imageRegistry = "mcr.microsoft.com"
+	// registryLocalhost is a registry on the node itself: a first path segment without a dot or a port
+	// names a Docker Hub namespace, except this one.
+	registryLocalhost imageRegistry = "localhost"
+)
+
+// azureRegistrySuffix ends the host of every Azure container registry.
+const azureRegistrySuffix = ".azurecr.io"
+
 // registryHosts maps public registries to every host an image pull from them touches: the registry
 // and the host its layers are served from.
-var registryHosts = map[string][]string{
-	"ghcr.io":   {"ghcr.io", "pkg-containers.githubusercontent.com"},
-	"docker.io": {"registry-1.docker.io", "auth.docker.io", "production.cloudflare.docker.com"},
-	"quay.io":   {"quay.io", "cdn01.quay.io", "cdn02.quay.io", "cdn03.quay.io"},
+var registryHosts = map[imageRegistry][]string{
+	registryGitHub:    {"ghcr.io", "pkg-containers.githubusercontent.com"},
+	registryDockerHub: {"registry-1.docker.io", "auth.docker.io", "production.cloudflare.docker.com"},
+	registryQuay:      {"quay.io", "cdn01.quay.io", "cdn02.quay.io", "cdn03.quay.io"},
 }
 
 // RegistryHosts returns the hosts the cluster must reach to pull image, so the sample workload starts
@@ -50,19 +77,20 @@ var registryHosts = map[string][]string{
 // is reached through its private endpoint (the platform's) or the allow list (any other): both give
 // none.
 func RegistryHosts(image string) []string {
-	registry, _, found := strings.Cut(image, "/")
-	if !found || !strings.ContainsAny(registry, ".:") && registry != "localhost" {
-		registry = "docker.io" // Docker Hub images are written without a registry
+	first, _, found := strings.Cut(image, "/")
+	name := imageRegistry(first)
+	if !found || !strings.ContainsAny(first, ".:") && name != registryLocalhost {
+		name = registryDockerHub // Docker Hub images are written without a registry
 	}
 	switch {
-	case registry == "mcr.microsoft.com", strings.HasSuffix(registry, ".azurecr.io"):
+	case name == registryMicrosoft, strings.HasSuffix(string(name), azureRegistrySuffix):
 		return nil
-	case registry == "index.docker.io", registry == "registry-1.docker.io":
-		registry = "docker.io"
+	case name == registryDockerHubIndex, name == registryDockerHubAPI:
+		name = registryDockerHub
 	}
-	if hosts, ok := registryHosts[registry]; ok {
+	if hosts, ok := registryHosts[name]; ok {
 		return hosts
 	}
-	host, _, _ := strings.Cut(registry, ":")
+	host, _, _ := strings.Cut(string(name), ":")
 	return []string{host}
 }

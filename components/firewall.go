@@ -1,4 +1,5 @@
 // EgressFirewall component: Azure Firewall with a policy that lets the cluster reach only what AKS needs.
+
 package components
 
 import (
@@ -9,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 )
 
 // EgressFirewallType is the EgressFirewall component's type token.
@@ -59,6 +61,13 @@ type EgressFirewall struct {
 	Ready []pulumi.Resource
 }
 
+// firewallScope is what every resource of one EgressFirewall component is created with.
+type firewallScope struct {
+	scope
+	// args configures the component.
+	args *EgressFirewallArgs
+}
+
 // NewEgressFirewall creates the public IP, the policy (DNS proxy, threat intelligence in Deny mode) with
 // its rules, and the firewall.
 func NewEgressFirewall(ctx *pulumi.Context, name string, args *EgressFirewallArgs, opts ...pulumi.ResourceOption) (*EgressFirewall, error) {
@@ -71,6 +80,7 @@ func NewEgressFirewall(ctx *pulumi.Context, name string, args *EgressFirewallArg
 	}
 	parent := pulumi.Parent(component)
 	tags := pulumi.ToStringMap(args.Tags)
+	s := firewallScope{scope: scope{ctx: ctx, name: name, parent: parent, tags: tags}, args: args}
 
 	publicIP, err := newStandardPublicIP(ctx, naming.Child(name, naming.RoleFirewallPublicIP), publicIPArgs{
 		resourceGroupName: args.ResourceGroupName, location: args.Location, zones: args.Zones,
@@ -79,7 +89,36 @@ func NewEgressFirewall(ctx *pulumi.Context, name string, args *EgressFirewallArg
 	if err != nil {
 		return nil, err
 	}
+	policy, rules, err := s.newPolicy()
+	if err != nil {
+		return nil, err
+	}
+	firewall, err := s.newFirewall(policy, rules, publicIP)
+	if err != nil {
+		return nil, err
+	}
+	// Azure assigns the firewall's address in its subnet (ipConfigurations[].privateIPAddress is
+	// read-only), so the default route is written from the firewall's output, never computed.
+	privateIP := firewall.IpConfigurations.Index(pulumi.Int(0)).PrivateIPAddress()
+	route, err := s.newDefaultRoute(privateIP)
+	if err != nil {
+		return nil, err
+	}
 
+	component.FirewallID = firewall.ID().ToStringOutput()
+	component.PrivateIPAddress = privateIP
+	component.PublicIPAddress = publicIP.IpAddress.Elem()
+	component.Ready = []pulumi.Resource{firewall, rules, route}
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
+		return nil, fmt.Errorf("registering egress firewall %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+// newPolicy creates the firewall policy, with the DNS proxy on and threat intelligence in Deny mode,
+// and its rule collection group of allowed egress (egressRuleCollections).
+func (s firewallScope) newPolicy() (*network.FirewallPolicy, *network.FirewallPolicyRuleCollectionGroup, error) {
+	ctx, name, args, parent, tags := s.ctx, s.name, s.args, s.parent, s.tags
 	policyName := naming.Child(name, naming.RoleFirewallPolicy)
 	policy, err := network.NewFirewallPolicy(ctx, policyName, &network.FirewallPolicyArgs{
 		FirewallPolicyName: pulumi.String(policyName),
@@ -96,10 +135,10 @@ func NewEgressFirewall(ctx *pulumi.Context, name string, args *EgressFirewallArg
 		Tags:        tags,
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating firewall policy %s: %w", policyName, err)
+		return nil, nil, fmt.Errorf("creating firewall policy %s: %w", policyName, err)
 	}
 
-	rulesName := policyName + "-egress"
+	rulesName := naming.Child(policyName, naming.RoleFirewallEgressRules)
 	rules, err := network.NewFirewallPolicyRuleCollectionGroup(ctx, rulesName, &network.FirewallPolicyRuleCollectionGroupArgs{
 		RuleCollectionGroupName: pulumi.String(rulesName),
 		FirewallPolicyName:      policy.Name,
@@ -108,9 +147,17 @@ func NewEgressFirewall(ctx *pulumi.Context, name string, args *EgressFirewallArg
 		RuleCollections:         egressRuleCollections(args),
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating firewall rules %s: %w", rulesName, err)
+		return nil, nil, fmt.Errorf("creating firewall rules %s: %w", rulesName, err)
 	}
+	return policy, rules, nil
+}
 
+// newFirewall creates the firewall on the policy, in AzureFirewallSubnet with the public IP, after its
+// rules, and its diagnostic setting.
+func (s firewallScope) newFirewall(policy *network.FirewallPolicy, rules *network.FirewallPolicyRuleCollectionGroup,
+	publicIP *network.PublicIPAddress,
+) (*network.AzureFirewall, error) {
+	ctx, name, args, parent, tags := s.ctx, s.name, s.args, s.parent, s.tags
 	firewallName := naming.Child(name, naming.RoleFirewall)
 	firewall, err := network.NewAzureFirewall(ctx, firewallName, &network.AzureFirewallArgs{
 		AzureFirewallName: pulumi.String(firewallName),
@@ -131,13 +178,15 @@ func NewEgressFirewall(ctx *pulumi.Context, name string, args *EgressFirewallArg
 	if err != nil {
 		return nil, fmt.Errorf("creating firewall %s: %w", firewallName, err)
 	}
-	if _, err := newDiagnosticSetting(ctx, firewallName, "Microsoft.Network/azureFirewalls", firewall.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
+	if _, err := newDiagnosticSetting(ctx, firewallName, ResourceTypeFirewall, firewall.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
 		return nil, err
 	}
+	return firewall, nil
+}
 
-	// Azure assigns the firewall's address in its subnet (ipConfigurations[].privateIPAddress is
-	// read-only), so the default route is written from the firewall's output, never computed.
-	privateIP := firewall.IpConfigurations.Index(pulumi.Int(0)).PrivateIPAddress()
+// newDefaultRoute adds the egress route table's default route, through the firewall's private address.
+func (s firewallScope) newDefaultRoute(privateIP pulumi.StringOutput) (*network.Route, error) {
+	ctx, name, args, parent := s.ctx, s.name, s.args, s.parent
 	routeName := name + "-default-route"
 	route, err := network.NewRoute(ctx, routeName, &network.RouteArgs{
 		RouteName:         pulumi.String("default-to-firewall"),
@@ -150,19 +199,7 @@ func NewEgressFirewall(ctx *pulumi.Context, name string, args *EgressFirewallArg
 	if err != nil {
 		return nil, fmt.Errorf("creating default route %s: %w", routeName, err)
 	}
-
-	component.FirewallID = firewall.ID().ToStringOutput()
-	component.PrivateIPAddress = privateIP
-	component.PublicIPAddress = publicIP.IpAddress.Elem()
-	component.Ready = []pulumi.Resource{firewall, rules, route}
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
-		"firewallId":       component.FirewallID,
-		"privateIpAddress": component.PrivateIPAddress,
-		"publicIpAddress":  component.PublicIPAddress,
-	}); err != nil {
-		return nil, fmt.Errorf("registering egress firewall %s outputs: %w", name, err)
-	}
-	return component, nil
+	return route, nil
 }
 
 // egressRuleCollections are the policy's application rules: for the cluster the AKS FQDN tag, its

@@ -1,4 +1,5 @@
 // IstioIngress component: the AKS Istio add-on's internal gateway, pinned and terminating mutual TLS.
+
 package components
 
 import (
@@ -10,6 +11,8 @@ import (
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 )
 
 // IstioIngressType is the IstioIngress component's type token.
@@ -82,6 +85,38 @@ func NewIstioIngress(ctx *pulumi.Context, name string, args *MTLSIngressArgs, op
 	}
 
 	gatewayName := "backend-mtls"
+	ingress := ingressScope{scope: scope{ctx: ctx, name: name, parent: parent}, args: args, labels: labels}
+	if err := ingress.newGateway(gatewayName, credentialName); err != nil {
+		return nil, err
+	}
+	if err := ingress.newRoute(gatewayName); err != nil {
+		return nil, err
+	}
+	if err := ingress.newAccessLogs(); err != nil {
+		return nil, err
+	}
+
+	component.GatewayName = pulumi.String(IstioIngressNamespace + "/" + gatewayName).ToStringOutput()
+	component.CredentialName = pulumi.String(credentialName).ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
+		return nil, fmt.Errorf("registering Istio ingress %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+// ingressScope is what every object of one IstioIngress component is created with.
+type ingressScope struct {
+	scope
+	// args configures the component.
+	args *MTLSIngressArgs
+	// labels are put on every object.
+	labels pulumi.StringMap
+}
+
+// newGateway declares the Istio Gateway gatewayName on the internal gateway's pods: HTTPS on 443 for
+// args.Host only, in MUTUAL mode with the credential credentialName (gatewayTLS).
+func (s ingressScope) newGateway(gatewayName, credentialName string) error {
+	ctx, name, args, parent, labels := s.ctx, s.name, s.args, s.parent, s.labels
 	if _, err := apiextensions.NewCustomResource(ctx, name+"-gateway", &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String("networking.istio.io/v1"),
 		Kind:       pulumi.String("Gateway"),
@@ -95,8 +130,14 @@ func NewIstioIngress(ctx *pulumi.Context, name string, args *MTLSIngressArgs, op
 			}},
 		}},
 	}, parent); err != nil {
-		return nil, fmt.Errorf("creating the gateway of %s: %w", name, err)
+		return fmt.Errorf("creating the gateway of %s: %w", name, err)
 	}
+	return nil
+}
+
+// newRoute routes args.Host from the gateway gatewayName to the workload Service.
+func (s ingressScope) newRoute(gatewayName string) error {
+	ctx, name, args, parent, labels := s.ctx, s.name, s.args, s.parent, s.labels
 	if _, err := apiextensions.NewCustomResource(ctx, name+"-route", &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String("networking.istio.io/v1"),
 		Kind:       pulumi.String("VirtualService"),
@@ -110,9 +151,14 @@ func NewIstioIngress(ctx *pulumi.Context, name string, args *MTLSIngressArgs, op
 			}}}}},
 		}},
 	}, parent); err != nil {
-		return nil, fmt.Errorf("creating the route of %s: %w", name, err)
+		return fmt.Errorf("creating the route of %s: %w", name, err)
 	}
+	return nil
+}
 
+// newAccessLogs turns on the ingress gateway's Envoy access logs.
+func (s ingressScope) newAccessLogs() error {
+	ctx, name, parent, labels := s.ctx, s.name, s.parent, s.labels
 	// Envoy access logs of the ingress gateway, to stdout and so to ContainerLogV2: the default format
 	// carries X-Request-ID, which API Management sets to Application Gateway's trace ID
 	// (https://istio.io/latest/docs/tasks/observability/logs/telemetry-api/).
@@ -124,18 +170,9 @@ func NewIstioIngress(ctx *pulumi.Context, name string, args *MTLSIngressArgs, op
 			"accessLogging": []any{map[string]any{"providers": []any{map[string]any{"name": "envoy"}}}},
 		}},
 	}, parent); err != nil {
-		return nil, fmt.Errorf("creating the access logs of %s: %w", name, err)
+		return fmt.Errorf("creating the access logs of %s: %w", name, err)
 	}
-
-	component.GatewayName = pulumi.String(IstioIngressNamespace + "/" + gatewayName).ToStringOutput()
-	component.CredentialName = pulumi.String(credentialName).ToStringOutput()
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
-		"gatewayName":    component.GatewayName,
-		"credentialName": component.CredentialName,
-	}); err != nil {
-		return nil, fmt.Errorf("registering Istio ingress %s outputs: %w", name, err)
-	}
-	return component, nil
+	return nil
 }
 
 // gatewayTLS is the Gateway server's TLS: mutual TLS with the credential's CA, TLS 1.2 or later, and,

@@ -1,5 +1,6 @@
 // IstioAddOnReadiness component: a Job that waits, bounded, until the AKS Istio add-on has created what
 // the in-cluster layer builds on.
+
 package components
 
 import (
@@ -12,6 +13,8 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 )
 
 // IstioAddOnReadinessType is the IstioAddOnReadiness component's type token.
@@ -115,21 +118,31 @@ func NewIstioAddOnReadiness(ctx *pulumi.Context, name string, args *IstioAddOnRe
 	if err != nil {
 		return nil, fmt.Errorf("creating namespace of %s: %w", name, err)
 	}
-	account, binding, err := newReadinessAccess(ctx, name, args, labels, namespace, parent)
+	readiness := readinessScope{scope: scope{ctx: ctx, name: name, parent: parent}, args: args, labels: labels}
+	account, binding, err := readiness.newReadinessAccess(namespace)
 	if err != nil {
 		return nil, err
 	}
-	job, err := newReadinessJob(ctx, name, args, checks, labels, account, binding, parent)
+	job, err := readiness.newReadinessJob(checks, account, binding)
 	if err != nil {
 		return nil, err
 	}
 
 	component.JobName = pulumi.Sprintf("%s/%s", args.Namespace, job.Metadata.Name().Elem())
 	component.Ready = []pulumi.Resource{job}
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{"jobName": component.JobName}); err != nil {
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
 		return nil, fmt.Errorf("registering Istio add-on readiness %s outputs: %w", name, err)
 	}
 	return component, nil
+}
+
+// readinessScope is what every child of one IstioAddOnReadiness component is created with.
+type readinessScope struct {
+	scope
+	// args configures the component.
+	args *IstioAddOnReadinessArgs
+	// labels are put on every object.
+	labels pulumi.StringMap
 }
 
 // restrictedNamespaceLabels are a namespace's labels: the restricted Pod Security Standard enforced,
@@ -145,9 +158,8 @@ func restrictedNamespaceLabels(labels map[string]string) pulumi.StringMap {
 // newReadinessAccess creates the Job's service account and a cluster role that may get exactly the
 // awaited objects by name (CRDs are cluster-scoped, the others live in the add-on's namespaces, which
 // may not exist yet, so a namespaced role could not be bound there).
-func newReadinessAccess(ctx *pulumi.Context, name string, args *IstioAddOnReadinessArgs, labels pulumi.StringMap,
-	namespace *corev1.Namespace, parent pulumi.ResourceOption,
-) (*corev1.ServiceAccount, *rbacv1.ClusterRoleBinding, error) {
+func (s readinessScope) newReadinessAccess(namespace *corev1.Namespace) (*corev1.ServiceAccount, *rbacv1.ClusterRoleBinding, error) {
+	ctx, name, args, labels, parent := s.ctx, s.name, s.args, s.labels, s.parent
 	account, err := corev1.NewServiceAccount(ctx, name+"-account", &corev1.ServiceAccountArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("istio-readiness"), Namespace: pulumi.String(args.Namespace), Labels: labels},
 	}, parent, pulumi.DependsOn([]pulumi.Resource{namespace}))
@@ -189,10 +201,11 @@ func newReadinessAccess(ctx *pulumi.Context, name string, args *IstioAddOnReadin
 
 // newReadinessJob creates the Job. Its pod runs ReadinessScript in args.Image as a non-root user under
 // the restricted Pod Security Standard, outside the mesh (a sidecar would keep the Job from
-// completing), and ends with the first line that says what was missing when it gives up.
-func newReadinessJob(ctx *pulumi.Context, name string, args *IstioAddOnReadinessArgs, checks []ReadinessCheck, labels pulumi.StringMap,
-	account *corev1.ServiceAccount, binding *rbacv1.ClusterRoleBinding, parent pulumi.ResourceOption,
+// completing), and ends with the first line that says what was missing when it gives up. It runs once
+// binding lets account read what checks await.
+func (s readinessScope) newReadinessJob(checks []ReadinessCheck, account *corev1.ServiceAccount, binding *rbacv1.ClusterRoleBinding,
 ) (*batchv1.Job, error) {
+	ctx, name, args, labels, parent := s.ctx, s.name, s.args, s.labels, s.parent
 	encoded, err := json.Marshal(checks)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the checks of %s: %w", name, err)

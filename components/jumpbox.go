@@ -1,4 +1,5 @@
 // Jumpbox component: a small Linux VM with no public IP and Microsoft Entra SSH login, for operators.
+
 package components
 
 import (
@@ -12,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 )
 
 // JumpboxType is the Jumpbox component's type token.
@@ -50,6 +52,13 @@ type Jumpbox struct {
 	VirtualMachineID pulumi.StringOutput `pulumi:"virtualMachineId"`
 }
 
+// jumpboxScope is what every resource of one Jumpbox component is created with.
+type jumpboxScope struct {
+	scope
+	// args configures the component.
+	args *JumpboxArgs
+}
+
 // NewJumpbox creates the network interface, the VM (Ubuntu 24.04 LTS, Trusted Launch, platform-managed
 // patching, system-assigned identity) and the Entra login extension, and lets the administrator
 // groups log in.
@@ -63,7 +72,41 @@ func NewJumpbox(ctx *pulumi.Context, name string, args *JumpboxArgs, opts ...pul
 	}
 	parent := pulumi.Parent(component)
 	tags := pulumi.ToStringMap(args.Tags)
+	s := jumpboxScope{scope: scope{ctx: ctx, name: name, parent: parent, tags: tags}, args: args}
 
+	networkInterface, err := s.newNetworkInterface()
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.newBreakGlassKey()
+	if err != nil {
+		return nil, err
+	}
+	vm, err := s.newVirtualMachine(networkInterface, key)
+	if err != nil {
+		return nil, err
+	}
+	vmID, err := s.newEntraLogin(vm)
+	if err != nil {
+		return nil, err
+	}
+
+	component.VirtualMachineID = vmID
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
+		return nil, fmt.Errorf("registering jumpbox %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+// vmName is the VM's name, which its extension, role assignments and diagnostic setting are named after.
+func (s jumpboxScope) vmName() string {
+	return naming.Child(s.name, naming.RoleJumpbox)
+}
+
+// newNetworkInterface creates the VM's network interface in the jumpbox subnet, with a private address
+// only.
+func (s jumpboxScope) newNetworkInterface() (*network.NetworkInterface, error) {
+	ctx, name, args, parent, tags := s.ctx, s.name, s.args, s.parent, s.tags
 	interfaceName := naming.Child(name, naming.RoleJumpboxNIC)
 	networkInterface, err := network.NewNetworkInterface(ctx, interfaceName, &network.NetworkInterfaceArgs{
 		NetworkInterfaceName: pulumi.String(interfaceName),
@@ -79,18 +122,28 @@ func NewJumpbox(ctx *pulumi.Context, name string, args *JumpboxArgs, opts ...pul
 	if err != nil {
 		return nil, fmt.Errorf("creating network interface %s: %w", interfaceName, err)
 	}
+	return networkInterface, nil
+}
 
-	// Azure requires a local account with a key or password on Linux; this key is the break-glass
-	// credential, kept only as a secret in the stack's state.
-	key, err := tls.NewPrivateKey(ctx, name+"-jumpbox-ssh", &tls.PrivateKeyArgs{
+// newBreakGlassKey creates the local account's SSH key. Azure requires a local account with a key or
+// password on Linux; this key is the break-glass credential, kept only as a secret in the stack's state.
+func (s jumpboxScope) newBreakGlassKey() (*tls.PrivateKey, error) {
+	key, err := tls.NewPrivateKey(s.ctx, s.name+"-jumpbox-ssh", &tls.PrivateKeyArgs{
 		Algorithm: pulumi.String("RSA"),
 		RsaBits:   pulumi.Int(4096),
-	}, parent, pulumi.AdditionalSecretOutputs([]string{"privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"}))
+	}, s.parent, pulumi.AdditionalSecretOutputs([]string{"privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"}))
 	if err != nil {
 		return nil, fmt.Errorf("creating jumpbox SSH key: %w", err)
 	}
+	return key, nil
+}
 
-	vmName := naming.Child(name, naming.RoleJumpbox)
+// newVirtualMachine creates the VM: Ubuntu 24.04 LTS on Trusted Launch with managed boot diagnostics,
+// platform-managed patching, a system-assigned identity for Entra login, and the local account's key
+// as its only credential. It waits for the subnet's egress (args.EgressReady).
+func (s jumpboxScope) newVirtualMachine(networkInterface *network.NetworkInterface, key *tls.PrivateKey) (*compute.VirtualMachine, error) {
+	ctx, args, parent, tags := s.ctx, s.args, s.parent, s.tags
+	vmName := s.vmName()
 	vm, err := compute.NewVirtualMachine(ctx, vmName, &compute.VirtualMachineArgs{
 		VmName:            pulumi.String(vmName),
 		ResourceGroupName: args.ResourceGroupName,
@@ -137,7 +190,14 @@ func NewJumpbox(ctx *pulumi.Context, name string, args *JumpboxArgs, opts ...pul
 	if err != nil {
 		return nil, fmt.Errorf("creating jumpbox %s: %w", vmName, err)
 	}
+	return vm, nil
+}
 
+// newEntraLogin installs the Entra login extension, lets each administrator group log in with sudo,
+// and sends the VM's update-assessment logs to the workspace; it returns the VM's ID.
+func (s jumpboxScope) newEntraLogin(vm *compute.VirtualMachine) (pulumi.StringOutput, error) {
+	ctx, args, parent, tags := s.ctx, s.args, s.parent, s.tags
+	vmName := s.vmName()
 	// Entra SSH login needs the VM's system identity and this extension
 	// (https://learn.microsoft.com/entra/identity/devices/howto-vm-sign-in-azure-ad-linux).
 	if _, err := compute.NewVirtualMachineExtension(ctx, vmName+"-entra-login", &compute.VirtualMachineExtensionArgs{
@@ -151,23 +211,18 @@ func NewJumpbox(ctx *pulumi.Context, name string, args *JumpboxArgs, opts ...pul
 		AutoUpgradeMinorVersion: pulumi.Bool(true),
 		Tags:                    tags,
 	}, parent); err != nil {
-		return nil, fmt.Errorf("creating Entra login extension of %s: %w", vmName, err)
+		return pulumi.StringOutput{}, fmt.Errorf("creating Entra login extension of %s: %w", vmName, err)
 	}
 	vmID := vm.ID().ToStringOutput()
 	for _, group := range slices.Sorted(slices.Values(args.AdministratorGroupObjectIDs)) {
 		if _, err := grantGroupRole(ctx, vmName+"-admin-login-"+group, vmID, VirtualMachineAdministratorLoginRole, group, parent); err != nil {
-			return nil, err
+			return pulumi.StringOutput{}, err
 		}
 	}
-	if _, err := newDiagnosticSetting(ctx, vmName, "Microsoft.Compute/virtualMachines", vmID, args.LogAnalyticsWorkspaceID, parent); err != nil {
-		return nil, err
+	if _, err := newDiagnosticSetting(ctx, vmName, ResourceTypeVirtualMachine, vmID, args.LogAnalyticsWorkspaceID, parent); err != nil {
+		return pulumi.StringOutput{}, err
 	}
-
-	component.VirtualMachineID = vmID
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{"virtualMachineId": component.VirtualMachineID}); err != nil {
-		return nil, fmt.Errorf("registering jumpbox %s outputs: %w", name, err)
-	}
-	return component, nil
+	return vmID, nil
 }
 
 // egressDependency waits for the egress path when there is one; it is a no-op option otherwise.

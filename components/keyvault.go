@@ -1,4 +1,5 @@
 // KeyVault component: a private, RBAC-only Key Vault holding the platform's certificates as secrets.
+
 package components
 
 import (
@@ -10,6 +11,9 @@ import (
 
 	"github.com/pulumi/pulumi-azure-native-sdk/keyvault/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 )
 
 // KeyVaultType is the KeyVault component's type token.
@@ -80,6 +84,45 @@ type KeyVault struct {
 	Grants map[string]pulumi.Resource
 }
 
+// vaultScope is what the children of one KeyVault component are created with.
+type vaultScope struct {
+	scope
+	// args configures the component.
+	args *KeyVaultArgs
+}
+
+// newSecrets stores args.Secrets in the vault vaultName, in name order, each as a Pulumi secret with its
+// content type and, when known, its expiry; it returns each secret's versionless URI by name.
+func (s vaultScope) newSecrets(vaultName string, vault *keyvault.Vault) (pulumi.StringMap, error) {
+	ctx, args, parent, tags := s.ctx, s.args, s.parent, s.tags
+	secretURIs := pulumi.StringMap{}
+	for _, secretName := range slices.Sorted(maps.Keys(args.Secrets)) {
+		secret := args.Secrets[secretName]
+		resourceName := vaultName + "-" + secretName
+		properties := &keyvault.SecretPropertiesArgs{
+			Value:       pulumi.ToSecret(secret.Value).(pulumi.StringOutput),
+			ContentType: pulumi.String(secret.ContentType),
+		}
+		if secret.ExpiresAt != nil {
+			properties.Attributes = &keyvault.SecretAttributesArgs{
+				Expires: secret.ExpiresAt.ToStringOutput().ApplyT(unixSeconds).(pulumi.IntOutput),
+			}
+		}
+		created, err := keyvault.NewSecret(ctx, resourceName, &keyvault.SecretArgs{
+			SecretName:        pulumi.String(secretName),
+			VaultName:         vault.Name,
+			ResourceGroupName: args.ResourceGroupName,
+			Properties:        properties,
+			Tags:              tags,
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating key vault secret %s: %w", resourceName, err)
+		}
+		secretURIs[secretName] = created.Properties.SecretUri()
+	}
+	return secretURIs, nil
+}
+
 // NewKeyVault creates the vault, its secrets, its readers' role assignments and, given a workspace,
 // its diagnostic setting.
 //
@@ -101,7 +144,7 @@ func NewKeyVault(ctx *pulumi.Context, name string, args *KeyVaultArgs, opts ...p
 	parent := pulumi.Parent(component)
 	tags := pulumi.ToStringMap(args.Tags)
 
-	vaultName := name + "-kv"
+	vaultName := naming.Child(name, naming.RoleKeyVault)
 	vault, err := keyvault.NewVault(ctx, vaultName, &keyvault.VaultArgs{
 		VaultName:         args.VaultName,
 		ResourceGroupName: args.ResourceGroupName,
@@ -131,30 +174,10 @@ func NewKeyVault(ctx *pulumi.Context, name string, args *KeyVaultArgs, opts ...p
 	}
 	vaultID := vault.ID().ToStringOutput()
 
-	secretURIs := pulumi.StringMap{}
-	for _, secretName := range slices.Sorted(maps.Keys(args.Secrets)) {
-		secret := args.Secrets[secretName]
-		resourceName := vaultName + "-" + secretName
-		properties := &keyvault.SecretPropertiesArgs{
-			Value:       pulumi.ToSecret(secret.Value).(pulumi.StringOutput),
-			ContentType: pulumi.String(secret.ContentType),
-		}
-		if secret.ExpiresAt != nil {
-			properties.Attributes = &keyvault.SecretAttributesArgs{
-				Expires: secret.ExpiresAt.ToStringOutput().ApplyT(unixSeconds).(pulumi.IntOutput),
-			}
-		}
-		created, err := keyvault.NewSecret(ctx, resourceName, &keyvault.SecretArgs{
-			SecretName:        pulumi.String(secretName),
-			VaultName:         vault.Name,
-			ResourceGroupName: args.ResourceGroupName,
-			Properties:        properties,
-			Tags:              tags,
-		}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("creating key vault secret %s: %w", resourceName, err)
-		}
-		secretURIs[secretName] = created.Properties.SecretUri()
+	s := vaultScope{scope: scope{ctx: ctx, name: name, parent: parent, tags: tags}, args: args}
+	secretURIs, err := s.newSecrets(vaultName, vault)
+	if err != nil {
+		return nil, err
 	}
 
 	for _, reader := range slices.Sorted(maps.Keys(args.Readers)) {
@@ -166,7 +189,7 @@ func NewKeyVault(ctx *pulumi.Context, name string, args *KeyVaultArgs, opts ...p
 	}
 
 	if args.LogAnalyticsWorkspaceID != nil {
-		if _, err := newDiagnosticSetting(ctx, vaultName, "Microsoft.KeyVault/vaults", vaultID, args.LogAnalyticsWorkspaceID, parent); err != nil {
+		if _, err := newDiagnosticSetting(ctx, vaultName, ResourceTypeKeyVault, vaultID, args.LogAnalyticsWorkspaceID, parent); err != nil {
 			return nil, err
 		}
 	}
@@ -175,12 +198,7 @@ func NewKeyVault(ctx *pulumi.Context, name string, args *KeyVaultArgs, opts ...p
 	component.VaultName = vault.Name
 	component.VaultURI = vault.Properties.VaultUri()
 	component.SecretURIs = secretURIs.ToStringMapOutput()
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
-		"vaultId":    component.VaultID,
-		"vaultName":  component.VaultName,
-		"vaultUri":   component.VaultURI,
-		"secretUris": component.SecretURIs,
-	}); err != nil {
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
 		return nil, fmt.Errorf("registering key vault %s outputs: %w", name, err)
 	}
 	return component, nil

@@ -1,4 +1,5 @@
 // KubernetesCluster component: the private AKS cluster and the private DNS record of its ingress host.
+
 package components
 
 import (
@@ -10,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 )
 
 // KubernetesClusterType is the KubernetesCluster component's type token.
@@ -109,6 +111,62 @@ type KubernetesCluster struct {
 	BackendDNS []pulumi.Resource
 }
 
+// clusterScope is what every resource of one KubernetesCluster component is created with.
+type clusterScope struct {
+	scope
+	// args configures the component.
+	args *KubernetesClusterArgs
+}
+
+// clusterAddOn is the key of an AKS add-on in the cluster's addonProfiles.
+type clusterAddOn string
+
+// The add-ons the platform enables.
+const (
+	// addOnKeyVaultSecretsProvider is the Secrets Store CSI driver for Key Vault.
+	addOnKeyVaultSecretsProvider clusterAddOn = "azureKeyvaultSecretsProvider"
+	// addOnAzurePolicy is Azure Policy for Kubernetes.
+	addOnAzurePolicy clusterAddOn = "azurepolicy"
+	// addOnMonitoring is the Container insights agent.
+	addOnMonitoring clusterAddOn = "omsagent"
+)
+
+// maintenanceConfiguration is the name of an AKS planned maintenance configuration: AKS accepts only
+// these three (https://learn.microsoft.com/azure/aks/planned-maintenance).
+type maintenanceConfiguration string
+
+// The planned maintenance configurations.
+const (
+	// maintenanceAutoUpgrade schedules automatic cluster upgrades.
+	maintenanceAutoUpgrade maintenanceConfiguration = "aksManagedAutoUpgradeSchedule"
+	// maintenanceNodeOSUpgrade schedules node OS image upgrades.
+	maintenanceNodeOSUpgrade maintenanceConfiguration = "aksManagedNodeOSUpgradeSchedule"
+	// maintenanceDefault schedules the AKS releases, among them the Istio add-on's patch versions.
+	maintenanceDefault maintenanceConfiguration = "default"
+)
+
+// agentPoolMode is a node pool's mode.
+type agentPoolMode string
+
+// The node pool modes.
+const (
+	// agentPoolModeSystem runs the cluster's critical add-ons.
+	agentPoolModeSystem agentPoolMode = "System"
+	// agentPoolModeUser runs workloads.
+	agentPoolModeUser agentPoolMode = "User"
+)
+
+// osDiskType is where a node's OS disk lives.
+type osDiskType string
+
+// The OS disk types.
+const (
+	// osDiskEphemeral is on the VM's local temporary disk: faster, free, and reimaged with the node.
+	osDiskEphemeral osDiskType = "Ephemeral"
+	// osDiskManaged is a managed disk, for VM sizes without a large enough temporary disk.
+	osDiskManaged osDiskType = "Managed"
+)
+
 // NewKubernetesCluster creates the control-plane identity and its grant on the node subnet, the
 // cluster, its maintenance windows and diagnostics, and the ingress host's private DNS.
 func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClusterArgs, opts ...pulumi.ResourceOption) (*KubernetesCluster, error) {
@@ -121,10 +179,57 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 	}
 	parent := pulumi.Parent(component)
 	tags := pulumi.ToStringMap(args.Tags)
+	s := clusterScope{scope: scope{ctx: ctx, name: name, parent: parent, tags: tags}, args: args}
 
-	// A user-assigned control-plane identity exists before the cluster, so its Network Contributor
-	// grant on the bring-your-own subnet is in place when AKS first joins the subnet
-	// (https://learn.microsoft.com/azure/aks/use-managed-identity).
+	identity, clusterWaitsFor, err := s.newControlPlaneIdentity()
+	if err != nil {
+		return nil, err
+	}
+	clusterName := naming.Child(name, naming.RoleKubernetesCluster)
+	cluster, err := containerservice.NewManagedCluster(ctx, clusterName, s.managedClusterArgs(clusterName, identity), parent, pulumi.DependsOn(clusterWaitsFor), egressDependency(args.EgressReady))
+	if err != nil {
+		return nil, fmt.Errorf("creating AKS cluster %s: %w", clusterName, err)
+	}
+	if err := s.newMaintenanceWindows(clusterName, cluster); err != nil {
+		return nil, err
+	}
+	if _, err := newDiagnosticSetting(ctx, clusterName, ResourceTypeManagedCluster, cluster.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
+		return nil, err
+	}
+	if err := newContainerInsights(ctx, clusterName, args, cluster.ID().ToStringOutput(), tags, parent); err != nil {
+		return nil, err
+	}
+
+	// The ingress host gets its own zone with the pinned address at its apex. Written from config, it
+	// is ready long before the cluster or API Management, so the backend resolves the moment the
+	// ingress answers.
+	backendDNS, err := newPrivateHostRecord(ctx, naming.Child(name, naming.RoleBackendPrivateZone), args.BackendHostName, pulumi.String(args.IngressPrivateIP),
+		privateZoneArgs{resourceGroupName: args.ResourceGroupName, virtualNetworkID: args.VirtualNetworkID, tags: tags}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	component.ClusterID = cluster.ID().ToStringOutput()
+	component.ClusterName = cluster.Name
+	component.KubeletObjectID = cluster.IdentityProfile.MapIndex(pulumi.String("kubeletidentity")).ObjectId().Elem()
+	component.OIDCIssuerURL = cluster.OidcIssuerProfile.IssuerURL().Elem()
+	component.PrivateFQDN = cluster.PrivateFQDN
+	component.BackendDNS = backendDNS
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
+		return nil, fmt.Errorf("registering Kubernetes cluster %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+// newControlPlaneIdentity creates the cluster's user-assigned control-plane identity and its Network
+// Contributor grants on the node subnet and, with userDefinedRouting, on the route table; it returns
+// the identity and the grants, which the cluster waits for.
+//
+// A user-assigned control-plane identity exists before the cluster, so its Network Contributor
+// grant on the bring-your-own subnet is in place when AKS first joins the subnet
+// (https://learn.microsoft.com/azure/aks/use-managed-identity).
+func (s clusterScope) newControlPlaneIdentity() (*managedidentity.UserAssignedIdentity, []pulumi.Resource, error) {
+	ctx, name, args, parent, tags := s.ctx, s.name, s.args, s.parent, s.tags
 	identityName := naming.Child(name, naming.RoleClusterIdentity)
 	identity, err := managedidentity.NewUserAssignedIdentity(ctx, identityName, &managedidentity.UserAssignedIdentityArgs{
 		ResourceName:      pulumi.String(identityName),
@@ -133,22 +238,29 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 		Tags:              tags,
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating identity %s: %w", identityName, err)
+		return nil, nil, fmt.Errorf("creating identity %s: %w", identityName, err)
 	}
 	subnetGrant, err := grantRole(ctx, name+"-aks-subnet-network-contributor", args.SubnetID.ToStringOutput(), NetworkContributorRole, identity.PrincipalId, parent)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	clusterWaitsFor := []pulumi.Resource{subnetGrant}
 	if args.RouteTableID != nil {
 		routeTableGrant, err := grantRole(ctx, name+"-aks-route-table-network-contributor", args.RouteTableID.ToStringOutput(), NetworkContributorRole, identity.PrincipalId, parent)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		clusterWaitsFor = append(clusterWaitsFor, routeTableGrant)
 	}
+	return identity, clusterWaitsFor, nil
+}
 
-	clusterName := name + "-aks"
+// managedClusterArgs are the cluster's inputs: a private cluster with Entra ID and Azure RBAC only (no
+// local accounts), the control-plane identity, OIDC issuer and workload identity, Defender, the
+// network (clusterNetworkProfile), both node pools, the add-ons (clusterAddOnProfiles), the Istio
+// add-on (clusterServiceMeshProfile) and the automatic upgrade channels.
+func (s clusterScope) managedClusterArgs(clusterName string, identity *managedidentity.UserAssignedIdentity) *containerservice.ManagedClusterArgs {
+	name, args := s.name, s.args
 	clusterArgs := &containerservice.ManagedClusterArgs{
 		ResourceName:      pulumi.String(clusterName),
 		ResourceGroupName: args.ResourceGroupName,
@@ -173,20 +285,10 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 			PrivateDNSZone:                 pulumi.String("system"),
 			EnablePrivateClusterPublicFQDN: pulumi.Bool(args.PrivateClusterPublicFQDNEnabled),
 		},
-		NetworkProfile: &containerservice.ContainerServiceNetworkProfileArgs{
-			NetworkPlugin:     pulumi.String("azure"),
-			NetworkPluginMode: pulumi.String("overlay"),
-			NetworkDataplane:  pulumi.String("cilium"),
-			NetworkPolicy:     pulumi.String("cilium"),
-			PodCidr:           pulumi.String(args.PodCIDR),
-			ServiceCidr:       pulumi.String(args.ServiceCIDR),
-			DnsServiceIP:      pulumi.String(args.DNSServiceIP),
-			OutboundType:      pulumi.String(args.OutboundType),
-			LoadBalancerSku:   pulumi.String("standard"),
-		},
+		NetworkProfile: clusterNetworkProfile(args),
 		AgentPoolProfiles: containerservice.ManagedClusterAgentPoolProfileArray{
-			agentPool(args.SystemPool, true, args),
-			agentPool(args.UserPool, false, args),
+			agentPool(args.SystemPool, agentPoolModeSystem, args),
+			agentPool(args.UserPool, agentPoolModeUser, args),
 		},
 		OidcIssuerProfile: &containerservice.ManagedClusterOIDCIssuerProfileArgs{Enabled: pulumi.Bool(true)},
 		SecurityProfile: &containerservice.ManagedClusterSecurityProfileArgs{
@@ -196,31 +298,61 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 				SecurityMonitoring:              &containerservice.ManagedClusterSecurityProfileDefenderSecurityMonitoringArgs{Enabled: pulumi.Bool(true)},
 			},
 		},
-		AddonProfiles: containerservice.ManagedClusterAddonProfileMap{
-			"azureKeyvaultSecretsProvider": &containerservice.ManagedClusterAddonProfileArgs{
-				Enabled: pulumi.Bool(true),
-				Config:  pulumi.StringMap{"enableSecretRotation": pulumi.String("true"), "rotationPollInterval": pulumi.String("2m")},
-			},
-			"azurepolicy": &containerservice.ManagedClusterAddonProfileArgs{Enabled: pulumi.Bool(true)},
-			"omsagent": &containerservice.ManagedClusterAddonProfileArgs{
-				Enabled: pulumi.Bool(true),
-				Config:  pulumi.StringMap{"logAnalyticsWorkspaceResourceID": args.LogAnalyticsWorkspaceID, "useAADAuth": pulumi.String("true")},
-			},
-		},
+		AddonProfiles: clusterAddOnProfiles(args),
 		AutoUpgradeProfile: &containerservice.ManagedClusterAutoUpgradeProfileArgs{
 			UpgradeChannel:       pulumi.String(args.UpgradeChannel),
 			NodeOSUpgradeChannel: pulumi.String(args.NodeOSUpgradeChannel),
 		},
-		Tags: tags,
+		ServiceMeshProfile: clusterServiceMeshProfile(args),
+		Tags:               s.tags,
 	}
 	if args.Version != "" {
 		clusterArgs.KubernetesVersion = pulumi.String(args.Version)
 	}
-	// The ingress is the Istio add-on's internal gateway. The application routing add-on is never
-	// enabled: its NGINX support ended in November 2026, and on this API version it also creates a
-	// "default" NGINX controller behind a public load balancer (aks/app-routing-nginx-configuration;
-	// ingressProfile.webAppRouting.nginx.defaultIngressControllerType exists only from 2025-02-01).
-	clusterArgs.ServiceMeshProfile = &containerservice.ServiceMeshProfileArgs{
+	return clusterArgs
+}
+
+// clusterNetworkProfile is Azure CNI Overlay with the Cilium data plane and network policy, the given
+// pod and service ranges, and the given outbound type.
+func clusterNetworkProfile(args *KubernetesClusterArgs) *containerservice.ContainerServiceNetworkProfileArgs {
+	return &containerservice.ContainerServiceNetworkProfileArgs{
+		NetworkPlugin:     pulumi.String("azure"),
+		NetworkPluginMode: pulumi.String("overlay"),
+		NetworkDataplane:  pulumi.String("cilium"),
+		NetworkPolicy:     pulumi.String("cilium"),
+		PodCidr:           pulumi.String(args.PodCIDR),
+		ServiceCidr:       pulumi.String(args.ServiceCIDR),
+		DnsServiceIP:      pulumi.String(args.DNSServiceIP),
+		OutboundType:      pulumi.String(args.OutboundType),
+		LoadBalancerSku:   pulumi.String("standard"),
+	}
+}
+
+// clusterAddOnProfiles enables the Key Vault secrets provider with rotation, Azure Policy, and the
+// Container insights agent with managed identity authentication to the workspace.
+func clusterAddOnProfiles(args *KubernetesClusterArgs) containerservice.ManagedClusterAddonProfileMap {
+	return containerservice.ManagedClusterAddonProfileMap{
+		string(addOnKeyVaultSecretsProvider): &containerservice.ManagedClusterAddonProfileArgs{
+			Enabled: pulumi.Bool(true),
+			Config:  pulumi.StringMap{"enableSecretRotation": pulumi.String("true"), "rotationPollInterval": pulumi.String("2m")},
+		},
+		string(addOnAzurePolicy): &containerservice.ManagedClusterAddonProfileArgs{Enabled: pulumi.Bool(true)},
+		string(addOnMonitoring): &containerservice.ManagedClusterAddonProfileArgs{
+			Enabled: pulumi.Bool(true),
+			Config:  pulumi.StringMap{"logAnalyticsWorkspaceResourceID": args.LogAnalyticsWorkspaceID, "useAADAuth": pulumi.String("true")},
+		},
+	}
+}
+
+// clusterServiceMeshProfile is the Istio add-on with the given revisions and its internal ingress
+// gateway.
+//
+// The ingress is the Istio add-on's internal gateway. The application routing add-on is never
+// enabled: its NGINX support ended in November 2026, and on this API version it also creates a
+// "default" NGINX controller behind a public load balancer (aks/app-routing-nginx-configuration;
+// ingressProfile.webAppRouting.nginx.defaultIngressControllerType exists only from 2025-02-01).
+func clusterServiceMeshProfile(args *KubernetesClusterArgs) *containerservice.ServiceMeshProfileArgs {
+	return &containerservice.ServiceMeshProfileArgs{
 		Mode: pulumi.String("Istio"),
 		Istio: &containerservice.IstioServiceMeshArgs{
 			Revisions: pulumi.ToStringArray(args.IstioRevisions),
@@ -231,20 +363,23 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 			},
 		},
 	}
-	cluster, err := containerservice.NewManagedCluster(ctx, clusterName, clusterArgs, parent, pulumi.DependsOn(clusterWaitsFor), egressDependency(args.EgressReady))
-	if err != nil {
-		return nil, fmt.Errorf("creating AKS cluster %s: %w", clusterName, err)
-	}
+}
 
-	// One weekly window for the three kinds of planned maintenance: cluster upgrades, node OS images,
-	// and, through the "default" configuration, the AKS releases that roll out the Istio add-on's patch
-	// versions to istiod and the ingress gateways (aks/istio-upgrade.md: patches "respect the default
-	// planned maintenance window"; aks/planned-maintenance.md: from API 2023-05-01 the default
-	// configuration takes maintenanceWindow, weekly schedules only).
-	for _, maintenance := range []struct{ role, config string }{
-		{"upgrade", "aksManagedAutoUpgradeSchedule"},
-		{"node-os", "aksManagedNodeOSUpgradeSchedule"},
-		{"default", "default"},
+// newMaintenanceWindows gives the cluster one weekly window for the three kinds of planned
+// maintenance: cluster upgrades, node OS images, and, through the "default" configuration, the AKS
+// releases that roll out the Istio add-on's patch versions to istiod and the ingress gateways
+// (aks/istio-upgrade.md: patches "respect the default planned maintenance window";
+// aks/planned-maintenance.md: from API 2023-05-01 the default configuration takes maintenanceWindow,
+// weekly schedules only).
+func (s clusterScope) newMaintenanceWindows(clusterName string, cluster *containerservice.ManagedCluster) error {
+	ctx, args, parent := s.ctx, s.args, s.parent
+	for _, maintenance := range []struct {
+		role   string
+		config maintenanceConfiguration
+	}{
+		{"upgrade", maintenanceAutoUpgrade},
+		{"node-os", maintenanceNodeOSUpgrade},
+		{"default", maintenanceDefault},
 	} {
 		window := args.MaintenanceWindow
 		if _, err := containerservice.NewMaintenanceConfiguration(ctx, clusterName+"-maintenance-"+maintenance.role, &containerservice.MaintenanceConfigurationArgs{
@@ -260,50 +395,18 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 				UtcOffset:     pulumi.String(window.UTCOffset),
 			},
 		}, parent); err != nil {
-			return nil, fmt.Errorf("creating maintenance window %s of %s: %w", maintenance.config, clusterName, err)
+			return fmt.Errorf("creating maintenance window %s of %s: %w", maintenance.config, clusterName, err)
 		}
 	}
-
-	if _, err := newDiagnosticSetting(ctx, clusterName, "Microsoft.ContainerService/managedClusters", cluster.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
-		return nil, err
-	}
-	if err := newContainerInsights(ctx, clusterName, args, cluster.ID().ToStringOutput(), tags, parent); err != nil {
-		return nil, err
-	}
-
-	// The ingress host gets its own zone with the pinned address at its apex. Written from config, it
-	// is ready long before the cluster or API Management, so the backend resolves the moment the
-	// ingress answers.
-	backendDNS, err := newPrivateHostRecord(ctx, name+"-dns-backend", args.BackendHostName, pulumi.String(args.IngressPrivateIP),
-		args.ResourceGroupName, args.VirtualNetworkID, tags, parent)
-	if err != nil {
-		return nil, err
-	}
-
-	component.ClusterID = cluster.ID().ToStringOutput()
-	component.ClusterName = cluster.Name
-	component.KubeletObjectID = cluster.IdentityProfile.MapIndex(pulumi.String("kubeletidentity")).ObjectId().Elem()
-	component.OIDCIssuerURL = cluster.OidcIssuerProfile.IssuerURL().Elem()
-	component.PrivateFQDN = cluster.PrivateFQDN
-	component.BackendDNS = backendDNS
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
-		"clusterId":       component.ClusterID,
-		"clusterName":     component.ClusterName,
-		"kubeletObjectId": component.KubeletObjectID,
-		"oidcIssuerUrl":   component.OIDCIssuerURL,
-		"privateFqdn":     component.PrivateFQDN,
-	}); err != nil {
-		return nil, fmt.Errorf("registering Kubernetes cluster %s outputs: %w", name, err)
-	}
-	return component, nil
+	return nil
 }
 
 // agentPool returns one autoscaled pool on the node subnet. The system pool is tainted so only
 // critical add-ons run on it (https://learn.microsoft.com/azure/aks/use-system-pools).
-func agentPool(pool NodePoolArgs, system bool, args *KubernetesClusterArgs) *containerservice.ManagedClusterAgentPoolProfileArgs {
+func agentPool(pool NodePoolArgs, mode agentPoolMode, args *KubernetesClusterArgs) *containerservice.ManagedClusterAgentPoolProfileArgs {
 	profile := &containerservice.ManagedClusterAgentPoolProfileArgs{
 		Name:              pulumi.String(pool.Name),
-		Mode:              pulumi.String("User"),
+		Mode:              pulumi.String(mode),
 		Type:              pulumi.String("VirtualMachineScaleSets"),
 		VmSize:            pulumi.String(pool.VMSize),
 		OsType:            pulumi.String("Linux"),
@@ -315,18 +418,17 @@ func agentPool(pool NodePoolArgs, system bool, args *KubernetesClusterArgs) *con
 		VnetSubnetID:      args.SubnetID,
 		UpgradeSettings:   &containerservice.AgentPoolUpgradeSettingsArgs{MaxSurge: pulumi.String(NodeUpgradeMaxSurge)},
 	}
-	if system {
-		profile.Mode = pulumi.String("System")
+	if mode == agentPoolModeSystem {
 		profile.NodeTaints = pulumi.StringArray{pulumi.String("CriticalAddonsOnly=true:NoSchedule")}
 	}
 	if len(args.Zones) > 0 {
 		profile.AvailabilityZones = pulumi.ToStringArray(args.Zones)
 	}
 	if size, ok := EphemeralOSDiskGiB(pool.VMSize); ok {
-		profile.OsDiskType = pulumi.String("Ephemeral")
+		profile.OsDiskType = pulumi.String(osDiskEphemeral)
 		profile.OsDiskSizeGB = pulumi.Int(size)
 	} else {
-		profile.OsDiskType = pulumi.String("Managed")
+		profile.OsDiskType = pulumi.String(osDiskManaged)
 	}
 	return profile
 }

@@ -1,4 +1,5 @@
 // Monitoring component: the Log Analytics workspace every diagnostic lands in, and Application Insights on it.
+
 package components
 
 import (
@@ -8,6 +9,9 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/operationalinsights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 )
 
 // MonitoringType is the Monitoring component's type token.
@@ -53,7 +57,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	parent := pulumi.Parent(component)
 	tags := pulumi.ToStringMap(args.Tags)
 
-	workspaceName := name + "-log"
+	workspaceName := naming.Child(name, naming.RoleLogAnalytics)
 	workspace, err := operationalinsights.NewWorkspace(ctx, workspaceName, &operationalinsights.WorkspaceArgs{
 		WorkspaceName:     pulumi.String(workspaceName),
 		ResourceGroupName: args.ResourceGroupName,
@@ -65,10 +69,10 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	if err != nil {
 		return nil, fmt.Errorf("creating Log Analytics workspace %s: %w", workspaceName, err)
 	}
-	if _, err := newDiagnosticSetting(ctx, workspaceName, "Microsoft.OperationalInsights/workspaces", workspace.ID().ToStringOutput(), workspace.ID().ToStringOutput(), parent); err != nil {
+	if _, err := newDiagnosticSetting(ctx, workspaceName, ResourceTypeLogAnalyticsWorkspace, workspace.ID().ToStringOutput(), workspace.ID().ToStringOutput(), parent); err != nil {
 		return nil, err
 	}
-	insightsName := name + "-appi"
+	insightsName := naming.Child(name, naming.RoleApplicationInsights)
 	applicationInsights, err := insights.NewComponent(ctx, insightsName, &insights.ComponentArgs{
 		ResourceName:        pulumi.String(insightsName),
 		ResourceGroupName:   args.ResourceGroupName,
@@ -87,11 +91,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	component.WorkspaceCustomerID = workspace.CustomerId
 	component.ApplicationInsightsID = applicationInsights.ID().ToStringOutput()
 	component.ApplicationInsightsConnectionString = pulumi.ToSecret(applicationInsights.ConnectionString).(pulumi.StringOutput)
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
-		"workspaceId":           component.WorkspaceID,
-		"workspaceCustomerId":   component.WorkspaceCustomerID,
-		"applicationInsightsId": component.ApplicationInsightsID,
-	}); err != nil {
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
 		return nil, fmt.Errorf("registering monitoring %s outputs: %w", name, err)
 	}
 	return component, nil

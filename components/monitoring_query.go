@@ -1,4 +1,5 @@
 // The ready-made Kusto query that follows requests through Application Gateway, API Management and AKS.
+
 package components
 
 import (

@@ -1,4 +1,5 @@
 // Arguments shared by the ingress components: one backend host served over mutual TLS.
+
 package components
 
 import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"

@@ -1,4 +1,5 @@
 // Network component: the virtual network, its per-service subnets and one NSG per subnet.
+
 package components
 
 import (
@@ -10,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 )
 
 // NetworkType is the Network component's type token.
@@ -62,6 +64,13 @@ func (n *Network) SubnetID(role naming.SubnetRole) pulumi.StringOutput {
 	return n.SubnetIDs.MapIndex(pulumi.String(string(role)))
 }
 
+// networkScope is what every resource of one Network component is created with.
+type networkScope struct {
+	scope
+	// args configures the component.
+	args *NetworkArgs
+}
+
 // NewNetwork creates the virtual network, its subnets and their network security groups.
 //
 // Subnets are declared inline in the virtual network, never as separate Subnet resources: a virtual
@@ -77,12 +86,43 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 	parent := pulumi.Parent(component)
 	tags := pulumi.ToStringMap(args.Tags)
+	s := networkScope{scope: scope{ctx: ctx, name: name, parent: parent, tags: tags}, args: args}
 
-	routeTable, err := newEgressRouteTable(ctx, name, args, tags, parent)
+	routeTable, err := s.newEgressRouteTable()
+	if err != nil {
+		return nil, err
+	}
+	subnets, securityGroupIDs, err := s.subnets(routeTable)
+	if err != nil {
+		return nil, err
+	}
+	virtualNetwork, err := s.newVirtualNetwork(subnets)
 	if err != nil {
 		return nil, err
 	}
 
+	component.VirtualNetworkID = virtualNetwork.ID().ToStringOutput()
+	component.VirtualNetworkName = virtualNetwork.Name
+	component.SubnetIDs = derivedSubnetIDs(args, virtualNetwork).ToStringMapOutput()
+	component.SecurityGroupIDs = securityGroupIDs.ToStringMapOutput()
+	component.RouteTableID = pulumi.String("").ToStringOutput()
+	component.RouteTableName = pulumi.String("").ToStringOutput()
+	if routeTable != nil {
+		component.RouteTableID = routeTable.ID().ToStringOutput()
+		component.RouteTableName = routeTable.Name
+	}
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
+		return nil, fmt.Errorf("registering network %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+// subnets declares the inline subnets of args.Subnets in naming.SubnetRoles order, each with its
+// service-specific settings, its network security group where the subnet supports one, and the egress
+// route table where args.EgressSubnets lists it. It returns the subnets and each group's ID by subnet
+// role.
+func (s networkScope) subnets(routeTable *network.RouteTable) (network.SubnetTypeArray, pulumi.StringMap, error) {
+	args := s.args
 	securityGroupIDs := pulumi.StringMap{}
 	subnets := network.SubnetTypeArray{}
 	for _, role := range naming.SubnetRoles() {
@@ -108,31 +148,48 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 			subnet.PrivateEndpointNetworkPolicies = pulumi.String("Enabled")
 		}
 		if naming.SubnetSupportsSecurityGroup(role) {
-			groupName := naming.SubnetSecurityGroup(name, role)
-			group, err := network.NewNetworkSecurityGroup(ctx, groupName, &network.NetworkSecurityGroupArgs{
-				NetworkSecurityGroupName: pulumi.String(groupName),
-				ResourceGroupName:        args.ResourceGroupName,
-				Location:                 pulumi.String(args.Location),
-				SecurityRules:            securityRuleArgs(securityRules(role, SecurityPlan{Subnets: args.Subnets, ClusterPodCIDR: args.ClusterPodCIDR})),
-				Tags:                     tags,
-			}, parent)
+			groupID, err := s.newSecurityGroup(role)
 			if err != nil {
-				return nil, fmt.Errorf("creating network security group %s: %w", groupName, err)
+				return nil, nil, err
 			}
-			subnet.NetworkSecurityGroup = &network.NetworkSecurityGroupTypeArgs{Id: group.ID().ToStringOutput()}
-			securityGroupIDs[string(role)] = group.ID().ToStringOutput()
-			if args.LogAnalyticsWorkspaceID != nil {
-				if _, err := newDiagnosticSetting(ctx, groupName, "Microsoft.Network/networkSecurityGroups", group.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
-					return nil, err
-				}
-			}
+			subnet.NetworkSecurityGroup = &network.NetworkSecurityGroupTypeArgs{Id: groupID}
+			securityGroupIDs[string(role)] = groupID
 		}
 		if routeTable != nil && slices.Contains(args.EgressSubnets, role) {
 			subnet.RouteTable = &network.RouteTableTypeArgs{Id: routeTable.ID().ToStringOutput()}
 		}
 		subnets = append(subnets, subnet)
 	}
+	return subnets, securityGroupIDs, nil
+}
 
+// newSecurityGroup creates the network security group of one subnet with its rules (securityRules)
+// and, given a workspace, its diagnostic setting; it returns the group's ID.
+func (s networkScope) newSecurityGroup(role naming.SubnetRole) (pulumi.StringOutput, error) {
+	ctx, name, args, parent, tags := s.ctx, s.name, s.args, s.parent, s.tags
+	groupName := naming.SubnetSecurityGroup(name, role)
+	group, err := network.NewNetworkSecurityGroup(ctx, groupName, &network.NetworkSecurityGroupArgs{
+		NetworkSecurityGroupName: pulumi.String(groupName),
+		ResourceGroupName:        args.ResourceGroupName,
+		Location:                 pulumi.String(args.Location),
+		SecurityRules:            securityRuleArgs(securityRules(role, SecurityPlan{Subnets: args.Subnets, ClusterPodCIDR: args.ClusterPodCIDR})),
+		Tags:                     tags,
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("creating network security group %s: %w", groupName, err)
+	}
+	if args.LogAnalyticsWorkspaceID != nil {
+		if _, err := newDiagnosticSetting(ctx, groupName, ResourceTypeNetworkSecurityGroup, group.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
+			return pulumi.StringOutput{}, err
+		}
+	}
+	return group.ID().ToStringOutput(), nil
+}
+
+// newVirtualNetwork creates the virtual network with its inline subnets and, given a workspace, its
+// diagnostic setting.
+func (s networkScope) newVirtualNetwork(subnets network.SubnetTypeArray) (*network.VirtualNetwork, error) {
+	ctx, name, args, parent, tags := s.ctx, s.name, s.args, s.parent, s.tags
 	virtualNetworkName := naming.Child(name, naming.RoleVirtualNetwork)
 	virtualNetwork, err := network.NewVirtualNetwork(ctx, virtualNetworkName, &network.VirtualNetworkArgs{
 		VirtualNetworkName: pulumi.String(virtualNetworkName),
@@ -147,13 +204,17 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 
 	if args.LogAnalyticsWorkspaceID != nil {
-		if _, err := newDiagnosticSetting(ctx, virtualNetworkName, "Microsoft.Network/virtualNetworks", virtualNetwork.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
+		if _, err := newDiagnosticSetting(ctx, virtualNetworkName, ResourceTypeVirtualNetwork, virtualNetwork.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
 			return nil, err
 		}
 	}
+	return virtualNetwork, nil
+}
 
-	// A subnet's ID is its virtual network's ID plus /subnets/<name>; deriving it keeps consumers
-	// waiting on the virtual network only, not on a lookup.
+// derivedSubnetIDs maps each subnet role to its subnet's ID. A subnet's ID is its virtual network's ID
+// plus /subnets/<name>; deriving it keeps consumers waiting on the virtual network only, not on a
+// lookup.
+func derivedSubnetIDs(args *NetworkArgs, virtualNetwork *network.VirtualNetwork) pulumi.StringMap {
 	subnetIDs := pulumi.StringMap{}
 	for role := range args.Subnets {
 		subnetName := naming.SubnetName(role)
@@ -161,28 +222,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 			return string(id) + "/subnets/" + subnetName
 		}).(pulumi.StringOutput)
 	}
-
-	component.VirtualNetworkID = virtualNetwork.ID().ToStringOutput()
-	component.VirtualNetworkName = virtualNetwork.Name
-	component.SubnetIDs = subnetIDs.ToStringMapOutput()
-	component.SecurityGroupIDs = securityGroupIDs.ToStringMapOutput()
-	component.RouteTableID = pulumi.String("").ToStringOutput()
-	component.RouteTableName = pulumi.String("").ToStringOutput()
-	if routeTable != nil {
-		component.RouteTableID = routeTable.ID().ToStringOutput()
-		component.RouteTableName = routeTable.Name
-	}
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
-		"routeTableId":       component.RouteTableID,
-		"routeTableName":     component.RouteTableName,
-		"virtualNetworkId":   component.VirtualNetworkID,
-		"virtualNetworkName": component.VirtualNetworkName,
-		"subnetIds":          component.SubnetIDs,
-		"securityGroupIds":   component.SecurityGroupIDs,
-	}); err != nil {
-		return nil, fmt.Errorf("registering network %s outputs: %w", name, err)
-	}
-	return component, nil
+	return subnetIDs
 }
 
 // newEgressRouteTable creates the route table of the egress subnets, or returns nil when there are
@@ -195,7 +235,8 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 // separate Route resources when it updates the table (it reads them back before the PUT, for
 // properties it marks maintainSubResourceIfUnset; pulumi/pulumi-azure-native#2755), whereas an
 // explicit empty list would delete them.
-func newEgressRouteTable(ctx *pulumi.Context, name string, args *NetworkArgs, tags pulumi.StringMap, parent pulumi.ResourceOption) (*network.RouteTable, error) {
+func (s networkScope) newEgressRouteTable() (*network.RouteTable, error) {
+	ctx, name, args, parent, tags := s.ctx, s.name, s.args, s.parent, s.tags
 	if len(args.EgressSubnets) == 0 {
 		return nil, nil
 	}

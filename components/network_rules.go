@@ -1,4 +1,5 @@
 // Network security rules per subnet: exactly what each service documents as required, nothing broader.
+
 package components
 
 import (
@@ -15,12 +16,12 @@ type SecurityRule struct {
 	Name string
 	// Priority orders the rules: lower numbers are evaluated first (100-4096).
 	Priority int
-	// Direction is Inbound or Outbound.
-	Direction string
-	// Access is Allow or Deny.
-	Access string
-	// Protocol is Tcp, Udp or * (any).
-	Protocol string
+	// Direction is SecurityInbound or SecurityOutbound.
+	Direction SecurityDirection
+	// Access is SecurityAllow or SecurityDeny.
+	Access SecurityAccess
+	// Protocol is SecurityTCP, SecurityUDP or SecurityAnyProtocol.
+	Protocol SecurityProtocol
 	// Source is an address prefix or service tag.
 	Source string
 	// Destination is an address prefix or service tag.
@@ -30,6 +31,41 @@ type SecurityRule struct {
 	// Description says why the rule exists.
 	Description string
 }
+
+// SecurityDirection is the traffic a security rule applies to, as the rule's direction names it.
+type SecurityDirection string
+
+// The directions of security rules.
+const (
+	// SecurityInbound is traffic into the subnet.
+	SecurityInbound SecurityDirection = "Inbound"
+	// SecurityOutbound is traffic out of the subnet.
+	SecurityOutbound SecurityDirection = "Outbound"
+)
+
+// SecurityAccess is what a security rule does with the traffic it matches.
+type SecurityAccess string
+
+// The accesses of security rules.
+const (
+	// SecurityAllow lets the traffic through.
+	SecurityAllow SecurityAccess = "Allow"
+	// SecurityDeny drops it.
+	SecurityDeny SecurityAccess = "Deny"
+)
+
+// SecurityProtocol is the protocol a security rule matches.
+type SecurityProtocol string
+
+// The protocols of security rules.
+const (
+	// SecurityTCP matches TCP.
+	SecurityTCP SecurityProtocol = "Tcp"
+	// SecurityUDP matches UDP.
+	SecurityUDP SecurityProtocol = "Udp"
+	// SecurityAnyProtocol matches every protocol.
+	SecurityAnyProtocol SecurityProtocol = "*"
+)
 
 // denyInternetInboundPriority is the last user-definable priority: every group ends with an explicit
 // deny of Internet inbound traffic, so the intent is visible and survives a change of Azure's defaults.
@@ -53,106 +89,140 @@ type SecurityPlan struct {
 }
 
 // securityRules returns the rules of the network security group of one subnet (rules that mention
-// another subnet use its CIDR block).
+// another subnet use its CIDR block): the subnet's own rules, then the deny of Internet inbound traffic
+// every group ends with.
 func securityRules(role naming.SubnetRole, plan SecurityPlan) []SecurityRule {
-	subnets := plan.Subnets
 	var rules []SecurityRule
 	switch role {
 	case naming.SubnetApplicationGateway:
-		// https://learn.microsoft.com/azure/application-gateway/configuration-infrastructure#network-security-groups
-		rules = []SecurityRule{
-			{Name: "allow-gateway-manager-inbound", Priority: 100, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
-				Source: "GatewayManager", Destination: "*", DestinationPorts: []string{"65200-65535"},
-				Description: "Application Gateway v2 infrastructure communication (required)"},
-			{Name: "allow-internet-https-inbound", Priority: 110, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
-				Source: "Internet", Destination: subnets[naming.SubnetApplicationGateway], DestinationPorts: []string{"443"},
-				Description: "Clients to the HTTPS listener"},
-			{Name: "allow-internet-http-redirect-inbound", Priority: 120, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
-				Source: "Internet", Destination: subnets[naming.SubnetApplicationGateway], DestinationPorts: []string{"80"},
-				Description: "Clients to the HTTP listener, which only redirects to HTTPS"},
-		}
+		rules = applicationGatewayRules(plan)
 	case naming.SubnetAPIManagement:
-		// https://learn.microsoft.com/azure/api-management/virtual-network-reference#required-ports (stv2, internal mode)
-		rules = []SecurityRule{
-			{Name: "allow-management-endpoint-inbound", Priority: 100, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
-				Source: "ApiManagement", Destination: "VirtualNetwork", DestinationPorts: []string{"3443"},
-				Description: "Management endpoint for the Azure portal and ARM (required)"},
-			// 6391 is optional in the reference, but the deny of VirtualNetwork below would refuse it:
-			// the probes come from 168.63.129.16, which that tag includes.
-			{Name: "allow-load-balancer-inbound", Priority: 110, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
-				Source: "AzureLoadBalancer", Destination: "VirtualNetwork", DestinationPorts: []string{"6390", "6391"},
-				Description: "Azure Infrastructure Load Balancer (required) and per-machine health monitoring"},
-			{Name: "allow-application-gateway-https-inbound", Priority: 120, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
-				Source: subnets[naming.SubnetApplicationGateway], Destination: subnets[naming.SubnetAPIManagement], DestinationPorts: []string{"443"},
-				Description: "Application Gateway re-encrypted traffic to the gateway"},
-			{Name: "allow-storage-outbound", Priority: 100, Direction: "Outbound", Access: "Allow", Protocol: "Tcp",
-				Source: "VirtualNetwork", Destination: "Storage", DestinationPorts: []string{"443"},
-				Description: "Dependency on Azure Storage (required)"},
-			{Name: "allow-sql-outbound", Priority: 110, Direction: "Outbound", Access: "Allow", Protocol: "Tcp",
-				Source: "VirtualNetwork", Destination: "Sql", DestinationPorts: []string{"1433"},
-				Description: "Access to Azure SQL endpoints (required)"},
-			{Name: "allow-key-vault-outbound", Priority: 120, Direction: "Outbound", Access: "Allow", Protocol: "Tcp",
-				Source: "VirtualNetwork", Destination: "AzureKeyVault", DestinationPorts: []string{"443"},
-				Description: "Access to Azure Key Vault (required)"},
-			{Name: "allow-azure-monitor-outbound", Priority: 130, Direction: "Outbound", Access: "Allow", Protocol: "Tcp",
-				Source: "VirtualNetwork", Destination: "AzureMonitor", DestinationPorts: []string{"1886", "443"},
-				Description: "Diagnostics logs, metrics, Resource Health and Application Insights (required)"},
-			// validate-azure-ad-token reads the tenant's signing keys from Microsoft Entra ID.
-			{Name: "allow-entra-id-outbound", Priority: 140, Direction: "Outbound", Access: "Allow", Protocol: "Tcp",
-				Source: "VirtualNetwork", Destination: "AzureActiveDirectory", DestinationPorts: []string{"443"},
-				Description: "Microsoft Entra ID, for token validation and managed identities"},
-			// virtual-network-reference.md marks it required in internal mode: "Validation and management of
-			// Microsoft-managed and customer-managed certificates" (CRL and OCSP over HTTP).
-			{Name: "allow-certificate-validation-outbound", Priority: 150, Direction: "Outbound", Access: "Allow", Protocol: "Tcp",
-				Source: "VirtualNetwork", Destination: "Internet", DestinationPorts: []string{"80"},
-				Description: "Certificate validation: revocation lists and OCSP (required)"},
-		}
-		rules = append(rules, apiManagementInboundRules(plan)...)
+		rules = append(apiManagementRequiredRules(plan), apiManagementInboundRules(plan)...)
 	case naming.SubnetKubernetesNodes:
 		rules = clusterInboundRules(plan)
 	case naming.SubnetBastion:
-		// All eight rules are required once an NSG is applied (https://learn.microsoft.com/azure/bastion/bastion-nsg).
-		rules = []SecurityRule{
-			{Name: "allow-https-inbound", Priority: 100, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
-				Source: "Internet", Destination: "*", DestinationPorts: []string{"443"},
-				Description: "Operators to the Bastion public endpoint (required)"},
-			{Name: "allow-gateway-manager-inbound", Priority: 110, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
-				Source: "GatewayManager", Destination: "*", DestinationPorts: []string{"443"},
-				Description: "Bastion control plane (required)"},
-			{Name: "allow-bastion-host-communication-inbound", Priority: 120, Direction: "Inbound", Access: "Allow", Protocol: "*",
-				Source: "VirtualNetwork", Destination: "VirtualNetwork", DestinationPorts: []string{"8080", "5701"},
-				Description: "Bastion data plane (required)"},
-			{Name: "allow-load-balancer-inbound", Priority: 130, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
-				Source: "AzureLoadBalancer", Destination: "*", DestinationPorts: []string{"443"},
-				Description: "Health probes (required)"},
-			{Name: "allow-ssh-rdp-outbound", Priority: 100, Direction: "Outbound", Access: "Allow", Protocol: "*",
-				Source: "*", Destination: "VirtualNetwork", DestinationPorts: []string{"22", "3389"},
-				Description: "Bastion to target VMs (required)"},
-			{Name: "allow-azure-cloud-outbound", Priority: 110, Direction: "Outbound", Access: "Allow", Protocol: "Tcp",
-				Source: "*", Destination: "AzureCloud", DestinationPorts: []string{"443"},
-				Description: "Diagnostics and metering (required)"},
-			{Name: "allow-bastion-communication-outbound", Priority: 120, Direction: "Outbound", Access: "Allow", Protocol: "*",
-				Source: "VirtualNetwork", Destination: "VirtualNetwork", DestinationPorts: []string{"8080", "5701"},
-				Description: "Bastion data plane (required)"},
-			{Name: "allow-http-outbound", Priority: 130, Direction: "Outbound", Access: "Allow", Protocol: "*",
-				Source: "*", Destination: "Internet", DestinationPorts: []string{"80"},
-				Description: "Session and certificate validation (required)"},
-		}
+		rules = bastionRules()
 	case naming.SubnetJumpbox:
-		if bastion, ok := subnets[naming.SubnetBastion]; ok {
-			rules = []SecurityRule{
-				{Name: "allow-bastion-ssh-inbound", Priority: 100, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
-					Source: bastion, Destination: subnets[naming.SubnetJumpbox], DestinationPorts: []string{"22"},
-					Description: "Operators reach the jumpbox only through Bastion"},
-			}
-		}
-		rules = append(rules, denyVirtualNetworkInbound("Nothing else in the network reaches the jumpbox"))
+		rules = jumpboxRules(plan)
+	case naming.SubnetPrivateEndpoints:
+		// Azure's default AllowVnetInBound stays in force, so every consumer in the network reaches
+		// the endpoints; the group adds only the Internet deny.
+	case naming.SubnetFirewall:
+		// AzureFirewallSubnet takes no group (naming.SubnetSupportsSecurityGroup); the firewall is its
+		// own filter.
 	}
 	return append(rules, SecurityRule{
-		Name: "deny-internet-inbound", Priority: denyInternetInboundPriority, Direction: "Inbound", Access: "Deny", Protocol: "*",
+		Name: "deny-internet-inbound", Priority: denyInternetInboundPriority, Direction: SecurityInbound, Access: SecurityDeny, Protocol: SecurityAnyProtocol,
 		Source: "Internet", Destination: "*", DestinationPorts: []string{"*"},
 		Description: "Nothing else is reachable from the Internet",
 	})
+}
+
+// applicationGatewayRules are the Application Gateway subnet's rules: the v2 infrastructure ports and
+// clients on the HTTPS listener and the HTTP redirect
+// (https://learn.microsoft.com/azure/application-gateway/configuration-infrastructure#network-security-groups).
+func applicationGatewayRules(plan SecurityPlan) []SecurityRule {
+	subnets := plan.Subnets
+	return []SecurityRule{
+		{Name: "allow-gateway-manager-inbound", Priority: 100, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: "GatewayManager", Destination: "*", DestinationPorts: []string{"65200-65535"},
+			Description: "Application Gateway v2 infrastructure communication (required)"},
+		{Name: "allow-internet-https-inbound", Priority: 110, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: "Internet", Destination: subnets[naming.SubnetApplicationGateway], DestinationPorts: []string{"443"},
+			Description: "Clients to the HTTPS listener"},
+		{Name: "allow-internet-http-redirect-inbound", Priority: 120, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: "Internet", Destination: subnets[naming.SubnetApplicationGateway], DestinationPorts: []string{"80"},
+			Description: "Clients to the HTTP listener, which only redirects to HTTPS"},
+	}
+}
+
+// apiManagementRequiredRules are the rules API Management requires in internal mode
+// (https://learn.microsoft.com/azure/api-management/virtual-network-reference#required-ports, stv2):
+// its management endpoint, the infrastructure load balancer, Application Gateway's traffic, and its
+// outbound dependencies.
+func apiManagementRequiredRules(plan SecurityPlan) []SecurityRule {
+	subnets := plan.Subnets
+	return []SecurityRule{
+		{Name: "allow-management-endpoint-inbound", Priority: 100, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: "ApiManagement", Destination: "VirtualNetwork", DestinationPorts: []string{"3443"},
+			Description: "Management endpoint for the Azure portal and ARM (required)"},
+		// 6391 is optional in the reference, but the deny of VirtualNetwork below would refuse it:
+		// the probes come from 168.63.129.16, which that tag includes.
+		{Name: "allow-load-balancer-inbound", Priority: 110, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: "AzureLoadBalancer", Destination: "VirtualNetwork", DestinationPorts: []string{"6390", "6391"},
+			Description: "Azure Infrastructure Load Balancer (required) and per-machine health monitoring"},
+		{Name: "allow-application-gateway-https-inbound", Priority: 120, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: subnets[naming.SubnetApplicationGateway], Destination: subnets[naming.SubnetAPIManagement], DestinationPorts: []string{"443"},
+			Description: "Application Gateway re-encrypted traffic to the gateway"},
+		{Name: "allow-storage-outbound", Priority: 100, Direction: SecurityOutbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: "VirtualNetwork", Destination: "Storage", DestinationPorts: []string{"443"},
+			Description: "Dependency on Azure Storage (required)"},
+		{Name: "allow-sql-outbound", Priority: 110, Direction: SecurityOutbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: "VirtualNetwork", Destination: "Sql", DestinationPorts: []string{"1433"},
+			Description: "Access to Azure SQL endpoints (required)"},
+		{Name: "allow-key-vault-outbound", Priority: 120, Direction: SecurityOutbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: "VirtualNetwork", Destination: "AzureKeyVault", DestinationPorts: []string{"443"},
+			Description: "Access to Azure Key Vault (required)"},
+		{Name: "allow-azure-monitor-outbound", Priority: 130, Direction: SecurityOutbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: "VirtualNetwork", Destination: "AzureMonitor", DestinationPorts: []string{"1886", "443"},
+			Description: "Diagnostics logs, metrics, Resource Health and Application Insights (required)"},
+		// validate-azure-ad-token reads the tenant's signing keys from Microsoft Entra ID.
+		{Name: "allow-entra-id-outbound", Priority: 140, Direction: SecurityOutbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: "VirtualNetwork", Destination: "AzureActiveDirectory", DestinationPorts: []string{"443"},
+			Description: "Microsoft Entra ID, for token validation and managed identities"},
+		// virtual-network-reference.md marks it required in internal mode: "Validation and management of
+		// Microsoft-managed and customer-managed certificates" (CRL and OCSP over HTTP).
+		{Name: "allow-certificate-validation-outbound", Priority: 150, Direction: SecurityOutbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: "VirtualNetwork", Destination: "Internet", DestinationPorts: []string{"80"},
+			Description: "Certificate validation: revocation lists and OCSP (required)"},
+	}
+}
+
+// bastionRules are Azure Bastion's rules: all eight are required once an NSG is applied
+// (https://learn.microsoft.com/azure/bastion/bastion-nsg).
+func bastionRules() []SecurityRule {
+	return []SecurityRule{
+		{Name: "allow-https-inbound", Priority: 100, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: "Internet", Destination: "*", DestinationPorts: []string{"443"},
+			Description: "Operators to the Bastion public endpoint (required)"},
+		{Name: "allow-gateway-manager-inbound", Priority: 110, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: "GatewayManager", Destination: "*", DestinationPorts: []string{"443"},
+			Description: "Bastion control plane (required)"},
+		{Name: "allow-bastion-host-communication-inbound", Priority: 120, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityAnyProtocol,
+			Source: "VirtualNetwork", Destination: "VirtualNetwork", DestinationPorts: []string{"8080", "5701"},
+			Description: "Bastion data plane (required)"},
+		{Name: "allow-load-balancer-inbound", Priority: 130, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: "AzureLoadBalancer", Destination: "*", DestinationPorts: []string{"443"},
+			Description: "Health probes (required)"},
+		{Name: "allow-ssh-rdp-outbound", Priority: 100, Direction: SecurityOutbound, Access: SecurityAllow, Protocol: SecurityAnyProtocol,
+			Source: "*", Destination: "VirtualNetwork", DestinationPorts: []string{"22", "3389"},
+			Description: "Bastion to target VMs (required)"},
+		{Name: "allow-azure-cloud-outbound", Priority: 110, Direction: SecurityOutbound, Access: SecurityAllow, Protocol: SecurityTCP,
+			Source: "*", Destination: "AzureCloud", DestinationPorts: []string{"443"},
+			Description: "Diagnostics and metering (required)"},
+		{Name: "allow-bastion-communication-outbound", Priority: 120, Direction: SecurityOutbound, Access: SecurityAllow, Protocol: SecurityAnyProtocol,
+			Source: "VirtualNetwork", Destination: "VirtualNetwork", DestinationPorts: []string{"8080", "5701"},
+			Description: "Bastion data plane (required)"},
+		{Name: "allow-http-outbound", Priority: 130, Direction: SecurityOutbound, Access: SecurityAllow, Protocol: SecurityAnyProtocol,
+			Source: "*", Destination: "Internet", DestinationPorts: []string{"80"},
+			Description: "Session and certificate validation (required)"},
+	}
+}
+
+// jumpboxRules are the jumpbox subnet's rules: SSH from Bastion when there is one, and nothing else of
+// the network.
+func jumpboxRules(plan SecurityPlan) []SecurityRule {
+	subnets := plan.Subnets
+	var rules []SecurityRule
+	if bastion, ok := subnets[naming.SubnetBastion]; ok {
+		rules = []SecurityRule{
+			{Name: "allow-bastion-ssh-inbound", Priority: 100, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityTCP,
+				Source: bastion, Destination: subnets[naming.SubnetJumpbox], DestinationPorts: []string{"22"},
+				Description: "Operators reach the jumpbox only through Bastion"},
+		}
+	}
+	rules = append(rules, denyVirtualNetworkInbound("Nothing else in the network reaches the jumpbox"))
+	return rules
 }
 
 // apiManagementInboundRules are API Management's inbound rules beyond the required ones: its own units
@@ -163,15 +233,15 @@ func apiManagementInboundRules(plan SecurityPlan) []SecurityRule {
 	subnets := plan.Subnets
 	units := subnets[naming.SubnetAPIManagement]
 	rules := []SecurityRule{
-		{Name: "allow-api-management-cache-inbound", Priority: 130, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
+		{Name: "allow-api-management-cache-inbound", Priority: 130, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityTCP,
 			Source: units, Destination: units, DestinationPorts: []string{"6380-6383"},
 			Description: "API Management's units: the internal cache"},
-		{Name: "allow-api-management-rate-limit-inbound", Priority: 135, Direction: "Inbound", Access: "Allow", Protocol: "Udp",
+		{Name: "allow-api-management-rate-limit-inbound", Priority: 135, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityUDP,
 			Source: units, Destination: units, DestinationPorts: []string{"4290"},
 			Description: "API Management's units: rate-limit counter synchronisation"},
 	}
 	if jumpbox, ok := subnets[naming.SubnetJumpbox]; ok {
-		rules = append(rules, SecurityRule{Name: "allow-jumpbox-https-inbound", Priority: 140, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
+		rules = append(rules, SecurityRule{Name: "allow-jumpbox-https-inbound", Priority: 140, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityTCP,
 			Source: jumpbox, Destination: subnets[naming.SubnetAPIManagement], DestinationPorts: []string{"443"},
 			Description: "Operators check the gateway from the jumpbox (docs/runbook.md, Verification)"})
 	}
@@ -187,23 +257,23 @@ func clusterInboundRules(plan SecurityPlan) []SecurityRule {
 	subnets := plan.Subnets
 	nodes := subnets[naming.SubnetKubernetesNodes]
 	rules := []SecurityRule{
-		{Name: "allow-api-management-https-inbound", Priority: 100, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
+		{Name: "allow-api-management-https-inbound", Priority: 100, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityTCP,
 			Source: subnets[naming.SubnetAPIManagement], Destination: nodes, DestinationPorts: []string{"443"},
 			Description: "API Management to the internal mTLS ingress"},
-		{Name: "allow-cluster-nodes-inbound", Priority: 110, Direction: "Inbound", Access: "Allow", Protocol: "*",
+		{Name: "allow-cluster-nodes-inbound", Priority: 110, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityAnyProtocol,
 			Source: nodes, Destination: "*", DestinationPorts: []string{"*"},
 			Description: "Node to node and the API server's private endpoint (required by AKS)"},
-		{Name: "allow-load-balancer-inbound", Priority: 130, Direction: "Inbound", Access: "Allow", Protocol: "*",
+		{Name: "allow-load-balancer-inbound", Priority: 130, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityAnyProtocol,
 			Source: "AzureLoadBalancer", Destination: "*", DestinationPorts: []string{"*"},
 			Description: "Load balancer health probes of the ingress and the nodes (required)"},
 	}
 	if plan.ClusterPodCIDR != "" {
-		rules = append(rules, SecurityRule{Name: "allow-cluster-pods-inbound", Priority: 120, Direction: "Inbound", Access: "Allow", Protocol: "*",
+		rules = append(rules, SecurityRule{Name: "allow-cluster-pods-inbound", Priority: 120, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityAnyProtocol,
 			Source: plan.ClusterPodCIDR, Destination: "*", DestinationPorts: []string{"*"},
 			Description: "Pod to pod over the overlay (required by Azure CNI Overlay)"})
 	}
 	if jumpbox, ok := subnets[naming.SubnetJumpbox]; ok {
-		rules = append(rules, SecurityRule{Name: "allow-jumpbox-https-inbound", Priority: 140, Direction: "Inbound", Access: "Allow", Protocol: "Tcp",
+		rules = append(rules, SecurityRule{Name: "allow-jumpbox-https-inbound", Priority: 140, Direction: SecurityInbound, Access: SecurityAllow, Protocol: SecurityTCP,
 			Source: jumpbox, Destination: nodes, DestinationPorts: []string{"443"},
 			Description: "Operators check the ingress from the jumpbox (docs/runbook.md, Verification)"})
 	}
@@ -212,7 +282,7 @@ func clusterInboundRules(plan SecurityPlan) []SecurityRule {
 
 // denyVirtualNetworkInbound is the deny that makes a group's allows the only way in from the network.
 func denyVirtualNetworkInbound(description string) SecurityRule {
-	return SecurityRule{Name: "deny-virtual-network-inbound", Priority: denyVirtualNetworkInboundPriority, Direction: "Inbound", Access: "Deny", Protocol: "*",
+	return SecurityRule{Name: "deny-virtual-network-inbound", Priority: denyVirtualNetworkInboundPriority, Direction: SecurityInbound, Access: SecurityDeny, Protocol: SecurityAnyProtocol,
 		Source: "VirtualNetwork", Destination: "*", DestinationPorts: []string{"*"}, Description: description}
 }
 

@@ -1,4 +1,5 @@
 // PrivateEndpoints component: private endpoints with their privatelink DNS zones, VNet links and zone groups.
+
 package components
 
 import (
@@ -10,6 +11,8 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 	"github.com/apiplatform/azure-api-platform/components/privatelink"
 )
 
@@ -31,7 +34,7 @@ type PrivateEndpointTarget struct {
 
 // PrivateEndpointName is the name of a target's endpoint in a PrivateEndpoints component.
 func PrivateEndpointName(component, target string) string {
-	return component + "-pe-" + target
+	return naming.PrivateEndpoint(component, target)
 }
 
 // ApprovalRequest is the message a manually approved connection carries to the target's owner. It is
@@ -80,6 +83,23 @@ func (p *PrivateEndpoints) ReadyFor(names ...string) []pulumi.Resource {
 	return ready
 }
 
+// endpointsScope is what every resource of one PrivateEndpoints component is created with.
+type endpointsScope struct {
+	scope
+	// args configures the component.
+	args *PrivateEndpointsArgs
+}
+
+// linkedZone is one privatelink zone of the component, linked to the virtual network.
+type linkedZone struct {
+	// name is the zone's DNS name, e.g. privatelink.vaultcore.azure.net.
+	name string
+	// zone is the private DNS zone.
+	zone *network.PrivateZone
+	// link is the zone's link to the virtual network.
+	link pulumi.Resource
+}
+
 // NewPrivateEndpoints creates the zones, their VNet links, the endpoints and their zone groups.
 func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpointsArgs, opts ...pulumi.ResourceOption) (*PrivateEndpoints, error) {
 	if args == nil {
@@ -96,82 +116,102 @@ func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpoint
 	}
 	parent := pulumi.Parent(component)
 	tags := pulumi.ToStringMap(args.Tags)
+	s := endpointsScope{scope: scope{ctx: ctx, name: name, parent: parent, tags: tags}, args: args}
 
-	zoneIDs := pulumi.StringMap{}
-	zones := map[string]*network.PrivateZone{}
-	zoneNames := map[string]string{}
-	links := map[string]pulumi.Resource{}
+	zones, zoneIDs, err := s.newZones()
+	if err != nil {
+		return nil, err
+	}
 	component.ready = map[string][]pulumi.Resource{}
+	endpointIDs := pulumi.StringMap{}
+	for _, target := range args.Targets {
+		zone := zones[target.GroupID]
+		endpoint, zoneGroup, err := s.newEndpoint(target, zone)
+		if err != nil {
+			return nil, err
+		}
+		endpointIDs[target.Name] = endpoint.ID().ToStringOutput()
+		component.ready[target.Name] = []pulumi.Resource{zone.link, zoneGroup}
+	}
+
+	component.EndpointIDs = endpointIDs.ToStringMapOutput()
+	component.ZoneIDs = zoneIDs
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
+		return nil, fmt.Errorf("registering private endpoints %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+// newZones creates the privatelink zone of every group ID the targets use, once each in the order of
+// first use, linked to the virtual network. It returns the zones by group ID and each zone's ID by
+// its DNS name.
+func (s endpointsScope) newZones() (map[string]linkedZone, pulumi.StringMapOutput, error) {
+	ctx, name, args, parent, tags := s.ctx, s.name, s.args, s.parent, s.tags
 	var groups []string
 	for _, target := range args.Targets {
 		if !slices.Contains(groups, target.GroupID) {
 			groups = append(groups, target.GroupID)
 		}
 	}
+	zones := map[string]linkedZone{}
+	zoneIDs := pulumi.StringMap{}
 	for _, group := range groups {
 		groupInfo, _ := privatelink.Lookup(group)
 		zoneName := groupInfo.Zone
-		resourceName := name + "-dns-" + strings.ToLower(group)
-		zone, link, err := newLinkedPrivateZone(ctx, resourceName, zoneName, args.ResourceGroupName, args.VirtualNetworkID, tags, parent)
+		resourceName := naming.PrivateLinkZone(name, group)
+		zone, link, err := newLinkedPrivateZone(ctx, resourceName, zoneName,
+			privateZoneArgs{resourceGroupName: args.ResourceGroupName, virtualNetworkID: args.VirtualNetworkID, tags: tags}, parent)
 		if err != nil {
-			return nil, err
+			return nil, pulumi.StringMapOutput{}, err
 		}
-		zones[group] = zone
-		zoneNames[group] = zoneName
+		zones[group] = linkedZone{name: zoneName, zone: zone, link: link}
 		zoneIDs[zoneName] = zone.ID().ToStringOutput()
-		links[group] = link
 	}
+	return zones, zoneIDs.ToStringMapOutput(), nil
+}
 
-	endpointIDs := pulumi.StringMap{}
-	for _, target := range args.Targets {
-		endpointName := PrivateEndpointName(name, target.Name)
-		connection := network.PrivateLinkServiceConnectionArray{&network.PrivateLinkServiceConnectionArgs{
-			Name:                 pulumi.String(endpointName),
-			PrivateLinkServiceId: target.ResourceID,
-			GroupIds:             pulumi.StringArray{pulumi.String(target.GroupID)},
-		}}
-		endpointArgs := &network.PrivateEndpointArgs{
-			PrivateEndpointName: pulumi.String(endpointName),
-			ResourceGroupName:   args.ResourceGroupName,
-			Location:            pulumi.String(args.Location),
-			Subnet:              &network.SubnetTypeArgs{Id: args.SubnetID},
-			Tags:                tags,
-		}
-		if target.ManualApproval {
-			connection[0].(*network.PrivateLinkServiceConnectionArgs).RequestMessage = pulumi.String(ApprovalRequest)
-			endpointArgs.ManualPrivateLinkServiceConnections = connection
-		} else {
-			endpointArgs.PrivateLinkServiceConnections = connection
-		}
-		endpoint, err := network.NewPrivateEndpoint(ctx, endpointName, endpointArgs, parent)
-		if err != nil {
-			return nil, fmt.Errorf("creating private endpoint %s: %w", endpointName, err)
-		}
-		// The zone group makes Azure maintain the endpoint's A record in the zone, so no record is
-		// written by hand (https://learn.microsoft.com/azure/private-link/private-endpoint-dns-integration).
-		zoneGroup, err := network.NewPrivateDnsZoneGroup(ctx, endpointName+"-dns", &network.PrivateDnsZoneGroupArgs{
-			PrivateDnsZoneGroupName: pulumi.String(endpointName + "-dns"),
-			PrivateEndpointName:     endpoint.Name,
-			ResourceGroupName:       args.ResourceGroupName,
-			PrivateDnsZoneConfigs: network.PrivateDnsZoneConfigArray{&network.PrivateDnsZoneConfigArgs{
-				Name:             pulumi.String(strings.ReplaceAll(zoneNames[target.GroupID], ".", "-")),
-				PrivateDnsZoneId: zones[target.GroupID].ID().ToStringOutput(),
-			}},
-		}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("creating DNS zone group of %s: %w", endpointName, err)
-		}
-		endpointIDs[target.Name] = endpoint.ID().ToStringOutput()
-		component.ready[target.Name] = []pulumi.Resource{links[target.GroupID], zoneGroup}
+// newEndpoint creates the private endpoint of one target in the private endpoints subnet, approved with
+// the deployer's permission or, with ManualApproval, requested for the target owner's approval, and its
+// zone group in the target's zone.
+func (s endpointsScope) newEndpoint(target PrivateEndpointTarget, zone linkedZone) (*network.PrivateEndpoint, pulumi.Resource, error) {
+	ctx, name, args, parent, tags := s.ctx, s.name, s.args, s.parent, s.tags
+	endpointName := PrivateEndpointName(name, target.Name)
+	connection := network.PrivateLinkServiceConnectionArray{&network.PrivateLinkServiceConnectionArgs{
+		Name:                 pulumi.String(endpointName),
+		PrivateLinkServiceId: target.ResourceID,
+		GroupIds:             pulumi.StringArray{pulumi.String(target.GroupID)},
+	}}
+	endpointArgs := &network.PrivateEndpointArgs{
+		PrivateEndpointName: pulumi.String(endpointName),
+		ResourceGroupName:   args.ResourceGroupName,
+		Location:            pulumi.String(args.Location),
+		Subnet:              &network.SubnetTypeArgs{Id: args.SubnetID},
+		Tags:                tags,
 	}
-
-	component.EndpointIDs = endpointIDs.ToStringMapOutput()
-	component.ZoneIDs = zoneIDs.ToStringMapOutput()
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
-		"endpointIds": component.EndpointIDs,
-		"zoneIds":     component.ZoneIDs,
-	}); err != nil {
-		return nil, fmt.Errorf("registering private endpoints %s outputs: %w", name, err)
+	if target.ManualApproval {
+		connection[0].(*network.PrivateLinkServiceConnectionArgs).RequestMessage = pulumi.String(ApprovalRequest)
+		endpointArgs.ManualPrivateLinkServiceConnections = connection
+	} else {
+		endpointArgs.PrivateLinkServiceConnections = connection
 	}
-	return component, nil
+	endpoint, err := network.NewPrivateEndpoint(ctx, endpointName, endpointArgs, parent)
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating private endpoint %s: %w", endpointName, err)
+	}
+	// The zone group makes Azure maintain the endpoint's A record in the zone, so no record is
+	// written by hand (https://learn.microsoft.com/azure/private-link/private-endpoint-dns-integration).
+	zoneGroupName := naming.Child(endpointName, naming.RolePrivateDNS)
+	zoneGroup, err := network.NewPrivateDnsZoneGroup(ctx, zoneGroupName, &network.PrivateDnsZoneGroupArgs{
+		PrivateDnsZoneGroupName: pulumi.String(zoneGroupName),
+		PrivateEndpointName:     endpoint.Name,
+		ResourceGroupName:       args.ResourceGroupName,
+		PrivateDnsZoneConfigs: network.PrivateDnsZoneConfigArray{&network.PrivateDnsZoneConfigArgs{
+			Name:             pulumi.String(strings.ReplaceAll(zone.name, ".", "-")),
+			PrivateDnsZoneId: zone.zone.ID().ToStringOutput(),
+		}},
+	}, parent)
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating DNS zone group of %s: %w", endpointName, err)
+	}
+	return endpoint, zoneGroup, nil
 }

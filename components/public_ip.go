@@ -1,4 +1,5 @@
 // Standard public IP addresses for the Internet-facing services (Application Gateway, Firewall, Bastion).
+
 package components
 
 import (
@@ -49,7 +50,7 @@ func newStandardPublicIP(ctx *pulumi.Context, name string, args publicIPArgs, pa
 		return nil, fmt.Errorf("creating public IP %s: %w", name, err)
 	}
 	if args.workspaceID != nil {
-		if _, err := newDiagnosticSetting(ctx, name, "Microsoft.Network/publicIPAddresses", address.ID().ToStringOutput(), args.workspaceID, parent); err != nil {
+		if _, err := newDiagnosticSetting(ctx, name, ResourceTypePublicIPAddress, address.ID().ToStringOutput(), args.workspaceID, parent); err != nil {
 			return nil, err
 		}
 	}

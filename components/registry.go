@@ -1,4 +1,5 @@
 // ContainerRegistry component: a private Premium registry the cluster pulls from with its kubelet identity.
+
 package components
 
 import (
@@ -9,6 +10,9 @@ import (
 
 	containerregistry "github.com/pulumi/pulumi-azure-native-sdk/containerregistry/v2/v20230701"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 )
 
 // ContainerRegistryType is the ContainerRegistry component's type token.
@@ -64,7 +68,7 @@ func NewContainerRegistry(ctx *pulumi.Context, name string, args *ContainerRegis
 	if args.ZoneRedundant {
 		zoneRedundancy = "Enabled"
 	}
-	registryName := name + "-acr"
+	registryName := naming.Child(name, naming.RoleContainerRegistry)
 	// API version 2023-07-01 is the newest GA version in the SDK. Anonymous pull is off: it can only
 	// be switched on through preview API versions (anonymousPullEnabled), which this program never uses.
 	registry, err := containerregistry.NewRegistry(ctx, registryName, &containerregistry.RegistryArgs{
@@ -90,17 +94,14 @@ func NewContainerRegistry(ctx *pulumi.Context, name string, args *ContainerRegis
 		}
 	}
 	if args.LogAnalyticsWorkspaceID != nil {
-		if _, err := newDiagnosticSetting(ctx, registryName, "Microsoft.ContainerRegistry/registries", registryID, args.LogAnalyticsWorkspaceID, parent); err != nil {
+		if _, err := newDiagnosticSetting(ctx, registryName, ResourceTypeContainerRegistry, registryID, args.LogAnalyticsWorkspaceID, parent); err != nil {
 			return nil, err
 		}
 	}
 
 	component.RegistryID = registryID
 	component.LoginServer = registry.LoginServer
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
-		"registryId":  component.RegistryID,
-		"loginServer": component.LoginServer,
-	}); err != nil {
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
 		return nil, fmt.Errorf("registering container registry %s outputs: %w", name, err)
 	}
 	return component, nil

@@ -1,4 +1,5 @@
 // Built-in Azure role definitions the platform grants, and the role assignment they are granted with.
+
 package components
 
 import (
@@ -42,25 +43,45 @@ func roleDefinitionID(scope pulumi.StringOutput, role string) pulumi.StringOutpu
 func grantRole(ctx *pulumi.Context, name string, scope pulumi.StringOutput, role string, principalID pulumi.StringInput,
 	opts ...pulumi.ResourceOption,
 ) (*authorization.RoleAssignment, error) {
-	return grantRoleTo(ctx, name, scope, role, principalID, "ServicePrincipal", opts...)
+	return grantRoleTo(ctx, name, scope, role, principal{id: principalID, kind: principalServicePrincipal}, opts...)
 }
 
 // grantGroupRole assigns a built-in role to a Microsoft Entra group on one scope.
 func grantGroupRole(ctx *pulumi.Context, name string, scope pulumi.StringOutput, role, groupObjectID string,
 	opts ...pulumi.ResourceOption,
 ) (*authorization.RoleAssignment, error) {
-	return grantRoleTo(ctx, name, scope, role, pulumi.String(groupObjectID), "Group", opts...)
+	return grantRoleTo(ctx, name, scope, role, principal{id: pulumi.String(groupObjectID), kind: principalGroup}, opts...)
 }
 
-// grantRoleTo assigns a built-in role to a principal of the given type on one scope.
-func grantRoleTo(ctx *pulumi.Context, name string, scope pulumi.StringOutput, role string, principalID pulumi.StringInput,
-	principalType string, opts ...pulumi.ResourceOption,
+// principalType is the kind of principal a role is assigned to, as a role assignment's principalType
+// names it.
+type principalType string
+
+// The principal types the platform grants roles to.
+const (
+	// principalServicePrincipal is a managed identity's service principal.
+	principalServicePrincipal principalType = "ServicePrincipal"
+	// principalGroup is a Microsoft Entra group.
+	principalGroup principalType = "Group"
+)
+
+// principal is who a role is assigned to: a principal's object ID and its type.
+type principal struct {
+	// id is the principal's object ID.
+	id pulumi.StringInput
+	// kind is the principal's type, which the assignment states explicitly (see grantRole).
+	kind principalType
+}
+
+// grantRoleTo assigns a built-in role to a principal on one scope.
+func grantRoleTo(ctx *pulumi.Context, name string, scope pulumi.StringOutput, role string, to principal,
+	opts ...pulumi.ResourceOption,
 ) (*authorization.RoleAssignment, error) {
 	assignment, err := authorization.NewRoleAssignment(ctx, name, &authorization.RoleAssignmentArgs{
 		Scope:            scope,
 		RoleDefinitionId: roleDefinitionID(scope, role),
-		PrincipalId:      principalID,
-		PrincipalType:    pulumi.String(principalType),
+		PrincipalId:      to.id,
+		PrincipalType:    pulumi.String(to.kind),
 	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("granting role %s as %s: %w", role, name, err)

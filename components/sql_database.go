@@ -1,5 +1,6 @@
 // SQLDatabase component: an Azure SQL server with Entra-only authentication, audited, reachable only
 // privately, and a workload identity that AKS pods connect with.
+
 package components
 
 import (
@@ -13,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/outputs"
 )
 
 // SQLDatabaseType is the SQLDatabase component's type token.
@@ -80,6 +82,20 @@ type SQLDatabase struct {
 	GrantScript pulumi.StringOutput `pulumi:"grantScript"`
 }
 
+// sqlScope is what every resource of one SQLDatabase component is created with.
+type sqlScope struct {
+	scope
+	// args configures the component.
+	args *SQLDatabaseArgs
+	// protect sets Pulumi's protect on the server and the database (args.Protected).
+	protect pulumi.ResourceOption
+}
+
+// serverResourceName is the logical server's resource name, the base of its children's names.
+func (s sqlScope) serverResourceName() string {
+	return naming.Child(s.name, naming.RoleSQLServer)
+}
+
 // NewSQLDatabase creates the server (Entra-only, public access disabled, TLS 1.2, outbound restricted),
 // its auditing to Log Analytics, the database, and the federated client identity. The private endpoint
 // is created by the PrivateEndpoints component with group ID sqlServer.
@@ -93,9 +109,41 @@ func NewSQLDatabase(ctx *pulumi.Context, name string, args *SQLDatabaseArgs, opt
 	}
 	parent := pulumi.Parent(component)
 	tags := pulumi.ToStringMap(args.Tags)
-	protect := pulumi.Protect(args.Protected)
+	s := sqlScope{scope: scope{ctx: ctx, name: name, parent: parent, tags: tags}, args: args, protect: pulumi.Protect(args.Protected)}
 
-	serverResourceName := name + "-sql"
+	server, err := s.newServer()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.newServerPolicies(server); err != nil {
+		return nil, err
+	}
+	if err := s.newDatabase(server); err != nil {
+		return nil, err
+	}
+	identity, err := s.newClientIdentity()
+	if err != nil {
+		return nil, err
+	}
+
+	component.ServerID = server.ID().ToStringOutput()
+	component.ServerFQDN = server.FullyQualifiedDomainName
+	component.ClientID = identity.ClientId
+	component.ClientName = identity.Name
+	component.ConnectionString = pulumi.Sprintf("Server=tcp:%s,1433;Database=%s;Authentication=Active Directory Workload Identity;Encrypt=True;TrustServerCertificate=False",
+		server.FullyQualifiedDomainName, args.DatabaseName)
+	component.GrantScript = identity.Name.ApplyT(GrantScript).(pulumi.StringOutput)
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
+		return nil, fmt.Errorf("registering SQL database %s outputs: %w", name, err)
+	}
+	return component, nil
+}
+
+// newServer creates the logical server: the Entra group as its only administrator, public network
+// access disabled, TLS 1.2, outbound access restricted, and a system-assigned identity.
+func (s sqlScope) newServer() (*sql.Server, error) {
+	ctx, args, parent, tags := s.ctx, s.args, s.parent, s.tags
+	serverResourceName := s.serverResourceName()
 	server, err := sql.NewServer(ctx, serverResourceName, &sql.ServerArgs{
 		ServerName:        args.ServerName,
 		ResourceGroupName: args.ResourceGroupName,
@@ -116,10 +164,19 @@ func NewSQLDatabase(ctx *pulumi.Context, name string, args *SQLDatabaseArgs, opt
 		RestrictOutboundNetworkAccess: pulumi.String("Enabled"),
 		Identity:                      &sql.ResourceIdentityArgs{Type: pulumi.String("SystemAssigned")},
 		Tags:                          tags,
-	}, parent, protect)
+	}, parent, s.protect)
 	if err != nil {
 		return nil, fmt.Errorf("creating SQL server %s: %w", serverResourceName, err)
 	}
+	return server, nil
+}
+
+// newServerPolicies creates the server's settings that are child resources: Entra-only authentication,
+// auditing to Azure Monitor with the master database's diagnostic setting, and Defender for SQL's
+// threat alerts.
+func (s sqlScope) newServerPolicies(server *sql.Server) error {
+	ctx, args, parent := s.ctx, s.args, s.parent
+	serverResourceName := s.serverResourceName()
 	// Later changes to Entra-only authentication go through this child resource, never the inline
 	// property, so it is declared to keep the setting enforced and visible in every preview.
 	if _, err := sql.NewServerAzureADOnlyAuthentication(ctx, serverResourceName+"-entra-only", &sql.ServerAzureADOnlyAuthenticationArgs{
@@ -128,7 +185,7 @@ func NewSQLDatabase(ctx *pulumi.Context, name string, args *SQLDatabaseArgs, opt
 		ResourceGroupName:         args.ResourceGroupName,
 		AzureADOnlyAuthentication: pulumi.Bool(true),
 	}, parent); err != nil {
-		return nil, fmt.Errorf("enforcing Entra-only authentication on %s: %w", serverResourceName, err)
+		return fmt.Errorf("enforcing Entra-only authentication on %s: %w", serverResourceName, err)
 	}
 
 	// Server auditing to Azure Monitor writes through the master database's diagnostic setting
@@ -140,7 +197,7 @@ func NewSQLDatabase(ctx *pulumi.Context, name string, args *SQLDatabaseArgs, opt
 		State:                       sql.BlobAuditingPolicyStateEnabled,
 		IsAzureMonitorTargetEnabled: pulumi.Bool(true),
 	}, parent); err != nil {
-		return nil, fmt.Errorf("enabling auditing on %s: %w", serverResourceName, err)
+		return fmt.Errorf("enabling auditing on %s: %w", serverResourceName, err)
 	}
 	// Advanced Threat Protection (Microsoft Defender for SQL at server level): every alert type on,
 	// mailed to the platform's alert address. Alerts also reach Defender for Cloud; no storage account
@@ -154,17 +211,22 @@ func NewSQLDatabase(ctx *pulumi.Context, name string, args *SQLDatabaseArgs, opt
 		EmailAddresses:          pulumi.StringArray{pulumi.String(args.AlertEmail)},
 		EmailAccountAdmins:      pulumi.Bool(false),
 	}, parent); err != nil {
-		return nil, fmt.Errorf("enabling threat alerts on %s: %w", serverResourceName, err)
+		return fmt.Errorf("enabling threat alerts on %s: %w", serverResourceName, err)
 	}
-	serverID := server.ID().ToStringOutput()
-	masterID := pulumi.Sprintf("%s/databases/master", serverID)
-	if _, err := newDiagnosticSettingWith(ctx, serverResourceName+"-audit", sqlAuditProfile, masterID, args.LogAnalyticsWorkspaceID, parent); err != nil {
-		return nil, err
+	masterID := pulumi.Sprintf("%s/databases/master", server.ID().ToStringOutput())
+	if _, err := newDiagnosticSettingWith(ctx, naming.Child(serverResourceName, naming.RoleSQLAudit), sqlAuditProfile, masterID, args.LogAnalyticsWorkspaceID, parent); err != nil {
+		return err
 	}
+	return nil
+}
 
+// newDatabase creates the application database of args.DatabaseSKU (zone-redundant with zone-redundant
+// backups when asked, auto-pausing when serverless) and its diagnostic setting.
+func (s sqlScope) newDatabase(server *sql.Server) error {
+	ctx, args, parent, tags := s.ctx, s.args, s.parent, s.tags
 	sku, err := ParseDatabaseSKU(args.DatabaseSKU)
 	if err != nil {
-		return nil, fmt.Errorf("creating database %s: %w", args.DatabaseName, err)
+		return fmt.Errorf("creating database %s: %w", args.DatabaseName, err)
 	}
 	databaseArgs := &sql.DatabaseArgs{
 		DatabaseName:      pulumi.String(args.DatabaseName),
@@ -186,15 +248,21 @@ func NewSQLDatabase(ctx *pulumi.Context, name string, args *SQLDatabaseArgs, opt
 		databaseArgs.AutoPauseDelay = pulumi.Int(60)
 		databaseArgs.MinCapacity = pulumi.Float64(sku.MinCapacity())
 	}
-	databaseResourceName := serverResourceName + "-db"
-	database, err := sql.NewDatabase(ctx, databaseResourceName, databaseArgs, parent, protect)
+	databaseResourceName := naming.Child(s.serverResourceName(), naming.RoleSQLDatabase)
+	database, err := sql.NewDatabase(ctx, databaseResourceName, databaseArgs, parent, s.protect)
 	if err != nil {
-		return nil, fmt.Errorf("creating database %s: %w", args.DatabaseName, err)
+		return fmt.Errorf("creating database %s: %w", args.DatabaseName, err)
 	}
-	if _, err := newDiagnosticSetting(ctx, databaseResourceName, "Microsoft.Sql/servers/databases", database.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
-		return nil, err
+	if _, err := newDiagnosticSetting(ctx, databaseResourceName, ResourceTypeSQLDatabase, database.ID().ToStringOutput(), args.LogAnalyticsWorkspaceID, parent); err != nil {
+		return err
 	}
+	return nil
+}
 
+// newClientIdentity creates the identity pods connect as, federated with the cluster's OIDC issuer for
+// the client service account, so the pods get its tokens without a secret.
+func (s sqlScope) newClientIdentity() (*managedidentity.UserAssignedIdentity, error) {
+	ctx, name, args, parent, tags := s.ctx, s.name, s.args, s.parent, s.tags
 	identityName := naming.Child(name, naming.RoleSQLIdentity)
 	identity, err := managedidentity.NewUserAssignedIdentity(ctx, identityName, &managedidentity.UserAssignedIdentityArgs{
 		ResourceName:      pulumi.String(identityName),
@@ -206,7 +274,7 @@ func NewSQLDatabase(ctx *pulumi.Context, name string, args *SQLDatabaseArgs, opt
 		return nil, fmt.Errorf("creating SQL client identity %s: %w", identityName, err)
 	}
 	if _, err := managedidentity.NewFederatedIdentityCredential(ctx, identityName+"-federation", &managedidentity.FederatedIdentityCredentialArgs{
-		FederatedIdentityCredentialResourceName: pulumi.String("aks-" + args.Client.Namespace + "-" + args.Client.ServiceAccount),
+		FederatedIdentityCredentialResourceName: pulumi.String(naming.KubernetesFederatedCredential(args.Client.Namespace, args.Client.ServiceAccount)),
 		ResourceName:                            identity.Name,
 		ResourceGroupName:                       args.ResourceGroupName,
 		Issuer:                                  args.Client.IssuerURL,
@@ -215,25 +283,7 @@ func NewSQLDatabase(ctx *pulumi.Context, name string, args *SQLDatabaseArgs, opt
 	}, parent); err != nil {
 		return nil, fmt.Errorf("federating SQL client identity %s: %w", identityName, err)
 	}
-
-	component.ServerID = serverID
-	component.ServerFQDN = server.FullyQualifiedDomainName
-	component.ClientID = identity.ClientId
-	component.ClientName = identity.Name
-	component.ConnectionString = pulumi.Sprintf("Server=tcp:%s,1433;Database=%s;Authentication=Active Directory Workload Identity;Encrypt=True;TrustServerCertificate=False",
-		server.FullyQualifiedDomainName, args.DatabaseName)
-	component.GrantScript = identity.Name.ApplyT(GrantScript).(pulumi.StringOutput)
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
-		"serverId":         component.ServerID,
-		"serverFqdn":       component.ServerFQDN,
-		"clientId":         component.ClientID,
-		"clientName":       component.ClientName,
-		"connectionString": component.ConnectionString,
-		"grantScript":      component.GrantScript,
-	}); err != nil {
-		return nil, fmt.Errorf("registering SQL database %s outputs: %w", name, err)
-	}
-	return component, nil
+	return identity, nil
 }
 
 // ServiceAccountSubject is the token subject of a Kubernetes service account.
@@ -256,8 +306,8 @@ func GrantScript(identityName string) string {
 type DatabaseSKU struct {
 	// Name is the SKU name without the vCore count, e.g. GP_S_Gen5.
 	Name string
-	// Tier is GeneralPurpose, BusinessCritical or Hyperscale.
-	Tier string
+	// Tier is DatabaseTierGeneralPurpose, DatabaseTierBusinessCritical or DatabaseTierHyperscale.
+	Tier DatabaseTier
 	// Family is the hardware, Gen5.
 	Family string
 	// Capacity is the (maximum) vCore count.
@@ -266,8 +316,40 @@ type DatabaseSKU struct {
 	Serverless bool
 }
 
+// DatabaseTier is a vCore database's service tier, as ARM returns it in sku.tier.
+type DatabaseTier string
+
+// The vCore service tiers.
+const (
+	// DatabaseTierGeneralPurpose is remote storage, provisioned or serverless compute.
+	DatabaseTierGeneralPurpose DatabaseTier = "GeneralPurpose"
+	// DatabaseTierBusinessCritical is local SSD storage with replicas.
+	DatabaseTierBusinessCritical DatabaseTier = "BusinessCritical"
+	// DatabaseTierHyperscale is distributed storage that grows to 128 TB.
+	DatabaseTierHyperscale DatabaseTier = "Hyperscale"
+)
+
+// objectivePrefix is the part of a vCore service objective before the hardware, which names its tier
+// and compute model.
+type objectivePrefix string
+
+// The service objective prefixes.
+const (
+	// prefixServerless is General Purpose serverless compute.
+	prefixServerless objectivePrefix = "GP_S"
+	// prefixGeneralPurpose is General Purpose provisioned compute.
+	prefixGeneralPurpose objectivePrefix = "GP"
+	// prefixBusinessCritical is Business Critical.
+	prefixBusinessCritical objectivePrefix = "BC"
+	// prefixHyperscale is Hyperscale.
+	prefixHyperscale objectivePrefix = "HS"
+)
+
 // databaseTiers maps a service objective's prefix to its tier.
-var databaseTiers = map[string]string{"GP_S": "GeneralPurpose", "GP": "GeneralPurpose", "BC": "BusinessCritical", "HS": "Hyperscale"}
+var databaseTiers = map[objectivePrefix]DatabaseTier{
+	prefixServerless: DatabaseTierGeneralPurpose, prefixGeneralPurpose: DatabaseTierGeneralPurpose,
+	prefixBusinessCritical: DatabaseTierBusinessCritical, prefixHyperscale: DatabaseTierHyperscale,
+}
 
 // ParseDatabaseSKU splits a service objective such as GP_S_Gen5_2 (validated by the stack config).
 func ParseDatabaseSKU(objective string) (DatabaseSKU, error) {
@@ -277,12 +359,12 @@ func ParseDatabaseSKU(objective string) (DatabaseSKU, error) {
 	}
 	name, count := objective[:cut], objective[cut+1:]
 	prefix, family, ok := strings.Cut(name, "_Gen")
-	tier, known := databaseTiers[prefix]
+	tier, known := databaseTiers[objectivePrefix(prefix)]
 	capacity, err := strconv.Atoi(count)
 	if !ok || !known || err != nil || capacity < 1 {
 		return DatabaseSKU{}, fmt.Errorf("service objective %q is not <GP_S|GP|BC|HS>_Gen5_<vCores>", objective)
 	}
-	return DatabaseSKU{Name: name, Tier: tier, Family: "Gen" + family, Capacity: capacity, Serverless: prefix == "GP_S"}, nil
+	return DatabaseSKU{Name: name, Tier: tier, Family: "Gen" + family, Capacity: capacity, Serverless: objectivePrefix(prefix) == prefixServerless}, nil
 }
 
 // MinCapacity is the lowest minimum vCore count serverless compute allows for the size: 0.5, or an

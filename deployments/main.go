@@ -1,4 +1,5 @@
-// The deployments program's entry point: `pulumi up` in this folder applies the Deployments settings.
+// Command deployments is the deployments program's entry point: `pulumi up` in this folder applies
+// the Deployments settings.
 package main
 
 import (

@@ -1,4 +1,5 @@
-// The policy pack's entry point: the Pulumi engine starts this program, which serves the pack over gRPC.
+// Command policy is the policy pack's entry point: the Pulumi engine starts this program, which
+// serves the pack over gRPC.
 package main
 
 import (

@@ -1,5 +1,6 @@
 // Protocol test: the built policy pack, started the way the Pulumi CLI starts an analyzer, answers the
 // analyzer gRPC protocol and reports violations.
+
 package main
 
 import (

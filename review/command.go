@@ -1,4 +1,5 @@
 // The review command's logic, kept here (not in cmd/review) so tests drive it with arguments.
+
 package review
 
 import (

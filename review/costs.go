@@ -1,4 +1,5 @@
 // The standing cost of reaching the private API server: what make deploy's tunnel goes through.
+
 package review
 
 import (

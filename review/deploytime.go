@@ -1,6 +1,7 @@
 // The deploy-time model: a first `make deploy` (its two runs of `pulumi up`) as a dependency graph of
 // modeled creation times, its critical path, and the same model for the common alternative ordering
 // of API Management.
+
 package review
 
 import (

@@ -1,5 +1,6 @@
 // The architecture diagram: Mermaid generated from the recorded resource graph, components as nodes
 // and "is created before" as edges.
+
 package review
 
 import (

@@ -1,4 +1,5 @@
 // Typical first-creation times per resource type, each with where the figure comes from.
+
 package review
 
 import "time"

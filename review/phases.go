@@ -1,4 +1,5 @@
 // The two runs of `make deploy`: the Azure layer, then the in-cluster layer through the tunnel.
+
 package review
 
 import (

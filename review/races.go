@@ -1,5 +1,6 @@
 // First-run races the deploy-time model reveals: Key Vault reads that start before the reader's role
 // assignment can have taken effect.
+
 package review
 
 import (

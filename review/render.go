@@ -1,5 +1,6 @@
 // The review's readable report: resources by component with their key settings, policy results and
 // the deploy-time model.
+
 package review
 
 import (

@@ -1,4 +1,5 @@
 // API Management layer of the stack: the internal service, and the API that calls the cluster over mTLS.
+
 package stacks
 
 import (

@@ -1,4 +1,5 @@
 // Certificate layer of the stack: the chain of trust and the Application Gateway identity that reads it.
+
 package stacks
 
 import (

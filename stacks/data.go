@@ -1,4 +1,5 @@
 // Data layer of the stack: the optional Azure SQL database and every private endpoint.
+
 package stacks
 
 import (

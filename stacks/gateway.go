@@ -1,4 +1,5 @@
 // Edge layer of the stack: the WAF Application Gateway in front of API Management.
+
 package stacks
 
 import (

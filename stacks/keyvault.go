@@ -1,4 +1,5 @@
 // Key Vault layer of the stack: the private vault that serves the certificates, and its private endpoint.
+
 package stacks
 
 import (

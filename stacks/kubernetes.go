@@ -1,5 +1,6 @@
 // Cluster layer of the stack: the private AKS cluster, its registry, and (with line of sight to the
 // private API server) the mTLS ingress and the echo workload.
+
 package stacks
 
 import (

@@ -1,4 +1,5 @@
 // The Istio add-on revisions Azure supports in the stack's region, asked before anything is created.
+
 package stacks
 
 import (

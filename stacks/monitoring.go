@@ -1,4 +1,5 @@
 // Monitoring layer of the stack: alerts on every hop and the end-to-end query.
+
 package stacks
 
 import (

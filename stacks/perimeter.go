@@ -1,4 +1,5 @@
 // Perimeter layer of the stack: the optional egress firewall, Bastion and jumpbox.
+
 package stacks
 
 import (

@@ -1,4 +1,5 @@
 // The composition object: what every layer of the stack shares, and the foundation it builds on.
+
 package stacks
 
 import (

@@ -1,4 +1,5 @@
-// The platform program: the one function `pulumi up` runs (main.go) and the tests run under mocks.
+// Package stacks is the platform program: the one function `pulumi up` runs (main.go) and the tests
+// run under mocks. It reads the configuration once and composes the layers of the request path.
 package stacks
 
 import (

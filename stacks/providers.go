@@ -1,4 +1,5 @@
 // Explicit providers: every resource names its provider through resource options, never a default one.
+
 package stacks
 
 import (

@@ -1,5 +1,6 @@
 // API Management: created once in internal mode with its domain and CA, hardened, and calling the
 // cluster over mutual TLS with chain and name validation.
+
 package tests
 
 import (

@@ -1,5 +1,6 @@
 // Benchmarks: how long the real program takes to evaluate under mocks, and what the data path costs
 // through real TLS servers per key size.
+
 package tests
 
 import (

@@ -1,4 +1,5 @@
 // The certificate chain: what the program issues, verified with real cryptography and real handshakes.
+
 package tests
 
 import (

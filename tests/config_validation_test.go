@@ -1,4 +1,5 @@
 // Bad input: every validation case returns a clear problem naming the key, and nothing is registered.
+
 package tests
 
 import (

@@ -2,6 +2,7 @@
 // (tests/testdata/standins) that record their calls: the order of the steps, the tunnel open during
 // the in-cluster run and closed however the script ends, nothing against the cluster when the Azure
 // layer failed, and the same steps on the first run and every later one.
+
 package tests
 
 import (

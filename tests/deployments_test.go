@@ -1,4 +1,5 @@
 // Pulumi Deployments settings: the deployments program under the same mocks as the platform program.
+
 package tests
 
 import (

@@ -1,5 +1,6 @@
 // Documentation: every exported identifier has a doc comment starting with its name, every file
 // states its purpose in its first line.
+
 package tests
 
 import (

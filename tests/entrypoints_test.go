@@ -1,5 +1,6 @@
 // Entry points: README's two set-up commands and the configuration error it quotes (the deploy
 // script itself is tested in deploy_test.go).
+
 package tests
 
 import (

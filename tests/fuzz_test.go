@@ -1,4 +1,5 @@
 // Fuzzing the address-plan validation against an independent check of what it must guarantee.
+
 package tests
 
 import (

@@ -1,5 +1,6 @@
 // Application Gateway: WAF in Prevention, TLS 1.2+, HTTPS listener from Key Vault, redirect-only HTTP,
 // re-encryption to API Management by name with the private CA as trusted root.
+
 package tests
 
 import (

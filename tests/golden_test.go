@@ -1,4 +1,5 @@
 // Golden recordings: the resources both stack files register, pinned, so a refactor proves it changes nothing.
+
 package tests
 
 import (

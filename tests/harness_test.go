@@ -1,5 +1,6 @@
 // The harness itself: CLI-equivalent config loading, type matching, and realistic mock outputs
 // (ARM IDs, identities, APIM addresses, random strings, real certificates).
+
 package tests
 
 import (

@@ -1,4 +1,5 @@
 // Shared test helpers: one way to load config, one way to run a stack, one way to find a problem.
+
 package tests
 
 import (

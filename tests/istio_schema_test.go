@@ -1,5 +1,6 @@
 // The Istio objects the program applies, validated against the upstream CRDs (Istio 1.30.3, the
 // line of the AKS add-on's revisions), and the CRDs the readiness Job waits for checked against them.
+
 package tests
 
 import (

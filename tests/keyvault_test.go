@@ -1,4 +1,5 @@
 // Key Vault: private and RBAC-only, the secrets it serves, who may read them, how it is reached.
+
 package tests
 
 import (

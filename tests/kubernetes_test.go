@@ -1,4 +1,5 @@
 // The private AKS cluster, its registry, the mTLS ingress and the hardened echo workload.
+
 package tests
 
 import (

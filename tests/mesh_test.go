@@ -1,5 +1,6 @@
 // The Istio add-on revision: checked against what Azure supports in the region before anything is
 // created, upgraded by canary, and never held to a list kept in the program.
+
 package tests
 
 import (

@@ -1,5 +1,6 @@
 // Monitoring: every resource that can send diagnostics does, alerts watch every hop, and the outputs
 // a user needs (endpoints, workspace, end-to-end query, certificate expiry) are there.
+
 package tests
 
 import (

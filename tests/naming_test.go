@@ -1,4 +1,5 @@
 // Naming: each service's rules, global names with the random suffix, and the longest usable stack name.
+
 package tests
 
 import (

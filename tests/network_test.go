@@ -1,5 +1,6 @@
 // Network: the address plan as deployed, one NSG per subnet with each service's required rules, tags,
 // explicit providers, parenting and names.
+
 package tests
 
 import (

@@ -1,6 +1,7 @@
 // Network security groups evaluated as Azure evaluates them: the recorded rules, then Azure's default
 // rules, first match by priority. A subnet that admits "only" some sources must refuse the rest of the
 // network, which Azure's default AllowVnetInBound would otherwise let in.
+
 package tests
 
 import (

@@ -1,4 +1,5 @@
 // Deployment order: API Management starts at once and is created once; only what needs it waits for it.
+
 package tests
 
 import (

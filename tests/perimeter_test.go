@@ -1,4 +1,5 @@
 // Perimeter: egress through Azure Firewall, Bastion with tunneling, and the Entra-login jumpbox.
+
 package tests
 
 import (

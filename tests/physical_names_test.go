@@ -1,6 +1,7 @@
 // Physical names: every Azure resource a stack records is named within its service's rule, for every
 // shape of stack and for the longest name prefix validation accepts, so no name built outside package
 // naming (or longer than validation foresees) reaches Azure.
+
 package tests
 
 import (

@@ -1,5 +1,6 @@
 // Private endpoints and the data tier: zone groups, zones linked once, bring-your-own targets, and an
 // Azure SQL database that is private, Entra-only, audited and reached with workload identity.
+
 package tests
 
 import (

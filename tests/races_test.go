@@ -1,5 +1,6 @@
 // First-run races: what the AKS Istio add-on creates later is waited for, bounded, before anything builds
 // on it; the mocks refuse what a real API server would refuse on a first `pulumi up`.
+
 package tests
 
 import (
@@ -207,7 +208,7 @@ func (f *fakeAPIServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // TLS: it keeps asking until every object exists (a Deployment also with a ready replica), then exits 0;
 // it gives up at its deadline with a message naming what is missing and a non-zero exit.
 func TestReadinessScriptWaitsForTheAddOn(t *testing.T) {
-	t.Parallel()
+	// Not parallel: the script's deadlines are seconds of wall time, and a loaded machine stretches them.
 	requireInstalled(t, "readiness script test", missingPrograms("node"), "Node.js runs the readiness Job's script; .ci/run installs nodejs")
 	node, err := exec.LookPath("node")
 	require.NoError(t, err)

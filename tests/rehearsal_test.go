@@ -1,5 +1,6 @@
 // Local data-path rehearsal: the program's certificates and TLS rules through real nginx (with
 // ModSecurity and the OWASP CRS), curl and OpenSSL on loopback, for both stack files.
+
 package tests
 
 import (
@@ -99,133 +100,152 @@ func TestDataPathRehearsal(t *testing.T) {
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
 			running, recording := startRehearsal(t, stack)
-			plan := running.Plan
 
-			t.Run("four hops return 200 with the verified client certificate", func(t *testing.T) {
-				status, body := get(t, running.Client(running.EdgePort, nil, 0), rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/hello"))
-				require.Equal(t, http.StatusOK, status, body)
-				var echo rehearsal.Echo
-				require.NoError(t, json.Unmarshal([]byte(body), &echo))
-				assert.Equal(t, "/hello", echo.Path, "API Management's path is removed before the backend")
-				client, err := harness.CertificateFromPEM(plan.Leaves[pki.APIMClient].CertificatePEM)
-				require.NoError(t, err)
-				forwarded, err := verify.FirstClientCertificate(echo.Headers[strings.ToLower(rehearsal.ClientCertificateHeader)])
-				require.NoError(t, err, "the ingress forwards the client certificate it verified")
-				assert.Equal(t, client.Raw, forwarded.Certificate.Raw, "API Management's client certificate")
-				assert.Contains(t, forwarded.Subject, "CN="+client.Subject.CommonName)
-				assert.Equal(t, plan.BackendHost, echo.Hostname)
-				assert.Regexp(t, `^[0-9a-f]{32}$`, echo.Headers["x-request-id"], "the edge's trace ID reaches the backend as X-Request-ID")
-				assert.Equal(t, echo.Headers["x-appgw-trace-id"], echo.Headers["x-request-id"])
-			})
-
-			t.Run("ingress refuses a caller without a client certificate", func(t *testing.T) {
-				caFile, err := running.Write("curl-ca.pem", plan.CAPEM)
-				require.NoError(t, err)
-				output, err := rehearsal.Run(20*time.Second, "curl", "-sS", "--cacert", caFile,
-					"--resolve", plan.BackendHost+":"+strconv.Itoa(running.IngressPort)+":127.0.0.1",
-					"-w", "\n%{http_code}", rehearsal.URL(plan.BackendHost, running.IngressPort, "/"))
-				require.NoError(t, err, output)
-				assert.Contains(t, output, "No required SSL certificate was sent")
-				assert.True(t, strings.HasSuffix(strings.TrimSpace(output), "400"), output)
-			})
-
-			t.Run("ingress refuses another CA's certificate", func(t *testing.T) {
-				foreign := foreignClient(t, plan.GatewayHost)
-				status, body := get(t, running.Client(running.IngressPort, &foreign, 0), rehearsal.URL(plan.BackendHost, running.IngressPort, "/"))
-				assert.Equal(t, http.StatusBadRequest, status)
-				assert.Contains(t, body, "The SSL certificate error")
-			})
-
-			t.Run("ingress refuses an expired client certificate", func(t *testing.T) {
-				expired := issue(t, plan, plan.GatewayHost, x509.ExtKeyUsageClientAuth, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
-				status, body := get(t, running.Client(running.IngressPort, keyPair(t, expired), 0), rehearsal.URL(plan.BackendHost, running.IngressPort, "/"))
-				assert.Equal(t, http.StatusBadRequest, status)
-				assert.Contains(t, body, "The SSL certificate error")
-				status, _ = get(t, running.Client(running.IngressPort, keyPair(t, plan.Leaves[pki.APIMClient]), 0), rehearsal.URL(plan.BackendHost, running.IngressPort, "/"))
-				assert.Equal(t, http.StatusOK, status, "API Management's own certificate is admitted")
-			})
-
-			t.Run("gateway refuses an ingress whose certificate names another host", func(t *testing.T) {
-				wrong := issue(t, plan, "wrong.internal.contoso.example", x509.ExtKeyUsageServerAuth, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
-				path, err := running.StartPath("wrong-san", rehearsal.Faults{IngressServer: &wrong})
-				require.NoError(t, err)
-				status, body := get(t, running.Client(path.GatewayPort, nil, 0), rehearsal.URL(plan.GatewayHost, path.GatewayPort, "/echo/"))
-				assert.Equal(t, http.StatusInternalServerError, status, "name validation fails the call, which API Management answers with 500")
-				assert.Contains(t, body, `"message": "Internal server error"`)
-				status, _ = get(t, running.Client(running.GatewayPort, nil, 0), rehearsal.URL(plan.GatewayHost, running.GatewayPort, "/echo/"))
-				assert.Equal(t, http.StatusOK, status, "the same gateway configuration against the right certificate works")
-			})
-
-			t.Run("edge accepts TLS 1.2 and 1.3 only", func(t *testing.T) {
-				// The client can speak every version: a server that allows them all accepts TLS 1.0.
-				permissive := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
-				permissive.TLS = &tls.Config{MinVersion: tls.VersionTLS10, Certificates: []tls.Certificate{*keyPair(t, plan.Leaves[pki.Listener])}}
-				permissive.StartTLS()
-				defer permissive.Close()
-				_, port, _ := net.SplitHostPort(permissive.Listener.Addr().String())
-				permissivePort, _ := strconv.Atoi(port)
-				for _, version := range []struct {
-					name     string
-					version  uint16
-					accepted bool
-				}{{"TLS 1.0", tls.VersionTLS10, false}, {"TLS 1.1", tls.VersionTLS11, false}, {"TLS 1.2", tls.VersionTLS12, true}, {"TLS 1.3", tls.VersionTLS13, true}} {
-					_, err := running.Client(permissivePort, nil, version.version).Get(rehearsal.URL(plan.PublicHost, permissivePort, "/"))
-					require.NoError(t, err, "%s works against a permissive server", version.name)
-					response, err := running.Client(running.EdgePort, nil, version.version).Get(rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/"))
-					if version.accepted {
-						require.NoError(t, err, version.name)
-						assert.Equal(t, http.StatusOK, response.StatusCode, version.name)
-						response.Body.Close()
-					} else {
-						require.Error(t, err, "%s must fail the handshake", version.name)
-					}
-				}
-			})
-
-			t.Run("WAF in Prevention blocks SQL injection and XSS", func(t *testing.T) {
-				require.Equal(t, "Prevention", plan.WAFMode)
-				client := running.Client(running.EdgePort, nil, 0)
-				for _, query := range []string{"id=1'%20OR%20'1'='1", "q=%3Cscript%3Ealert(1)%3C/script%3E"} {
-					status, _ := get(t, client, rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/?"+query))
-					assert.Equal(t, http.StatusForbidden, status, query)
-				}
-				status, _ := get(t, client, rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/?q=hello"))
-				assert.Equal(t, http.StatusOK, status, "a harmless query passes")
-			})
-
-			t.Run("openssl verifies every leaf against the CA", func(t *testing.T) {
-				caFile, err := running.Write("verify-ca.pem", plan.CAPEM)
-				require.NoError(t, err)
-				for leaf, pair := range plan.Leaves {
-					file, err := running.Write("verify-"+string(leaf)+".pem", pair.CertificatePEM)
-					require.NoError(t, err)
-					output, err := rehearsal.Run(10*time.Second, "openssl", "verify", "-CAfile", caFile, file)
-					require.NoError(t, err, output)
-					assert.Contains(t, output, ": OK", string(leaf))
-				}
-			})
-
-			t.Run("openssl reads every PFX in Key Vault as the issued certificate and key", func(t *testing.T) {
-				for _, secret := range recording.OfType(secretType) {
-					if secret.InputString("properties.contentType") != pki.PFXContentType {
-						continue
-					}
-					leaf := pki.Certificate(secret.Name[strings.LastIndex(secret.Name, "-kv-")+4:])
-					pfx, err := base64.StdEncoding.DecodeString(secret.InputString("properties.value"))
-					require.NoError(t, err)
-					file := filepath.Join(running.Dir, string(leaf)+".pfx")
-					require.NoError(t, os.WriteFile(file, pfx, 0o600))
-					certificate, err := rehearsal.Run(10*time.Second, "openssl", "pkcs12", "-in", file, "-passin", "pass:", "-nokeys", "-clcerts")
-					require.NoError(t, err, certificate)
-					key, err := rehearsal.Run(10*time.Second, "openssl", "pkcs12", "-in", file, "-passin", "pass:", "-nocerts", "-nodes")
-					require.NoError(t, err, key)
-					issued := runStackLeaf(t, plan, leaf)
-					assert.Equal(t, pemBlock(t, issued.CertificatePEM, "CERTIFICATE"), pemBlock(t, certificate, "CERTIFICATE"), "%s: the same certificate", leaf)
-					assert.Equal(t, publicKeyOf(t, issued.KeyPEM), publicKeyOf(t, key), "%s: the same private key", leaf)
-				}
-			})
+			rehearseTheIngress(t, running)
+			rehearseTheEdge(t, running)
+			rehearseTheCertificates(t, running, recording)
 		})
 	}
+}
+
+// rehearseTheIngress runs the cases of the ingress hop: the whole path answers, and the ingress refuses
+// every caller but API Management's certificate.
+func rehearseTheIngress(t *testing.T, running *rehearsal.Stack) {
+	plan := running.Plan
+	t.Run("four hops return 200 with the verified client certificate", func(t *testing.T) {
+		status, body := get(t, running.Client(running.EdgePort, nil, 0), rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/hello"))
+		require.Equal(t, http.StatusOK, status, body)
+		var echo rehearsal.Echo
+		require.NoError(t, json.Unmarshal([]byte(body), &echo))
+		assert.Equal(t, "/hello", echo.Path, "API Management's path is removed before the backend")
+		client, err := harness.CertificateFromPEM(plan.Leaves[pki.APIMClient].CertificatePEM)
+		require.NoError(t, err)
+		forwarded, err := verify.FirstClientCertificate(echo.Headers[strings.ToLower(rehearsal.ClientCertificateHeader)])
+		require.NoError(t, err, "the ingress forwards the client certificate it verified")
+		assert.Equal(t, client.Raw, forwarded.Certificate.Raw, "API Management's client certificate")
+		assert.Contains(t, forwarded.Subject, "CN="+client.Subject.CommonName)
+		assert.Equal(t, plan.BackendHost, echo.Hostname)
+		assert.Regexp(t, `^[0-9a-f]{32}$`, echo.Headers["x-request-id"], "the edge's trace ID reaches the backend as X-Request-ID")
+		assert.Equal(t, echo.Headers["x-appgw-trace-id"], echo.Headers["x-request-id"])
+	})
+
+	t.Run("ingress refuses a caller without a client certificate", func(t *testing.T) {
+		caFile, err := running.Write("curl-ca.pem", plan.CAPEM)
+		require.NoError(t, err)
+		output, err := rehearsal.Run(20*time.Second, "curl", "-sS", "--cacert", caFile,
+			"--resolve", plan.BackendHost+":"+strconv.Itoa(running.IngressPort)+":127.0.0.1",
+			"-w", "\n%{http_code}", rehearsal.URL(plan.BackendHost, running.IngressPort, "/"))
+		require.NoError(t, err, output)
+		assert.Contains(t, output, "No required SSL certificate was sent")
+		assert.True(t, strings.HasSuffix(strings.TrimSpace(output), "400"), output)
+	})
+
+	t.Run("ingress refuses another CA's certificate", func(t *testing.T) {
+		foreign := foreignClient(t, plan.GatewayHost)
+		status, body := get(t, running.Client(running.IngressPort, &foreign, 0), rehearsal.URL(plan.BackendHost, running.IngressPort, "/"))
+		assert.Equal(t, http.StatusBadRequest, status)
+		assert.Contains(t, body, "The SSL certificate error")
+	})
+
+	t.Run("ingress refuses an expired client certificate", func(t *testing.T) {
+		expired := issue(t, plan, plan.GatewayHost, x509.ExtKeyUsageClientAuth, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
+		status, body := get(t, running.Client(running.IngressPort, keyPair(t, expired), 0), rehearsal.URL(plan.BackendHost, running.IngressPort, "/"))
+		assert.Equal(t, http.StatusBadRequest, status)
+		assert.Contains(t, body, "The SSL certificate error")
+		status, _ = get(t, running.Client(running.IngressPort, keyPair(t, plan.Leaves[pki.APIMClient]), 0), rehearsal.URL(plan.BackendHost, running.IngressPort, "/"))
+		assert.Equal(t, http.StatusOK, status, "API Management's own certificate is admitted")
+	})
+
+}
+
+// rehearseTheEdge runs the cases of the gateway and the edge: host name checks, TLS versions, the WAF.
+func rehearseTheEdge(t *testing.T, running *rehearsal.Stack) {
+	plan := running.Plan
+	t.Run("gateway refuses an ingress whose certificate names another host", func(t *testing.T) {
+		wrong := issue(t, plan, "wrong.internal.contoso.example", x509.ExtKeyUsageServerAuth, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+		path, err := running.StartPath("wrong-san", rehearsal.Faults{IngressServer: &wrong})
+		require.NoError(t, err)
+		status, body := get(t, running.Client(path.GatewayPort, nil, 0), rehearsal.URL(plan.GatewayHost, path.GatewayPort, "/echo/"))
+		assert.Equal(t, http.StatusInternalServerError, status, "name validation fails the call, which API Management answers with 500")
+		assert.Contains(t, body, `"message": "Internal server error"`)
+		status, _ = get(t, running.Client(running.GatewayPort, nil, 0), rehearsal.URL(plan.GatewayHost, running.GatewayPort, "/echo/"))
+		assert.Equal(t, http.StatusOK, status, "the same gateway configuration against the right certificate works")
+	})
+
+	t.Run("edge accepts TLS 1.2 and 1.3 only", func(t *testing.T) {
+		// The client can speak every version: a server that allows them all accepts TLS 1.0.
+		permissive := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		permissive.TLS = &tls.Config{MinVersion: tls.VersionTLS10, Certificates: []tls.Certificate{*keyPair(t, plan.Leaves[pki.Listener])}}
+		permissive.StartTLS()
+		defer permissive.Close()
+		_, port, _ := net.SplitHostPort(permissive.Listener.Addr().String())
+		permissivePort, _ := strconv.Atoi(port)
+		for _, version := range []struct {
+			name     string
+			version  uint16
+			accepted bool
+		}{{"TLS 1.0", tls.VersionTLS10, false}, {"TLS 1.1", tls.VersionTLS11, false}, {"TLS 1.2", tls.VersionTLS12, true}, {"TLS 1.3", tls.VersionTLS13, true}} {
+			_, err := running.Client(permissivePort, nil, version.version).Get(rehearsal.URL(plan.PublicHost, permissivePort, "/"))
+			require.NoError(t, err, "%s works against a permissive server", version.name)
+			response, err := running.Client(running.EdgePort, nil, version.version).Get(rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/"))
+			if version.accepted {
+				require.NoError(t, err, version.name)
+				assert.Equal(t, http.StatusOK, response.StatusCode, version.name)
+				response.Body.Close()
+			} else {
+				require.Error(t, err, "%s must fail the handshake", version.name)
+			}
+		}
+	})
+
+	t.Run("WAF in Prevention blocks SQL injection and XSS", func(t *testing.T) {
+		require.Equal(t, "Prevention", plan.WAFMode)
+		client := running.Client(running.EdgePort, nil, 0)
+		for _, query := range []string{"id=1'%20OR%20'1'='1", "q=%3Cscript%3Ealert(1)%3C/script%3E"} {
+			status, _ := get(t, client, rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/?"+query))
+			assert.Equal(t, http.StatusForbidden, status, query)
+		}
+		status, _ := get(t, client, rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/?q=hello"))
+		assert.Equal(t, http.StatusOK, status, "a harmless query passes")
+	})
+
+}
+
+// rehearseTheCertificates checks the issued chain with OpenSSL: every leaf against the CA, every PFX
+// in Key Vault against the certificate and key it was made from.
+func rehearseTheCertificates(t *testing.T, running *rehearsal.Stack, recording *harness.Recording) {
+	plan := running.Plan
+	t.Run("openssl verifies every leaf against the CA", func(t *testing.T) {
+		caFile, err := running.Write("verify-ca.pem", plan.CAPEM)
+		require.NoError(t, err)
+		for leaf, pair := range plan.Leaves {
+			file, err := running.Write("verify-"+string(leaf)+".pem", pair.CertificatePEM)
+			require.NoError(t, err)
+			output, err := rehearsal.Run(10*time.Second, "openssl", "verify", "-CAfile", caFile, file)
+			require.NoError(t, err, output)
+			assert.Contains(t, output, ": OK", string(leaf))
+		}
+	})
+
+	t.Run("openssl reads every PFX in Key Vault as the issued certificate and key", func(t *testing.T) {
+		for _, secret := range recording.OfType(secretType) {
+			if secret.InputString("properties.contentType") != pki.PFXContentType {
+				continue
+			}
+			leaf := pki.Certificate(secret.Name[strings.LastIndex(secret.Name, "-kv-")+4:])
+			pfx, err := base64.StdEncoding.DecodeString(secret.InputString("properties.value"))
+			require.NoError(t, err)
+			file := filepath.Join(running.Dir, string(leaf)+".pfx")
+			require.NoError(t, os.WriteFile(file, pfx, 0o600))
+			certificate, err := rehearsal.Run(10*time.Second, "openssl", "pkcs12", "-in", file, "-passin", "pass:", "-nokeys", "-clcerts")
+			require.NoError(t, err, certificate)
+			key, err := rehearsal.Run(10*time.Second, "openssl", "pkcs12", "-in", file, "-passin", "pass:", "-nocerts", "-nodes")
+			require.NoError(t, err, key)
+			issued := runStackLeaf(t, plan, leaf)
+			assert.Equal(t, pemBlock(t, issued.CertificatePEM, "CERTIFICATE"), pemBlock(t, certificate, "CERTIFICATE"), "%s: the same certificate", leaf)
+			assert.Equal(t, publicKeyOf(t, issued.KeyPEM), publicKeyOf(t, key), "%s: the same private key", leaf)
+		}
+	})
 }
 
 // TestRehearsalFollowsTheProgram checks the rehearsal is configured from the recording: a WAF in

@@ -1,5 +1,6 @@
 // Offline review: both stack files pass the policy pack and the deploy-time target, a broken
 // configuration fails, bad input writes nothing, and README embeds the generated diagram.
+
 package tests
 
 import (
@@ -124,7 +125,7 @@ func TestDeployTimeModel(t *testing.T) {
 			assert.Empty(t, model.UpdatedTwice)
 			assert.Empty(t, report.Races, "no Key Vault read before its grant takes effect")
 
-			var apim, gateway int = -1, -1
+			apim, gateway := -1, -1
 			for i, step := range model.CriticalPath {
 				switch {
 				case pack.TypeIs(step.Type, "azure-native:apimanagement:ApiManagementService"):

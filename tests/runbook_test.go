@@ -1,6 +1,7 @@
 // The operations runbook (docs/runbook.md) is exercised: every command block is marked offline, tested
 // by a named test, or needing Azure; offline blocks run against the local rehearsal and must print
 // what the runbook says; the phase durations are the deploy-time model's.
+
 package tests
 
 import (

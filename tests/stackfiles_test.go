@@ -1,4 +1,5 @@
 // Stack files: both load, validate and run to completion; Pulumi.yaml and the typed config agree.
+
 package tests
 
 import (

@@ -1,5 +1,6 @@
 // The smoke check (make verify) against the local rehearsal: it passes when every hop serves, and when
 // a hop is broken it fails naming that hop and the runbook section to read.
+
 package tests
 
 import (

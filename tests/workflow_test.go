@@ -1,5 +1,6 @@
 // The pull-request workflow: valid YAML, actions pinned by SHA, the offline job without credentials,
 // the credentialed job skipped without them, and every command it runs present in the repository.
+
 package tests
 
 import (

@@ -1,4 +1,5 @@
 // The command: `make verify STACK=dev` (cmd/verify) reads the stack outputs and runs the check.
+
 package verify
 
 import (

@@ -1,4 +1,5 @@
 // Judging an answer: which hop produced a failure status, and whether the echo proves the mTLS hop.
+
 package verify
 
 import (
@@ -201,7 +202,7 @@ func FirstClientCertificate(header string) (ForwardedCertificate, error) {
 	// Path unescaping keeps '+' (base64) as it is; query unescaping would turn it into a space.
 	text, err := url.PathUnescape(encoded)
 	if err != nil {
-		return ForwardedCertificate{}, fmt.Errorf("%s Cert is not URL-encoded: %v", ClientCertificateHeader, err)
+		return ForwardedCertificate{}, fmt.Errorf("%s Cert is not URL-encoded: %w", ClientCertificateHeader, err)
 	}
 	block, _ := pem.Decode([]byte(text))
 	if block == nil {
@@ -209,7 +210,7 @@ func FirstClientCertificate(header string) (ForwardedCertificate, error) {
 	}
 	certificate, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
-		return ForwardedCertificate{}, fmt.Errorf("%s Cert does not parse: %v", ClientCertificateHeader, err)
+		return ForwardedCertificate{}, fmt.Errorf("%s Cert does not parse: %w", ClientCertificateHeader, err)
 	}
 	return ForwardedCertificate{Certificate: certificate, Subject: fields["Subject"], Hash: fields["Hash"]}, nil
 }

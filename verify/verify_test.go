@@ -1,5 +1,6 @@
 // Unit tests of the smoke check's judgement: statuses to hops, the x-forwarded-client-cert header, the
 // echo, and the target read from stack outputs.
+
 package verify
 
 import (

@@ -1,4 +1,4 @@
-// The offline review command: `make review STACK=dev` (see README, Offline review).
+// Command review is the offline review: `make review STACK=dev` (see README, Offline review).
 package main
 
 import (

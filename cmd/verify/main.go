@@ -1,4 +1,5 @@
-// The post-deploy smoke check: `make verify STACK=dev` (see README, Reaching the private API server).
+// Command verify is the post-deploy smoke check: `make verify STACK=dev` (see README, Reaching the
+// private API server).
 package main
 
 import (

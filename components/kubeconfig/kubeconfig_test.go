@@ -1,4 +1,5 @@
 // Unit tests of the provider kubeconfig: every runner and login method, and what is refused.
+
 package kubeconfig
 
 import (

@@ -11,6 +11,7 @@ package naming
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -19,8 +20,9 @@ import (
 // `<prefix>-<stack>-<role>`).
 type Role string
 
-// The roles of every resource the platform names explicitly. Network security groups add the subnet
-// role after RoleNetworkSecurityGroup (see SubnetSecurityGroup).
+// The roles of every resource the platform names once per stack, each with its service's rule (names
+// composed below these are in children.go). Network security groups add the subnet role after
+// RoleNetworkSecurityGroup (see SubnetSecurityGroup).
 const (
 	RoleResourceGroup        Role = "rg"
 	RoleVirtualNetwork       Role = "vnet"
@@ -69,6 +71,9 @@ type Rule struct {
 	GloballyUnique bool
 	// AlphanumericOnly marks services that reject hyphens; their names are joined without separators.
 	AlphanumericOnly bool
+	// Values, when set, are the only names the service accepts (a SQL server's single auditing
+	// policy is always "default"); length and Pattern are then not used.
+	Values []string
 }
 
 var (
@@ -85,37 +90,98 @@ var (
 	linuxVMPattern     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$`)
 )
 
+// excluding matches names of any characters but the given ones and control characters, not ending in a
+// space or period: the form Microsoft.Insights and Microsoft.Sql give the names they allow freely.
+// Every excluded character is written as a code point, so none of them can change the class.
+func excluding(characters string) *regexp.Regexp {
+	var class strings.Builder
+	for _, character := range characters {
+		fmt.Fprintf(&class, `\x{%x}`, character)
+	}
+	class.WriteString(`\x00-\x1f\x7f`)
+	return regexp.MustCompile(`^[^` + class.String() + `]*[^` + class.String() + `. ]$`)
+}
+
 const networkAllowed = "letters, digits, underscores, periods and hyphens; start with a letter or digit; end with a letter, digit or underscore"
+
+// networkRule is the rule Microsoft.Network gives most of its resources: letters, digits, underscores,
+// periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore.
+func networkRule(service string, minLength, maxLength int) Rule {
+	return Rule{Service: service, MinLength: minLength, MaxLength: maxLength, Pattern: networkPattern, Allowed: networkAllowed}
+}
+
+// The rules of the services the platform names per stack; resourceTypeRules reuses them for the
+// recorded resources, so validation and the recording's check cannot disagree.
+var (
+	resourceGroupRule = Rule{Service: "resource group", MinLength: 1, MaxLength: 90, Pattern: resourceGroupRegex,
+		Allowed: "letters, digits, underscores, periods, hyphens and parentheses; not ending in a period"}
+	virtualNetworkRule       = networkRule("virtual network", 2, 64)
+	networkSecurityGroupRule = networkRule("network security group", 1, 80)
+	applicationGatewayRule   = networkRule("application gateway", 1, 80)
+	publicIPAddressRule      = networkRule("public IP address", 1, 80)
+	// The web application firewall policy's name is not in Microsoft's table; 128 is the REST API's
+	// maximum for policyName (ApplicationGatewayWebApplicationFirewallPolicies).
+	wafPolicyRule = networkRule("web application firewall policy", 1, 128)
+	identityRule  = Rule{Service: "user-assigned managed identity", MinLength: 3, MaxLength: 128, Pattern: identityPattern,
+		Allowed: "letters, digits, hyphens and underscores; start with a letter or digit"}
+	apiManagementRule = Rule{Service: "API Management service", MinLength: 1, MaxLength: 50, Pattern: apimPattern,
+		Allowed: "letters, digits and hyphens; start with a letter; end with a letter or digit", GloballyUnique: true}
+	keyVaultRule = Rule{Service: "key vault", MinLength: 3, MaxLength: 24, Pattern: keyVaultPattern,
+		Allowed: "letters, digits and single hyphens; start with a letter; end with a letter or digit", GloballyUnique: true}
+	containerRegistryRule = Rule{Service: "container registry", MinLength: 5, MaxLength: 50, Pattern: alphanumeric,
+		Allowed: "letters and digits only", GloballyUnique: true, AlphanumericOnly: true}
+	kubernetesClusterRule = Rule{Service: "AKS cluster", MinLength: 1, MaxLength: 63, Pattern: aksPattern,
+		Allowed: "letters, digits, underscores and hyphens; start and end with a letter or digit"}
+	logAnalyticsRule = Rule{Service: "Log Analytics workspace", MinLength: 4, MaxLength: 63, Pattern: hyphenatedAlnum,
+		Allowed: "letters, digits and hyphens; start and end with a letter or digit"}
+	applicationInsightsRule = Rule{Service: "Application Insights component", MinLength: 1, MaxLength: 260,
+		Pattern: excluding(`%&\?/`), Allowed: `any characters but %&\?/ and control characters; not ending in a space or period`}
+	sqlServerRule = Rule{Service: "SQL logical server", MinLength: 1, MaxLength: 63, Pattern: sqlPattern,
+		Allowed: "lower-case letters, digits and hyphens; not starting or ending with a hyphen", GloballyUnique: true}
+	firewallRule       = networkRule("Azure Firewall", 1, 80)
+	firewallPolicyRule = networkRule("firewall policy", 1, 80)
+	bastionRule        = networkRule("Azure Bastion", 1, 80)
+	linuxVMRule        = Rule{Service: "Linux virtual machine", MinLength: 1, MaxLength: 64, Pattern: linuxVMPattern,
+		Allowed: "letters, digits, periods and hyphens; start and end with a letter or digit"}
+	clusterNodesRule = Rule{Service: "resource group", MinLength: 1, MaxLength: 80, Pattern: resourceGroupRegex,
+		Allowed: "letters, digits, underscores, periods, hyphens and parentheses; not ending in a period (at most 80 for an AKS node resource group)"}
+	routeTableRule       = networkRule("route table", 1, 80)
+	networkInterfaceRule = networkRule("network interface", 1, 80)
+	actionGroupRule      = Rule{Service: "action group", MinLength: 1, MaxLength: 260,
+		Pattern: excluding(`:<>+/&%\?|`), Allowed: `any characters but :<>+/&%\?| and control characters; not ending in a space or period`}
+	gatewayDNSLabelRule = Rule{Service: "public IP DNS label", MinLength: 3, MaxLength: 63, Pattern: dnsLabelPattern,
+		Allowed: "lower-case letters, digits and hyphens; start with a letter; end with a letter or digit", GloballyUnique: true}
+)
 
 // rules maps every role to its service's naming rule.
 var rules = map[Role]Rule{
-	RoleResourceGroup:        {Service: "resource group", MinLength: 1, MaxLength: 90, Pattern: resourceGroupRegex, Allowed: "letters, digits, underscores, periods, hyphens and parentheses; not ending in a period"},
-	RoleVirtualNetwork:       {Service: "virtual network", MinLength: 2, MaxLength: 64, Pattern: networkPattern, Allowed: networkAllowed},
-	RoleNetworkSecurityGroup: {Service: "network security group", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
-	RoleApplicationGateway:   {Service: "application gateway", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
-	RoleGatewayPublicIP:      {Service: "public IP address", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
-	RoleWAFPolicy:            {Service: "web application firewall policy", MinLength: 1, MaxLength: 128, Pattern: networkPattern, Allowed: networkAllowed},
-	RoleGatewayIdentity:      {Service: "user-assigned managed identity", MinLength: 3, MaxLength: 128, Pattern: identityPattern, Allowed: "letters, digits, hyphens and underscores; start with a letter or digit"},
-	RoleAPIManagement:        {Service: "API Management service", MinLength: 1, MaxLength: 50, Pattern: apimPattern, Allowed: "letters, digits and hyphens; start with a letter; end with a letter or digit", GloballyUnique: true},
-	RoleKeyVault:             {Service: "key vault", MinLength: 3, MaxLength: 24, Pattern: keyVaultPattern, Allowed: "letters, digits and single hyphens; start with a letter; end with a letter or digit", GloballyUnique: true},
-	RoleContainerRegistry:    {Service: "container registry", MinLength: 5, MaxLength: 50, Pattern: alphanumeric, Allowed: "letters and digits only", GloballyUnique: true, AlphanumericOnly: true},
-	RoleKubernetesCluster:    {Service: "AKS cluster", MinLength: 1, MaxLength: 63, Pattern: aksPattern, Allowed: "letters, digits, underscores and hyphens; start and end with a letter or digit"},
-	RoleLogAnalytics:         {Service: "Log Analytics workspace", MinLength: 4, MaxLength: 63, Pattern: hyphenatedAlnum, Allowed: "letters, digits and hyphens; start and end with a letter or digit"},
-	RoleApplicationInsights:  {Service: "Application Insights component", MinLength: 1, MaxLength: 260, Pattern: networkPattern, Allowed: networkAllowed},
-	RoleSQLServer:            {Service: "SQL logical server", MinLength: 1, MaxLength: 63, Pattern: sqlPattern, Allowed: "lower-case letters, digits and hyphens; not starting or ending with a hyphen", GloballyUnique: true},
-	RoleFirewall:             {Service: "Azure Firewall", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
-	RoleFirewallPolicy:       {Service: "firewall policy", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
-	RoleFirewallPublicIP:     {Service: "public IP address", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
-	RoleBastion:              {Service: "Azure Bastion", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
-	RoleBastionPublicIP:      {Service: "public IP address", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
-	RoleJumpbox:              {Service: "Linux virtual machine", MinLength: 1, MaxLength: 64, Pattern: linuxVMPattern, Allowed: "letters, digits, periods and hyphens; start and end with a letter or digit"},
-	RoleClusterIdentity:      {Service: "user-assigned managed identity", MinLength: 3, MaxLength: 128, Pattern: identityPattern, Allowed: "letters, digits, hyphens and underscores; start with a letter or digit"},
-	RoleClusterNodes:         {Service: "resource group", MinLength: 1, MaxLength: 80, Pattern: resourceGroupRegex, Allowed: "letters, digits, underscores, periods, hyphens and parentheses; not ending in a period (at most 80 for an AKS node resource group)"},
-	RoleRouteTable:           {Service: "route table", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
-	RoleJumpboxNIC:           {Service: "network interface", MinLength: 1, MaxLength: 80, Pattern: networkPattern, Allowed: networkAllowed},
-	RoleSQLIdentity:          {Service: "user-assigned managed identity", MinLength: 3, MaxLength: 128, Pattern: identityPattern, Allowed: "letters, digits, hyphens and underscores; start with a letter or digit"},
-	RoleActionGroup:          {Service: "action group", MinLength: 1, MaxLength: 260, Pattern: networkPattern, Allowed: networkAllowed},
-	RoleGatewayDNSLabel:      {Service: "public IP DNS label", MinLength: 3, MaxLength: 63, Pattern: dnsLabelPattern, Allowed: "lower-case letters, digits and hyphens; start with a letter; end with a letter or digit", GloballyUnique: true},
+	RoleResourceGroup:        resourceGroupRule,
+	RoleVirtualNetwork:       virtualNetworkRule,
+	RoleNetworkSecurityGroup: networkSecurityGroupRule,
+	RoleApplicationGateway:   applicationGatewayRule,
+	RoleGatewayPublicIP:      publicIPAddressRule,
+	RoleWAFPolicy:            wafPolicyRule,
+	RoleGatewayIdentity:      identityRule,
+	RoleAPIManagement:        apiManagementRule,
+	RoleKeyVault:             keyVaultRule,
+	RoleContainerRegistry:    containerRegistryRule,
+	RoleKubernetesCluster:    kubernetesClusterRule,
+	RoleLogAnalytics:         logAnalyticsRule,
+	RoleApplicationInsights:  applicationInsightsRule,
+	RoleSQLServer:            sqlServerRule,
+	RoleFirewall:             firewallRule,
+	RoleFirewallPolicy:       firewallPolicyRule,
+	RoleFirewallPublicIP:     publicIPAddressRule,
+	RoleBastion:              bastionRule,
+	RoleBastionPublicIP:      publicIPAddressRule,
+	RoleJumpbox:              linuxVMRule,
+	RoleClusterIdentity:      identityRule,
+	RoleClusterNodes:         clusterNodesRule,
+	RoleRouteTable:           routeTableRule,
+	RoleJumpboxNIC:           networkInterfaceRule,
+	RoleSQLIdentity:          identityRule,
+	RoleActionGroup:          actionGroupRule,
+	RoleGatewayDNSLabel:      gatewayDNSLabelRule,
 }
 
 // Base is the shared start of every name in one stack: `<prefix>-<stack>`.
@@ -182,11 +248,23 @@ func Check(role Role, name string) error {
 	if !ok {
 		return fmt.Errorf("no naming rule for role %q", role)
 	}
+	return rule.Check(name)
+}
+
+// Check reports whether name obeys the rule, with a message that says what is allowed.
+func (rule Rule) Check(name string) error {
+	if len(rule.Values) > 0 {
+		if slices.Contains(rule.Values, name) {
+			return nil
+		}
+		return fmt.Errorf("%s name %q is not allowed; %s names must be one of %s",
+			rule.Service, name, rule.Service, strings.Join(rule.Values, ", "))
+	}
 	if n := len(name); n < rule.MinLength || n > rule.MaxLength {
 		return fmt.Errorf("%s name %q is %d characters; %s names must be %d-%d characters",
 			rule.Service, name, n, rule.Service, rule.MinLength, rule.MaxLength)
 	}
-	if !rule.Pattern.MatchString(name) {
+	if rule.Pattern == nil || !rule.Pattern.MatchString(name) {
 		return fmt.Errorf("%s name %q is not allowed; %s names may contain %s", rule.Service, name, rule.Service, rule.Allowed)
 	}
 	return nil

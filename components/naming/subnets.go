@@ -1,4 +1,5 @@
 // Subnet roles and the names Azure requires or the platform gives each subnet.
+
 package naming
 
 // SubnetRole says what a subnet of the platform's virtual network is for.

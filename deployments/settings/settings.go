@@ -259,7 +259,9 @@ func stackSettings(cfg *Config, stack string, pool *pulumiservice.AgentPool) *pu
 			Branch:  pulumi.String("refs/heads/" + cfg.Branch),
 			RepoDir: pulumi.String("."),
 		}},
-		Github: &pulumiservice.DeploymentSettingsGithubArgs{
+		// Still the github block: its successor, vcs, takes a provider enum this program has not been
+		// verified against yet, and this change of layout keeps every recorded input as it was.
+		Github: &pulumiservice.DeploymentSettingsGithubArgs{ //nolint:staticcheck // SA1019, see above
 			Repository:          pulumi.String(cfg.Repository),
 			DeployCommits:       pulumi.Bool(slices.Contains(cfg.AutoDeployStacks, stack)),
 			PreviewPullRequests: pulumi.Bool(true),

@@ -1,4 +1,5 @@
 // Azure-realistic mock outputs: ARM IDs, managed identity principal IDs, API Management private IPs.
+
 package harness
 
 import (

@@ -1,4 +1,5 @@
 // A canonical, deterministic rendering of a recording, for golden comparisons across refactors.
+
 package harness
 
 import (

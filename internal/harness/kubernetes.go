@@ -1,4 +1,5 @@
 // The cluster as the mocks see it: the AKS Istio add-on creates its objects after the cluster exists.
+
 package harness
 
 import (

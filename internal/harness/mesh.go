@@ -1,4 +1,5 @@
 // Azure's answer about Istio add-on revisions, as the program asks it before creating anything.
+
 package harness
 
 import (

@@ -1,4 +1,5 @@
 // The mock resource monitor: records each registration and answers with realistic outputs.
+
 package harness
 
 import (

@@ -1,4 +1,5 @@
 // Physical names: the name Azure Resource Manager gives a recorded azure-native resource.
+
 package harness
 
 import (

@@ -1,4 +1,5 @@
 // Queries over recorded resources: type-token matching and property paths into inputs and outputs.
+
 package harness
 
 import (

@@ -1,4 +1,5 @@
 // pulumi-random mocks: strings of the requested length and alphabet, stable for a given resource name.
+
 package harness
 
 import (

@@ -1,4 +1,5 @@
 // Running the platform program for a stack file, and awaiting outputs inside mocked programs.
+
 package harness
 
 import (

@@ -1,4 +1,5 @@
 // Stack config loading that matches the Pulumi CLI: Pulumi.yaml + Pulumi.<stack>.yaml, defaults, type checks.
+
 package harness
 
 import (
@@ -144,6 +145,7 @@ func applyProjectConfig(stack string, project *workspace.Project, stackConfig co
 		}
 	}
 	if len(missing) > 0 {
+		//nolint:staticcheck // ST1005: the Pulumi CLI's own message, word for word, which tests compare
 		return fmt.Errorf("Stack '%s' is missing configuration values %s", stack, strings.Join(missing, ", "))
 	}
 
@@ -168,6 +170,7 @@ func applyProjectConfig(stack string, project *workspace.Project, stackConfig co
 			}
 		}
 		if !workspace.ValidateConfigValue(*declaration.Type, declaration.Items, content) {
+			//nolint:staticcheck // ST1005: the Pulumi CLI's own message, word for word
 			return fmt.Errorf("Stack '%s' with configuration key '%s' must be of type '%s'",
 				stack, name, workspace.InferFullTypeName(*declaration.Type, declaration.Items))
 		}

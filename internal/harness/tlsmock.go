@@ -1,4 +1,5 @@
 // pulumi-tls mocks with real cryptography: keys, self-signed and CA-signed certificates, CSRs.
+
 package harness
 
 import (

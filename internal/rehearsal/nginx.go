@@ -1,4 +1,5 @@
 // nginx configurations generated from the plan, and the nginx processes that serve them.
+
 package rehearsal
 
 import (
@@ -292,8 +293,11 @@ func (p *Process) Stop() {
 	}
 	group := -p.command.Process.Pid
 	_ = syscall.Kill(group, syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- p.command.Wait() }()
+	done := make(chan struct{})
+	go func() {
+		_ = p.command.Wait() // killed on purpose: its exit status says only that
+		close(done)
+	}()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):

@@ -1,5 +1,6 @@
 // The four hops started together: echo backend, ingress, gateway and edge, on loopback ports; more
 // paths in front of the same echo, each broken on purpose, for the smoke check's diagnoses.
+
 package rehearsal
 
 import (

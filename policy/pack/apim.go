@@ -1,4 +1,5 @@
 // API Management policies: internal VNet mode, no weak protocols, and verified mTLS to every backend.
+
 package pack
 
 import (

@@ -1,5 +1,6 @@
 // AKS policies: a private cluster with Entra-only access, network policy, workload identity, Defender,
 // Azure Policy and automatic upgrades.
+
 package pack
 
 import "fmt"

@@ -1,5 +1,6 @@
 // Data policies: Key Vault, the container registry and Azure SQL are closed to the public and
 // authorised through Microsoft Entra ID only.
+
 package pack
 
 import "fmt"

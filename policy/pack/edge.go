@@ -1,5 +1,6 @@
 // Edge policies: the WAF Application Gateway terminates public TLS, filters in Prevention mode and
 // re-encrypts to a backend it verifies.
+
 package pack
 
 import (

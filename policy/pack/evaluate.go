@@ -1,5 +1,6 @@
 // Offline evaluation: the pack's policyx policies run over recorded resources exactly as the engine
 // runs them, with the same configuration format as `pulumi preview --policy-pack-config`.
+
 package pack
 
 import (

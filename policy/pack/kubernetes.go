@@ -1,5 +1,6 @@
 // In-cluster policies: every ingress host demands a client certificate, and workload containers run
 // as non-root with a read-only root file system.
+
 package pack
 
 import (

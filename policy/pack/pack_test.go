@@ -1,5 +1,6 @@
 // Unit tests: every policy passes a compliant resource and fails a non-compliant one, built from real
 // property maps in the shape azure-native and Kubernetes resources have.
+
 package pack
 
 import (
@@ -295,7 +296,7 @@ func TestResourcePolicies(t *testing.T) {
 			policy, ok := policies[tc.policy]
 			require.True(t, ok, "policy %s exists", tc.policy)
 			var messages []string
-			manager := collector{func(message, urn string) { messages = append(messages, message) }}
+			manager := collector{func(message, _ string) { messages = append(messages, message) }}
 			res := resource(t, tc.token, "r", tc.props)
 			err := policy.Validate(context.Background(), policyx.ResourceValidationArgs{Manager: manager, Resource: toAnalyzer(res), Config: tc.config})
 			require.NoError(t, err)

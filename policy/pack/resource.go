@@ -1,4 +1,5 @@
 // The view of one resource that every policy reads: type, name, URN, properties and dependencies.
+
 package pack
 
 import (

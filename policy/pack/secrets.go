@@ -1,4 +1,5 @@
 // Secret-handling policy: private keys and PFX data only ever travel as Pulumi secrets.
+
 package pack
 
 import (

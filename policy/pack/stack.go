@@ -1,4 +1,5 @@
 // Stack policies: relations between resources that no single resource shows.
+
 package pack
 
 import (
@@ -175,9 +176,9 @@ func destinationPorts(rule property.Value) []portRange {
 	specs := append(stringsOf(at(rule, "destinationPortRanges")), stringOf(at(rule, "destinationPortRange")))
 	var ranges []portRange
 	for _, spec := range specs {
-		switch {
-		case spec == "":
-		case spec == "*":
+		switch spec {
+		case "":
+		case "*":
 			ranges = append(ranges, portRange{0, 65535})
 		default:
 			low, high, isRange := strings.Cut(spec, "-")

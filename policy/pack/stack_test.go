@@ -1,4 +1,5 @@
 // Stack policy and configuration tests: relations between resources, and the policy-config format.
+
 package pack
 
 import (

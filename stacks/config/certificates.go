@@ -1,4 +1,5 @@
 // Certificate settings: key specifications per certificate, validity, early renewal, identities.
+
 package config
 
 import (

@@ -1,4 +1,5 @@
 // The closed sets of choices in the configuration, as typed constants with the values Azure expects.
+
 package config
 
 import (

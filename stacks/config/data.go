@@ -1,5 +1,6 @@
 // Data-tier checks: the optional Azure SQL database, bring-your-own private endpoints, and private DNS
 // zones that would shadow one another.
+
 package config
 
 import (

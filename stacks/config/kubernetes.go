@@ -1,4 +1,5 @@
 // Kubernetes, ingress, workload and monitoring checks, and the zone support of regions.
+
 package config
 
 import (

@@ -1,4 +1,5 @@
 // Loading: raw Pulumi config -> profile defaults -> explicit keys -> validation, all problems at once.
+
 package config
 
 import (
@@ -333,8 +334,9 @@ func joinPath(path, key string) string {
 
 // render shows a config value as the user wrote it: strings bare, everything else as JSON.
 func render(value any) string {
-	if text, ok := value.(string); ok {
-		return text
+	// Typed choices (WAFMode, ClusterTier, ...) are strings too: shown as written, not JSON-quoted.
+	if text := reflect.ValueOf(value); text.IsValid() && text.Kind() == reflect.String {
+		return text.String()
 	}
 	encoded, err := json.Marshal(value)
 	if err != nil {

@@ -1,4 +1,5 @@
 // The Istio add-on revisions Azure supports in a region, and the check of the configured ones against them.
+
 package config
 
 import (

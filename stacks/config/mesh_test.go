@@ -1,4 +1,5 @@
 // Unit tests of the mesh revision profile: the shapes Azure answers in, and the revision form.
+
 package config
 
 import (

@@ -1,4 +1,5 @@
 // Address-plan checks: well-formed IPv4 blocks, subnets inside the VNet, no overlaps, big enough per service.
+
 package config
 
 import (
@@ -175,7 +176,7 @@ func validateNetwork(c *Config, problems *problemList) {
 			problems.add(subnet.path, subnet.cidr, "is smaller than the smallest Azure subnet; use /%d or larger", SmallestSubnetBits)
 			continue
 		}
-		if spaceOK && !(space.Bits() <= prefix.Bits() && space.Contains(prefix.Addr())) {
+		if spaceOK && (space.Bits() > prefix.Bits() || !space.Contains(prefix.Addr())) {
 			problems.add(subnet.path, subnet.cidr, "is outside network.addressSpace %s; choose a block inside it", space)
 		}
 		need := c.subnetNeed(subnet.role)

@@ -1,4 +1,5 @@
 // Perimeter and alerting checks: firewall tier and egress allow list, jumpbox size, alert e-mail.
+
 package config
 
 import (

@@ -1,4 +1,5 @@
 // Config problems: every check reports into one list, so a user fixes all mistakes in one round.
+
 package config
 
 import (

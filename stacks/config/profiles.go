@@ -1,4 +1,5 @@
 // Environment profiles: the defaults that differ between dev and prod, as config paths and values.
+
 package config
 
 // profiles holds, per environment, every setting whose default depends on the environment. Settings

@@ -1,4 +1,5 @@
 // The runner: where `pulumi up` runs, read from its environment rather than from the stack file.
+
 package config
 
 import (

@@ -1,4 +1,5 @@
 // Validation of everything but the address plan: names, host names, e-mail, SKUs, zones and counts.
+
 package config
 
 import (
