@@ -20,21 +20,18 @@ func clusterTraceID(column string) string {
 }
 
 // EndToEndQuery returns a Log Analytics query that shows the last hour's requests end to end, newest
-// first: Application Gateway's access log (the trace ID is its TransactionId), API Management's
+// first: the edge's access log (edgeAccessLog, an Edge's AccessLogStep), API Management's
 // gateway log (which records the trace header), and the log lines of the Istio ingress gateway and the
 // workload pods (which see it as X-Request-ID, 32 hex digits in quotes). The logs use resource-specific
 // tables (diagnostic settings with the Dedicated destination) and Container insights' ContainerLogV2.
-func EndToEndQuery(clusterNamespaces []string) string {
+func EndToEndQuery(edgeAccessLog string, clusterNamespaces []string) string {
 	quoted := make([]string, len(clusterNamespaces))
 	for i, namespace := range clusterNamespaces {
 		quoted[i] = fmt.Sprintf("%q", namespace)
 	}
 	return strings.Join([]string{
 		`let since = ago(1h);`,
-		`let gateway = AGWAccessLogs`,
-		`| where TimeGenerated > since`,
-		`| extend TraceId = tolower(replace_string(tostring(TransactionId), "-", ""))`,
-		`| project TraceId, GatewayTime = TimeGenerated, ClientIp, Host, RequestUri, GatewayStatus = HttpStatus, BackendStatus = ServerStatus, GatewaySeconds = TimeTaken;`,
+		edgeAccessLog,
 		`let apim = ApiManagementGatewayLogs`,
 		`| where TimeGenerated > since`,
 		apimTraceID,

@@ -11,10 +11,10 @@ import (
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
-// edge is the edge layer: the WAF Application Gateway in front of API Management.
+// edge is the edge layer: the service in front of API Management, the WAF Application Gateway.
 type edge struct {
 	cfg     *config.Config
-	gateway *components.ApplicationGateway
+	gateway components.Edge
 }
 
 // deployEdge creates the gateway once its prerequisites exist: the API Management gateway host
@@ -54,9 +54,12 @@ func (p *platform) deployEdge(trust *trust, vault *keyVault, endpoints *privateE
 	return &edge{cfg: cfg, gateway: gateway}, nil
 }
 
-// addOutputs adds the public endpoint and the gateway's public address and DNS name.
+// addOutputs adds the public endpoint, the edge's public face and the end-to-end query, which starts
+// from the edge's access log.
 func (e *edge) addOutputs(outputs pulumi.Map) {
 	outputs["publicEndpoint"] = pulumi.String("https://" + e.cfg.HostNames.Public)
-	outputs["applicationGatewayPublicIp"] = e.gateway.PublicIPAddress
-	outputs["applicationGatewayFqdn"] = e.gateway.PublicFQDN
+	for name, value := range e.gateway.PublicOutputs() {
+		outputs[name] = value
+	}
+	outputs["endToEndQuery"] = pulumi.String(components.EndToEndQuery(e.gateway.AccessLogStep(), ingressNamespaces(e.cfg)))
 }

@@ -18,13 +18,14 @@ type alerts struct {
 // deployAlerts creates the action group and the metric alerts on the gateway, API Management and the
 // cluster. Each rule waits only for the resource it watches.
 func (p *platform) deployAlerts(edge *edge, apim *apiManagement, cluster *cluster) (*alerts, error) {
+	edgeTarget, edgeID := edge.gateway.AlertScope()
 	created, err := components.NewAlerts(p.ctx, p.base, &components.AlertsArgs{
 		ResourceGroupName: p.resourceGroup.Name,
 		Email:             p.cfg.AlertRecipient(),
 		Targets: map[components.AlertTarget]pulumi.StringInput{
-			components.AlertApplicationGateway: edge.gateway.GatewayID,
-			components.AlertAPIManagement:      apim.service.ServiceID,
-			components.AlertKubernetes:         cluster.cluster.ClusterID,
+			edgeTarget:                    edgeID,
+			components.AlertAPIManagement: apim.service.ServiceID,
+			components.AlertKubernetes:    cluster.cluster.ClusterID,
 		},
 		Tags: p.tags,
 	}, p.providers.all())

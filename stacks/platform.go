@@ -117,7 +117,6 @@ func (p *platform) addOutputs(outputs pulumi.Map) {
 	outputs["subnetIds"] = p.network.SubnetIDs
 	outputs["logAnalyticsWorkspaceId"] = p.monitoring.WorkspaceID
 	outputs["logAnalyticsWorkspaceCustomerId"] = p.monitoring.WorkspaceCustomerID
-	outputs["endToEndQuery"] = pulumi.String(components.EndToEndQuery(ingressNamespaces(p.cfg)))
 	outputs["apiManagementErrorsQuery"] = pulumi.String(components.APIManagementErrorsQuery())
 	outputs["ingressLogQuery"] = pulumi.String(components.IngressLogQuery(ingressNamespace(p.cfg)))
 }

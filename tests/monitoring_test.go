@@ -173,7 +173,7 @@ func TestResourceSpecificTablesFeedTheEndToEndQuery(t *testing.T) {
 		assert.Contains(t, query, want)
 	}
 	assert.Equal(t, strings.Count(query, "("), strings.Count(query, ")"), "balanced parentheses")
-	assert.Contains(t, components.EndToEndQuery([]string{"app-routing-system", "echo"}), `PodNamespace in ("app-routing-system", "echo")`,
+	assert.Contains(t, components.EndToEndQuery(components.ApplicationGatewayAccessLogStep, []string{"app-routing-system", "echo"}), `PodNamespace in ("app-routing-system", "echo")`,
 		"the query follows the ingress controller's namespace")
 }
 
