@@ -104,6 +104,10 @@ var badInputCases = []struct {
 		"namePrefix", "key vault name"},
 	{"prefix with upper case", "dev", []harness.Edit{harness.Set("namePrefix", "ApiPlat")},
 		"namePrefix", "lower-case letters, digits and single hyphens"},
+	{"prefix with a word Azure reserves", "dev", []harness.Edit{harness.Set("namePrefix", "windowsapi")},
+		"namePrefix", "contains WINDOWS, which Azure reserves in the names of resources with a public endpoint"},
+	{"prefix starting with login", "dev", []harness.Edit{harness.Set("namePrefix", "login")},
+		"namePrefix", "contains LOGIN, which Azure reserves"},
 
 	// Typos and types.
 	{"typo in a top-level key", "dev", []harness.Edit{harness.SetFlat("locaton", "westeurope")},

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -60,10 +61,17 @@ func requireDeployTools(t *testing.T) {
 	requireInstalled(t, "deploy script tests", missingPrograms("bash", "node", "openssl", "curl"), "apt-get install -y bash nodejs openssl curl; .ci/run does")
 }
 
+// tunnelPorts serialises the runs that tunnel on one local port: the deploy tests run in parallel with
+// the rest of the suite, and most of their cases use the script's default port.
+var tunnelPorts sync.Map
+
 // runDeploy runs scripts/deploy.sh <stack> --yes for setup and returns what happened.
 func runDeploy(t *testing.T, setup deploySetup) deployRun {
 	t.Helper()
 	requireDeployTools(t)
+	portLock, _ := tunnelPorts.LoadOrStore(tunnelPortOf(setup), &sync.Mutex{})
+	portLock.(*sync.Mutex).Lock()
+	defer portLock.(*sync.Mutex).Unlock()
 	home := t.TempDir()
 	bin, state := filepath.Join(home, "bin"), filepath.Join(home, "standin")
 	for _, dir := range []string{bin, state, filepath.Join(state, "outputs"), filepath.Join(state, "outputs-after-up")} {
@@ -213,6 +221,7 @@ func assertTunnelClosed(t *testing.T, run deployRun, port string) {
 // TestDeployRunsTheAzureLayerThenTheClusterThroughTheTunnel checks the steps of a run, that a later
 // run takes the same ones, and what happens when each step fails.
 func TestDeployRunsTheAzureLayerThenTheClusterThroughTheTunnel(t *testing.T) {
+	t.Parallel()
 	outputs, providerURN := deployOutputs(t)
 	want := expectedDeployCalls(outputs, providerURN)
 	first := deploySetup{stack: "dev", outputsAfterUp: outputs}
@@ -262,6 +271,7 @@ func TestDeployRunsTheAzureLayerThenTheClusterThroughTheTunnel(t *testing.T) {
 // TestDeployWithoutTheInClusterLayer checks a stack that leaves the cluster to another tool: no tunnel,
 // no second run, and still the verification.
 func TestDeployWithoutTheInClusterLayer(t *testing.T) {
+	t.Parallel()
 	recording := runStack(t, "dev", harness.Set("kubernetes.deployInCluster", false))
 	inCluster, _ := recording.Outputs["inCluster"].Value.(string)
 	run := runDeploy(t, deploySetup{stack: "dev", outputsAfterUp: map[string]string{"inCluster": inCluster}})
@@ -275,6 +285,7 @@ func TestDeployWithoutTheInClusterLayer(t *testing.T) {
 // TestDeployChecksItsPrerequisitesFirst checks every prerequisite: a missing one stops the script with
 // a message saying what to do, before any pulumi command that touches state.
 func TestDeployChecksItsPrerequisitesFirst(t *testing.T) {
+	t.Parallel()
 	busy, err := rehearsal.FreePort()
 	require.NoError(t, err)
 	outputs, _ := deployOutputs(t)
@@ -330,6 +341,7 @@ func TestDeployChecksItsPrerequisitesFirst(t *testing.T) {
 // TestDeployScriptDefaults checks the script's default tunnel port is the one the program's tests
 // assume (harness.DeploySurroundings).
 func TestDeployScriptDefaults(t *testing.T) {
+	t.Parallel()
 	script, err := os.ReadFile(filepath.Join(projectDir, "scripts", "deploy.sh"))
 	require.NoError(t, err)
 	assert.Contains(t, string(script), `tunnel_port="${APIPLATFORM_API_SERVER_TUNNEL_PORT:-`+harness.DeployTunnelPort+`}"`)

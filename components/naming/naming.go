@@ -113,9 +113,12 @@ func networkRule(service string, minLength, maxLength int) Rule {
 // The rules of the services the platform names per stack; resourceTypeRules reuses them for the
 // recorded resources, so validation and the recording's check cannot disagree.
 var (
-	resourceGroupRule = Rule{Service: "resource group", MinLength: 1, MaxLength: 90, Pattern: resourceGroupRegex,
+	// Resource groups take 90 characters and virtual networks 64, but with Azure CNI Overlay the
+	// cluster's virtual network, its resource group and its subnet become node labels and must be 63 or
+	// fewer (aks/concepts-network-azure-cni-overlay.md, Limitations).
+	resourceGroupRule = Rule{Service: "resource group", MinLength: 1, MaxLength: 63, Pattern: resourceGroupRegex,
 		Allowed: "letters, digits, underscores, periods, hyphens and parentheses; not ending in a period"}
-	virtualNetworkRule       = networkRule("virtual network", 2, 64)
+	virtualNetworkRule       = networkRule("virtual network", 2, 63)
 	networkSecurityGroupRule = networkRule("network security group", 1, 80)
 	applicationGatewayRule   = networkRule("application gateway", 1, 80)
 	publicIPAddressRule      = networkRule("public IP address", 1, 80)
@@ -138,7 +141,9 @@ var (
 		Pattern: excluding(`%&\?/`), Allowed: `any characters but %&\?/ and control characters; not ending in a space or period`}
 	sqlServerRule = Rule{Service: "SQL logical server", MinLength: 1, MaxLength: 63, Pattern: sqlPattern,
 		Allowed: "lower-case letters, digits and hyphens; not starting or ending with a hyphen", GloballyUnique: true}
-	firewallRule       = networkRule("Azure Firewall", 1, 80)
+	// Microsoft's table says 80; the ARM API refuses more than 56 (azureFirewall.json, azureFirewallName
+	// maxLength, since 2019-12-01).
+	firewallRule       = networkRule("Azure Firewall", 1, 56)
 	firewallPolicyRule = networkRule("firewall policy", 1, 80)
 	bastionRule        = networkRule("Azure Bastion", 1, 80)
 	linuxVMRule        = Rule{Service: "Linux virtual machine", MinLength: 1, MaxLength: 64, Pattern: linuxVMPattern,
@@ -251,8 +256,29 @@ func Check(role Role, name string) error {
 	return rule.Check(name)
 }
 
+// ReservedWord returns the word Azure reserves that name contains, if any: MICROSOFT or WINDOWS
+// anywhere, LOGIN at the start, in any case. Azure refuses them in the names of resources with an
+// accessible endpoint with ReservedResourceName
+// (https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-reserved-resource-name).
+func ReservedWord(name string) (string, bool) {
+	upper := strings.ToUpper(name)
+	for _, word := range []string{"MICROSOFT", "WINDOWS"} {
+		if strings.Contains(upper, word) {
+			return word, true
+		}
+	}
+	if strings.HasPrefix(upper, "LOGIN") {
+		return "LOGIN", true
+	}
+	return "", false
+}
+
 // Check reports whether name obeys the rule, with a message that says what is allowed.
 func (rule Rule) Check(name string) error {
+	// Globally unique names are the ones with a public endpoint (a DNS name under an Azure domain).
+	if word, reserved := ReservedWord(name); reserved && rule.GloballyUnique {
+		return fmt.Errorf("%s name %q contains %s, which Azure reserves in the names of resources with a public endpoint", rule.Service, name, word)
+	}
 	if len(rule.Values) > 0 {
 		if slices.Contains(rule.Values, name) {
 			return nil

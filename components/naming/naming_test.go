@@ -67,6 +67,12 @@ func TestCheck(t *testing.T) {
 		{"Application Insights with a percent sign", naming.RoleApplicationInsights, "apiplat%appi", "is not allowed"},
 		{"Application Insights ending in a period", naming.RoleApplicationInsights, "apiplat-appi.", "is not allowed"},
 		{"virtual network ending in an underscore", naming.RoleVirtualNetwork, "apiplat-vnet_", ""},
+		{"key vault with a reserved word", naming.RoleKeyVault, "microsoft-dev-kvab12cd", "contains MICROSOFT, which Azure reserves"},
+		{"API Management starting with login", naming.RoleAPIManagement, "Login-dev-apimab12cd", "contains LOGIN, which Azure reserves"},
+		{"login inside a name", naming.RoleAPIManagement, "api-login-apimab12cd", ""},
+		{"a reserved word without a public endpoint", naming.RoleLogAnalytics, "windows-dev-log", ""},
+		{"resource group over the overlay limit", naming.RoleResourceGroup, strings.Repeat("g", 64), "must be 1-63 characters"},
+		{"firewall over the API's 56", naming.RoleFirewall, strings.Repeat("f", 57), "must be 1-56 characters"},
 		{"role without a rule", naming.RoleDiagnosticSetting, "apiplat-diagnostics", `no naming rule for role "diagnostics"`},
 	}
 	for _, tc := range cases {

@@ -41,7 +41,8 @@ func fixedRule(service string, values ...string) Rule {
 
 // The rules of resource types that no per-stack role names.
 var (
-	subnetRule              = networkRule("subnet", 1, 80)
+	// 80 in general, 63 for the cluster's subnet with Azure CNI Overlay (see resourceGroupRule).
+	subnetRule              = networkRule("subnet", 1, 63)
 	privateEndpointRule     = networkRule("private endpoint", 2, 64)
 	virtualNetworkLinkRule  = networkRule("virtual network link", 1, 80)
 	routeRule               = networkRule("route", 1, 80)

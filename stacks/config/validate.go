@@ -66,15 +66,21 @@ func validateIdentity(c *Config, problems *problemList) {
 		problems.list = append(problems.list, Problem{Key: "stack name", Value: c.Stack,
 			Message: "must be lower-case letters, digits and single hyphens: it is part of every resource name; create a stack with such a name"})
 	}
+	if word, reserved := naming.ReservedWord(c.NamePrefix); reserved {
+		problems.add("namePrefix", c.NamePrefix, "contains %s, which Azure reserves in the names of resources with a public endpoint (Key Vault, API Management, the registry): choose another prefix", word)
+	} else if word, reserved := naming.ReservedWord(naming.Base(c.NamePrefix, c.Stack)); reserved {
+		problems.list = append(problems.list, Problem{Key: "stack name", Value: c.Stack,
+			Message: fmt.Sprintf("contains %s, which Azure reserves in the names of resources with a public endpoint: create a stack with another name", word)})
+	}
 }
 
 // validateNames builds every resource name the platform will use and checks it against its service's
 // rules, so a long prefix fails here rather than halfway through a deployment.
 func validateNames(c *Config, problems *problemList) {
-	if !namePrefixPattern.MatchString(c.NamePrefix) || !segmentPattern.MatchString(c.Stack) {
-		return // the character problems are already reported; lengths would only repeat them
-	}
 	base := naming.Base(c.NamePrefix, c.Stack)
+	if _, reserved := naming.ReservedWord(base); reserved || !namePrefixPattern.MatchString(c.NamePrefix) || !segmentPattern.MatchString(c.Stack) {
+		return // the character and word problems are already reported; lengths would only repeat them
+	}
 	for _, role := range naming.Roles() {
 		if err := naming.Check(role, naming.Name(base, role)); err != nil {
 			note := ""
