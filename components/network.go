@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/netrules"
 	"github.com/apiplatform/azure-api-platform/components/outputs"
 )
 
@@ -172,7 +173,7 @@ func (s networkScope) newSecurityGroup(role naming.SubnetRole) (pulumi.StringOut
 		NetworkSecurityGroupName: pulumi.String(groupName),
 		ResourceGroupName:        args.ResourceGroupName,
 		Location:                 pulumi.String(args.Location),
-		SecurityRules:            securityRuleArgs(securityRules(role, SecurityPlan{Subnets: args.Subnets, ClusterPodCIDR: args.ClusterPodCIDR})),
+		SecurityRules:            securityRuleArgs(netrules.For(role, netrules.Plan{Subnets: args.Subnets, ClusterPodCIDR: args.ClusterPodCIDR})),
 		Tags:                     tags,
 	}, parent)
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 )
 
 // documentedPackages are the directories whose exported API must be fully documented.
-var documentedPackages = []string{"components", "components/apimpolicy", "components/naming", "components/pki", "components/privatelink", "stacks", "stacks/config", "internal/harness", "internal/rehearsal", "review", "policy/pack", "deployments/settings"}
+var documentedPackages = []string{"components", "components/apimpolicy", "components/naming", "components/netrules", "components/outputs", "components/pki", "components/privatelink", "stacks", "stacks/config", "internal/harness", "internal/rehearsal", "review", "policy/pack", "deployments/settings"}
 
 // TestExportedIdentifiersAreDocumented checks doc comments on exported types, functions, methods,
 // constants, variables and struct fields (component outputs and Args fields among them).
