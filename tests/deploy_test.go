@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -135,6 +136,36 @@ func runDeploy(t *testing.T, setup deploySetup) deployRun {
 	return run
 }
 
+// onOwnTunnelPort returns setup with a free local port of its own for the tunnel, and that port.
+func onOwnTunnelPort(t *testing.T, setup deploySetup) (deploySetup, string) {
+	t.Helper()
+	free, err := rehearsal.FreePort()
+	require.NoError(t, err)
+	port := strconv.Itoa(free)
+	setup.env = maps.Clone(setup.env)
+	if setup.env == nil {
+		setup.env = map[string]string{}
+	}
+	setup.env["APIPLATFORM_API_SERVER_TUNNEL_PORT"] = port
+	return setup, port
+}
+
+// ownPort is onOwnTunnelPort without the port.
+func ownPort(t *testing.T, setup deploySetup) deploySetup {
+	t.Helper()
+	setup, _ = onOwnTunnelPort(t, setup)
+	return setup
+}
+
+// withPort fills the tunnel port into expected calls.
+func withPort(calls []string, port string) []string {
+	filled := make([]string, len(calls))
+	for index, call := range calls {
+		filled[index] = strings.ReplaceAll(call, "{port}", port)
+	}
+	return filled
+}
+
 // tunnelPortOf is the port the case's deploy.sh tunnels on.
 func tunnelPortOf(setup deploySetup) string {
 	if port := setup.env["APIPLATFORM_API_SERVER_TUNNEL_PORT"]; port != "" {
@@ -179,10 +210,9 @@ func deployOutputs(t *testing.T) (map[string]string, string) {
 	return outputs, providers[0].URN
 }
 
-// expectedDeployCalls are the calls of a successful run of deploy.sh for dev.
-func expectedDeployCalls(outputs map[string]string, providerURN string) []string {
+// expectedDeployCalls are the calls of a successful run of deploy.sh for dev tunnelling on port.
+func expectedDeployCalls(outputs map[string]string, providerURN, port string) []string {
 	const state = " [backend=file://{home}/.pulumi-local]"
-	port := harness.DeployTunnelPort
 	return []string{
 		"pulumi version",
 		"az account show",
@@ -223,7 +253,9 @@ func assertTunnelClosed(t *testing.T, run deployRun, port string) {
 func TestDeployRunsTheAzureLayerThenTheClusterThroughTheTunnel(t *testing.T) {
 	t.Parallel()
 	outputs, providerURN := deployOutputs(t)
-	want := expectedDeployCalls(outputs, providerURN)
+	// Each case tunnels on a port of its own ({port} below), so the cases run side by side; the first
+	// run keeps the script's default.
+	want := expectedDeployCalls(outputs, providerURN, "{port}")
 	first := deploySetup{stack: "dev", outputsAfterUp: outputs}
 	later := deploySetup{stack: "dev", outputsBefore: outputs, outputsAfterUp: outputs}
 	withEnv := func(setup deploySetup, name, value string) deploySetup {
@@ -242,7 +274,7 @@ func TestDeployRunsTheAzureLayerThenTheClusterThroughTheTunnel(t *testing.T) {
 		{"a later run takes the same steps", later, 0, want, "", true},
 		{"the Azure layer fails: nothing runs against the cluster", withEnv(first, "STANDIN_FAIL_UP", "1"), 255, want[:5], "error: update failed", false},
 		{"the in-cluster run fails: the tunnel still closes, no verification", withEnv(later, "STANDIN_FAIL_UP", "2"), 255, want[:13],
-			"deploy: the tunnel's output:\nOpening tunnel on port: " + harness.DeployTunnelPort, true},
+			"deploy: the tunnel's output:\nOpening tunnel on port: {port}", true},
 		{"the tunnel does not open: the in-cluster run never starts", withEnv(later, "STANDIN_TUNNEL_FAILS", "1"), 2, want[:11],
 			"deploy: the Bastion tunnel ended before it listened (see its output below, and docs/runbook.md#the-bastion-tunnel-does-not-open)\n" +
 				"deploy: the tunnel's output:\nERROR: (BastionHostNotFound)", false},
@@ -253,13 +285,18 @@ func TestDeployRunsTheAzureLayerThenTheClusterThroughTheTunnel(t *testing.T) {
 			append(append(slices.Clone(want[:3]), "az extension add --upgrade --name bastion --only-show-errors"), want[3:]...), "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			run := runDeploy(t, tc.setup)
+			t.Parallel()
+			setup, port := tc.setup, harness.DeployTunnelPort
+			if tc.name != "first run" {
+				setup, port = onOwnTunnelPort(t, setup)
+			}
+			run := runDeploy(t, setup)
 			assert.Equal(t, tc.wantExit, run.exit, run.stderr)
-			assert.Equal(t, tc.wantCalls, run.calls)
-			assert.Contains(t, run.stderr, tc.stderr)
+			assert.Equal(t, withPort(tc.wantCalls, port), run.calls)
+			assert.Contains(t, run.stderr, strings.ReplaceAll(tc.stderr, "{port}", port))
 			if tc.tunnel {
-				assertTunnelClosed(t, run, harness.DeployTunnelPort)
-				assert.Contains(t, run.stdout, "deploy: closed the tunnel on localhost:"+harness.DeployTunnelPort)
+				assertTunnelClosed(t, run, port)
+				assert.Contains(t, run.stdout, "deploy: closed the tunnel on localhost:"+port)
 			} else {
 				assert.NotContains(t, strings.Join(run.calls, "\n"), "tunnel=listening")
 			}
@@ -319,19 +356,22 @@ func TestDeployChecksItsPrerequisitesFirst(t *testing.T) {
 		})
 	}
 	t.Run("adds the bastion extension the tunnel needs", func(t *testing.T) {
-		run := runDeploy(t, deploySetup{stack: "dev", extension: "none", outputsAfterUp: outputs})
+		t.Parallel()
+		run := runDeploy(t, ownPort(t, deploySetup{stack: "dev", extension: "none", outputsAfterUp: outputs}))
 		require.Equal(t, 0, run.exit, run.stderr)
 		assert.Equal(t, "az extension add --upgrade --name bastion --only-show-errors", run.calls[3])
 	})
 	t.Run("installs kubelogin for the user when it is missing", func(t *testing.T) {
-		run := runDeploy(t, deploySetup{stack: "dev", missing: []string{"kubelogin"}, outputsAfterUp: outputs})
+		t.Parallel()
+		run := runDeploy(t, ownPort(t, deploySetup{stack: "dev", missing: []string{"kubelogin"}, outputsAfterUp: outputs}))
 		require.Equal(t, 0, run.exit, run.stderr)
 		tools := "{home}/.local/share/apiplatform/bin"
 		assert.Equal(t, "az aks install-cli --install-location "+tools+"/kubectl --kubelogin-install-location "+tools+"/kubelogin --only-show-errors", run.calls[2])
 		assert.FileExists(t, filepath.Join(run.home, ".local", "share", "apiplatform", "bin", "kubelogin"))
 	})
 	t.Run("keeps a backend the user chose", func(t *testing.T) {
-		run := runDeploy(t, deploySetup{stack: "dev", outputsAfterUp: outputs, env: map[string]string{"PULUMI_BACKEND_URL": "file://{home}/team-state"}})
+		t.Parallel()
+		run := runDeploy(t, ownPort(t, deploySetup{stack: "dev", outputsAfterUp: outputs, env: map[string]string{"PULUMI_BACKEND_URL": "file://{home}/team-state"}}))
 		require.Equal(t, 0, run.exit, run.stderr)
 		assert.Contains(t, run.calls, "pulumi stack select --create dev --secrets-provider passphrase [backend=file://{home}/team-state]")
 		assert.DirExists(t, filepath.Join(run.home, "team-state"))

@@ -124,6 +124,7 @@ func longestAcceptedPrefix(t *testing.T) string {
 // dev, prod, prod with every feature, and prod with every feature and the longest namePrefix
 // validation accepts: what validation lets through must deploy.
 func TestEveryPhysicalNameObeysItsServiceRule(t *testing.T) {
+	t.Parallel()
 	prefix := longestAcceptedPrefix(t)
 	t.Logf("longest namePrefix validation accepts: %q (%d characters)", prefix, len(prefix))
 	variants := append(slices.Clone(featureVariants), stackVariant{
@@ -144,6 +145,7 @@ func TestEveryPhysicalNameObeysItsServiceRule(t *testing.T) {
 // TestPhysicalNameCheckRejectsBadNames proves the whole-stack check can fail: over-long and badly
 // formed names, unknown types and missing name inputs are each reported, naming the resource.
 func TestPhysicalNameCheckRejectsBadNames(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		token   string
@@ -182,6 +184,7 @@ func TestPhysicalNameCheckRejectsBadNames(t *testing.T) {
 
 // TestPhysicalNameCheckCoversInlineNames proves the subnet, DNS label and node resource group names are checked.
 func TestPhysicalNameCheckCoversInlineNames(t *testing.T) {
+	t.Parallel()
 	network := &harness.Resource{Type: "azure-native:network:VirtualNetwork", Name: "vnet", Custom: true,
 		Inputs: resource.NewPropertyMapFromMap(map[string]any{"virtualNetworkName": "apiplat-dev-vnet",
 			"subnets": []any{map[string]any{"name": "AzureBastionSubnet"}, map[string]any{"name": "-jumpbox"}}})}

@@ -96,6 +96,7 @@ func issue(t *testing.T, plan *rehearsal.Plan, host string, usage x509.ExtKeyUsa
 
 // TestDataPathRehearsal runs every rehearsal case against each stack file.
 func TestDataPathRehearsal(t *testing.T) {
+	t.Parallel()
 	requireRehearsalTools(t)
 	for _, stack := range stackNames {
 		t.Run(stack, func(t *testing.T) {
@@ -251,6 +252,7 @@ func rehearseTheCertificates(t *testing.T, running *rehearsal.Stack, recording *
 // TestRehearsalFollowsTheProgram checks the rehearsal is configured from the recording: a WAF in
 // Detection mode only logs (the SQL injection passes), and the edge's protocols follow the SSL policy.
 func TestRehearsalFollowsTheProgram(t *testing.T) {
+	t.Parallel()
 	requireRehearsalTools(t)
 	running, _ := startRehearsal(t, "dev", harness.Set("applicationGateway.wafMode", "Detection"))
 	assert.Equal(t, "Detection", running.Plan.WAFMode)
@@ -269,6 +271,7 @@ func TestRehearsalFollowsTheProgram(t *testing.T) {
 
 // TestRehearsalNeedsTheIngress checks the rehearsal refuses a recording without the in-cluster layer.
 func TestRehearsalNeedsTheIngress(t *testing.T) {
+	t.Parallel()
 	_, err := rehearsal.PlanFrom(runStack(t, "dev", harness.Set("kubernetes.deployInCluster", false)))
 	require.ErrorContains(t, err, "run the program with kubernetes.deployInCluster", "without the in-cluster layer there is no ingress to rehearse")
 }

@@ -59,6 +59,7 @@ func (r verifyRun) attempts() int {
 // TestVerifyAgainstTheRehearsal runs the check against every hop serving, then against paths broken
 // the ways the runbook covers.
 func TestVerifyAgainstTheRehearsal(t *testing.T) {
+	t.Parallel()
 	requireRehearsalTools(t)
 	running, recording := startRehearsal(t, "dev")
 	plan := running.Plan
@@ -175,6 +176,7 @@ func closeWrite(connection net.Conn) {
 // TestVerifySectionsExistInTheRunbook checks every section a diagnosis names is a heading of the
 // runbook.
 func TestVerifySectionsExistInTheRunbook(t *testing.T) {
+	t.Parallel()
 	text, err := os.ReadFile(filepath.Join(projectDir, verify.RunbookPath))
 	require.NoError(t, err)
 	anchors := headingAnchors(string(text))
