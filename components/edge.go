@@ -6,8 +6,8 @@ import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 // Edge is the Internet-facing service in front of API Management, as the rest of the platform uses
 // it: the resource its alerts watch, the access log the end-to-end query starts from, and the stack
-// outputs of its public face. ApplicationGateway implements it; another edge (Azure Front Door)
-// implements the same methods, so alerts, queries and outputs need no change to use it. The network
+// outputs of its public face. ApplicationGateway implements it; another edge (Azure Front Door) would
+// implement the same methods, and only its metric rules in PlatformAlertRules would be new. The network
 // security rules and the address plan still name Application Gateway's subnet: an edge outside the
 // virtual network reaches API Management another way (Private Link), which is its own design.
 type Edge interface {
@@ -15,8 +15,8 @@ type Edge interface {
 	// AlertScope is the alert target the edge's metric rules are filed under (see PlatformAlertRules)
 	// and the ARM ID they watch.
 	AlertScope() (AlertTarget, pulumi.StringInput)
-	// AccessLogStep is the first step of EndToEndQuery: a Kusto `let gateway = ...;` statement over
-	// the edge's access log, projecting TraceId, GatewayTime, ClientIp, Host, RequestUri,
+	// AccessLogStep is the edge's step of EndToEndQuery, after `let since = ago(1h);`: a Kusto
+	// `let gateway = ...;` statement over the edge's access log since then, projecting TraceId, GatewayTime, ClientIp, Host, RequestUri,
 	// GatewayStatus, BackendStatus and GatewaySeconds, where TraceId is the trace ID the edge sends
 	// API Management (apimpolicy.TraceHeader).
 	AccessLogStep() string

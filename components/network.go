@@ -164,7 +164,8 @@ func (s networkScope) subnets(routeTable *network.RouteTable) (network.SubnetTyp
 	return subnets, securityGroupIDs, nil
 }
 
-// newSecurityGroup creates the network security group of one subnet with its rules (securityRules)
+// newSecurityGroup creates the network security group of one subnet with its rules (netrules.For,
+// converted by securityRuleArgs)
 // and, given a workspace, its diagnostic setting; it returns the group's ID.
 func (s networkScope) newSecurityGroup(role naming.SubnetRole) (pulumi.StringOutput, error) {
 	ctx, name, args, parent, tags := s.ctx, s.name, s.args, s.parent, s.tags

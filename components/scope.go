@@ -17,6 +17,7 @@ type scope struct {
 	name string
 	// parent makes the component the child's parent.
 	parent pulumi.ResourceOption
-	// tags are the component's Azure tags; Kubernetes components, which label instead, leave them nil.
+	// tags are the component's Azure tags; components without taggable Azure children (the Kubernetes
+	// ones, which label instead, BackendAPI, Certificates) leave them nil.
 	tags pulumi.StringMap
 }

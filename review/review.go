@@ -75,7 +75,12 @@ func Run(ctx context.Context, options Options) (*Report, error) {
 		}
 	}
 	started := time.Now()
-	recording, err := harness.RunStack(options.ProjectDir, options.Stack, options.Edits...)
+	project, raw, err := harness.LoadStackConfig(options.ProjectDir, options.Stack, options.Edits...)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", options.Stack, err)
+	}
+	// Run every time, not shared with earlier runs in the process: Evaluation is the program's time.
+	recording, err := harness.RunConfigOnce(project, options.Stack, raw, harness.DeploySurroundings())
 	evaluation := time.Since(started)
 	if err != nil {
 		return nil, fmt.Errorf("stack %s: %w", options.Stack, err)

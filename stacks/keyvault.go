@@ -1,4 +1,5 @@
-// Key Vault layer of the stack: the private vault that serves the certificates, and its private endpoint.
+// Key Vault layer of the stack: the private vault that serves the certificates (its private endpoint
+// is in the private endpoint layer, data.go).
 
 package stacks
 

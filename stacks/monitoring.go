@@ -1,4 +1,4 @@
-// Monitoring layer of the stack: alerts on every hop and the end-to-end query.
+// Alerting layer of the stack: the action group and the metric alerts on every hop.
 
 package stacks
 

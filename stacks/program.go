@@ -1,5 +1,6 @@
-// Package stacks is the platform program: the one function `pulumi up` runs (main.go) and the tests
-// run under mocks. It reads the configuration once and composes the layers of the request path.
+// Package stacks is the platform program: the one function `pulumi up` runs (main.go), which the
+// tests run under mocks through WithOptions. It reads the configuration once and composes the layers
+// of the request path.
 package stacks
 
 import (
@@ -21,7 +22,7 @@ func Program(ctx *pulumi.Context) error {
 	return WithOptions(Options{Runner: config.RunnerFromEnvironment(os.LookupEnv)})(ctx)
 }
 
-// Options are what the program takes from its surroundings rather than from the stack configuration;
+// Options are what the program takes from its surroundings, and optionally its raw configuration;
 // offline tools (the tests, the review command) set them, `pulumi up` uses the defaults.
 type Options struct {
 	// Observe, when set, also receives every stack output, by name, as it is exported: offline tools

@@ -15,13 +15,18 @@ import (
 )
 
 // BenchmarkRunStack measures one complete offline run per stack file: CLI-equivalent config loading,
-// validation and program evaluation under mocks. Run with `go test ./tests -run '^$' -bench RunStack`.
+// validation and program evaluation under mocks, every time (not the shared run the tests reuse). Run
+// with `go test ./tests -run '^$' -bench RunStack`.
 func BenchmarkRunStack(b *testing.B) {
 	for _, stack := range stackNames {
 		b.Run(stack, func(b *testing.B) {
 			resources := 0
 			for b.Loop() {
-				recording, err := harness.RunStack(projectDir, stack)
+				project, raw, err := harness.LoadStackConfig(projectDir, stack)
+				if err != nil {
+					b.Fatal(err)
+				}
+				recording, err := harness.RunConfigOnce(project, stack, raw, harness.DeploySurroundings())
 				if err != nil {
 					b.Fatal(err)
 				}

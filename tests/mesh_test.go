@@ -146,6 +146,7 @@ func TestIstioPatchesFollowTheDefaultMaintenanceWindow(t *testing.T) {
 // not signed in) the program goes on with the configured revision, whatever well-formed revision it
 // is (asm-1-33 here, newer than any the mocks' Azure offers today); AKS still refuses a retired one.
 func TestUnreachableAzureDoesNotBlockTheDeployment(t *testing.T) {
+	t.Parallel()
 	for _, revision := range []string{"asm-1-31", "asm-1-33"} {
 		recording, err := harness.RunStackWith(projectDir, "dev", harness.MeshRevisions{Err: errors.New("the Azure CLI is not installed")},
 			harness.Set("ingress.istioRevision", revision))

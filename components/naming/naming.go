@@ -195,7 +195,7 @@ func Base(prefix, stack string) string {
 }
 
 // Child is the name of a resource with the given role under base: `<base>-<role>`. Components call it
-// with their own name as base, which is how component children get `name+"-role"` names.
+// with their own name, or a child's name, as base.
 func Child(base string, role Role) string {
 	return base + "-" + string(role)
 }

@@ -15,11 +15,12 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-// Canonical renders what the engine would receive from a run (every resource's URN, type, parent,
-// provider, options, dependencies and inputs, and the stack outputs) as indented JSON with sorted
-// keys. Values that differ between runs by design are replaced by placeholders: PEM blocks and long
-// base64 strings (the mocks generate real keys for every run) become "<pem>" and "<base64>", unknown
-// values "<unknown>". Secret values keep their place, marked as secrets.
+// Canonical renders what the engine would receive from a run (every resource's URN, which carries its
+// type, its parent, provider, options, dependencies and inputs, and the stack outputs) as indented
+// JSON with sorted keys. Values that differ between runs by design are replaced by placeholders: PEM
+// blocks, long base64 strings and SSH keys (the mocks generate real keys) become "<pem>", "<base64>"
+// and "<ssh-key>", RFC 3339 times and Unix times of certificate validity "<time>", unknown values
+// "<unknown>". Secret values keep their place, marked as secrets.
 func (r *Recording) Canonical() ([]byte, error) {
 	type canonicalResource struct {
 		URN                     string              `json:"urn"`

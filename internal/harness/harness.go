@@ -81,7 +81,7 @@ type Recording struct {
 	Resources []*Resource
 	// Invokes are the function calls in call order.
 	Invokes []Invoke
-	// Outputs are the stack outputs, resolved (recorded by RunStack).
+	// Outputs are the stack outputs, resolved (recorded by RunConfig).
 	Outputs map[string]StackOutput
 }
 

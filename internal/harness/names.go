@@ -16,8 +16,8 @@ const missingName = "\x00"
 // azureNativePrefix starts the type token of every azure-native resource.
 const azureNativePrefix = "azure-native:"
 
-// PhysicalName returns the name Azure gives an azure-native custom resource: the last segment of its
-// ARM path, read from the input the path template names (serviceName, vaultName, apiId, ...; see
+// PhysicalName returns the name Azure gives an azure-native custom resource: its ARM path's name (all
+// of it when the name itself holds a slash, so the rule refuses it), read from the input the path template names (serviceName, vaultName, apiId, ...; see
 // armPathFor). It reports false for other resources and when that input is missing, for example
 // when azure-native generates the name (a role assignment's GUID).
 func PhysicalName(res *Resource) (string, bool) {

@@ -15,10 +15,11 @@ import (
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
-// RunStack runs the platform program (stacks.WithOptions, which is stacks.Program, exactly what
-// `pulumi up` runs, plus an observer of the stack outputs) for Pulumi.<stack>.yaml in projectDir, with
-// optional config edits, and returns the recording with the resolved stack outputs. It runs in
-// DeploySurroundings: where `make deploy` runs the program.
+// RunStack runs the platform program (stacks.WithOptions: what stacks.Program runs under `pulumi up`,
+// given the raw config through Options.Config instead of PULUMI_CONFIG, plus an observer of the stack
+// outputs) for Pulumi.<stack>.yaml in projectDir, with optional config edits, and returns the
+// recording with the resolved stack outputs. It runs in DeploySurroundings: where `make deploy` runs
+// the program. Runs are shared (see RunConfig): treat the recording as read-only.
 func RunStack(projectDir, stack string, edits ...Edit) (*Recording, error) {
 	return RunStackIn(projectDir, stack, DeploySurroundings(), edits...)
 }
@@ -62,10 +63,11 @@ func RunStackIn(projectDir, stack string, surroundings Surroundings, edits ...Ed
 }
 
 // RunConfig runs the platform program with a raw config (as LoadStackConfig returns it) in the given
-// surroundings, and returns the recording with the resolved stack outputs. The program is
-// deterministic for the same input, so a run with the same project, stack, config and surroundings
-// as an earlier one returns that run's recording (and error) instead of running again: callers share
-// it and must treat it as read-only.
+// surroundings, and returns the recording with the resolved stack outputs. The program registers the
+// same resources for the same input (only key material and times differ), so a run with the same
+// project, stack, config and surroundings as an earlier one returns that run's recording (and error)
+// instead of running again: callers share it and must treat it as read-only. A nil config is an
+// empty one (never the process environment's).
 func RunConfig(project, stack string, raw map[string]string, surroundings Surroundings) (*Recording, error) {
 	key, err := runKey(project, stack, raw, surroundings)
 	if err != nil {
@@ -105,8 +107,16 @@ func runKey(project, stack string, raw map[string]string, surroundings Surroundi
 	return string(encoded), nil
 }
 
+// RunConfigOnce is RunConfig without sharing: it always runs the program (for timing it).
+func RunConfigOnce(project, stack string, raw map[string]string, surroundings Surroundings) (*Recording, error) {
+	return runConfig(project, stack, raw, surroundings)
+}
+
 // runConfig runs the program once, observing the stack outputs the engine would get.
 func runConfig(project, stack string, raw map[string]string, surroundings Surroundings) (*Recording, error) {
+	if raw == nil {
+		raw = map[string]string{}
+	}
 	var mutex sync.Mutex
 	outputs := map[string]StackOutput{}
 	var awaitErr error

@@ -71,7 +71,7 @@ func tlsResource(res *Resource, outputs resource.PropertyMap) (string, resource.
 	return guid(res.URN), outputs, nil
 }
 
-// keyCache keeps generated keys by resource URN and specification for the life of the test process.
+// keyCache keeps generated keys by resource URN and specification for the life of the process.
 // The real provider stores a key in the stack's state and returns the same key on every later run, so
 // a rerun of the same program under the harness gets the same key too (and RSA-4096 is generated once).
 var keyCache = struct {
@@ -91,10 +91,12 @@ func mockPrivateKey(res *Resource, outputs resource.PropertyMap) error {
 		if err != nil {
 			return err
 		}
+		// Runs go side by side: if another generated this key meanwhile, everyone keeps the first.
 		keyCache.Lock()
-		keyCache.keys[cacheKey] = generated
+		if key, cached = keyCache.keys[cacheKey]; !cached {
+			keyCache.keys[cacheKey], key = generated, generated
+		}
 		keyCache.Unlock()
-		key = generated
 	}
 	return encodeKey(key, outputs)
 }

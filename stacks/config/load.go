@@ -13,7 +13,8 @@ import (
 )
 
 // Load builds the stack configuration from the raw Pulumi config: every key of every namespace, as the
-// Go language host passes it to the program in PULUMI_CONFIG (objects arrive JSON-encoded). Keys
+// Go language host passes it to the program in PULUMI_CONFIG, or as stacks.Options.Config hands it
+// over (objects arrive JSON-encoded). Keys
 // outside the project's namespace (azure-native:*, pulumi:*) are ignored; unknown keys inside it are
 // problems, so a typo is never silently ignored. It returns the config together with a *Problems
 // error listing every problem, or nil.
