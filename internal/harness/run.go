@@ -75,7 +75,7 @@ func RunConfig(project, stack string, raw map[string]string, surroundings Surrou
 	}
 	entry, _ := runs.LoadOrStore(key, &sharedRun{})
 	run := entry.(*sharedRun)
-	run.once.Do(func() { run.recording, run.err = runConfig(project, stack, raw, surroundings) })
+	run.once.Do(func() { run.recording, run.err = RunConfigOnce(project, stack, raw, surroundings) })
 	return run.recording, run.err
 }
 
@@ -107,25 +107,19 @@ func runKey(project, stack string, raw map[string]string, surroundings Surroundi
 	return string(encoded), nil
 }
 
-// RunConfigOnce is RunConfig without sharing: it always runs the program (for timing it).
+// RunConfigOnce is RunConfig without sharing: it always runs the program (for timing it), observing
+// the stack outputs the engine would get.
 func RunConfigOnce(project, stack string, raw map[string]string, surroundings Surroundings) (*Recording, error) {
-	return runConfig(project, stack, raw, surroundings)
-}
-
-// runConfig runs the program once, observing the stack outputs the engine would get.
-func runConfig(project, stack string, raw map[string]string, surroundings Surroundings) (*Recording, error) {
 	if raw == nil {
 		raw = map[string]string{}
 	}
-	var mutex sync.Mutex
+	// Observe is called from the program's export loop, one output after another: no lock needed.
 	outputs := map[string]StackOutput{}
 	var awaitErr error
 	program := stacks.WithOptions(stacks.Options{
 		Observe: func(name string, value pulumi.Input) {
 			output := pulumi.ToOutput(value)
 			resolved, err := Await[any](output)
-			mutex.Lock()
-			defer mutex.Unlock()
 			if err != nil && awaitErr == nil {
 				awaitErr = fmt.Errorf("stack output %s: %w", name, err)
 			}
