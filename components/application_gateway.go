@@ -3,12 +3,14 @@
 package components
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/apiplatform/azure-api-platform/components/apimpolicy"
 	"github.com/apiplatform/azure-api-platform/components/naming"
 	"github.com/apiplatform/azure-api-platform/components/outputs"
 	"github.com/apiplatform/azure-api-platform/components/pki"
@@ -131,6 +133,11 @@ type ApplicationGatewayArgs struct {
 	BackendHostName string
 	// TrustedRootCertificatePEM is the private CA that signed API Management's gateway certificate.
 	TrustedRootCertificatePEM pulumi.StringInput
+	// CallerCACertificatePEM, when set, makes the HTTPS listener require caller certificates issued by
+	// this CA (PEM, one or more certificates), and forward the verified details to API Management.
+	CallerCACertificatePEM pulumi.StringInput
+	// RateLimitPerMinute is the WAF's limit of requests per client address and minute (0: none).
+	RateLimitPerMinute int
 	// DNSLabel is the public IP's DNS label (globally unique in the region).
 	DNSLabel pulumi.StringInput
 	// LogAnalyticsWorkspaceID, when set, receives the gateway's access and firewall logs and the
@@ -185,6 +192,12 @@ const (
 	httpListenerParts gatewayPartKind = "httpListeners"
 	// redirectConfigurationParts are the redirects a rule answers with.
 	redirectConfigurationParts gatewayPartKind = "redirectConfigurations"
+	// rewriteRuleSetParts are the header rewrites a rule applies.
+	rewriteRuleSetParts gatewayPartKind = "rewriteRuleSets"
+	// sslProfileParts are the per-listener TLS settings, with client authentication.
+	sslProfileParts gatewayPartKind = "sslProfiles"
+	// trustedClientCertificateParts are the CAs caller certificates must chain to.
+	trustedClientCertificateParts gatewayPartKind = "trustedClientCertificates"
 )
 
 // gatewayPartName is the name of one gateway part, unique within its kind.
@@ -220,6 +233,14 @@ const (
 	gatewayHTTPSRule gatewayPartName = "https-to-api-management"
 	// gatewayHTTPRedirectRule answers HTTP requests with the redirect.
 	gatewayHTTPRedirectRule gatewayPartName = "http-redirect"
+	// gatewayCallerHeaders is the rewrite set that writes who the caller is, as the gateway saw it.
+	gatewayCallerHeaders gatewayPartName = "caller-headers"
+	// gatewayEdgeIdentityRewrite is its only rule.
+	gatewayEdgeIdentityRewrite gatewayPartName = "edge-identity"
+	// gatewayCallersProfile is the HTTPS listener's SSL profile with client authentication.
+	gatewayCallersProfile gatewayPartName = "callers"
+	// gatewayCallersCA is the CA caller certificates must chain to.
+	gatewayCallersCA gatewayPartName = "callers-ca"
 )
 
 // gatewayProtocol is a protocol of a gateway listener, probe or backend setting.
@@ -311,6 +332,7 @@ func (s gatewayScope) newWAFPolicy() (*network.WebApplicationFirewallPolicy, err
 			FileUploadEnforcement:       pulumi.Bool(true),
 			FileUploadLimitInMb:         pulumi.Int(100),
 		},
+		CustomRules: rateLimitRules(args.RateLimitPerMinute),
 		ManagedRules: &network.ManagedRulesDefinitionArgs{
 			ManagedRuleSets: network.ManagedRuleSetArray{
 				&network.ManagedRuleSetArgs{RuleSetType: pulumi.String(DefaultRuleSetType), RuleSetVersion: pulumi.String(DefaultRuleSetVersion),
@@ -324,6 +346,35 @@ func (s gatewayScope) newWAFPolicy() (*network.WebApplicationFirewallPolicy, err
 		return nil, fmt.Errorf("creating WAF policy %s: %w", policyName, err)
 	}
 	return policy, nil
+}
+
+// rateLimitRules is the WAF's rate limit: per client address, requests per minute beyond perMinute are
+// blocked until the minute is over (none when perMinute is 0). A rate-limit rule needs a match
+// condition; "not from 255.255.255.255/32" matches every request, as Microsoft's examples do
+// (web-application-firewall/ag/rate-limiting-configure.md). It runs before the managed rules and
+// counts what the caller cannot choose: the TCP peer, not a header.
+func rateLimitRules(perMinute int) network.WebApplicationFirewallCustomRuleArray {
+	if perMinute == 0 {
+		return nil
+	}
+	return network.WebApplicationFirewallCustomRuleArray{&network.WebApplicationFirewallCustomRuleArgs{
+		Name:               pulumi.String("ratelimitperclientaddress"),
+		Priority:           pulumi.Int(10),
+		RuleType:           pulumi.String("RateLimitRule"),
+		Action:             pulumi.String("Block"),
+		State:              pulumi.String("Enabled"),
+		RateLimitDuration:  pulumi.String("OneMin"),
+		RateLimitThreshold: pulumi.Int(perMinute),
+		GroupByUserSession: network.GroupByUserSessionArray{&network.GroupByUserSessionArgs{
+			GroupByVariables: network.GroupByVariableArray{&network.GroupByVariableArgs{VariableName: pulumi.String("ClientAddr")}},
+		}},
+		MatchConditions: network.MatchConditionArray{&network.MatchConditionArgs{
+			MatchVariables:   network.MatchVariableArray{&network.MatchVariableArgs{VariableName: pulumi.String("RemoteAddr")}},
+			Operator:         pulumi.String("IPMatch"),
+			NegationConditon: pulumi.Bool(true),
+			MatchValues:      pulumi.StringArray{pulumi.String("255.255.255.255/32")},
+		}},
+	}}
 }
 
 // newGateway creates the WAF_v2 gateway on the policy and the public address: autoscaled, HTTP/2, the
@@ -376,6 +427,7 @@ func (s gatewayScope) newGateway(policy *network.WebApplicationFirewallPolicy, a
 	}
 	backendParts(gatewayArgs, args, parts)
 	routingParts(gatewayArgs, args, parts)
+	callerParts(gatewayArgs, args, parts)
 	gateway, err := network.NewApplicationGateway(ctx, gatewayName, gatewayArgs, parent, pulumi.DependsOn(args.WaitFor))
 	if err != nil {
 		return nil, fmt.Errorf("creating application gateway %s: %w", gatewayName, err)
@@ -419,10 +471,14 @@ func backendParts(gateway *network.ApplicationGatewayArgs, args *ApplicationGate
 	}}
 }
 
-// routingParts sets the gateway's listeners and rules: HTTPS for the public host only (with SNI) routed
-// to API Management, and HTTP for the same host answered with a permanent redirect to HTTPS that keeps
+// routingParts sets the gateway's listeners and rules: HTTPS for the public host only (with SNI, and the
+// callers' SSL profile when there is one) routed to API Management through the caller-headers rewrite, and HTTP for the same host answered with a permanent redirect to HTTPS that keeps
 // the path and query.
 func routingParts(gateway *network.ApplicationGatewayArgs, args *ApplicationGatewayArgs, parts gatewayParts) {
+	var callersProfile network.SubResourcePtrInput // the SSL profile requiring caller certificates (callerParts)
+	if args.CallerCACertificatePEM != nil {
+		callersProfile = parts.reference(sslProfileParts, gatewayCallersProfile)
+	}
 	gateway.HttpListeners = network.ApplicationGatewayHttpListenerArray{
 		&network.ApplicationGatewayHttpListenerArgs{
 			Name:                        pulumi.String(gatewayHTTPSListener),
@@ -432,6 +488,7 @@ func routingParts(gateway *network.ApplicationGatewayArgs, args *ApplicationGate
 			HostName:                    pulumi.String(args.PublicHostName),
 			RequireServerNameIndication: pulumi.Bool(true),
 			SslCertificate:              parts.reference(sslCertificateParts, gatewayListenerCertificate),
+			SslProfile:                  callersProfile,
 		},
 		&network.ApplicationGatewayHttpListenerArgs{
 			Name:                    pulumi.String(gatewayHTTPListener),
@@ -456,6 +513,7 @@ func routingParts(gateway *network.ApplicationGatewayArgs, args *ApplicationGate
 			HttpListener:        parts.reference(httpListenerParts, gatewayHTTPSListener),
 			BackendAddressPool:  parts.reference(backendAddressPoolParts, gatewayAPIManagementPool),
 			BackendHttpSettings: parts.reference(backendHTTPSettingsParts, gatewayAPIManagementSettings),
+			RewriteRuleSet:      parts.reference(rewriteRuleSetParts, gatewayCallerHeaders),
 		},
 		&network.ApplicationGatewayRequestRoutingRuleArgs{
 			Name:                  pulumi.String(gatewayHTTPRedirectRule),
@@ -465,4 +523,55 @@ func routingParts(gateway *network.ApplicationGatewayArgs, args *ApplicationGate
 			RedirectConfiguration: parts.reference(redirectConfigurationParts, gatewayHTTPToHTTPSRedirect),
 		},
 	}
+}
+
+// callerParts sets who the caller is, as the gateway saw it, on every request routed to API Management:
+// X-Forwarded-For becomes the client address alone (the gateway would otherwise keep what the caller
+// wrote there and only append its own entry: how-application-gateway-works.md, "Modifications to the
+// request"), and the certificate headers carry the gateway's verification of the caller's certificate
+// or, without caller mutual TLS, are removed (an empty value deletes a header:
+// rewrite-http-headers-url.md). A caller can therefore never write any of them. With a callers' CA,
+// the HTTPS listener requires a certificate from it: an SSL profile with client authentication (strict
+// by default, the issuer's name verified too) and the gateway's own TLS policy
+// (mutual-authentication-overview.md).
+func callerParts(gateway *network.ApplicationGatewayArgs, args *ApplicationGatewayArgs, parts gatewayParts) {
+	headers := network.ApplicationGatewayHeaderConfigurationArray{&network.ApplicationGatewayHeaderConfigurationArgs{
+		HeaderName: pulumi.String(apimpolicy.ClientAddressHeader), HeaderValue: pulumi.String("{var_client_ip}"),
+	}}
+	for _, forwarded := range apimpolicy.ForwardedCertificateHeaders {
+		value := ""
+		if args.CallerCACertificatePEM != nil {
+			value = "{var_" + forwarded.Variable + "}"
+		}
+		headers = append(headers, &network.ApplicationGatewayHeaderConfigurationArgs{
+			HeaderName: pulumi.String(forwarded.Header), HeaderValue: pulumi.String(value),
+		})
+	}
+	gateway.RewriteRuleSets = network.ApplicationGatewayRewriteRuleSetArray{&network.ApplicationGatewayRewriteRuleSetArgs{
+		Name: pulumi.String(gatewayCallerHeaders),
+		RewriteRules: network.ApplicationGatewayRewriteRuleArray{&network.ApplicationGatewayRewriteRuleArgs{
+			Name:         pulumi.String(gatewayEdgeIdentityRewrite),
+			RuleSequence: pulumi.Int(100),
+			ActionSet:    &network.ApplicationGatewayRewriteRuleActionSetArgs{RequestHeaderConfigurations: headers},
+		}},
+	}}
+	if args.CallerCACertificatePEM == nil {
+		return
+	}
+	gateway.TrustedClientCertificates = network.ApplicationGatewayTrustedClientCertificateArray{&network.ApplicationGatewayTrustedClientCertificateArgs{
+		Name: pulumi.String(gatewayCallersCA),
+		// The CA certificate file's content, base64-encoded, as an uploaded .cer (PEM) is.
+		Data: args.CallerCACertificatePEM.ToStringOutput().ApplyT(func(pem string) string {
+			return base64.StdEncoding.EncodeToString([]byte(pem))
+		}).(pulumi.StringOutput),
+	}}
+	gateway.SslProfiles = network.ApplicationGatewaySslProfileArray{&network.ApplicationGatewaySslProfileArgs{
+		Name: pulumi.String(gatewayCallersProfile),
+		ClientAuthConfiguration: &network.ApplicationGatewayClientAuthConfigurationArgs{
+			VerifyClientCertIssuerDN: pulumi.Bool(true),
+			VerifyClientRevocation:   pulumi.String("None"),
+		},
+		SslPolicy:                 &network.ApplicationGatewaySslPolicyArgs{PolicyType: pulumi.String("Predefined"), PolicyName: pulumi.String(SSLPolicyName)},
+		TrustedClientCertificates: network.SubResourceArray{parts.reference(trustedClientCertificateParts, gatewayCallersCA)},
+	}}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	apimanagement "github.com/pulumi/pulumi-azure-native-sdk/apimanagement/v2/v20240501"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components/apimpolicy"
@@ -44,7 +45,9 @@ type BackendAPIArgs struct {
 	Path string
 	// DisplayName is the API's name in the portal.
 	DisplayName string
-	// Policy chooses token validation and the rate limit (its BackendID is set by the component).
+	// Policy chooses the credential, the edge's ranges, caller certificates and the rate limits (its
+	// BackendID is set by the component). With apimpolicy.CredentialSubscriptionKey the component
+	// creates a product, adds the API and creates one subscription whose keys it generates.
 	Policy apimpolicy.BackendAPIOptions
 	// ApplicationInsights, when set, receives request telemetry of the API.
 	ApplicationInsights *ApplicationInsightsLogger
@@ -60,7 +63,21 @@ type BackendAPI struct {
 	BackendID pulumi.StringOutput `pulumi:"backendId"`
 	// PolicyXML is the API policy document as deployed.
 	PolicyXML pulumi.StringOutput `pulumi:"policyXml"`
+	// SubscriptionKey is the sample subscription's primary key (secret; empty unless the API takes
+	// subscription keys).
+	SubscriptionKey pulumi.StringOutput
 }
+
+// Product and subscription of an API that takes subscription keys.
+const (
+	// productSuffix makes the product's ID from the API's path: "echo-callers".
+	productSuffix = "-callers"
+	// subscriptionSuffix makes the sample subscription's ID: "echo-sample-caller".
+	subscriptionSuffix = "-sample-caller"
+	// subscriptionKeyLength is the generated keys' length: 32 letters and digits (190 bits), the
+	// length of the keys API Management generates itself.
+	subscriptionKeyLength = 32
+)
 
 // httpMethod is the HTTP method of an API operation.
 type httpMethod string
@@ -114,6 +131,12 @@ func NewBackendAPI(ctx *pulumi.Context, name string, args *BackendAPIArgs, opts 
 	policyXML, err := s.newPolicy(backendID, api, backend)
 	if err != nil {
 		return nil, err
+	}
+	component.SubscriptionKey = pulumi.String("").ToStringOutput()
+	if args.Policy.Credential == apimpolicy.CredentialSubscriptionKey {
+		if component.SubscriptionKey, err = s.newSubscription(api); err != nil {
+			return nil, err
+		}
 	}
 	if insights := args.ApplicationInsights; insights != nil {
 		if err := s.newTelemetry(insights, api); err != nil {
@@ -178,8 +201,8 @@ func (s apiScope) newBackend(backendID string, certificate *apimanagement.Certif
 	return backend, nil
 }
 
-// newAPI creates the API at args.Path, HTTPS only and without subscription keys (the policy validates
-// tokens instead), and one operation per method of apiMethods.
+// newAPI creates the API at args.Path, HTTPS only, requiring a subscription key exactly when that is
+// the caller's credential, and one operation per method of apiMethods.
 func (s apiScope) newAPI() (*apimanagement.Api, error) {
 	ctx, name, args, parent := s.ctx, s.name, s.args, s.parent
 	api, err := apimanagement.NewApi(ctx, name+"-api", &apimanagement.ApiArgs{
@@ -190,7 +213,10 @@ func (s apiScope) newAPI() (*apimanagement.Api, error) {
 		Path:                 pulumi.String(args.Path),
 		Protocols:            pulumi.StringArray{pulumi.String("https")},
 		ApiType:              pulumi.String("http"),
-		SubscriptionRequired: pulumi.Bool(false),
+		SubscriptionRequired: pulumi.Bool(args.Policy.Credential == apimpolicy.CredentialSubscriptionKey),
+		SubscriptionKeyParameterNames: &apimanagement.SubscriptionKeyParameterNamesContractArgs{
+			Header: pulumi.String(apimpolicy.SubscriptionKeyHeader), Query: pulumi.String("subscription-key"),
+		},
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating API of %s: %w", name, err)
@@ -226,12 +252,66 @@ func (s apiScope) newPolicy(backendID string, api *apimanagement.Api, backend *a
 		ApiId:             pulumi.String(args.Path),
 		ServiceName:       args.ServiceName,
 		ResourceGroupName: args.ResourceGroupName,
-		Format:            pulumi.String("rawxml"),
+		Format:            pulumi.String("xml"),
 		Value:             pulumi.String(policyXML),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{api, backend})); err != nil {
 		return "", fmt.Errorf("creating API policy of %s: %w", name, err)
 	}
 	return policyXML, nil
+}
+
+// newSubscription creates the product that holds the API, requiring a subscription, and one active
+// subscription to it with generated keys; it returns the primary key (secret). The product stays
+// unpublished: nobody subscribes through a developer portal, the platform team hands out keys. Keys
+// are generated here rather than read back, because API Management does not return them on a read
+// (they come from the listSecrets action), and a generated key is a secret in the state from birth.
+func (s apiScope) newSubscription(api *apimanagement.Api) (pulumi.StringOutput, error) {
+	ctx, name, args, parent := s.ctx, s.name, s.args, s.parent
+	productID := args.Path + productSuffix
+	product, err := apimanagement.NewProduct(ctx, name+"-product", &apimanagement.ProductArgs{
+		ProductId:            pulumi.String(productID),
+		ServiceName:          args.ServiceName,
+		ResourceGroupName:    args.ResourceGroupName,
+		DisplayName:          pulumi.String(args.DisplayName + " callers"),
+		Description:          pulumi.String("Callers of the " + args.DisplayName + " API, with a subscription key"),
+		SubscriptionRequired: pulumi.Bool(true),
+		State:                apimanagement.ProductStateEnumNotPublished,
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("creating product of %s: %w", name, err)
+	}
+	link, err := apimanagement.NewProductApi(ctx, name+"-product-api", &apimanagement.ProductApiArgs{
+		ProductId:         pulumi.String(productID),
+		ApiId:             pulumi.String(args.Path),
+		ServiceName:       args.ServiceName,
+		ResourceGroupName: args.ResourceGroupName,
+	}, parent, pulumi.DependsOn([]pulumi.Resource{product, api}))
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("adding the API of %s to its product: %w", name, err)
+	}
+	keys := map[string]pulumi.StringOutput{}
+	for _, which := range []string{"primary", "secondary"} {
+		key, err := random.NewRandomPassword(ctx, fmt.Sprintf("%s-subscription-%s-key", name, which), &random.RandomPasswordArgs{
+			Length: pulumi.Int(subscriptionKeyLength), Special: pulumi.Bool(false),
+		}, parent)
+		if err != nil {
+			return pulumi.StringOutput{}, fmt.Errorf("generating the %s subscription key of %s: %w", which, name, err)
+		}
+		keys[which] = key.Result
+	}
+	if _, err := apimanagement.NewSubscription(ctx, name+"-subscription", &apimanagement.SubscriptionArgs{
+		Sid:               pulumi.String(args.Path + subscriptionSuffix),
+		ServiceName:       args.ServiceName,
+		ResourceGroupName: args.ResourceGroupName,
+		DisplayName:       pulumi.String(args.DisplayName + " sample caller"),
+		Scope:             pulumi.String("/products/" + productID),
+		State:             apimanagement.SubscriptionStateEnumActive,
+		PrimaryKey:        pulumi.ToSecret(keys["primary"]).(pulumi.StringOutput),
+		SecondaryKey:      pulumi.ToSecret(keys["secondary"]).(pulumi.StringOutput),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{link}), pulumi.AdditionalSecretOutputs([]string{"primaryKey", "secondaryKey"})); err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("creating subscription of %s: %w", name, err)
+	}
+	return pulumi.ToSecret(keys["primary"]).(pulumi.StringOutput), nil
 }
 
 // newTelemetry connects the API to Application Insights: a logger with the component's connection

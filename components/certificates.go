@@ -5,6 +5,7 @@ package components
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -54,6 +55,9 @@ const (
 type CertificatesArgs struct {
 	// Organization is the informational subject organization of every certificate.
 	Organization string
+	// CAName says which CA this is, for its common name: pki.CA (the default) for the private CA every
+	// hop trusts, pki.CallersCA for the CA of callers' client certificates.
+	CAName pki.Certificate
 	// CAKey is the CA's key (RSA: API Management loads the CA certificate).
 	CAKey pki.KeySpec
 	// CAValidityHours is the CA's lifetime; CAEarlyRenewalHours replaces it that long before expiry.
@@ -119,6 +123,10 @@ func NewCertificates(ctx *pulumi.Context, name string, args *CertificatesArgs, o
 	}
 	parent := pulumi.Parent(component)
 
+	commonName := args.Organization + " private CA"
+	if args.CAName == pki.CallersCA {
+		commonName = args.Organization + " callers CA"
+	}
 	caName := name + "-" + string(pki.CA)
 	caKey, err := newPrivateKey(ctx, caName+"-key", args.CAKey, parent)
 	if err != nil {
@@ -126,7 +134,7 @@ func NewCertificates(ctx *pulumi.Context, name string, args *CertificatesArgs, o
 	}
 	ca, err := tls.NewSelfSignedCert(ctx, caName, &tls.SelfSignedCertArgs{
 		PrivateKeyPem:       caKey.PrivateKeyPem,
-		Subject:             &tls.SelfSignedCertSubjectArgs{CommonName: pulumi.String(args.Organization + " private CA"), Organization: pulumi.String(args.Organization)},
+		Subject:             &tls.SelfSignedCertSubjectArgs{CommonName: pulumi.String(commonName), Organization: pulumi.String(args.Organization)},
 		IsCaCertificate:     pulumi.Bool(true),
 		SetSubjectKeyId:     pulumi.Bool(true),
 		ValidityPeriodHours: pulumi.Int(args.CAValidityHours),
@@ -140,7 +148,7 @@ func NewCertificates(ctx *pulumi.Context, name string, args *CertificatesArgs, o
 	component.CAExpiresAt = ca.ValidityEndTime
 
 	issuer := certificatesScope{scope: scope{ctx: ctx, name: name, parent: parent}, args: args, caKey: caKey, ca: ca}
-	for _, certificate := range pki.Leaves() {
+	for _, certificate := range slices.Concat(pki.Leaves(), pki.CallerLeaves()) {
 		leaf, ok := args.Leaves[certificate]
 		if !ok {
 			continue

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/apiplatform/azure-api-platform/policy/pack"
 )
@@ -130,4 +131,78 @@ func TestPolicyPackSpeaksTheAnalyzerProtocol(t *testing.T) {
 	analysis, err = client.Analyze(ctx, request)
 	require.NoError(t, err)
 	assert.Empty(t, analysis.GetDiagnostics(), "a disabled policy reports nothing")
+}
+
+// TestStackPolicyConfigurationOverTheProtocol checks a stack policy's configuration reaches it under
+// the engine: `--policy-pack-config` arrives in Configure, the engine asks for remediations of each
+// resource (which hand it over, and change nothing) before it analyzes the stack, so the opt-out of
+// api-requires-credential lets the named API through, and only while it is configured.
+func TestStackPolicyConfigurationOverTheProtocol(t *testing.T) {
+	client := startPack(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	directory, err := os.Getwd()
+	require.NoError(t, err)
+	_, err = client.Handshake(ctx, &pulumirpc.AnalyzerHandshakeRequest{RootDirectory: &directory, ProgramDirectory: &directory})
+	require.NoError(t, err)
+	_, err = client.ConfigureStack(ctx, &pulumirpc.AnalyzerStackConfigureRequest{Stack: "dev", Project: "apiplatform", DryRun: true})
+	require.NoError(t, err)
+	info, err := client.GetAnalyzerInfo(ctx, &emptypb.Empty{})
+	require.NoError(t, err)
+	var schema map[string]any
+	for _, policy := range info.GetPolicies() {
+		if policy.GetName() == "api-requires-credential" {
+			assert.Equal(t, pulumirpc.EnforcementLevel_MANDATORY, policy.GetEnforcementLevel())
+			schema = policy.GetConfigSchema().GetProperties().AsMap()
+		}
+	}
+	assert.Contains(t, schema, "anonymousApisAllowed", "the engine validates the opt-out against the schema")
+
+	urn := func(token, name string) string { return "urn:pulumi:dev::apiplatform::" + token + "::" + name }
+	stackResource := func(token, name string, values map[string]any) *pulumirpc.AnalyzerResource {
+		return &pulumirpc.AnalyzerResource{Type: token, Name: name, Urn: urn(token, name), Properties: properties(t, values).Properties}
+	}
+	apiProperties := map[string]any{"apiId": "echo", "path": "echo", "subscriptionRequired": false}
+	stack := []*pulumirpc.AnalyzerResource{
+		stackResource("azure-native:network:ApplicationGateway", "agw", map[string]any{"sku": map[string]any{"tier": "WAF_v2"}}),
+		stackResource("azure-native:apimanagement:Api", "echo-api", apiProperties),
+		stackResource("azure-native:apimanagement:ApiPolicy", "echo-api-policy", map[string]any{"apiId": "echo", "format": "rawxml",
+			"value": `<policies><inbound><base /><set-backend-service backend-id="echo-backend" /></inbound></policies>`}),
+	}
+	credentialViolations := func(config map[string]any) []string {
+		settings, err := structpb.NewStruct(config)
+		require.NoError(t, err)
+		_, err = client.Configure(ctx, &pulumirpc.ConfigureAnalyzerRequest{PolicyConfig: map[string]*pulumirpc.PolicyConfig{
+			"api-requires-credential": {EnforcementLevel: pulumirpc.EnforcementLevel_MANDATORY, Properties: settings},
+		}})
+		require.NoError(t, err)
+		remediate := analyzeRequest(t, "azure-native:apimanagement:Api", "echo-api", urn("azure-native:apimanagement:Api", "echo-api"), apiProperties)
+		remediation, err := client.Remediate(ctx, remediate)
+		require.NoError(t, err)
+		assert.Empty(t, remediation.GetRemediations(), "the configuration hook changes nothing")
+		analysis, err := client.AnalyzeStack(ctx, &pulumirpc.AnalyzeStackRequest{Resources: stack})
+		require.NoError(t, err)
+		var messages []string
+		for _, diagnostic := range analysis.GetDiagnostics() {
+			if diagnostic.GetPolicyName() == "api-requires-credential" {
+				assert.Equal(t, urn("azure-native:apimanagement:Api", "echo-api"), diagnostic.GetUrn())
+				messages = append(messages, diagnostic.GetMessage())
+			}
+		}
+		return messages
+	}
+	messages := credentialViolations(map[string]any{})
+	require.Len(t, messages, 1, "an anonymous API behind the edge")
+	assert.Contains(t, messages[0], `API "echo" (echo-api) takes no credential`)
+	assert.Empty(t, credentialViolations(map[string]any{"anonymousApisAllowed": []any{"echo"}}), "the opt-out is honoured")
+	assert.Len(t, credentialViolations(map[string]any{"anonymousApisAllowed": []any{"sample"}}), 1, "the opt-out names APIs")
+}
+
+// analyzeRequest builds an analyze request for one resource.
+func analyzeRequest(t *testing.T, token, name, urn string, values map[string]any) *pulumirpc.AnalyzeRequest {
+	t.Helper()
+	request := properties(t, values)
+	request.Type, request.Name, request.Urn = token, name, urn
+	return request
 }

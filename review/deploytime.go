@@ -266,7 +266,8 @@ func BuildModel(recording *harness.Recording) (*Model, error) {
 		if !res.Custom || res.ID == "" || strings.HasPrefix(res.Type, "pulumi:providers:") {
 			continue
 		}
-		if other, duplicate := seen[res.ID]; duplicate {
+		// Only ARM IDs name one cloud object; pulumi-random's passwords all have the ID "none".
+		if other, duplicate := seen[res.ID]; duplicate && strings.HasPrefix(res.Type, "azure-native:") {
 			model.UpdatedTwice = append(model.UpdatedTwice, fmt.Sprintf("%s is declared by both %s and %s", res.ID, other, res.Name))
 		}
 		seen[res.ID] = res.Name

@@ -3,6 +3,8 @@
 package stacks
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components"
@@ -67,7 +69,10 @@ type backendAPI struct {
 // the sample API and its policy.
 func (p *platform) deployBackendAPI(service *apiManagement, trust *trust) (*backendAPI, error) {
 	cfg, monitoring := p.cfg, p.monitoring
-	apim := cfg.APIManagement
+	policy, err := backendAPIPolicy(cfg)
+	if err != nil {
+		return nil, err
+	}
 	api, err := components.NewBackendAPI(p.ctx, p.base+"-"+echoAPIPath, &components.BackendAPIArgs{
 		ResourceGroupName:    p.resourceGroup.Name,
 		ServiceName:          service.service.ServiceName,
@@ -75,7 +80,7 @@ func (p *platform) deployBackendAPI(service *apiManagement, trust *trust) (*back
 		BackendHostName:      cfg.HostNames.Backend,
 		Path:                 echoAPIPath,
 		DisplayName:          "Echo (sample)",
-		Policy:               backendAPIPolicy(apim),
+		Policy:               policy,
 		ApplicationInsights: &components.ApplicationInsightsLogger{
 			ResourceID:       monitoring.ApplicationInsightsID,
 			ConnectionString: monitoring.ApplicationInsightsConnectionString,
@@ -87,23 +92,40 @@ func (p *platform) deployBackendAPI(service *apiManagement, trust *trust) (*back
 	return &backendAPI{cfg: cfg, api: api}, nil
 }
 
-// addOutputs adds how to call the sample API: its path, and the token audience when tokens are checked.
+// addOutputs adds how to call the sample API: its path, the credential it takes, the subscription key
+// (secret) when that is the credential, and the token audience when tokens are checked.
 func (b *backendAPI) addOutputs(outputs pulumi.Map) {
+	apim := b.cfg.APIManagement
 	outputs["apiPath"] = pulumi.String("/" + echoAPIPath + "/")
-	outputs["tokenAudience"] = pulumi.String(tokenAudience(b.cfg.APIManagement))
+	outputs["apiCredential"] = pulumi.String(apim.Credential())
+	outputs["tokenAudience"] = pulumi.String(tokenAudience(apim))
+	if apim.Credential() == apimpolicy.CredentialSubscriptionKey {
+		outputs["apiSubscriptionKey"] = b.api.SubscriptionKey
+		outputs["apiSubscriptionKeyHeader"] = pulumi.String(apimpolicy.SubscriptionKeyHeader)
+	}
 }
 
-// backendAPIPolicy chooses the sample API's policy from the configuration: token validation when a
-// tenant and audience are set, and the rate limit.
-func backendAPIPolicy(apim config.APIManagement) apimpolicy.BackendAPIOptions {
-	options := apimpolicy.BackendAPIOptions{
-		RateLimitCalls:         apim.RateLimitCalls,
-		RateLimitPeriodSeconds: apim.RateLimitPeriodSeconds,
+// backendAPIPolicy chooses the sample API's policy from the configuration: the caller's credential
+// (a token when a tenant and audience are set, nothing when anonymous access is allowed, a
+// subscription key otherwise), only the Application Gateway subnet as caller, the edge's certificate
+// verdict when caller mutual TLS is required, and the rate limits.
+func backendAPIPolicy(cfg *config.Config) (apimpolicy.BackendAPIOptions, error) {
+	apim := cfg.APIManagement
+	edge, err := apimpolicy.RangeOf(cfg.Network.Subnets.ApplicationGateway)
+	if err != nil {
+		return apimpolicy.BackendAPIOptions{}, fmt.Errorf("admitting the Application Gateway subnet to the sample API: %w", err)
 	}
-	if apim.TokenValidationEnabled() {
+	options := apimpolicy.BackendAPIOptions{
+		Credential:                apim.Credential(),
+		EdgeRanges:                []apimpolicy.AddressRange{edge},
+		CallerCertificateRequired: cfg.ApplicationGateway.MutualTLS == config.MutualTLSRequired,
+		RateLimitCalls:            apim.RateLimitCalls,
+		RateLimitPeriodSeconds:    apim.RateLimitPeriodSeconds,
+	}
+	if options.Credential == apimpolicy.CredentialEntraToken {
 		options.TenantID, options.Audiences, options.ClientApplicationIDs = apim.EntraTenantID, apim.EntraAudiences(), apim.EntraClientApplicationIDs
 	}
-	return options
+	return options, nil
 }
 
 // tokenAudience is the audience a caller's token must carry for the sample API ("" when token

@@ -29,6 +29,10 @@ func (p *platform) deployEdge(trust *trust, vault *keyVault, endpoints *privateE
 	waitFor = append(waitFor, vault.vault.Grants[gatewayReader])
 	waitFor = append(waitFor, endpoints.endpoints.ReadyFor(keyVaultEndpoint)...)
 	settings := cfg.ApplicationGateway
+	var callerCA pulumi.StringInput // nil: callers need no certificate
+	if trust.callerMutualTLSRequired {
+		callerCA = trust.callerCAPEM
+	}
 	gateway, err := components.NewApplicationGateway(p.ctx, p.base, &components.ApplicationGatewayArgs{
 		ResourceGroupName:           p.resourceGroup.Name,
 		ResourceGroupID:             p.resourceGroup.ID(),
@@ -43,6 +47,8 @@ func (p *platform) deployEdge(trust *trust, vault *keyVault, endpoints *privateE
 		ListenerCertificateSecretID: listener,
 		BackendHostName:             cfg.HostNames.APIGateway,
 		TrustedRootCertificatePEM:   trust.certificates.CACertificatePEM,
+		CallerCACertificatePEM:      callerCA,
+		RateLimitPerMinute:          settings.RateLimitPerMinute,
 		DNSLabel:                    p.globalName(naming.RoleGatewayDNSLabel),
 		WaitFor:                     waitFor,
 		LogAnalyticsWorkspaceID:     p.monitoring.WorkspaceID,

@@ -235,89 +235,12 @@ func parsePolicy(t *testing.T, document string) policyElement {
 	return root
 }
 
-// TestPolicyDocument parses the deployed policy back and checks each section, with token validation
-// off (no tenant configured) and on.
-func TestPolicyDocument(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name      string
-		edits     []harness.Edit
-		validated bool
-	}{
-		{"token validation off", nil, false},
-		{"token validation on", []harness.Edit{
-			harness.Set("apiManagement.entraTenantId", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"),
-			harness.Set("apiManagement.entraAudience", "api://echo-platform"),
-			harness.Set("apiManagement.entraApiClientId", entraAPIClientID),
-			harness.Set("apiManagement.entraClientApplicationIds", []any{entraClientID}),
-		}, true},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			recording := runStack(t, "dev", tc.edits...)
-			policy := apimEntity(t, recording, "ApiPolicy")
-			assert.Equal(t, "rawxml", policy.InputString("format"))
-			root := parsePolicy(t, policy.InputString("value"))
-			inbound := root.child("inbound")
-
-			validation := inbound.child("validate-azure-ad-token")
-			if tc.validated {
-				require.NotNil(t, validation)
-				assert.Equal(t, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", validation.attr("tenant-id"))
-				assert.Equal(t, "401", validation.attr("failed-validation-httpcode"))
-				assert.Equal(t, []string{"client-application-ids", "audiences"}, validation.names(), "in the policy statement's order")
-				assert.Equal(t, entraClientID, validation.child("client-application-ids").child("application-id").Text,
-					"the policy refuses to load without client application IDs")
-				var audiences []string
-				for _, audience := range validation.child("audiences").Children {
-					audiences = append(audiences, audience.Text)
-				}
-				assert.Equal(t, []string{"api://echo-platform", entraAPIClientID, "api://" + entraAPIClientID}, audiences,
-					"v1 tokens carry the application ID URI, v2 tokens the API's client ID")
-				assert.Equal(t, "validate-azure-ad-token", inbound.Children[1].XMLName.Local, "tokens are checked before anything else")
-			} else {
-				assert.Nil(t, validation, "documented as off without a tenant and audience")
-			}
-			limit := inbound.child("rate-limit-by-key")
-			require.NotNil(t, limit)
-			assert.Equal(t, "100", limit.attr("calls"))
-			assert.Equal(t, "60", limit.attr("renewal-period"))
-			assert.Equal(t, apimpolicy.CallerAddressKey, limit.attr("counter-key"))
-
-			deleted, set := map[string]bool{}, map[string]string{}
-			for _, header := range inbound.Children {
-				if header.XMLName.Local != "set-header" {
-					continue
-				}
-				switch header.attr("exists-action") {
-				case "delete":
-					deleted[header.attr("name")] = true
-				case "override":
-					set[header.attr("name")] = header.child("value").Text
-				default:
-					t.Errorf("unexpected set-header %s with exists-action %q", header.attr("name"), header.attr("exists-action"))
-				}
-			}
-			assert.Equal(t, map[string]string{"X-Request-ID": `@(context.Request.Headers.GetValueOrDefault("x-appgw-trace-id", context.RequestId.ToString("N")))`}, set,
-				"the only header set is the trace ID every hop logs")
-			for _, name := range append(append([]string{}, apimpolicy.ClientCertificateHeaders...), apimpolicy.InternalRequestHeaders...) {
-				assert.True(t, deleted[name], "the backend never receives %s", name)
-			}
-			backend := inbound.child("set-backend-service")
-			require.NotNil(t, backend)
-			assert.Equal(t, apimEntity(t, recording, "Backend").InputString("backendId"), backend.attr("backend-id"))
-			assert.Equal(t, "set-backend-service", inbound.Children[len(inbound.Children)-1].XMLName.Local, "routing comes last")
-			assert.NotNil(t, root.child("outbound").child("set-header"))
-		})
-	}
-}
-
 // TestPolicyValuesAreEscaped renders hostile values and reads them back unchanged.
 func TestPolicyValuesAreEscaped(t *testing.T) {
 	t.Parallel()
 	audience := `api://x"/><set-backend-service base-url="https://evil.example"/>&<`
 	document, err := apimpolicy.Render(apimpolicy.BackendAPI(apimpolicy.BackendAPIOptions{
-		BackendID: "echo-backend", TenantID: "contoso.onmicrosoft.com", Audiences: []string{audience}, ClientApplicationIDs: []string{entraClientID},
+		BackendID: "echo-backend", Credential: apimpolicy.CredentialEntraToken, TenantID: "contoso.onmicrosoft.com", Audiences: []string{audience}, ClientApplicationIDs: []string{entraClientID},
 		RateLimitCalls: 5, RateLimitPeriodSeconds: 10,
 	}))
 	require.NoError(t, err)

@@ -295,6 +295,22 @@ var badInputCases = []struct {
 		"certificates.listenerKeyVaultSecretId", "use the versionless URI https://contoso-kv.vault.azure.net/secrets/api"},
 	{"listener secret not a Key Vault URI", "prod", []harness.Edit{harness.Set("certificates.listenerKeyVaultSecretId", "api-contoso-example")},
 		"certificates.listenerKeyVaultSecretId", "is not a versionless Key Vault secret URI"},
+	{"prod listener signed by the private CA without opting in", "prod", []harness.Edit{harness.Set("certificates.privateListenerAccepted", false)},
+		"certificates.listenerKeyVaultSecretId", "is required in the prod profile: without it the public listener presents a certificate of the platform's private CA"},
+	{"unknown caller mutual TLS mode", "dev", []harness.Edit{harness.Set("applicationGateway.mutualTls", "optional")},
+		"applicationGateway.mutualTls", "must be off or required"},
+	{"caller mutual TLS in prod without the callers' CA", "prod", []harness.Edit{harness.Set("applicationGateway.mutualTls", "required")},
+		"applicationGateway.callerCaCertificatePem", "is required in the prod profile when applicationGateway.mutualTls is required"},
+	{"callers' CA without caller mutual TLS", "dev", []harness.Edit{harness.Set("applicationGateway.callerCaCertificatePem", "-----BEGIN CERTIFICATE-----")},
+		"applicationGateway.callerCaCertificatePem", "is set but applicationGateway.mutualTls is off"},
+	{"callers' CA not PEM", "dev", []harness.Edit{harness.Set("applicationGateway.mutualTls", "required"), harness.Set("applicationGateway.callerCaCertificatePem", "contoso partners CA")},
+		"applicationGateway.callerCaCertificatePem", "is not a PEM bundle of CA certificates"},
+	{"anonymous access with token validation", "dev", []harness.Edit{harness.Set("apiManagement.anonymousAccessAllowed", true),
+		harness.Set("apiManagement.entraTenantId", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"), harness.Set("apiManagement.entraAudience", "api://echo-platform"),
+		harness.Set("apiManagement.entraClientApplicationIds", []any{"9d8c7b6a-5f4e-4d3c-9b2a-1f0e9d8c7b6a"})},
+		"apiManagement.anonymousAccessAllowed", "contradicts apiManagement.entraTenantId/entraAudience"},
+	{"negative WAF rate limit", "dev", []harness.Edit{harness.Set("applicationGateway.rateLimitPerMinute", -1)},
+		"applicationGateway.rateLimitPerMinute", "must be 0 (no WAF rate limit)"},
 }
 
 // TestBadInputIsReportedWithKeyValueAndRemedy checks every bad-input case: the problem names the full

@@ -46,9 +46,9 @@ var entraValidation = []harness.Edit{
 }
 
 // everyFeature switches on every optional feature: the in-cluster layer, Entra token validation, SQL,
-// two bring-your-own private endpoints, and the whole perimeter (the prod file has it already; dev
-// has none of it). Clipped, so a test appending to it gets its own copy even when tests run in
-// parallel.
+// two bring-your-own private endpoints, caller mutual TLS with a brought CA, and the whole perimeter
+// (the prod file has it already; dev has none of it). Clipped, so a test appending to it gets its own
+// copy even when tests run in parallel.
 var everyFeature = slices.Clip(append(slices.Clone(entraValidation), []harness.Edit{
 	harness.Set("kubernetes.deployInCluster", true),
 	harness.Set("sql.enabled", true),
@@ -61,7 +61,25 @@ var everyFeature = slices.Clip(append(slices.Clone(entraValidation), []harness.E
 	harness.Set("perimeter.firewallEnabled", true),
 	harness.Set("perimeter.bastionEnabled", true),
 	harness.Set("perimeter.jumpboxEnabled", true),
+	harness.Set("applicationGateway.mutualTls", "required"),
+	harness.Set("applicationGateway.callerCaCertificatePem", partnersCAPEM),
 }...))
+
+// partnersCAPEM is a callers' CA as an organisation brings it: a CA certificate only (its key was
+// thrown away when it was made with openssl req -x509).
+const partnersCAPEM = `-----BEGIN CERTIFICATE-----
+MIIB2DCCAX2gAwIBAgIUO/RHbIcjNOVpaxb+JJUtXRLMw6IwCgYIKoZIzj0EAwIw
+OTEZMBcGA1UECgwQQ29udG9zbyBwYXJ0bmVyczEcMBoGA1UEAwwTQ29udG9zbyBw
+YXJ0bmVycyBDQTAeFw0yNjEyMDExNTExMzBaFw00NjExMjYxNTExMzBaMDkxGTAX
+BgNVBAoMEENvbnRvc28gcGFydG5lcnMxHDAaBgNVBAMME0NvbnRvc28gcGFydG5l
+cnMgQ0EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATB8XXUdHdF/vOeG/fSo1k3
+ex5/d6/fJa3n+0OuCPBWT3GvNwrpOghYhFjx6WY3KkSZIoM+dnwDMgCtr52gvjtI
+o2MwYTAdBgNVHQ4EFgQUTJ+DWZP/o8KvyRUkP2bxmnby7PMwHwYDVR0jBBgwFoAU
+TJ+DWZP/o8KvyRUkP2bxmnby7PMwDwYDVR0TAQH/BAUwAwEB/zAOBgNVHQ8BAf8E
+BAMCAQYwCgYIKoZIzj0EAwIDSQAwRgIhAJwYunihmcJ/4GoqGwxydBqqpn4AHdO4
+vhJBSXCXkUiGAiEA5VN9RQ+vupNW35xCTiclDAB7dxrHe2Y6miTdyG5KgEM=
+-----END CERTIFICATE-----
+`
 
 // stackVariant is a stack file with configuration edits, for tests that cover every shape of stack.
 type stackVariant struct {

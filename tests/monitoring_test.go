@@ -76,7 +76,8 @@ var childResourceTypes = []string{
 	"azure-native:sql:ServerAzureADOnlyAuthentication", "azure-native:sql:ServerBlobAuditingPolicy", "azure-native:sql:ServerSecurityAlertPolicy",
 	"azure-native:apimanagement:Api", "azure-native:apimanagement:ApiOperation", "azure-native:apimanagement:ApiPolicy",
 	"azure-native:apimanagement:ApiDiagnostic", "azure-native:apimanagement:Backend", "azure-native:apimanagement:Certificate",
-	"azure-native:apimanagement:Logger", "azure-native:apimanagement:Diagnostic", "azure-native:insights:DataCollectionRuleAssociation", "azure-native:network:Route",
+	"azure-native:apimanagement:Logger", "azure-native:apimanagement:Diagnostic", "azure-native:apimanagement:Product",
+	"azure-native:apimanagement:ProductApi", "azure-native:apimanagement:Subscription", "azure-native:insights:DataCollectionRuleAssociation", "azure-native:network:Route",
 }
 
 // TestEveryDiagnosableResourceSendsDiagnostics is the coverage test: in every stack variant, each

@@ -66,6 +66,35 @@ func get(t *testing.T, client *http.Client, url string) (int, string) {
 	return response.StatusCode, string(body)
 }
 
+// send performs a GET with extra headers and returns status and body.
+func send(t *testing.T, client *http.Client, url string, headers http.Header) (int, string) {
+	t.Helper()
+	request, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	for name, values := range headers {
+		request.Header[name] = values
+	}
+	response, err := client.Do(request)
+	require.NoError(t, err)
+	defer response.Body.Close()
+	body, err := io.ReadAll(response.Body)
+	require.NoError(t, err)
+	return response.StatusCode, string(body)
+}
+
+// withKey returns headers carrying the plan's first subscription key (none when the API needs none),
+// plus any given name/value pairs.
+func withKey(plan *rehearsal.Plan, pairs ...string) http.Header {
+	headers := http.Header{}
+	if len(plan.SubscriptionKeys) > 0 {
+		headers.Set(plan.SubscriptionKeyHeader, plan.SubscriptionKeys[0])
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		headers.Add(pairs[i], pairs[i+1])
+	}
+	return headers
+}
+
 // keyPair parses a plan key pair.
 func keyPair(t *testing.T, pair rehearsal.KeyPair) *tls.Certificate {
 	t.Helper()
@@ -114,7 +143,7 @@ func TestDataPathRehearsal(t *testing.T) {
 func rehearseTheIngress(t *testing.T, running *rehearsal.Stack) {
 	plan := running.Plan
 	t.Run("four hops return 200 with the verified client certificate", func(t *testing.T) {
-		status, body := get(t, running.Client(running.EdgePort, nil, 0), rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/hello"))
+		status, body := send(t, running.Client(running.EdgePort, nil, 0), rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/hello"), withKey(plan))
 		require.Equal(t, http.StatusOK, status, body)
 		var echo rehearsal.Echo
 		require.NoError(t, json.Unmarshal([]byte(body), &echo))
@@ -166,10 +195,11 @@ func rehearseTheEdge(t *testing.T, running *rehearsal.Stack) {
 		wrong := issue(t, plan, "wrong.internal.contoso.example", x509.ExtKeyUsageServerAuth, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 		path, err := running.StartPath("wrong-san", rehearsal.Faults{IngressServer: &wrong})
 		require.NoError(t, err)
-		status, body := get(t, running.Client(path.GatewayPort, nil, 0), rehearsal.URL(plan.GatewayHost, path.GatewayPort, "/echo/"))
+		// Through the path's edge: the gateway's ip-filter admits only the edge.
+		status, body := send(t, running.Client(path.EdgePort, nil, 0), rehearsal.URL(plan.PublicHost, path.EdgePort, "/echo/"), withKey(plan))
 		assert.Equal(t, http.StatusInternalServerError, status, "name validation fails the call, which API Management answers with 500")
 		assert.Contains(t, body, `"message": "Internal server error"`)
-		status, _ = get(t, running.Client(running.GatewayPort, nil, 0), rehearsal.URL(plan.GatewayHost, running.GatewayPort, "/echo/"))
+		status, _ = send(t, running.Client(running.EdgePort, nil, 0), rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/"), withKey(plan))
 		assert.Equal(t, http.StatusOK, status, "the same gateway configuration against the right certificate works")
 	})
 
@@ -188,7 +218,10 @@ func rehearseTheEdge(t *testing.T, running *rehearsal.Stack) {
 		}{{"TLS 1.0", tls.VersionTLS10, false}, {"TLS 1.1", tls.VersionTLS11, false}, {"TLS 1.2", tls.VersionTLS12, true}, {"TLS 1.3", tls.VersionTLS13, true}} {
 			_, err := running.Client(permissivePort, nil, version.version).Get(rehearsal.URL(plan.PublicHost, permissivePort, "/"))
 			require.NoError(t, err, "%s works against a permissive server", version.name)
-			response, err := running.Client(running.EdgePort, nil, version.version).Get(rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/"))
+			request, err := http.NewRequest(http.MethodGet, rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/"), nil)
+			require.NoError(t, err)
+			request.Header = withKey(plan)
+			response, err := running.Client(running.EdgePort, nil, version.version).Do(request)
 			if version.accepted {
 				require.NoError(t, err, version.name)
 				assert.Equal(t, http.StatusOK, response.StatusCode, version.name)
@@ -203,10 +236,10 @@ func rehearseTheEdge(t *testing.T, running *rehearsal.Stack) {
 		require.Equal(t, "Prevention", plan.WAFMode)
 		client := running.Client(running.EdgePort, nil, 0)
 		for _, query := range []string{"id=1'%20OR%20'1'='1", "q=%3Cscript%3Ealert(1)%3C/script%3E"} {
-			status, _ := get(t, client, rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/?"+query))
+			status, _ := send(t, client, rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/?"+query), withKey(plan))
 			assert.Equal(t, http.StatusForbidden, status, query)
 		}
-		status, _ := get(t, client, rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/?q=hello"))
+		status, _ := send(t, client, rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/?q=hello"), withKey(plan))
 		assert.Equal(t, http.StatusOK, status, "a harmless query passes")
 	})
 
@@ -257,7 +290,7 @@ func TestRehearsalFollowsTheProgram(t *testing.T) {
 	running, _ := startRehearsal(t, "dev", harness.Set("applicationGateway.wafMode", "Detection"))
 	assert.Equal(t, "Detection", running.Plan.WAFMode)
 	assert.Equal(t, []string{"TLSv1.2", "TLSv1.3"}, running.Plan.EdgeProtocols)
-	status, _ := get(t, running.Client(running.EdgePort, nil, 0), rehearsal.URL(running.Plan.PublicHost, running.EdgePort, "/echo/?id=1'%20OR%20'1'='1"))
+	status, _ := send(t, running.Client(running.EdgePort, nil, 0), rehearsal.URL(running.Plan.PublicHost, running.EdgePort, "/echo/?id=1'%20OR%20'1'='1"), withKey(running.Plan))
 	assert.Equal(t, http.StatusOK, status, "Detection mode logs and lets the request through")
 
 	edge, err := os.ReadFile(filepath.Join(running.Dir, "edge", "nginx.conf"))

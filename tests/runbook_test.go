@@ -1,6 +1,7 @@
 // The operations runbook (docs/runbook.md) is exercised: every command block is marked offline, tested
 // by a named test, or needing Azure; offline blocks run against the local rehearsal and must print
-// what the runbook says; the phase durations are the deploy-time model's.
+// what the runbook says (those marked "mutualTls required" against a stack that requires caller
+// certificates at the edge); the phase durations are the deploy-time model's.
 
 package tests
 
@@ -37,6 +38,8 @@ const (
 	runbookOffline  = "offline"
 	runbookTestedBy = "tested by"
 	runbookAzure    = "needs Azure"
+	// runbookMutualTLS marks an offline block that runs against a stack requiring caller certificates.
+	runbookMutualTLS = "mutualTls required"
 )
 
 // runbookBlock is one sh block of the runbook.
@@ -45,6 +48,7 @@ type runbookBlock struct {
 	kind     string   // offline, tested by, needs Azure
 	argument string   // the test name of "tested by"
 	expect   []string // what an offline block must print
+	mutual   bool     // an offline block that needs applicationGateway.mutualTls required
 	code     string   // the commands
 	after    string   // the prose up to the next block or heading: what the reader is told to expect
 }
@@ -77,6 +81,7 @@ func readRunbook(t *testing.T) []runbookBlock {
 					for _, match := range quoted.FindAllStringSubmatch(rest, -1) {
 						block.expect = append(block.expect, match[1])
 					}
+					block.mutual = strings.Contains(quoted.ReplaceAllString(rest, ""), runbookMutualTLS)
 				}
 			}
 		}
@@ -105,9 +110,12 @@ func TestRunbookBlocksAreAccountedFor(t *testing.T) {
 	t.Parallel()
 	blocks := readRunbook(t)
 	tests := testFunctions(t)
-	kinds := map[string]int{}
+	kinds, mutual := map[string]int{}, 0
 	for _, block := range blocks {
 		kinds[block.kind]++
+		if block.mutual {
+			mutual++
+		}
 		switch block.kind {
 		case "":
 			t.Errorf("runbook line %d: the sh block has no <!-- runbook: offline|tested by|needs Azure --> marker", block.line)
@@ -122,6 +130,7 @@ func TestRunbookBlocksAreAccountedFor(t *testing.T) {
 	assert.GreaterOrEqual(t, kinds[runbookOffline], 10, "the verification and troubleshooting commands run offline")
 	assert.GreaterOrEqual(t, kinds[runbookTestedBy], 1)
 	assert.GreaterOrEqual(t, kinds[runbookAzure], 10)
+	assert.GreaterOrEqual(t, mutual, 3, "the caller mutual TLS checks run offline")
 }
 
 // testFunctions returns the names of the Test functions in tests/.
@@ -177,6 +186,46 @@ func toRehearsal(code string, ports map[string]int) (string, error) {
 	return code, nil
 }
 
+// runbookRehearsals are the rehearsals the offline blocks run against: the shipped stacks run every
+// block not marked "mutualTls required", and dev with caller certificates required at the edge runs
+// the marked ones.
+var runbookRehearsals = func() []runbookRehearsal {
+	rehearsals := []runbookRehearsal{}
+	for _, stack := range stackNames {
+		rehearsals = append(rehearsals, runbookRehearsal{name: stack, stack: stack})
+	}
+	return append(rehearsals, runbookRehearsal{name: "dev with mutualTls required", stack: "dev", mutual: true,
+		edits: []harness.Edit{harness.Set("applicationGateway.mutualTls", "required")}})
+}()
+
+// runbookRehearsal is one stack configuration the offline blocks run against.
+type runbookRehearsal struct {
+	name, stack string
+	mutual      bool // runs the blocks marked "mutualTls required", and only those
+	edits       []harness.Edit
+}
+
+// runbookCredentials are the variables and files with the caller's credentials that the Azure-only
+// blocks produce: the subscription key the rehearsal's API Management accepts and, with mutual TLS,
+// the callers' CA and the sample caller's certificate and key, as the stack outputs them.
+func runbookCredentials(t *testing.T, plan *rehearsal.Plan, recording *harness.Recording, mutual bool) (map[string]string, map[string][]byte) {
+	t.Helper()
+	require.NotEmpty(t, plan.SubscriptionKeys, "the shipped stacks require a subscription key")
+	key, _ := recording.Outputs["apiSubscriptionKey"].Value.(string)
+	assert.Contains(t, plan.SubscriptionKeys, key, "the output apiSubscriptionKey is a key API Management accepts")
+	variables := map[string]string{"API_KEY": plan.SubscriptionKeys[0]}
+	files := map[string][]byte{}
+	if mutual {
+		for file, output := range map[string]string{"caller-ca.pem": "callerCaCertificatePem", "caller.crt": "sampleCallerCertificatePem",
+			"caller.key": "sampleCallerPrivateKeyPem"} {
+			value, _ := recording.Outputs[output].Value.(string)
+			require.NotEmpty(t, value, "output %s", output)
+			files[file] = []byte(value)
+		}
+	}
+	return variables, files
+}
+
 // TestRunbookOfflineCommands runs every offline block, in order, in one working directory against the
 // local rehearsal of each stack, as the on-call engineer would on the jumpbox: the files and variables
 // the Azure-only blocks would have produced come from the recording, and each block must succeed and
@@ -207,16 +256,21 @@ func TestRunbookOfflineCommands(t *testing.T) {
 		}
 	}
 
-	for _, stack := range stackNames {
-		t.Run(stack, func(t *testing.T) {
-			running, recording := startRehearsal(t, stack)
+	for _, variant := range runbookRehearsals {
+		t.Run(variant.name, func(t *testing.T) {
+			running, recording := startRehearsal(t, variant.stack, variant.edits...)
 			plan := running.Plan
-			variables, ports := map[string]string{}, map[string]int{}
+			variables, credentialFiles := runbookCredentials(t, plan, recording, variant.mutual)
+			ports := map[string]int{}
 			for _, hop := range runbookHops {
 				variables[hop.hostVariable], variables[hop.addressVariable] = hop.host(plan), "127.0.0.1"
 				ports[hop.hostVariable], ports[hop.addressVariable] = hop.port(running), hop.port(running)
 			}
+			for name := range variables {
+				assert.True(t, fromAzure[name], "the runbook sets %s from the stack before using it", name)
+			}
 			files := map[string][]byte{"ca.pem": []byte(plan.CAPEM), "apim-client.pfx": keyVaultPFX(t, recording, "apim-client")}
+			maps.Copy(files, credentialFiles)
 			for name := range files {
 				assert.True(t, filesFromAzure[name], "the runbook downloads %s before using it", name)
 			}
@@ -231,7 +285,7 @@ func TestRunbookOfflineCommands(t *testing.T) {
 
 			defined := slices.Collect(maps.Keys(variables))
 			for _, block := range blocks {
-				if block.kind != runbookOffline {
+				if block.kind != runbookOffline || block.mutual != variant.mutual {
 					continue
 				}
 				for _, match := range runbookAssignment.FindAllStringSubmatch(block.code, -1) {

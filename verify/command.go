@@ -4,6 +4,7 @@ package verify
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -29,11 +30,17 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("verify", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	stack := flags.String("stack", "dev", "stack whose outputs name the endpoint")
-	outputsFile := flags.String("outputs", "", "read the outputs from this file (`pulumi stack output --json`) instead of the Pulumi CLI")
+	outputsFile := flags.String("outputs", "", "read the outputs from this file (`pulumi stack output --json --show-secrets`) instead of the Pulumi CLI")
 	connectTo := flags.String("connect-to", "", "host:port to connect to instead of the gateway's public IP (curl --connect-to)")
 	timeout := flags.Duration("timeout", 10*time.Minute, "how long to keep trying while a hop is settling")
 	interval := flags.Duration("interval", 15*time.Second, "pause between attempts")
+	callerCertificate := flags.String("caller-certificate", "", "PEM `file` of a caller certificate for an edge that requires mutual TLS (instead of the output sampleCallerCertificatePem)")
+	callerKey := flags.String("caller-key", "", "PEM `file` of the caller certificate's private key")
 	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	if (*callerCertificate == "") != (*callerKey == "") {
+		fmt.Fprintln(stderr, "verify: -caller-certificate and -caller-key go together")
 		return 2
 	}
 	outputs, err := readOutputs(*stack, *outputsFile)
@@ -50,7 +57,22 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		target.Address = *connectTo
 		notes = append(notes, "connecting to "+*connectTo)
 	}
-	if audience, _ := outputs["tokenAudience"].(string); audience != "" {
+	if *callerCertificate != "" {
+		pair, err := tls.LoadX509KeyPair(*callerCertificate, *callerKey)
+		if err != nil {
+			fmt.Fprintf(stderr, "verify: -caller-certificate %s and -caller-key %s: %v\n", *callerCertificate, *callerKey, err)
+			return 2
+		}
+		target.CallerCertificate = &pair
+		notes = append(notes, "presenting the caller certificate of "+*callerCertificate+" to the edge")
+	}
+	if target.CallerCertificateRequired && target.CallerCertificate == nil {
+		notes = append(notes, "the edge requires a caller certificate (output callerCaCertificatePem) and the outputs hold no sample one: "+
+			"pass -caller-certificate and -caller-key, or expect the edge to refuse")
+	}
+	// A token for an API that validates them; before the output apiCredential, tokenAudience alone said so.
+	audience, _ := outputs["tokenAudience"].(string)
+	if audience != "" && (target.Credential == CredentialEntraToken || target.Credential == "") {
 		if target.AccessToken, err = accessToken(audience); err != nil {
 			notes = append(notes, fmt.Sprintf("no token for %s (%v): expect a 401 from API Management", audience, err))
 		}
@@ -75,7 +97,8 @@ func readOutputs(stack, file string) (map[string]any, error) {
 	if file != "" {
 		text, err = os.ReadFile(file)
 	} else {
-		text, err = exec.Command("pulumi", "stack", "output", "--json", "--stack", stack).Output()
+		// The subscription key and the sample caller's private key are secret outputs.
+		text, err = exec.Command("pulumi", "stack", "output", "--json", "--show-secrets", "--stack", stack).Output()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the outputs of stack %s: %w (run make deploy STACK=%s first)", stack, err, stack)
@@ -87,9 +110,13 @@ func readOutputs(stack, file string) (map[string]any, error) {
 	return outputs, nil
 }
 
-// TargetFromOutputs builds the target from the stack outputs. When public DNS does not resolve the
-// endpoint's host to the gateway's public IP yet, the check connects to that IP, as curl --resolve
-// would; notes say so. Every missing or malformed output is reported at once.
+// TargetFromOutputs builds the target from the stack outputs: the endpoint, the certificates to check
+// the echo against, the credential the API requires (apiCredential; the subscription key from
+// apiSubscriptionKey) and, when the edge requires caller mutual TLS (callerCaCertificatePem), the
+// sample caller certificate. When public DNS does not resolve the endpoint's host to the gateway's
+// public IP yet, the check connects to that IP, as curl --resolve would; notes say so, and say what
+// the check will not send. Every missing or malformed output is reported at once; no note or error
+// carries a secret.
 func TargetFromOutputs(outputs map[string]any, lookupHost func(string) ([]string, error)) (Target, []string, error) {
 	text := func(name string) string { value, _ := outputs[name].(string); return value }
 	var problems, notes []string
@@ -109,6 +136,38 @@ func TargetFromOutputs(outputs map[string]any, lookupHost func(string) ([]string
 	if err != nil {
 		problems = append(problems, "output apiManagementClientCertificatePem: "+err.Error())
 	}
+	target := Target{Credential: text("apiCredential")}
+	switch target.Credential {
+	case CredentialSubscriptionKey:
+		target.SubscriptionKey, target.SubscriptionKeyHeader = text("apiSubscriptionKey"), text("apiSubscriptionKeyHeader")
+		if target.SubscriptionKey == "" || target.SubscriptionKey == maskedSecret {
+			target.SubscriptionKey = ""
+			notes = append(notes, "the API requires a subscription key and the output apiSubscriptionKey is empty or masked "+
+				"(pulumi stack output --json --show-secrets): expect a 401 from API Management")
+		} else {
+			notes = append(notes, "sending the subscription key of the output apiSubscriptionKey in "+target.keyHeader())
+		}
+	case CredentialNone:
+		notes = append(notes, "the API takes no credential (apiManagement.anonymousAccessAllowed): a public sample only")
+	case CredentialEntraToken, "":
+	default:
+		problems = append(problems, fmt.Sprintf("output apiCredential %q is none of %s, %s, %s", target.Credential, CredentialSubscriptionKey, CredentialEntraToken, CredentialNone))
+	}
+	if callerCA := text("callerCaCertificatePem"); callerCA != "" {
+		target.CallerCertificateRequired = true
+		if _, err := certificateOutput(callerCA); err != nil {
+			problems = append(problems, "output callerCaCertificatePem: "+err.Error())
+		}
+		if certificatePEM, keyPEM := text("sampleCallerCertificatePem"), text("sampleCallerPrivateKeyPem"); certificatePEM != "" {
+			// The error of a key pair names no key material.
+			if pair, err := tls.X509KeyPair([]byte(certificatePEM), []byte(keyPEM)); err != nil {
+				problems = append(problems, "outputs sampleCallerCertificatePem and sampleCallerPrivateKeyPem (secret, --show-secrets): "+err.Error())
+			} else {
+				target.CallerCertificate = &pair
+				notes = append(notes, "presenting the sample caller certificate (output sampleCallerCertificatePem) to the edge")
+			}
+		}
+	}
 	if len(problems) > 0 {
 		return Target{}, nil, fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
@@ -118,7 +177,7 @@ func TargetFromOutputs(outputs map[string]any, lookupHost func(string) ([]string
 	}
 	// The listener's certificate comes from the stack's CA in dev, from a public CA with your own.
 	roots.AddCert(ca)
-	target := Target{URL: address.String(), Roots: roots, CA: ca, ClientCertificate: client}
+	target.URL, target.Roots, target.CA, target.ClientCertificate = address.String(), roots, ca, client
 	if resolved, err := lookupHost(address.Hostname()); err != nil || !slices.Contains(resolved, gatewayIP) {
 		target.Address = net.JoinHostPort(gatewayIP, "443")
 		notes = append(notes, fmt.Sprintf("public DNS does not point %s at the gateway's IP %s yet (it resolves to %v): connecting to %s as curl --resolve %s:443:%s would",
@@ -126,6 +185,9 @@ func TargetFromOutputs(outputs map[string]any, lookupHost func(string) ([]string
 	}
 	return target, notes, nil
 }
+
+// maskedSecret is what `pulumi stack output --json` prints for a secret without --show-secrets.
+const maskedSecret = "[secret]"
 
 // certificateOutput parses a PEM certificate output.
 func certificateOutput(text string) (*x509.Certificate, error) {

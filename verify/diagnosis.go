@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/apiplatform/azure-api-platform/components/apimpolicy"
 )
 
 // Runbook sections (anchors in docs/runbook.md) the diagnoses point at.
@@ -25,8 +27,17 @@ const (
 	SectionListenerName = "public-listener-certificate-name-mismatch"
 	// SectionGatewayBackend covers a 502 from Application Gateway: API Management unhealthy.
 	SectionGatewayBackend = "application-gateway-backend-unhealthy"
-	// SectionUnauthorized covers a 401 from API Management.
+	// SectionUnauthorized covers a 401 from API Management's token validation.
 	SectionUnauthorized = "401-from-api-management"
+	// SectionSubscriptionKey covers API Management's 401 for a missing or invalid subscription key.
+	SectionSubscriptionKey = "401-access-denied-due-to-missing-subscription-key"
+	// SectionForbidden covers a 403 from API Management: its ip-filter, or the caller certificate check.
+	SectionForbidden = "403-from-api-management"
+	// SectionRateLimit covers a 429 from API Management.
+	SectionRateLimit = "429-rate-limit-is-exceeded"
+	// SectionCallerCertificate covers the edge refusing the caller's certificate, or its absence,
+	// when applicationGateway.mutualTls is required.
+	SectionCallerCertificate = "edge-400-no-required-ssl-certificate-was-sent"
 	// SectionBackendCall covers a 500 from API Management: its mTLS call to the ingress failed.
 	SectionBackendCall = "api-management-500-on-the-backend-call"
 	// SectionIngressRefused covers a 400 from the ingress: the client certificate was refused.
@@ -40,6 +51,7 @@ const (
 // Sections lists every section a diagnosis can point at, for the test that finds them in the runbook.
 func Sections() []string {
 	return []string{SectionVerifyFails, SectionGatewayUnreachable, SectionListenerName, SectionGatewayBackend, SectionUnauthorized,
+		SectionSubscriptionKey, SectionForbidden, SectionRateLimit, SectionCallerCertificate,
 		SectionBackendCall, SectionIngressRefused, SectionWorkload, SectionNoClientCertificate}
 }
 
@@ -64,16 +76,32 @@ var envoyAnswers = []struct{ text, meaning string }{
 
 // ingressRefusals are what an ingress answers when it refuses a client certificate after the
 // handshake (nginx's 400 pages). The Istio gateway refuses during the handshake instead, which API
-// Management reports as a 500.
+// Management reports as a 500. Application Gateway answers its callers the same way when it requires
+// mutual TLS: every failed client certificate authentication is a 400 (application-gateway,
+// mutual-authentication-troubleshooting), on its own error page.
 var ingressRefusals = []string{"No required SSL certificate was sent", "The SSL certificate error", "SSL certificate error"}
 
-// statusDiagnosis names the hop behind a status other than 200.
-func statusDiagnosis(status int, body string) *Diagnosis {
+// statusDiagnosis names the hop behind a status other than 200 to the request the target describes.
+func statusDiagnosis(status int, body string, target Target) *Diagnosis {
 	var apim managementError
 	fromManagement := json.Unmarshal([]byte(body), &apim) == nil && apim.StatusCode == status
+	refusal := firstMatch(body, ingressRefusals)
 	switch {
 	case fromManagement:
-		return managementDiagnosis(status, apim.Message)
+		return managementDiagnosis(status, apim.Message, target)
+	// The edge's refusal is its own page.
+	case status == http.StatusBadRequest && refusal != "" && strings.Contains(body, gatewayPageMarker):
+		return callerCertificateDiagnosis(target, fmt.Sprintf("400 from Application Gateway (%q)", refusal))
+	// Without the page, a request that carried no caller certificate to an edge that requires one cannot
+	// have got further; with one, the edge is still the likelier (the Istio ingress refuses during the
+	// handshake, which API Management reports as a 500), but the ingress answers so too.
+	case status == http.StatusBadRequest && refusal != "" && target.CallerCertificateRequired:
+		diagnosis := callerCertificateDiagnosis(target, fmt.Sprintf("400 (%q), not on Application Gateway's own page", refusal))
+		if target.CallerCertificate != nil {
+			diagnosis.Problem += "; if the caller certificate is right, the ingress refused API Management's client certificate (see " +
+				RunbookPath + "#" + SectionIngressRefused + ")"
+		}
+		return diagnosis
 	case status == http.StatusBadGateway && strings.Contains(body, gatewayPageMarker):
 		return &Diagnosis{Hop: GatewayBackendHop, Section: SectionGatewayBackend, Transient: true, Problem: "502 from Application Gateway: " +
 			"its backend, API Management, is unhealthy or unreachable (health probes settle a few minutes after a deployment)"}
@@ -82,11 +110,12 @@ func statusDiagnosis(status int, body string) *Diagnosis {
 			"API Management, or the ingress behind it, did not answer within the gateway's request timeout"}
 	case envoyAnswer(body) != "":
 		return &Diagnosis{Hop: WorkloadHop, Section: SectionWorkload, Transient: true, Problem: fmt.Sprintf("%d from the ingress: %s", status, envoyAnswer(body))}
-	case status == http.StatusBadRequest && firstMatch(body, ingressRefusals) != "":
+	case status == http.StatusBadRequest && refusal != "":
 		return &Diagnosis{Hop: IngressHop, Section: SectionIngressRefused, Problem: fmt.Sprintf(
-			"400 from the ingress (%q): it refused API Management's client certificate, none was sent or another CA issued it", firstMatch(body, ingressRefusals))}
+			"400 from the ingress (%q): it refused API Management's client certificate, none was sent or another CA issued it", refusal)}
 	case status == http.StatusForbidden:
-		return &Diagnosis{Hop: EdgeHop, Section: SectionVerifyFails, Problem: "403 from Application Gateway: the WAF blocked the check's plain GET, look for the matched rule in the firewall log"}
+		return &Diagnosis{Hop: EdgeHop, Section: SectionVerifyFails, Problem: "403 from Application Gateway: the WAF blocked the check's plain GET " +
+			"(a managed rule, or the rate-limit rule ratelimitperclientaddress when this address sent too much in a minute), look for the matched rule in the firewall log"}
 	case status == http.StatusNotFound && strings.TrimSpace(body) == "":
 		return &Diagnosis{Hop: WorkloadHop, Section: SectionWorkload, Problem: "404 with an empty body from the ingress: its routes do not match the backend host (Gateway and VirtualService hosts)"}
 	}
@@ -104,22 +133,65 @@ func envoyAnswer(body string) string {
 	return ""
 }
 
-// managementDiagnosis explains an error API Management produced.
-func managementDiagnosis(status int, message string) *Diagnosis {
+// The messages of API Management's subscription key check, which runs before any policy.
+const (
+	missingKeyMessage = "missing subscription key"
+	invalidKeyMessage = "invalid subscription key"
+)
+
+// managementDiagnosis explains an error API Management produced for the request the target describes.
+func managementDiagnosis(status int, message string, target Target) *Diagnosis {
 	switch {
+	case status == http.StatusUnauthorized && strings.Contains(message, missingKeyMessage):
+		problem := "the API requires a subscription key (apiCredential subscription-key) and the check sent none: the output apiSubscriptionKey is empty, " +
+			"or was read without --show-secrets"
+		if target.SubscriptionKey != "" {
+			problem = fmt.Sprintf("the check sent a key in %s, which API Management did not take for its key header: the output apiSubscriptionKeyHeader "+
+				"names the header the API expects", target.keyHeader())
+		}
+		return &Diagnosis{Hop: ManagementHop, Section: SectionSubscriptionKey, Problem: fmt.Sprintf("401 from API Management (%q): %s", message, problem)}
+	case status == http.StatusUnauthorized && strings.Contains(message, invalidKeyMessage):
+		return &Diagnosis{Hop: ManagementHop, Section: SectionSubscriptionKey, Problem: fmt.Sprintf(
+			"401 from API Management (%q): the key the check sent is not a key of an active subscription to the API's product: the outputs are another stack's, "+
+				"or the subscription echo-sample-caller was suspended or its keys regenerated outside Pulumi (pulumi up restores them)", message)}
 	case status == http.StatusUnauthorized:
 		return &Diagnosis{Hop: ManagementHop, Section: SectionUnauthorized, Problem: fmt.Sprintf(
 			"401 from API Management (%q): token validation is on and the request's token is missing or not for the API's audience and client applications", message)}
 	case status == http.StatusNotFound:
 		return &Diagnosis{Hop: ManagementHop, Section: SectionVerifyFails, Problem: fmt.Sprintf("404 from API Management (%q): no API at the checked path", message)}
+	case status == http.StatusForbidden && (message == "Forbidden" || message == ""):
+		return &Diagnosis{Hop: ManagementHop, Section: SectionForbidden, Problem: fmt.Sprintf(
+			"403 from API Management (%q): its ip-filter admits only Application Gateway's subnet, and this request came from elsewhere: "+
+				"it did not come through the gateway (-connect-to), or the policy's address range is not the gateway subnet's (pulumi up restores it)", message)}
+	case status == http.StatusForbidden && target.CallerCertificateRequired:
+		return &Diagnosis{Hop: ManagementHop, Section: SectionForbidden, Problem: fmt.Sprintf(
+			"403 from API Management (%q): the request did not carry the edge's %s: %s: the gateway's rewrite set caller-headers does not forward "+
+				"its verdict on the caller's certificate (pulumi up restores it)", message, apimpolicy.CertificateVerificationHeader, apimpolicy.CertificateVerified)}
+	case status == http.StatusForbidden:
+		return &Diagnosis{Hop: ManagementHop, Section: SectionForbidden, Problem: fmt.Sprintf("403 from API Management (%q): a policy refused the request", message)}
 	case status == http.StatusTooManyRequests:
-		return &Diagnosis{Hop: ManagementHop, Section: SectionVerifyFails, Transient: true, Problem: "429 from API Management: the rate limit of this caller is used up"}
+		return &Diagnosis{Hop: ManagementHop, Section: SectionRateLimit, Transient: true, Problem: fmt.Sprintf(
+			"429 from API Management (%q): the rate limit of this caller (its address as Application Gateway saw it, or its subscription key or client application) is used up", message)}
 	case status >= 500:
 		return &Diagnosis{Hop: IngressHop, Section: SectionBackendCall, Transient: true, Problem: fmt.Sprintf(
 			"%d from API Management (%q): its mTLS call to the ingress failed (BackendConnectionFailure): the ingress refused API Management's client certificate, "+
 				"or API Management refused the ingress certificate's chain or name, or the ingress is not up yet; its gateway log (output apiManagementErrorsQuery) says which", status, message)}
 	}
 	return &Diagnosis{Hop: ManagementHop, Section: SectionVerifyFails, Problem: fmt.Sprintf("%d from API Management (%q)", status, message)}
+}
+
+// callerCertificateDiagnosis explains the edge refusing a request for its caller certificate.
+func callerCertificateDiagnosis(target Target, seen string) *Diagnosis {
+	problem := seen + ": the edge requires a caller certificate (applicationGateway.mutualTls required) "
+	switch {
+	case target.CallerCertificate == nil && target.CallerCertificateRequired:
+		problem += "and the check presented none: the outputs have no sampleCallerCertificatePem and sampleCallerPrivateKeyPem (the caller CA is your own), pass -caller-certificate and -caller-key"
+	case target.CallerCertificate == nil:
+		problem += "but the outputs say it does not (no callerCaCertificatePem): the gateway's SSL profile is not the stack's, pulumi up restores it"
+	default:
+		problem += "and refused the one the check presented: not issued by the CA of callerCaCertificatePem, expired, or not for client authentication"
+	}
+	return &Diagnosis{Hop: EdgeHop, Section: SectionCallerCertificate, Problem: problem}
 }
 
 // echo is the part of the echo server's answer the check reads: the request headers it received,

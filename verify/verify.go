@@ -1,7 +1,9 @@
 // Package verify is the post-deploy smoke check behind `make verify`: one request to the public
 // endpoint that must cross every hop (Application Gateway, API Management, the mTLS ingress, an echo
 // pod) and come back showing that the ingress verified API Management's client certificate, issued by
-// the stack's CA. When it does not, it names the hop that failed and the runbook section to read.
+// the stack's CA. It carries the credential the API requires (a subscription key or a token) and, when
+// the edge requires caller mutual TLS, a caller certificate. When it does not pass, it names the hop
+// that failed and the runbook section to read.
 package verify
 
 import (
@@ -15,6 +17,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/apiplatform/azure-api-platform/components/apimpolicy"
 )
 
 // Hop is a link of the request path, as the runbook names it.
@@ -70,7 +74,61 @@ type Target struct {
 	ClientCertificate *x509.Certificate
 	// AccessToken, when set, is sent as a bearer token (token validation on).
 	AccessToken string
+	// Credential is the caller credential the API requires (stack output apiCredential):
+	// "subscription-key", "entra-token" or "none"; "" for a stack from before the output.
+	Credential string
+	// SubscriptionKey, when set, is sent in SubscriptionKeyHeader. A secret: never printed.
+	SubscriptionKey string
+	// SubscriptionKeyHeader is the header the key goes in ("" means Ocp-Apim-Subscription-Key).
+	SubscriptionKeyHeader string
+	// CallerCertificateRequired says the edge requires a caller certificate
+	// (applicationGateway.mutualTls required: the stack outputs callerCaCertificatePem).
+	CallerCertificateRequired bool
+	// CallerCertificate, when set, is presented to the edge when it asks for a client certificate.
+	CallerCertificate *tls.Certificate
 }
+
+// The caller credentials of the stack output apiCredential.
+const (
+	// CredentialSubscriptionKey is an API Management subscription key.
+	CredentialSubscriptionKey = string(apimpolicy.CredentialSubscriptionKey)
+	// CredentialEntraToken is a Microsoft Entra access token.
+	CredentialEntraToken = string(apimpolicy.CredentialEntraToken)
+	// CredentialNone is no credential at all (apiManagement.anonymousAccessAllowed).
+	CredentialNone = string(apimpolicy.CredentialNone)
+)
+
+// DefaultSubscriptionKeyHeader is API Management's header for a subscription key.
+const DefaultSubscriptionKeyHeader = apimpolicy.SubscriptionKeyHeader
+
+// keyHeader is the header the target's subscription key goes in.
+func (t Target) keyHeader() string {
+	if t.SubscriptionKeyHeader != "" {
+		return t.SubscriptionKeyHeader
+	}
+	return DefaultSubscriptionKeyHeader
+}
+
+// String describes the target without its secrets (the key, the token, the caller's private key).
+func (t Target) String() string {
+	var sends []string
+	if t.SubscriptionKey != "" {
+		sends = append(sends, "a subscription key in "+t.keyHeader())
+	}
+	if t.AccessToken != "" {
+		sends = append(sends, "a bearer token")
+	}
+	if t.CallerCertificate != nil {
+		sends = append(sends, "a caller certificate")
+	}
+	if len(sends) == 0 {
+		sends = append(sends, "no credential")
+	}
+	return fmt.Sprintf("%s (sending %s)", t.URL, strings.Join(sends, ", "))
+}
+
+// GoString is String: %#v must not print the secrets either.
+func (t Target) GoString() string { return t.String() }
 
 // Options bound the check.
 type Options struct {
@@ -131,8 +189,14 @@ func Run(ctx context.Context, target Target, options Options) Result {
 // the pinned address while sending the URL's host name (SNI, Host, certificate check).
 func newClient(target Target) *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second}
+	config := &tls.Config{RootCAs: target.Roots, MinVersion: tls.VersionTLS12}
+	if caller := target.CallerCertificate; caller != nil {
+		// Always the caller certificate, even when the edge's list of acceptable CAs does not name its
+		// issuer: the edge's refusal then says what is wrong, where an empty certificate would not.
+		config.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return caller, nil }
+	}
 	transport := &http.Transport{
-		TLSClientConfig:     &tls.Config{RootCAs: target.Roots, MinVersion: tls.VersionTLS12},
+		TLSClientConfig:     config,
 		TLSHandshakeTimeout: 10 * time.Second,
 		DisableKeepAlives:   true,
 		DialContext: func(ctx context.Context, network, address string) (net.Conn, error) {
@@ -155,9 +219,12 @@ func attempt(ctx context.Context, client *http.Client, target Target) (string, *
 	if target.AccessToken != "" {
 		request.Header.Set("Authorization", "Bearer "+target.AccessToken)
 	}
+	if target.SubscriptionKey != "" {
+		request.Header.Set(target.keyHeader(), target.SubscriptionKey)
+	}
 	response, err := client.Do(request)
 	if err != nil {
-		return "", connectionDiagnosis(err)
+		return "", connectionDiagnosis(err, target)
 	}
 	defer response.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(response.Body, 1<<20))
@@ -165,14 +232,19 @@ func attempt(ctx context.Context, client *http.Client, target Target) (string, *
 		return "", &Diagnosis{Hop: EdgeHop, Problem: "the response broke off: " + err.Error(), Section: SectionVerifyFails, Transient: true}
 	}
 	if response.StatusCode != http.StatusOK {
-		return "", statusDiagnosis(response.StatusCode, string(body))
+		return "", statusDiagnosis(response.StatusCode, string(body), target)
 	}
 	return judgeEcho(body, target)
 }
 
-// connectionDiagnosis explains a request that got no HTTP answer: the listener's certificate, or
-// nothing listening.
-func connectionDiagnosis(err error) *Diagnosis {
+// callerCertificateAlerts are the TLS alerts a server sends when it refuses a client certificate, or
+// the lack of one (Go reports them as "remote error: tls: <alert>").
+var callerCertificateAlerts = []string{"certificate required", "bad certificate", "unknown certificate authority",
+	"certificate expired", "certificate revoked", "unsupported certificate", "access denied"}
+
+// connectionDiagnosis explains a request that got no HTTP answer: the listener's certificate, the
+// edge refusing the caller's certificate, or nothing listening.
+func connectionDiagnosis(err error, target Target) *Diagnosis {
 	var hostname x509.HostnameError
 	var authority x509.UnknownAuthorityError
 	var invalid x509.CertificateInvalidError
@@ -185,6 +257,8 @@ func connectionDiagnosis(err error) *Diagnosis {
 			"the listener's certificate is not issued by a trusted CA (%v): in dev it is issued by the stack's CA, which the check trusts from the output caCertificatePem", err)}
 	case errors.As(err, &invalid):
 		return &Diagnosis{Hop: EdgeHop, Section: SectionListenerName, Problem: fmt.Sprintf("the listener's certificate is not valid: %v", err)}
+	case strings.Contains(err.Error(), "remote error: tls:") && (target.CallerCertificateRequired || firstMatch(err.Error(), callerCertificateAlerts) != ""):
+		return callerCertificateDiagnosis(target, fmt.Sprintf("the edge ended the TLS handshake (%v)", err))
 	}
 	return &Diagnosis{Hop: EdgeHop, Section: SectionGatewayUnreachable, Transient: true,
 		Problem: fmt.Sprintf("no HTTPS answer from Application Gateway: %v", err)}

@@ -19,6 +19,8 @@ import (
 // withTokenValidation is a backend API's options with Microsoft Entra token validation on.
 var withTokenValidation = apimpolicy.BackendAPIOptions{
 	BackendID:              "echo-backend",
+	Credential:             apimpolicy.CredentialEntraToken,
+	EdgeRanges:             []apimpolicy.AddressRange{{From: "10.42.0.0", To: "10.42.0.255"}},
 	TenantID:               "contoso.onmicrosoft.com",
 	Audiences:              []string{"api://5f0c8f9e-1a2b-4c3d-8e4f-a1b2c3d4e5f6"},
 	ClientApplicationIDs:   []string{"9d8c7b6a-5f4e-4d3c-9b2a-1f0e9d8c7b6a", "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"},
@@ -78,20 +80,53 @@ func children(all []statement, path string) []statement {
 	return direct
 }
 
-// TestStatementOrder checks each section's statements in the order API Management runs them.
+// withSubscriptionKey is a backend API's options with subscription keys and caller certificates.
+var withSubscriptionKey = apimpolicy.BackendAPIOptions{
+	BackendID:                 "echo-backend",
+	Credential:                apimpolicy.CredentialSubscriptionKey,
+	EdgeRanges:                []apimpolicy.AddressRange{{From: "10.42.0.0", To: "10.42.0.255"}},
+	CallerCertificateRequired: true,
+	RateLimitCalls:            100,
+	RateLimitPeriodSeconds:    60,
+}
+
+// anonymous is a backend API's options for the public-sample opt-out.
+var anonymous = apimpolicy.BackendAPIOptions{
+	BackendID: "echo-backend", Credential: apimpolicy.CredentialNone, RateLimitCalls: 100, RateLimitPeriodSeconds: 60,
+}
+
+// TestStatementOrder checks each section's statements in the order API Management runs them, for every
+// credential: only the edge, then who is calling, then how often, then what the backend sees, then
+// where it goes.
 func TestStatementOrder(t *testing.T) {
-	all := statements(t, render(t, withTokenValidation))
-	require.Equal(t, statement{"policies", ""}, all[0], "the root is <policies>")
-
-	var inbound []string
-	for _, found := range children(all, "policies/inbound") {
-		inbound = append(inbound, found.path)
+	deleted := slices.Repeat([]string{"set-header"}, len(apimpolicy.StrippedRequestHeaders())+1)
+	cases := []struct {
+		name    string
+		options apimpolicy.BackendAPIOptions
+		want    []string
+	}{
+		{"entra token", withTokenValidation, slices.Concat([]string{"base", "ip-filter", "validate-azure-ad-token", "rate-limit-by-key", "rate-limit-by-key"},
+			deleted, []string{"set-backend-service"})},
+		{"subscription key and caller certificate", withSubscriptionKey, slices.Concat([]string{"base", "ip-filter", "check-header", "rate-limit-by-key", "rate-limit-by-key"},
+			deleted, []string{"set-backend-service"})},
+		{"anonymous", anonymous, slices.Concat([]string{"base", "rate-limit-by-key"}, deleted, []string{"set-backend-service"})},
 	}
-	deleted := len(apimpolicy.ClientCertificateHeaders) + len(apimpolicy.InternalRequestHeaders)
-	want := slices.Concat([]string{"base", "validate-azure-ad-token", "rate-limit-by-key"},
-		slices.Repeat([]string{"set-header"}, deleted+1), []string{"set-backend-service"})
-	require.Equal(t, want, inbound, "inherit, authenticate, throttle, clean headers, then route")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			all := statements(t, render(t, tc.options))
+			require.Equal(t, statement{"policies", ""}, all[0], "the root is <policies>")
+			var inbound []string
+			for _, found := range children(all, "policies/inbound") {
+				inbound = append(inbound, found.path)
+			}
+			require.Equal(t, tc.want, inbound, "inherit, admit the edge, authenticate, throttle, clean headers, then route")
+		})
+	}
+}
 
+// TestSectionsOtherThanInbound checks the outbound, backend and on-error sections.
+func TestSectionsOtherThanInbound(t *testing.T) {
+	all := statements(t, render(t, withTokenValidation))
 	outbound := children(all, "policies/outbound")
 	require.Equal(t, statement{"base", ""}, outbound[0])
 	var removed []string
@@ -113,7 +148,7 @@ func TestHeaderStatements(t *testing.T) {
 	var document apimpolicy.Document
 	require.NoError(t, xml.Unmarshal([]byte(render(t, withTokenValidation)), &document))
 	headers := document.Inbound.Headers
-	deleted := slices.Concat(apimpolicy.ClientCertificateHeaders, apimpolicy.InternalRequestHeaders)
+	deleted := apimpolicy.StrippedRequestHeaders()
 	require.Len(t, headers, len(deleted)+1)
 	for i, name := range deleted {
 		require.Equal(t, apimpolicy.SetHeader{Name: name, ExistsAction: "delete"}, headers[i])
@@ -123,26 +158,81 @@ func TestHeaderStatements(t *testing.T) {
 	require.Contains(t, last.Value, apimpolicy.TraceHeader, "the trace ID is Application Gateway's header")
 }
 
-// TestTokenValidation checks the token validation statement, and its absence without a tenant or audience.
-func TestTokenValidation(t *testing.T) {
+// TestNoCallerIdentityHeaderSurvives checks, for every credential, that each header a caller could use
+// to pose as another caller or as a verified certificate is deleted before routing: every forwarded
+// certificate header (the edge's and any proxy's) and the subscription key.
+func TestNoCallerIdentityHeaderSurvives(t *testing.T) {
+	identity := []string{apimpolicy.SubscriptionKeyHeader, "X-Forwarded-Client-Cert", "X-ARR-ClientCert"}
+	for _, forwarded := range apimpolicy.ForwardedCertificateHeaders {
+		identity = append(identity, forwarded.Header)
+	}
+	for name, options := range map[string]apimpolicy.BackendAPIOptions{"token": withTokenValidation, "key": withSubscriptionKey, "anonymous": anonymous} {
+		t.Run(name, func(t *testing.T) {
+			var document apimpolicy.Document
+			require.NoError(t, xml.Unmarshal([]byte(render(t, options)), &document))
+			deleted := map[string]bool{}
+			for _, header := range document.Inbound.Headers {
+				if header.ExistsAction == "delete" {
+					deleted[strings.ToLower(header.Name)] = true
+				}
+			}
+			for _, header := range identity {
+				require.True(t, deleted[strings.ToLower(header)], "%s reaches the backend", header)
+			}
+		})
+	}
+}
+
+// TestCallerCertificateCheck checks that a caller certificate is required exactly when asked, as the
+// edge's verification verdict.
+func TestCallerCertificateCheck(t *testing.T) {
+	var document apimpolicy.Document
+	require.NoError(t, xml.Unmarshal([]byte(render(t, withSubscriptionKey)), &document))
+	require.Equal(t, []apimpolicy.CheckHeader{{Name: apimpolicy.CertificateVerificationHeader, FailedCheckHTTPCode: 403, IgnoreCase: false,
+		FailedCheckErrorMessage: "Forbidden: the edge verified no client certificate for this request.", Values: []string{"SUCCESS"}}},
+		document.Inbound.CheckHeaders)
+	var withoutCertificates apimpolicy.Document
+	require.NoError(t, xml.Unmarshal([]byte(render(t, withTokenValidation)), &withoutCertificates))
+	require.Empty(t, withoutCertificates.Inbound.CheckHeaders)
+}
+
+// TestRangeOf checks subnet ranges, as the ip-filter admits the gateway subnet.
+func TestRangeOf(t *testing.T) {
 	cases := []struct {
-		name    string
-		options func(apimpolicy.BackendAPIOptions) apimpolicy.BackendAPIOptions
-		present bool
+		name, cidr, from, to string
 	}{
-		{"tenant and audience", func(options apimpolicy.BackendAPIOptions) apimpolicy.BackendAPIOptions { return options }, true},
-		{"no tenant", func(options apimpolicy.BackendAPIOptions) apimpolicy.BackendAPIOptions {
-			options.TenantID = ""
-			return options
-		}, false},
-		{"no audience", func(options apimpolicy.BackendAPIOptions) apimpolicy.BackendAPIOptions {
-			options.Audiences = nil
-			return options
-		}, false},
+		{"a /24", "10.42.0.0/24", "10.42.0.0", "10.42.0.255"},
+		{"a /27 not on its boundary", "10.43.1.7/27", "10.43.1.0", "10.43.1.31"},
+		{"one address", "192.0.2.4/32", "192.0.2.4", "192.0.2.4"},
+		{"a /8", "10.0.0.0/8", "10.0.0.0", "10.255.255.255"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			text := render(t, tc.options(withTokenValidation))
+			got, err := apimpolicy.RangeOf(tc.cidr)
+			require.NoError(t, err)
+			require.Equal(t, apimpolicy.AddressRange{From: tc.from, To: tc.to}, got)
+		})
+	}
+	for _, bad := range []string{"", "10.42.0.0", "fd00::/64", "10.42.0.0/33"} {
+		_, err := apimpolicy.RangeOf(bad)
+		require.Error(t, err, bad)
+	}
+}
+
+// TestTokenValidation checks the token validation statement, and its absence for the other credentials.
+func TestTokenValidation(t *testing.T) {
+	cases := []struct {
+		name    string
+		options apimpolicy.BackendAPIOptions
+		present bool
+	}{
+		{"entra token", withTokenValidation, true},
+		{"subscription key", withSubscriptionKey, false},
+		{"anonymous", anonymous, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			text := render(t, tc.options)
 			var document apimpolicy.Document
 			require.NoError(t, xml.Unmarshal([]byte(text), &document))
 			if !tc.present {
@@ -153,6 +243,7 @@ func TestTokenValidation(t *testing.T) {
 			want := &apimpolicy.ValidateAzureADToken{
 				TenantID: withTokenValidation.TenantID, HeaderName: "Authorization", FailedValidationHTTPCode: 401,
 				FailedValidationErrorMessage: "Unauthorized: a valid Microsoft Entra access token is required.",
+				OutputTokenVariableName:      apimpolicy.TokenVariable,
 				ClientApplicationIDs:         withTokenValidation.ClientApplicationIDs, Audiences: withTokenValidation.Audiences,
 			}
 			require.Equal(t, want, document.Inbound.ValidateToken)
@@ -163,12 +254,33 @@ func TestTokenValidation(t *testing.T) {
 	}
 }
 
-// TestRateLimitAndBackend checks the throttle's attributes and the routed backend.
+// TestRateLimitAndBackend checks the throttles: always per client address as the edge saw it (never a
+// value the caller wrote first), and per caller when there is a credential; and the routed backend.
 func TestRateLimitAndBackend(t *testing.T) {
-	var document apimpolicy.Document
-	require.NoError(t, xml.Unmarshal([]byte(render(t, withTokenValidation)), &document))
-	require.Equal(t, &apimpolicy.RateLimitByKey{Calls: 100, RenewalPeriod: 60, CounterKey: apimpolicy.CallerAddressKey}, document.Inbound.RateLimit)
-	require.Equal(t, &apimpolicy.SetBackendService{BackendID: "echo-backend"}, document.Inbound.SetBackend)
+	limit := func(key string) apimpolicy.RateLimitByKey {
+		return apimpolicy.RateLimitByKey{Calls: 100, RenewalPeriod: 60, CounterKey: key}
+	}
+	cases := []struct {
+		name    string
+		options apimpolicy.BackendAPIOptions
+		want    []apimpolicy.RateLimitByKey
+	}{
+		{"entra token", withTokenValidation, []apimpolicy.RateLimitByKey{limit(apimpolicy.ClientAddressKey), limit(apimpolicy.ClientApplicationKey)}},
+		{"subscription key", withSubscriptionKey, []apimpolicy.RateLimitByKey{limit(apimpolicy.ClientAddressKey), limit(apimpolicy.SubscriptionKey)}},
+		{"anonymous", anonymous, []apimpolicy.RateLimitByKey{limit(apimpolicy.ClientAddressKey)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var document apimpolicy.Document
+			require.NoError(t, xml.Unmarshal([]byte(render(t, tc.options)), &document))
+			require.Equal(t, tc.want, document.Inbound.RateLimits)
+			for _, limit := range document.Inbound.RateLimits {
+				require.NotContains(t, limit.CounterKey, "Split(", "a counter must not pick an entry of a list the caller can write")
+			}
+			require.Equal(t, &apimpolicy.SetBackendService{BackendID: "echo-backend"}, document.Inbound.SetBackend)
+		})
+	}
+	require.Contains(t, apimpolicy.ClientApplicationKey, apimpolicy.TokenVariable, "the caller's limit reads the token validate-azure-ad-token kept")
 }
 
 // TestValuesAreEscaped checks that values with XML's special characters stay values: escaped in the

@@ -105,6 +105,10 @@ var resourceTypeRules = map[string]Rule{
 	"azure-native:apimanagement:Certificate":            apiManagementEntityRule("API Management certificate"),
 	"azure-native:apimanagement:Diagnostic":             apiManagementEntityRule("API Management diagnostic"),
 	"azure-native:apimanagement:Logger":                 apiManagementEntityRule("API Management logger"),
+	"azure-native:apimanagement:Product":                apiManagementEntityRule("API Management product"),
+	"azure-native:apimanagement:Subscription":           apiManagementEntityRule("API Management subscription"),
+	// Not in Microsoft's table: a product's API link is named by the API's ID, so the API's rule.
+	"azure-native:apimanagement:ProductApi": apiManagementEntityRule("API of a product"),
 	// Not in Microsoft's table: the table's service/diagnostics rule, for the same entity on one API.
 	"azure-native:apimanagement:ApiDiagnostic": apiManagementEntityRule("API diagnostic"),
 	// The REST API accepts only "policy" as an API's policyId

@@ -33,6 +33,20 @@ const (
 	Listener Certificate = "listener"
 )
 
+// The callers' certificates, when the edge requires caller mutual TLS and the platform generates the
+// callers' CA (dev): signed by that CA, never by the private CA.
+const (
+	// CallersCA is the generated CA whose client certificates the edge accepts.
+	CallersCA Certificate = "callers-ca"
+	// SampleCaller is one caller's client certificate, signed by CallersCA, for trying the API.
+	SampleCaller Certificate = "sample-caller"
+)
+
+// CallerLeaves lists the leaf certificates a callers' CA issues.
+func CallerLeaves() []Certificate {
+	return []Certificate{SampleCaller}
+}
+
 // Leaves lists the leaf certificates in the order they are created and reported.
 func Leaves() []Certificate {
 	return []Certificate{APIMGateway, APIMClient, IngressServer, Listener}
@@ -152,4 +166,33 @@ func parsePrivateKey(text string) (any, error) {
 	default:
 		return nil, fmt.Errorf("unsupported PEM block %q", block.Type)
 	}
+}
+
+// CheckCACertificates checks a PEM bundle of CA certificates, as the edge trusts callers' CAs: at least
+// one block, every block a certificate that parses and is a CA.
+func CheckCACertificates(bundle string) error {
+	rest := []byte(bundle)
+	count := 0
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		count++
+		if block.Type != "CERTIFICATE" {
+			return fmt.Errorf("block %d is a %s, not a CERTIFICATE: give only the CA certificates, never a key", count, block.Type)
+		}
+		certificate, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return fmt.Errorf("block %d does not parse as a certificate: %w", count, err)
+		}
+		if !certificate.IsCA {
+			return fmt.Errorf("block %d (%s) is not a CA certificate: give the CA that issues the callers' certificates", count, certificate.Subject)
+		}
+	}
+	if count == 0 || strings.TrimSpace(string(rest)) != "" {
+		return errors.New("is not a PEM bundle of CA certificates (-----BEGIN CERTIFICATE----- blocks)")
+	}
+	return nil
 }

@@ -199,3 +199,31 @@ func TestCertificateDERBase64(t *testing.T) {
 	_, err = pki.CertificateDERBase64(issued.keyPEM)
 	require.ErrorContains(t, err, "no CERTIFICATE PEM block")
 }
+
+// TestCheckCACertificates checks what the edge may be given as callers' CAs: CA certificates only.
+func TestCheckCACertificates(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	issued := newChain(t, key, sec1)
+	cases := []struct {
+		name, bundle, problem string
+	}{
+		{"one CA", issued.caPEM, ""},
+		{"two CAs", issued.caPEM + issued.caPEM, ""},
+		{"a leaf", issued.leafPEM, "is not a CA certificate"},
+		{"a CA and its key", issued.caPEM + issued.keyPEM, "not a CERTIFICATE"},
+		{"empty", "", "is not a PEM bundle"},
+		{"text after the CA", issued.caPEM + "garbage", "is not a PEM bundle"},
+		{"a broken certificate", encodePEM("CERTIFICATE", []byte("not DER")), "does not parse"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := pki.CheckCACertificates(tc.bundle)
+			if tc.problem == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tc.problem)
+		})
+	}
+}

@@ -35,6 +35,9 @@ var armPaths = map[string]string{
 	"sql:ServerBlobAuditingPolicy":                "Microsoft.Sql/servers/{serverName}/auditingSettings/{blobAuditingPolicyName}",
 	"sql:ServerSecurityAlertPolicy":               "Microsoft.Sql/servers/{serverName}/securityAlertPolicies/{securityAlertPolicyName}",
 	"apimanagement:Logger":                        "Microsoft.ApiManagement/service/{serviceName}/loggers/{loggerId}",
+	"apimanagement:Product":                       "Microsoft.ApiManagement/service/{serviceName}/products/{productId}",
+	"apimanagement:ProductApi":                    "Microsoft.ApiManagement/service/{serviceName}/products/{productId}/apis/{apiId}",
+	"apimanagement:Subscription":                  "Microsoft.ApiManagement/service/{serviceName}/subscriptions/{sid}",
 	"network:PrivateRecordSet":                    "Microsoft.Network/privateDnsZones/{privateZoneName}/{recordType}/{relativeRecordSetName}",
 	"compute:VirtualMachine":                      "Microsoft.Compute/virtualMachines/{vmName}",
 	"containerregistry:Registry":                  "Microsoft.ContainerRegistry/registries/{registryName}",
@@ -104,7 +107,7 @@ func (m *mocks) azureResource(res *Resource, outputs resource.PropertyMap) (stri
 			name = res.Name
 		}
 		id = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s", SubscriptionID, name)
-	case res.InputString("scope") != "":
+	case res.InputString("scope") != "" && module != "apimanagement": // an API Management subscription's scope is a product, not an ARM scope
 		id = res.InputString("scope") + "/providers/" + path
 	case res.InputString("resourceUri") != "":
 		id = res.InputString("resourceUri") + "/providers/" + path

@@ -20,7 +20,7 @@ import (
 // JSON with sorted keys. Values that differ between runs by design are replaced by placeholders: PEM
 // blocks, long base64 strings and SSH keys (the mocks generate real keys) become "<pem>", "<base64>"
 // and "<ssh-key>", RFC 3339 times and Unix times of certificate validity "<time>", unknown values
-// "<unknown>". Secret values keep their place, marked as secrets.
+// "<unknown>". Secret values keep their place, marked as secrets; secret strings read "<secret>".
 func (r *Recording) Canonical() ([]byte, error) {
 	type canonicalResource struct {
 		URN                     string              `json:"urn"`
@@ -75,7 +75,7 @@ func (r *Recording) Canonical() ([]byte, error) {
 		}
 		value := canonicalPlain(plain)
 		if output.Secret {
-			value = map[string]any{"secret": value}
+			value = map[string]any{"secret": hideSecret(value)}
 		}
 		outputs[name] = value
 	}
@@ -137,7 +137,7 @@ func canonicalMap(properties resource.PropertyMap) any {
 func canonicalValue(value resource.PropertyValue) any {
 	switch {
 	case value.IsSecret():
-		return map[string]any{"secret": canonicalValue(value.SecretValue().Element)}
+		return map[string]any{"secret": hideSecret(canonicalValue(value.SecretValue().Element))}
 	case value.IsComputed(), value.IsOutput() && !value.OutputValue().Known:
 		return "<unknown>"
 	case value.IsOutput():
@@ -176,6 +176,16 @@ func canonicalPlain(value any) any {
 	default:
 		return value
 	}
+}
+
+// hideSecret replaces a secret string (a generated key or password: the mocks' values are not real
+// secrets, but a recording in the repository must not look like it holds any) by "<secret>"; the
+// placeholders above stay, so a secret PEM still reads "<pem>".
+func hideSecret(value any) any {
+	if text, ok := value.(string); ok && !strings.HasPrefix(text, "<") {
+		return "<secret>"
+	}
+	return value
 }
 
 // timeKeys are the properties that hold Unix times derived from certificate validity (Key Vault

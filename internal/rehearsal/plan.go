@@ -6,6 +6,7 @@ package rehearsal
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -53,6 +54,28 @@ type Plan struct {
 	IngressVerifyClient string
 	// IngressVerifyDepth is the ingress's client certificate verify depth.
 	IngressVerifyDepth string
+
+	// SubscriptionKeys are the keys API Management accepts for the API (primary and secondary of every
+	// active subscription covering it); empty when the API requires no subscription.
+	SubscriptionKeys []string
+	// KeySubscriptions name the subscription each key belongs to: a subscription's two keys are one
+	// caller to a per-subscription rate limit.
+	KeySubscriptions map[string]string
+	// SubscriptionKeyHeader is the header callers send a key in ("" when no key is required).
+	SubscriptionKeyHeader string
+	// Policy is what the API's inbound policy enforces.
+	Policy *GatewayPolicy
+	// GatewaySubnet is the Application Gateway subnet's address prefix: where API Management sees the
+	// edge's requests come from.
+	GatewaySubnet string
+	// EdgeHeaders are the request headers the edge's rewrite rule set sets or removes, in order.
+	EdgeHeaders []HeaderRewrite
+	// EdgeClientCAPEM is the callers' CA the HTTPS listener's SSL profile trusts ("" without mutual TLS).
+	EdgeClientCAPEM string
+	// EdgeVerifyIssuerDN is the SSL profile's verifyClientCertIssuerDN.
+	EdgeVerifyIssuerDN bool
+	// SampleCaller is the sample caller certificate the program issued (nil when it issued none).
+	SampleCaller *KeyPair
 }
 
 // sslPolicyProtocols maps Application Gateway's predefined SSL policies to the protocols they allow
@@ -109,14 +132,11 @@ func PlanFrom(recording *harness.Recording) (*Plan, error) {
 		PresentClientCertificate: len(asList(backend.Input("credentials.certificateIds"))) > 0,
 		Leaves:                   map[pki.Certificate]KeyPair{},
 	}
-	switch policyType := gateway.InputString("sslPolicy.policyType"); policyType {
-	case "Predefined":
-		plan.EdgeProtocols = sslPolicyProtocols[gateway.InputString("sslPolicy.policyName")]
-	case "CustomV2":
-		plan.EdgeProtocols = customMinimums[gateway.InputString("sslPolicy.minProtocolVersion")]
+	if plan.EdgeProtocols, err = sslPolicyOf(asObject(gateway.Input("sslPolicy"))); err != nil {
+		return nil, err
 	}
-	if len(plan.EdgeProtocols) == 0 {
-		return nil, fmt.Errorf("rehearsal: no protocols known for the gateway's SSL policy %v", gateway.Input("sslPolicy"))
+	if err := plan.readCallers(recording, gateway, api); err != nil {
+		return nil, err
 	}
 	if err := plan.readIngress(recording); err != nil {
 		return nil, err
@@ -125,6 +145,43 @@ func PlanFrom(recording *harness.Recording) (*Plan, error) {
 		return nil, err
 	}
 	return plan, nil
+}
+
+// readCallers reads what stands between a caller and the API: the edge's rewrites and client
+// certificate verification, the API's policy and subscription keys, and the gateway subnet the
+// policy's ip-filter must name.
+func (p *Plan) readCallers(recording *harness.Recording, gateway, api *harness.Resource) error {
+	policies := recording.OfType("azure-native:apimanagement:ApiPolicy")
+	if len(policies) != 1 {
+		return fmt.Errorf("rehearsal: want one API policy in the recording, found %d", len(policies))
+	}
+	var err error
+	if p.Policy, err = ParsePolicy(policies[0].InputString("value")); err != nil {
+		return err
+	}
+	for _, read := range []func() error{
+		func() error { return p.readRewrites(gateway) },
+		func() error { return p.readSSLProfile(gateway) },
+		func() error { return p.readGatewaySubnet(recording, gateway) },
+		func() error { return p.readSubscriptions(recording, api) },
+	} {
+		if err := read(); err != nil {
+			return err
+		}
+	}
+	if allowed := p.Policy.AllowedRange; allowed != nil {
+		if p.GatewaySubnet == "" {
+			return fmt.Errorf("rehearsal: the policy has an ip-filter, but the gateway's subnet is not recorded")
+		}
+		// The rehearsal can only stand the edge's one loopback address in for the subnet if the filter
+		// names exactly the subnet: a wider or narrower range would be a different rule.
+		if subnet := SubnetRange(netip.MustParsePrefix(p.GatewaySubnet)); *allowed != subnet {
+			return fmt.Errorf("rehearsal: the policy's ip-filter allows %s-%s, not the gateway subnet %s (%s-%s)",
+				allowed.From, allowed.To, p.GatewaySubnet, subnet.From, subnet.To)
+		}
+	}
+	_, err = GatewayRulesFrom(p) // what nginx cannot express fails the plan, not the start
+	return err
 }
 
 // readIngress reads client-certificate verification from the Istio Gateway.
@@ -141,32 +198,56 @@ func (p *Plan) readIngress(recording *harness.Recording) error {
 	return fmt.Errorf("rehearsal: the recording has no ingress (run the program with kubernetes.deployInCluster)")
 }
 
-// readCertificates reads the CA and every leaf the program issued, with their keys.
+// readCertificates reads every leaf the program issued, with their keys, and the CA that signed them
+// (the CA the leaves name, not any self-signed certificate: the callers' CA is one too).
 func (p *Plan) readCertificates(recording *harness.Recording) error {
-	for _, res := range recording.OfType("tls:index/selfSignedCert:SelfSignedCert") {
-		p.CAPEM = res.OutputString("certPem")
-	}
-	for _, res := range recording.OfType("tls:index/privateKey:PrivateKey") {
-		if strings.HasSuffix(res.Name, "-ca-key") {
-			p.CAKeyPEM = res.OutputString("privateKeyPem")
-		}
-	}
 	for _, leaf := range pki.Leaves() {
 		for _, res := range recording.OfType("tls:index/locallySignedCert:LocallySignedCert") {
 			if !strings.HasSuffix(res.Name, "-"+string(leaf)) {
 				continue
 			}
-			key := recording.Find("tls:index/privateKey:PrivateKey", res.Name+"-key")
-			if key == nil {
-				return fmt.Errorf("rehearsal: no private key recorded for %s", res.Name)
+			pair, err := issuedPair(recording, res)
+			if err != nil {
+				return err
 			}
-			p.Leaves[leaf] = KeyPair{CertificatePEM: res.OutputString("certPem"), KeyPEM: key.OutputString("privateKeyPem")}
+			p.Leaves[leaf] = pair
+			if p.CAPEM != "" && p.CAPEM != res.InputString("caCertPem") {
+				return fmt.Errorf("rehearsal: the platform's leaves are signed by more than one CA (%s)", res.Name)
+			}
+			p.CAPEM, p.CAKeyPEM = res.InputString("caCertPem"), res.InputString("caPrivateKeyPem")
 		}
 	}
 	if p.CAPEM == "" || p.CAKeyPEM == "" || len(p.Leaves) != len(pki.Leaves()) {
 		return fmt.Errorf("rehearsal: the recording lacks the CA or a leaf certificate (found %d of %d leaves)", len(p.Leaves), len(pki.Leaves()))
 	}
+	for _, res := range recording.OfType("tls:index/locallySignedCert:LocallySignedCert") {
+		if strings.HasSuffix(res.Name, "-"+SampleCallerSuffix) {
+			pair, err := issuedPair(recording, res)
+			if err != nil {
+				return err
+			}
+			p.SampleCaller = &pair
+		}
+	}
 	return nil
+}
+
+// SampleCallerSuffix ends the name of the sample caller certificate the program issues in dev.
+const SampleCallerSuffix = "sample-caller"
+
+// issuedPair returns a LocallySignedCert's certificate and the key recorded as "<name>-key".
+func issuedPair(recording *harness.Recording, certificate *harness.Resource) (KeyPair, error) {
+	key := recording.Find("tls:index/privateKey:PrivateKey", certificate.Name+"-key")
+	if key == nil {
+		return KeyPair{}, fmt.Errorf("rehearsal: no private key recorded for %s", certificate.Name)
+	}
+	return KeyPair{CertificatePEM: certificate.OutputString("certPem"), KeyPEM: key.OutputString("privateKeyPem")}, nil
+}
+
+// asObject returns a recorded object value, or nil.
+func asObject(value any) map[string]any {
+	object, _ := value.(map[string]any)
+	return object
 }
 
 // asList returns a recorded list value, or nil.

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -135,6 +136,17 @@ func (s *Stack) StartPath(name string, faults Faults) (*Path, error) {
 	return path, nil
 }
 
+// GatewayAccessLog returns the path's gateway access log: one line per request that reached it, with
+// the edge's headers as the gateway received them.
+func (p *Path) GatewayAccessLog() string {
+	return p.gateway.AccessLog()
+}
+
+// GatewayErrorLog returns the path's gateway error log (it names the zone of a refused rate limit).
+func (p *Path) GatewayErrorLog() string {
+	return p.gateway.ErrorLog()
+}
+
 // StopGateway stops the path's gateway, as if API Management were down.
 func (p *Path) StopGateway() {
 	p.gateway.Stop()
@@ -206,12 +218,20 @@ func (s *Stack) StartIngress(name string, server KeyPair, verify string) (int, e
 // presenting client (none when nil) and validating the ingress certificate's chain and name. It
 // fails requests as API Management does (ManagementErrors).
 func (s *Stack) startGateway(name string, ingressPort int, client *KeyPair) (int, *Process, error) {
+	rules, err := GatewayRulesFrom(s.Plan)
+	if err != nil {
+		return 0, nil, err
+	}
 	hop := Hop{Name: name, ServerName: s.Plan.GatewayHost, Protocols: "TLSv1.2 TLSv1.3", Dir: filepath.Join(s.Dir, name),
 		UpstreamPort: ingressPort, UpstreamTLS: true, UpstreamName: s.Plan.BackendHost, UpstreamVerify: s.Plan.VerifyBackendCertificate,
 		// API Management's policy passes Application Gateway's trace ID on as X-Request-ID.
 		ForwardHeaders: map[string]string{apimpolicy.RequestIDHeader: "$http_x_appgw_trace_id"}, StripPrefix: s.Plan.APIPath, StatusPath: s.Plan.StatusPath,
-		ManagementErrors: true}
-	var err error
+		ManagementErrors: true, Rules: rules, LogHeaders: s.gatewayLogHeaders()}
+	if s.Plan.Policy != nil {
+		for _, header := range s.Plan.Policy.DeletedHeaders {
+			hop.ForwardHeaders[header] = `""` // nginx sends no header whose value is empty
+		}
+	}
 	if hop.Certificate, hop.Key, err = s.writePair(name, s.Plan.Leaves[pki.APIMGateway]); err != nil {
 		return 0, nil, err
 	}
@@ -226,6 +246,23 @@ func (s *Stack) startGateway(name string, ingressPort int, client *KeyPair) (int
 	return s.start(hop)
 }
 
+// gatewayLogHeaders are the headers the gateway's access log records: those the edge sets and those
+// the policy checks, as they arrived.
+func (s *Stack) gatewayLogHeaders() []string {
+	var headers []string
+	for _, rewrite := range s.Plan.EdgeHeaders {
+		headers = append(headers, rewrite.Name)
+	}
+	if s.Plan.Policy != nil {
+		for _, check := range s.Plan.Policy.HeaderChecks {
+			if !slices.Contains(headers, check.Name) {
+				headers = append(headers, check.Name)
+			}
+		}
+	}
+	return headers
+}
+
 // startEdge starts an edge nginx (Application Gateway's place): the listener certificate, the SSL
 // policy's protocols, ModSecurity with the Core Rule Set in the WAF policy's mode, HTTPS to the
 // gateway host on gatewayPort verified against the CA as the backend's trusted root, and its own
@@ -235,10 +272,24 @@ func (s *Stack) startEdge(name string, gatewayPort int, listener KeyPair) (int, 
 	hop := Hop{Name: name, ServerName: s.Plan.PublicHost, Protocols: strings.Join(s.Plan.EdgeProtocols, " "), Dir: dir,
 		UpstreamPort: gatewayPort, UpstreamTLS: true, UpstreamName: s.Plan.GatewayHost, UpstreamVerify: true,
 		// Application Gateway stamps every request with its trace ID.
-		ForwardHeaders: map[string]string{apimpolicy.TraceHeader: "$request_id"}, GatewayErrors: true}
+		ForwardHeaders: map[string]string{apimpolicy.TraceHeader: "$request_id"}, GatewayErrors: true,
+		BindAddress: EdgeSourceAddress}
+	for _, rewrite := range s.Plan.EdgeHeaders {
+		hop.ForwardHeaders[rewrite.Name] = rewrite.Nginx
+		if rewrite.Nginx == "" {
+			hop.ForwardHeaders[rewrite.Name] = `""` // an empty value removes the caller's header
+		}
+	}
 	var err error
 	if hop.Certificate, hop.Key, err = s.writePair(name, listener); err != nil {
 		return 0, err
+	}
+	if s.Plan.EdgeClientCAPEM != "" {
+		// The SSL profile's client authentication: a certificate signed by the callers' CA directly.
+		hop.VerifyClient, hop.VerifyDepth = "on", "1"
+		if hop.ClientCA, err = s.Write(name+"-callers-ca.pem", s.Plan.EdgeClientCAPEM); err != nil {
+			return 0, err
+		}
 	}
 	if hop.UpstreamCA, err = s.Write(name+"-trusted-root.pem", s.Plan.CAPEM); err != nil {
 		return 0, err

@@ -70,6 +70,13 @@ func Evaluate(ctx context.Context, resources []Resource, config Config) ([]Viola
 				}
 			}
 		case policyx.StackValidationPolicy:
+			// As the engine does before analyzing the stack: a configured stack policy learns its
+			// configuration from a (no-op) remediation call.
+			if configurable, ok := policy.(policyx.ResourceRemediationPolicy); ok {
+				if _, err := configurable.Remediate(ctx, policyx.ResourceRemediationArgs{Config: settings.Properties}); err != nil {
+					return nil, fmt.Errorf("policy %s: %w", policy.Name(), err)
+				}
+			}
 			report := collector{func(message, urn string) {
 				violations = append(violations, Violation{policy.Name(), level, urn, message})
 			}}

@@ -5,8 +5,10 @@ package pack
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/blang/semver"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 )
@@ -50,9 +52,10 @@ type stackRule struct {
 	description string
 	remediation string
 	level       policyx.EnforcementLevel
-	// check returns the problems found across the stack's resources. Stack policies take no
-	// configuration: policyx hands them none.
-	check func(resources []Resource) []finding
+	// schema declares the rule's configuration, which reaches it through configuredStackPolicy.
+	schema *policyx.ConfigSchema
+	// check returns the problems found across the stack's resources.
+	check func(resources []Resource, config map[string]any) []finding
 }
 
 // resourceRules and stackRules are every rule of the pack, in the order they are reported.
@@ -65,7 +68,7 @@ func resourceRules() []resourceRule {
 }
 
 func stackRules() []stackRule {
-	return []stackRule{internetInboundRule, privateEndpointRule, diagnosticsRule}
+	return []stackRule{internetInboundRule, privateEndpointRule, diagnosticsRule, apiCredentialRule, apiPolicyOrderRule}
 }
 
 // Policies returns the pack's policies as policyx values: the same objects serve the Pulumi engine and
@@ -109,22 +112,58 @@ func (rule resourceRule) policy() policyx.Policy {
 	})
 }
 
-// policy wraps a stack rule as a policyx stack validation policy.
+// policy wraps a stack rule as a policyx stack validation policy that takes configuration (see
+// configuredStackPolicy).
 func (rule stackRule) policy() policyx.Policy {
-	return policyx.NewStackValidationPolicy(rule.name, policyx.StackValidationPolicyArgs{
+	configured := &configuredStackPolicy{}
+	validation := policyx.NewStackValidationPolicy(rule.name, policyx.StackValidationPolicyArgs{
 		Description:      rule.description,
 		EnforcementLevel: rule.level,
+		ConfigSchema:     rule.schema,
 		ValidateStack: func(_ context.Context, args policyx.StackValidationArgs) error {
 			resources := make([]Resource, 0, len(args.Resources))
 			for _, analyzed := range args.Resources {
 				resources = append(resources, fromAnalyzer(analyzed))
 			}
-			for _, problem := range rule.check(resources) {
+			for _, problem := range rule.check(resources, configured.current()) {
 				args.Manager.ReportViolation(withRemedy(problem.message, rule.remediation), problem.urn)
 			}
 			return nil
 		},
 	})
+	if rule.schema == nil {
+		return validation // takes no configuration, so needs no remediation calls
+	}
+	configured.StackValidationPolicy = validation
+	return configured
+}
+
+// configuredStackPolicy is a stack policy that receives its configuration. policyx hands stack
+// policies none (StackValidationArgs has no Config), but it hands a remediation policy its
+// configuration on every Remediate call, and the engine asks every analyzer for remediations of each
+// resource before it analyzes that resource, and analyzes the stack last. So the policy is also a
+// remediation policy that never remediates: Remediate only remembers the configuration, and the stack
+// check reads the latest. The engine validates `--policy-pack-config` against the schema as for any
+// policy. A stack with no resource is checked with the defaults; Evaluate calls Remediate itself.
+type configuredStackPolicy struct {
+	policyx.StackValidationPolicy
+	mu     sync.Mutex
+	config map[string]any
+}
+
+// Remediate records the policy's configuration and leaves the resource as it is.
+func (p *configuredStackPolicy) Remediate(_ context.Context, args policyx.ResourceRemediationArgs) (*property.Map, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.config = args.Config
+	return nil, nil
+}
+
+// current returns the configuration last recorded (nil: the defaults).
+func (p *configuredStackPolicy) current() map[string]any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.config
 }
 
 // withRemedy appends the remediation hint to a violation message.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -319,7 +320,7 @@ func TestEveryPolicyHasAPassingAndAFailingCase(t *testing.T) {
 			fails[tc.policy] = true
 		}
 	}
-	for _, tc := range stackCases {
+	for _, tc := range slices.Concat(stackCases, apiStackCases) {
 		if len(tc.want) == 0 {
 			passes[tc.policy] = true
 		} else {

@@ -42,7 +42,7 @@ var internetInboundRule = stackRule{
 	description: "No network security group admits Internet traffic except the Application Gateway's subnet on 443/80 (and AzureBastionSubnet on 443, which Bastion requires).",
 	remediation: "remove the rule, or narrow it to the Application Gateway subnet's ports 443 and 80.",
 	level:       Mandatory,
-	check: func(resources []Resource) []finding {
+	check: func(resources []Resource, _ map[string]any) []finding {
 		gatewaySubnets := map[string]bool{}
 		for _, gateway := range ofType(resources, applicationGatewayType) {
 			for _, configuration := range gateway.Array("gatewayIPConfigurations") {
@@ -105,7 +105,7 @@ var privateEndpointRule = stackRule{
 	description: "Every PaaS resource that supports a private endpoint has one.",
 	remediation: "add the resource to the PrivateEndpoints component (its group ID picks the private DNS zone).",
 	level:       Mandatory,
-	check: func(resources []Resource) []finding {
+	check: func(resources []Resource, _ map[string]any) []finding {
 		return unreferenced(resources, privateLinkTypes, privateEndpointType, "privateLinkServiceConnections", "has no private endpoint",
 			func(endpoint Resource, id string) bool {
 				return slices.ContainsFunc(endpoint.Array("privateLinkServiceConnections"), func(connection property.Value) bool {
@@ -120,7 +120,7 @@ var diagnosticsRule = stackRule{
 	description: "Every resource of a type that supports diagnostic settings sends its logs and metrics to Log Analytics.",
 	remediation: "create a diagnostic setting for it (components/diagnostics.go lists the categories per type).",
 	level:       Mandatory,
-	check: func(resources []Resource) []finding {
+	check: func(resources []Resource, _ map[string]any) []finding {
 		return unreferenced(resources, diagnosableTypes, diagnosticSettingType, "resourceUri", "has no diagnostic setting",
 			func(setting Resource, id string) bool { return setting.String("resourceUri") == id })
 	},

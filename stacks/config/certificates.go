@@ -29,6 +29,9 @@ type Certificates struct {
 	// ListenerKeyVaultSecretID brings your own public listener certificate: the versionless URI of a Key
 	// Vault secret holding a PFX from a public CA. Empty generates one signed by the private CA.
 	ListenerKeyVaultSecretID string `json:"listenerKeyVaultSecretId"`
+	// PrivateListenerAccepted accepts, in the prod profile, a listener certificate signed by the
+	// private CA: an edge only for clients that trust that CA. Without it such a stack is refused.
+	PrivateListenerAccepted bool `json:"privateListenerAccepted"`
 }
 
 // CertificateKeys holds the key specification of each certificate.
@@ -129,6 +132,11 @@ func validateCertificates(c *Config, problems *problemList) {
 				parts[5], strings.Join(parts[:5], "/"))
 		}
 		problems.add("certificates.listenerKeyVaultSecretId", id, "%s", message)
+	}
+	if c.Environment == Production && c.ListenerGenerated() && !certificates.PrivateListenerAccepted {
+		problems.add("certificates.listenerKeyVaultSecretId", "",
+			"is required in the prod profile: without it the public listener presents a certificate of the platform's private CA, which no Internet client trusts. "+
+				"Set it to the Key Vault secret of a public CA certificate, or set certificates.privateListenerAccepted to true for an edge only your own clients call")
 	}
 	if certificates.Organization == "" || len(certificates.Organization) > 64 {
 		problems.add("certificates.organization", certificates.Organization, "must be 1-64 characters (an X.509 organization name)")

@@ -37,6 +37,20 @@ const (
 // WAFModes are the valid applicationGateway.wafMode values.
 var WAFModes = []WAFMode{WAFPrevention, WAFDetection}
 
+// MutualTLSMode says whether the edge requires callers to present a client certificate.
+type MutualTLSMode string
+
+// The edge's mutual TLS modes.
+const (
+	// MutualTLSOff accepts callers without a certificate (they authenticate with a key or token).
+	MutualTLSOff MutualTLSMode = "off"
+	// MutualTLSRequired refuses callers without a certificate from a trusted caller CA, at the edge.
+	MutualTLSRequired MutualTLSMode = "required"
+)
+
+// MutualTLSModes are the valid applicationGateway.mutualTls values.
+var MutualTLSModes = []MutualTLSMode{MutualTLSOff, MutualTLSRequired}
+
 // ClusterTier is the AKS pricing tier.
 type ClusterTier string
 

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/apiplatform/azure-api-platform/components/apimpolicy"
 	"github.com/apiplatform/azure-api-platform/components/kubeconfig"
 	"github.com/apiplatform/azure-api-platform/components/naming"
 )
@@ -151,10 +152,27 @@ type APIManagement struct {
 	// PublicIPAddressID optionally gives the service a customer-managed Standard public IP (ARM ID);
 	// in internal mode it is optional and Azure manages one for control-plane traffic when empty.
 	PublicIPAddressID string `json:"publicIpAddressId"`
-	// RateLimitCalls is how many calls one subscription may make per RateLimitPeriodSeconds.
+	// AnonymousAccessAllowed lets the sample API answer callers without any credential: for a public
+	// sample only. Without it, and without Microsoft Entra settings, callers need a subscription key.
+	AnonymousAccessAllowed bool `json:"anonymousAccessAllowed"`
+	// RateLimitCalls is how many calls one client address, and one caller, may make per
+	// RateLimitPeriodSeconds.
 	RateLimitCalls int `json:"rateLimitCalls"`
 	// RateLimitPeriodSeconds is the rate limit's renewal period.
 	RateLimitPeriodSeconds int `json:"rateLimitPeriodSeconds"`
+}
+
+// Credential is what a caller of the sample API presents: a Microsoft Entra token when token
+// validation is configured, nothing when anonymous access is allowed, a subscription key otherwise.
+func (a APIManagement) Credential() apimpolicy.Credential {
+	switch {
+	case a.TokenValidationEnabled():
+		return apimpolicy.CredentialEntraToken
+	case a.AnonymousAccessAllowed:
+		return apimpolicy.CredentialNone
+	default:
+		return apimpolicy.CredentialSubscriptionKey
+	}
 }
 
 // TokenValidationEnabled reports whether API Management validates Microsoft Entra tokens.
@@ -200,6 +218,21 @@ type ApplicationGateway struct {
 	Zones []string `json:"zones"`
 	// WAFMode is the WAF policy's mode: Prevention blocks matching requests, Detection only logs them.
 	WAFMode WAFMode `json:"wafMode"`
+	// RateLimitPerMinute is the WAF's limit of requests per client address and minute, a second line
+	// in front of API Management's own limits; 0 turns the rule off.
+	RateLimitPerMinute int `json:"rateLimitPerMinute"`
+	// MutualTLS is off (callers need no certificate) or required (the edge verifies one).
+	MutualTLS MutualTLSMode `json:"mutualTls"`
+	// CallerCACertificatePEM is the CA (PEM, one or more certificates) whose client certificates the
+	// edge accepts when MutualTLS is required. Empty generates one with a sample caller certificate,
+	// in the dev profile only.
+	CallerCACertificatePEM string `json:"callerCaCertificatePem"`
+}
+
+// CallerCAGenerated reports whether the platform generates the callers' CA (caller mutual TLS on,
+// no CA brought).
+func (g ApplicationGateway) CallerCAGenerated() bool {
+	return g.MutualTLS == MutualTLSRequired && g.CallerCACertificatePEM == ""
 }
 
 // Kubernetes configures the private AKS cluster.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/pki"
 )
 
 var (
@@ -183,6 +184,10 @@ func validateAPIManagement(c *Config, problems *problemList) {
 			"is required because apiManagement.entraAudience is set: token validation needs both (or neither, to turn it off)")
 	}
 	validateEntraApplications(apim, problems)
+	if apim.AnonymousAccessAllowed && (apim.EntraTenantID != "" || apim.EntraAudience != "") {
+		problems.add("apiManagement.anonymousAccessAllowed", apim.AnonymousAccessAllowed,
+			"contradicts apiManagement.entraTenantId/entraAudience: callers either present a token or nothing; remove one of them")
+	}
 	if apim.EntraTenantID != "" && !guidPattern.MatchString(apim.EntraTenantID) && checkHostName(apim.EntraTenantID) != nil {
 		problems.add("apiManagement.entraTenantId", apim.EntraTenantID, "must be a tenant ID (GUID) or a verified domain such as contoso.onmicrosoft.com")
 	}
@@ -237,6 +242,30 @@ func validateApplicationGateway(c *Config, problems *problemList) {
 	validateZones("applicationGateway.zones", gateway.Zones, problems)
 	if !oneOf(gateway.WAFMode, WAFModes) {
 		problems.add("applicationGateway.wafMode", gateway.WAFMode, "must be Prevention (blocks attacks) or Detection (only logs them)")
+	}
+	if gateway.RateLimitPerMinute < 0 {
+		problems.add("applicationGateway.rateLimitPerMinute", gateway.RateLimitPerMinute, "must be 0 (no WAF rate limit) or a number of requests per client address and minute")
+	}
+	validateCallerMutualTLS(c, problems)
+}
+
+// validateCallerMutualTLS checks the edge's caller mutual TLS: a known mode, and a callers' CA that is
+// a CA, brought in the prod profile (a generated one would be a CA nobody outside the stack holds).
+func validateCallerMutualTLS(c *Config, problems *problemList) {
+	gateway := c.ApplicationGateway
+	const key = "applicationGateway.callerCaCertificatePem"
+	switch {
+	case !oneOf(gateway.MutualTLS, MutualTLSModes):
+		problems.add("applicationGateway.mutualTls", gateway.MutualTLS, "must be %s", alternatives(MutualTLSModes, " or "))
+	case gateway.MutualTLS == MutualTLSOff && gateway.CallerCACertificatePEM != "":
+		problems.add(key, "(a PEM)", "is set but applicationGateway.mutualTls is off: set applicationGateway.mutualTls to required to use it, or remove it")
+	case gateway.CallerCAGenerated() && c.Environment == Production:
+		problems.add(key, "", "is required in the prod profile when applicationGateway.mutualTls is required: the PEM of the CA that issues your callers' client certificates (a generated CA suits dev only)")
+	}
+	if gateway.CallerCACertificatePEM != "" {
+		if err := pki.CheckCACertificates(gateway.CallerCACertificatePEM); err != nil {
+			problems.add(key, "(a PEM)", "%v", err)
+		}
 	}
 }
 
