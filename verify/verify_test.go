@@ -182,6 +182,8 @@ func TestStatusDiagnosis(t *testing.T) {
 	}
 }
 
+// TestConnectionDiagnosis checks which hop a failed connection is blamed on, with and without a caller
+// certificate.
 func TestConnectionDiagnosis(t *testing.T) {
 	caller := &tls.Certificate{}
 	remote := func(alert string) error {

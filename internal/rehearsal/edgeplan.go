@@ -37,6 +37,9 @@ var serverVariables = map[string]string{
 	"client_certificate_issuer":       "$ssl_client_i_dn",
 	"client_certificate_fingerprint":  "$ssl_client_fingerprint",
 	"client_certificate_serial":       "$ssl_client_serial",
+	// The caller's X-Forwarded-For with the client's address appended (Application Gateway appends
+	// address:port, nginx the address alone).
+	"add_x_forwarded_for_proxy": "$proxy_add_x_forwarded_for",
 }
 
 // serverVariable finds {var_name} in a rewrite value.

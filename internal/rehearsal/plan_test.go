@@ -30,6 +30,8 @@ func only(t *testing.T, recording *harness.Recording, token string) *harness.Res
 	return found[0]
 }
 
+// TestPlanFromTheRecording reads a real dev recording with caller mutual TLS: keys, gateway subnet,
+// callers' CA (not the platform CA) and the edge's rewrites.
 func TestPlanFromTheRecording(t *testing.T) {
 	t.Parallel()
 	plan, err := PlanFrom(recordDev(t, harness.Set("applicationGateway.mutualTls", "required")))
@@ -56,6 +58,8 @@ func TestPlanFromTheRecording(t *testing.T) {
 	}
 }
 
+// TestPlanFromRefusesWhatTheRehearsalCannotFollow changes a real recording in ways the rehearsal could
+// only follow by guessing, and checks the plan is refused with the reason.
 func TestPlanFromRefusesWhatTheRehearsalCannotFollow(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

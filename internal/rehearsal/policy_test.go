@@ -31,6 +31,7 @@ const samplePolicy = `<policies>
   <on-error><base></base></on-error>
 </policies>`
 
+// TestParsePolicyReadsEveryInboundElement reads every inbound element the program writes.
 func TestParsePolicyReadsEveryInboundElement(t *testing.T) {
 	t.Parallel()
 	policy, err := ParsePolicy(samplePolicy)
@@ -43,6 +44,8 @@ func TestParsePolicyReadsEveryInboundElement(t *testing.T) {
 	assert.Equal(t, "by_subscription", policy.RateLimits[1].Zone())
 }
 
+// TestParsePolicyRefusesWhatItCannotEnforce checks that a policy the gateway hop could not enforce
+// fails the plan instead of being skipped.
 func TestParsePolicyRefusesWhatItCannotEnforce(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, element, problem string }{
@@ -63,6 +66,8 @@ func TestParsePolicyRefusesWhatItCannotEnforce(t *testing.T) {
 	}
 }
 
+// TestNginxValueTranslatesServerVariables checks the server variables the edge knows, and that every
+// other value is refused.
 func TestNginxValueTranslatesServerVariables(t *testing.T) {
 	t.Parallel()
 	for value, want := range map[string]string{
@@ -73,18 +78,20 @@ func TestNginxValueTranslatesServerVariables(t *testing.T) {
 		"{var_client_certificate_fingerprint}":  "$ssl_client_fingerprint",
 		"{var_client_certificate_serial}":       "$ssl_client_serial",
 		"{var_client_ip}:{var_client_port}":     "$remote_addr:$remote_port",
+		"{var_add_x_forwarded_for_proxy}":       "$proxy_add_x_forwarded_for",
 		"":                                      "",
 	} {
 		got, err := NginxValue(value)
 		require.NoError(t, err, value)
 		assert.Equal(t, want, got, value)
 	}
-	for _, value := range []string{"{var_add_x_forwarded_for_proxy}", "{var_unknown}", "a;b", "$remote_addr", "two words"} {
+	for _, value := range []string{"{var_unknown}", "a;b", "$remote_addr", "two words"} {
 		_, err := NginxValue(value)
 		assert.Error(t, err, value)
 	}
 }
 
+// TestNginxRate checks how a rate-limit-by-key window becomes an nginx rate.
 func TestNginxRate(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -95,6 +102,7 @@ func TestNginxRate(t *testing.T) {
 	}
 }
 
+// TestSubnetRange checks the first and last address of subnets, as the ip-filter must name them.
 func TestSubnetRange(t *testing.T) {
 	t.Parallel()
 	for prefix, want := range map[string][2]string{
@@ -110,6 +118,7 @@ func TestSubnetRange(t *testing.T) {
 	}
 }
 
+// TestGatewayRulesFrom checks the gateway hop's rules derived from a policy and the subscriptions.
 func TestGatewayRulesFrom(t *testing.T) {
 	t.Parallel()
 	policy, err := ParsePolicy(samplePolicy)

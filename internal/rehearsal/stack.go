@@ -271,8 +271,11 @@ func (s *Stack) startEdge(name string, gatewayPort int, listener KeyPair) (int, 
 	dir := filepath.Join(s.Dir, name)
 	hop := Hop{Name: name, ServerName: s.Plan.PublicHost, Protocols: strings.Join(s.Plan.EdgeProtocols, " "), Dir: dir,
 		UpstreamPort: gatewayPort, UpstreamTLS: true, UpstreamName: s.Plan.GatewayHost, UpstreamVerify: true,
-		// Application Gateway stamps every request with its trace ID.
-		ForwardHeaders: map[string]string{apimpolicy.TraceHeader: "$request_id"}, GatewayErrors: true,
+		// Application Gateway stamps every request with its trace ID and, unless a rewrite says
+		// otherwise, keeps the caller's X-Forwarded-For and appends the address it saw
+		// (how-application-gateway-works.md, "Modifications to the request"), as nginx's
+		// $proxy_add_x_forwarded_for does (without the port Application Gateway adds).
+		ForwardHeaders: map[string]string{apimpolicy.TraceHeader: "$request_id", "X-Forwarded-For": "$proxy_add_x_forwarded_for"}, GatewayErrors: true,
 		BindAddress: EdgeSourceAddress}
 	for _, rewrite := range s.Plan.EdgeHeaders {
 		hop.ForwardHeaders[rewrite.Name] = rewrite.Nginx
