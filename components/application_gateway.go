@@ -269,11 +269,16 @@ func (p gatewayParts) reference(kind gatewayPartKind, name gatewayPartName) *net
 // NewApplicationGateway creates the WAF policy, the public IP and the gateway.
 //
 // Ordering: the gateway waits for the API Management gateway host's private DNS zone link and A
-// record (args.WaitFor), and for nothing else of API Management. Application Gateway picks up a
-// backend FQDN that did not resolve when it was created only after a restart or a backend pool edit
-// (Microsoft Learn, application-gateway-backend-health-troubleshooting.md, "DNS resolution error";
-// MicrosoftDocs/azure-docs#122197), so it must not be created before the record exists; waiting for
-// anything more of API Management's 30-90 minute creation would only lengthen the deployment.
+// record (args.WaitFor), and for nothing else of API Management. Re-examined in December 2026: the
+// gateway honours a backend record's TTL and, when a lookup fails, keeps using the last-known-good
+// address (application-gateway-faq.yml, 4/30/2025; how-application-gateway-works.md, "Backend server
+// DNS resolution"), but nothing documents what it does when the FQDN never resolved, so there is no
+// last good address; and the older guidance still stands: restart the gateway when the private zone
+// or its link came after the backend pool (app-service/networking/app-gateway-with-service-endpoints.md;
+// application-gateway-backend-health-troubleshooting.md, "DNS resolution error";
+// MicrosoftDocs/azure-docs#122197). With mixed evidence the safe order stays: created in parallel with
+// API Management, the gateway could need a manual restart on the first deployment. Waiting for anything
+// more of API Management's creation would only lengthen the deployment.
 func NewApplicationGateway(ctx *pulumi.Context, name string, args *ApplicationGatewayArgs, opts ...pulumi.ResourceOption) (*ApplicationGateway, error) {
 	if args == nil {
 		return nil, errors.New("creating application gateway: args are required")

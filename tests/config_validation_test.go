@@ -62,6 +62,8 @@ var badInputCases = []struct {
 	// API Management.
 	{"APIM tier without internal VNet mode", "dev", []harness.Edit{harness.Set("apiManagement.sku", "Standard")},
 		"apiManagement.sku", "only Developer and Premium can"},
+	{"APIM Premium v2, not supported yet", "prod", []harness.Edit{harness.Set("apiManagement.sku", "PremiumV2")},
+		"apiManagement.sku", "is not supported yet: Premium v2 can be injected into a virtual network, but no API version this program can send documents the whole request"},
 	{"APIM consumption tier", "dev", []harness.Edit{harness.Set("apiManagement.sku", "Consumption")},
 		"apiManagement.sku", "cannot run in internal VNet mode"},
 	{"zones with a tier that has none", "dev", []harness.Edit{harness.Set("apiManagement.zones", []any{"1", "2"})},

@@ -10,14 +10,18 @@ import (
 // APIManagementSKU is an API Management tier that runs in internal virtual network mode.
 type APIManagementSKU string
 
-// The tiers with injection into a virtual network in internal mode; Basic, Standard, Consumption and
-// the v2 tiers have none
+// The tiers with injection into a virtual network in internal mode; Basic, Standard, Consumption,
+// Basic v2 and Standard v2 have none
 // (https://learn.microsoft.com/azure/api-management/api-management-using-with-internal-vnet).
 const (
 	// APIManagementDeveloper has no SLA and one unit: development only.
 	APIManagementDeveloper APIManagementSKU = "Developer"
 	// APIManagementPremium scales out and across availability zones.
 	APIManagementPremium APIManagementSKU = "Premium"
+	// APIManagementPremiumV2 can be injected too (inject-vnet-v2.md), but is refused with its own
+	// message: the request this program would send cannot be verified yet (README, Choosing a tier).
+	// It is not in APIManagementSKUs.
+	APIManagementPremiumV2 APIManagementSKU = "PremiumV2"
 )
 
 // APIManagementSKUs are the valid apiManagement.sku values.

@@ -150,8 +150,14 @@ func checkHostName(host string) error {
 // validateAPIManagement checks the tier, units, zones and publisher.
 func validateAPIManagement(c *Config, problems *problemList) {
 	apim := c.APIManagement
-	if !oneOf(apim.SKU, APIManagementSKUs) {
-		problems.add("apiManagement.sku", apim.SKU, "cannot run in internal VNet mode: only Developer and Premium can (Basic, Standard, Consumption and the v2 tiers cannot)")
+	switch {
+	case apim.SKU == APIManagementPremiumV2:
+		problems.add("apiManagement.sku", apim.SKU,
+			"is not supported yet: Premium v2 can be injected into a virtual network, but no API version this program can send documents the whole request "+
+				"(README, Choosing a tier); use Premium (production) or Developer")
+	case !oneOf(apim.SKU, APIManagementSKUs):
+		problems.add("apiManagement.sku", apim.SKU,
+			"cannot run in internal VNet mode: only Developer and Premium can here (Basic, Standard, Consumption, Basic v2 and Standard v2 cannot; Premium v2 is not supported yet)")
 	}
 	if apim.Capacity < 1 {
 		problems.add("apiManagement.capacity", apim.Capacity, "must be at least 1 unit")
