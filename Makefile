@@ -38,14 +38,14 @@ lint:
 	./scripts/lint.sh $(ARGS)
 
 # Offline review of one stack: the program under mocks, the policy pack, the deploy-time model and the
-# architecture diagram (docs/architecture-$(STACK).md). POLICY_CONFIG optionally names a policy
+# architecture diagram (build/review/architecture-$(STACK).md, untracked). POLICY_CONFIG optionally names a policy
 # configuration file in `pulumi preview --policy-pack-config` format.
 review:
 	go run ./cmd/review -stack $(STACK) $(if $(POLICY_CONFIG),-policy-config $(POLICY_CONFIG))
 
 # Regenerates the dev architecture diagram and the copy README embeds.
 diagram:
-	go run ./cmd/review -stack dev -readme README.md
+	go run ./cmd/review -stack dev -diagram docs/architecture-dev.md -readme README.md
 
 # Requests per second and p50/p99 latency through the local TLS rehearsal, per RSA key size, with and
 # without connection reuse (needs nginx, ModSecurity and the CRS; see README, Local rehearsal).

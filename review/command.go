@@ -14,7 +14,8 @@ import (
 // Exit codes of the review command.
 const (
 	// ExitPassed means no mandatory violation, the deploy-time target met, nothing updated twice, no
-	// Key Vault read before its grant takes effect.
+	// Key Vault read before its grant takes effect; the program's warnings, if any, make it "passed
+	// with warnings", which a pipeline may choose to treat as a failure by reading the output.
 	ExitPassed = 0
 	// ExitFailed means the review found a mandatory violation or a deploy-time problem.
 	ExitFailed = 1
@@ -31,7 +32,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	stack := flags.String("stack", "", "stack to review (Pulumi.<stack>.yaml), e.g. dev")
 	projectDir := flags.String("project", ".", "directory with Pulumi.yaml and the stack files")
 	policyConfig := flags.String("policy-config", "", "policy configuration in `pulumi preview --policy-pack-config` JSON format")
-	diagram := flags.String("diagram", "", "write the architecture diagram (Mermaid in Markdown) here; default <project>/docs/architecture-<stack>.md")
+	diagram := flags.String("diagram", "", "write the architecture diagram (Mermaid in Markdown) here; default <project>/build/review/architecture-<stack>.md (untracked)")
 	readme := flags.String("readme", "", "also replace the generated diagram block of this Markdown file (e.g. README.md)")
 	if err := flags.Parse(args); err != nil {
 		return ExitBadInput
@@ -41,7 +42,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitBadInput
 	}
 	if *diagram == "" {
-		*diagram = filepath.Join(*projectDir, "docs", "architecture-"+*stack+".md")
+		// Under the ignored build/ directory: a review writes nothing a commit would pick up; `make
+		// diagram` refreshes the tracked copy and README.
+		*diagram = filepath.Join(*projectDir, "build", "review", "architecture-"+*stack+".md")
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "review: %v\n(nothing was written)\n", err)
@@ -88,6 +91,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if report.MandatoryViolations() > 0 || report.Model.Length > Target(report.Model) || len(report.Model.UpdatedTwice) > 0 || len(report.Races) > 0 {
 		fmt.Fprintln(stdout, "\nReview FAILED: see the mandatory violations and the deploy-time model above.")
 		return ExitFailed
+	}
+	if warnings := len(report.Recording.Warnings); warnings > 0 {
+		fmt.Fprintf(stdout, "\nReview passed with warnings: %d to act on, listed above.\n", warnings)
+		return ExitPassed
 	}
 	fmt.Fprintln(stdout, "\nReview passed.")
 	return ExitPassed

@@ -83,6 +83,8 @@ func (r *Report) Render(w io.Writer) {
 		}
 	}
 
+	renderWarnings(w, r.Recording.Warnings)
+
 	fmt.Fprintln(w, "\nStanding cost of reaching the private API server (make deploy tunnels through Azure Bastion)")
 	fmt.Fprint(w, renderAccessCosts(r))
 
@@ -208,5 +210,17 @@ func formatDuration(d time.Duration) string {
 		return fmt.Sprintf("%dm%02ds", minutes, seconds)
 	default:
 		return fmt.Sprintf("%ds", seconds)
+	}
+}
+
+// renderWarnings lists what the program told the user to act on, as `pulumi up` would show it.
+func renderWarnings(w io.Writer, warnings []string) {
+	if len(warnings) == 0 {
+		fmt.Fprintln(w, "\nWarnings from the program: none")
+		return
+	}
+	fmt.Fprintf(w, "\nWarnings from the program: %d to act on (pulumi up shows them too)\n", len(warnings))
+	for _, warning := range warnings {
+		fmt.Fprintf(w, "  warning  %s\n", warning)
 	}
 }

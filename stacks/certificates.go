@@ -52,7 +52,7 @@ func (p *platform) deployTrust() (*trust, error) {
 	if cfg.ListenerGenerated() {
 		leaves[pki.Listener] = components.LeafArgs{DNSName: cfg.HostNames.Public, Key: cfg.KeySpec(pki.Listener), Usage: "server_auth"}
 		if cfg.Environment == config.Production {
-			_ = ctx.Log.Warn("certificates.privateListenerAccepted is true: the public listener uses a certificate signed by the platform's private CA, which Internet clients do not trust; bring a public CA certificate (certificates.listenerKeyVaultSecretId) before serving them", nil)
+			p.warnings.warn("certificates.privateListenerAccepted is true: the public listener uses a certificate signed by the platform's private CA, which Internet clients do not trust; bring a public CA certificate (certificates.listenerKeyVaultSecretId) before serving them")
 		}
 	}
 	certificates, err := components.NewCertificates(ctx, p.base, &components.CertificatesArgs{

@@ -90,7 +90,7 @@ func (p *platform) deployPrivateEndpoints(vault *keyVault, cluster *cluster, dat
 // addOutputs adds the endpoint IDs and how each bring-your-own endpoint's connection gets approved.
 func (e *privateEndpoints) addOutputs(outputs pulumi.Map) {
 	outputs["privateEndpointIds"] = e.endpoints.EndpointIDs
-	addApprovalOutputs(e.platform.ctx, e.platform.cfg, e.platform.base, outputs)
+	addApprovalOutputs(e.platform, outputs)
 }
 
 // privateEndpointTargets lists every private endpoint: Key Vault, the registry, SQL when enabled, and
@@ -115,8 +115,10 @@ func privateEndpointTargets(cfg *config.Config, vault *components.KeyVault, regi
 
 // addApprovalOutputs adds, for every bring-your-own endpoint, how its connection gets approved: the
 // command its target's owner runs for a manual one, the permission the deployer needs for an automatic
-// one (creating it fails with LinkedAuthorizationFailed without it).
-func addApprovalOutputs(ctx *pulumi.Context, cfg *config.Config, base string, outputs pulumi.Map) {
+// one (creating it fails with LinkedAuthorizationFailed without it), which is a warning: the deployer
+// must act on it before the first deployment.
+func addApprovalOutputs(p *platform, outputs pulumi.Map) {
+	cfg, base := p.cfg, p.base
 	approvals := pulumi.StringMap{}
 	for _, name := range slices.Sorted(maps.Keys(cfg.PrivateEndpoints)) {
 		endpoint := cfg.PrivateEndpoints[name]
@@ -131,8 +133,8 @@ func addApprovalOutputs(ctx *pulumi.Context, cfg *config.Config, base string, ou
 			continue
 		}
 		approvals[name] = pulumi.String("approved at creation with the deployer's " + action + " on the target")
-		_ = ctx.Log.Info(fmt.Sprintf("privateEndpoints.%s: the deploying identity needs %s on %s (e.g. Contributor on it), or the endpoint fails with LinkedAuthorizationFailed; "+
-			"without that access set privateEndpoints.%s.manualApproval to true and have the target's owner approve the connection", name, action, endpoint.ResourceID, name), nil)
+		p.warnings.warn(fmt.Sprintf("privateEndpoints.%s: the deploying identity needs %s on %s (e.g. Contributor on it), or the endpoint fails with LinkedAuthorizationFailed; "+
+			"without that access set privateEndpoints.%s.manualApproval to true and have the target's owner approve the connection", name, action, endpoint.ResourceID, name))
 	}
 	if len(approvals) > 0 {
 		outputs["privateEndpointApprovals"] = approvals

@@ -40,8 +40,8 @@ func (p *platform) deployCluster(perimeter *perimeter) (*cluster, error) {
 	resourceGroupName, firewall := p.resourceGroup.Name, perimeter.firewall
 	k := cfg.Kubernetes
 	if cfg.Environment == config.Production && !strings.Contains(strings.Split(cfg.Workload.Image, "/")[0], ".azurecr.io") {
-		_ = ctx.Log.Warn(fmt.Sprintf("workload.image %s is pulled from a public registry through the egress firewall; for production import it into the stack's registry "+
-			"(az acr import --name <registry> --source %s) and set workload.image to <registry>.azurecr.io/<repository>@<digest>", cfg.Workload.Image, cfg.Workload.Image), nil)
+		p.warnings.warn(fmt.Sprintf("workload.image %s is pulled from a public registry through the egress firewall; for production import it into the stack's registry "+
+			"(az acr import --name <registry> --source %s) and set workload.image to <registry>.azurecr.io/<repository>@<digest>", cfg.Workload.Image, cfg.Workload.Image))
 	}
 	clientConfig := authorization.GetClientConfigOutput(ctx, pulumi.Provider(providers.azure))
 	// With the firewall, egress follows the node subnet's route table: AKS creates no outbound IP

@@ -50,12 +50,12 @@ func (AzureCLIMeshRevisions) MeshRevisions(ctx context.Context, location string)
 // checkMeshRevisions checks the configured Istio revisions against the region's supported ones. When
 // Azure cannot be asked (no Azure CLI, not signed in), it warns and lets the deployment go on: AKS
 // itself then refuses a revision past its end of life, when it creates or updates the cluster.
-func checkMeshRevisions(ctx *pulumi.Context, cfg *config.Config, source MeshRevisionSource) error {
+func checkMeshRevisions(ctx *pulumi.Context, cfg *config.Config, source MeshRevisionSource, warnings warnings) error {
 	profile, err := source.MeshRevisions(ctx.Context(), cfg.Location)
 	if err != nil {
-		_ = ctx.Log.Warn(fmt.Sprintf("could not ask Azure which Istio add-on revisions it supports in %s (%v); "+
+		warnings.warn(fmt.Sprintf("could not ask Azure which Istio add-on revisions it supports in %s (%v); "+
 			"ingress.istioRevision %s is used unchecked: run `az login`, or check it with `az aks mesh get-revisions --location %s`",
-			cfg.Location, err, cfg.Ingress.IstioRevision, cfg.Location), nil)
+			cfg.Location, err, cfg.Ingress.IstioRevision, cfg.Location))
 		return nil
 	}
 	return config.CheckMeshRevisions(cfg, profile)

@@ -24,6 +24,8 @@ type platform struct {
 	base      string
 	tags      map[string]string
 	providers *providers
+	// warnings reports what a user should act on.
+	warnings warnings
 
 	resourceGroup *resources.ResourceGroup
 	// suffix is the random suffix of globally unique names.
@@ -39,12 +41,12 @@ type stackLayer interface {
 
 // newPlatform creates the providers and the foundation: the resource group, the name suffix, the
 // monitoring workspace and the network.
-func newPlatform(ctx *pulumi.Context, cfg *config.Config) (*platform, error) {
+func newPlatform(ctx *pulumi.Context, cfg *config.Config, warnings warnings) (*platform, error) {
 	providers, err := newProviders(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	p := &platform{ctx: ctx, cfg: cfg, base: naming.Base(cfg.NamePrefix, cfg.Stack), tags: cfg.ResourceTags(), providers: providers}
+	p := &platform{ctx: ctx, cfg: cfg, base: naming.Base(cfg.NamePrefix, cfg.Stack), tags: cfg.ResourceTags(), providers: providers, warnings: warnings}
 	resourceGroupName := naming.Child(p.base, naming.RoleResourceGroup)
 	p.resourceGroup, err = resources.NewResourceGroup(ctx, resourceGroupName, &resources.ResourceGroupArgs{
 		ResourceGroupName: pulumi.String(resourceGroupName),

@@ -34,6 +34,9 @@ type Options struct {
 	// Runner is where the program runs (Program reads it from the environment): how the Kubernetes
 	// provider reaches the private API server.
 	Runner config.Runner
+	// Warn, when set, also receives every warning the program logs: what a user should act on (the
+	// offline review shows them; Pulumi's mock engine drops log messages).
+	Warn func(message string)
 	// Config is the stack's raw configuration, every key as `<namespace>:<path>` with its value as the
 	// CLI hands it over (objects and lists as JSON). Nil reads it from the environment, where the Go
 	// language host puts it; offline tools pass it here so runs need no process-wide state and can
@@ -59,10 +62,11 @@ func WithOptions(options Options) pulumi.RunFunc {
 		if source == nil {
 			source = AzureCLIMeshRevisions{}
 		}
-		if err := checkMeshRevisions(ctx, cfg, source); err != nil {
+		warnings := warnings{ctx: ctx, observe: options.Warn}
+		if err := checkMeshRevisions(ctx, cfg, source, warnings); err != nil {
 			return err
 		}
-		outputs, err := deploy(ctx, cfg)
+		outputs, err := deploy(ctx, cfg, warnings)
 		if err != nil {
 			return err
 		}
@@ -91,8 +95,8 @@ func rawConfigFromEnvironment() (map[string]string, error) {
 
 // deploy composes the layers for a validated configuration, in the order of the request path where
 // one builds on another, and returns the stack outputs every layer adds.
-func deploy(ctx *pulumi.Context, cfg *config.Config) (pulumi.Map, error) {
-	p, err := newPlatform(ctx, cfg)
+func deploy(ctx *pulumi.Context, cfg *config.Config, warnings warnings) (pulumi.Map, error) {
+	p, err := newPlatform(ctx, cfg, warnings)
 	if err != nil {
 		return nil, err
 	}

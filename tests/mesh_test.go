@@ -152,6 +152,8 @@ func TestUnreachableAzureDoesNotBlockTheDeployment(t *testing.T) {
 			harness.Set("ingress.istioRevision", revision))
 		require.NoError(t, err)
 		assert.Equal(t, []any{revision}, stackCluster(t, recording).Input("serviceMeshProfile.istio.revisions"))
+		require.Len(t, recording.Warnings, 1, "the user learns the revision went unchecked")
+		assert.Contains(t, recording.Warnings[0], "ingress.istioRevision "+revision+" is used unchecked: run `az login`")
 	}
 }
 

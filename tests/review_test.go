@@ -222,7 +222,9 @@ func TestReviewCommand(t *testing.T) {
 		output    string
 		writesDoc bool
 	}{
-		{"dev passes", []string{"-stack", "dev"}, review.ExitPassed, "Review passed.", true},
+		{"dev passes", []string{"-stack", "dev"}, review.ExitPassed, "Warnings from the program: none", true},
+		{"prod passes with the program's warnings", []string{"-stack", "prod"}, review.ExitPassed,
+			"warning  certificates.privateListenerAccepted is true: the public listener uses a certificate signed by the platform's private CA", true},
 		{"unknown stack", []string{"-stack", "qa"}, review.ExitBadInput, `unknown stack "qa": no Pulumi.qa.yaml`, false},
 		{"invalid stack configuration", []string{"-stack", "broken"}, review.ExitBadInput, "apiplatform:location = \"West Europe\"", false},
 		{"invalid policy configuration", []string{"-stack", "dev", "-policy-config", badPolicy}, review.ExitBadInput,
@@ -237,6 +239,13 @@ func TestReviewCommand(t *testing.T) {
 			exit := review.Main(append(tc.args, "-project", workdir, "-diagram", diagram), &stdout, &stderr)
 			assert.Equal(t, tc.exit, exit, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 			assert.Contains(t, stdout.String()+stderr.String(), tc.output)
+			if tc.exit == review.ExitPassed {
+				verdict := "\nReview passed.\n"
+				if strings.Contains(stdout.String(), "warning  ") {
+					verdict = "\nReview passed with warnings: "
+				}
+				assert.Contains(t, stdout.String(), verdict, "a stack with warnings passes with warnings, one without simply passes")
+			}
 			if !tc.writesDoc {
 				assert.NoFileExists(t, diagram, "nothing is written on bad input")
 				assert.Contains(t, stderr.String(), "nothing was written")
@@ -249,6 +258,52 @@ func TestReviewCommand(t *testing.T) {
 			assert.Contains(t, stdout.String(), "Alternative ordering")
 		})
 	}
+}
+
+// TestProgramWarnings checks what the program tells the user to act on, which `pulumi up` shows and
+// the review lists: nothing for dev as shipped; for prod the private-CA listener it accepted and the
+// public workload image; for bring-your-own endpoints the permission the deployer needs.
+func TestProgramWarnings(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		stack string
+		edits []harness.Edit
+		want  []string
+	}{
+		{"dev as shipped", "dev", nil, nil},
+		{"prod as shipped", "prod", nil, []string{"certificates.privateListenerAccepted is true", "workload.image docker.io/"}},
+		{"prod with its own listener certificate", "prod", []harness.Edit{
+			harness.Set("certificates.listenerKeyVaultSecretId", "https://contoso-kv.vault.azure.net/secrets/api-contoso-example"),
+			harness.Set("certificates.privateListenerAccepted", false)}, []string{"workload.image docker.io/"}},
+		{"prod with every feature", "prod", everyFeature, []string{"certificates.privateListenerAccepted is true", "workload.image docker.io/",
+			"privateEndpoints.files: the deploying identity needs", "privateEndpoints.orders: the deploying identity needs"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			warnings := runStack(t, tc.stack, tc.edits...).Warnings
+			require.Len(t, warnings, len(tc.want), "%q", warnings)
+			for i, want := range tc.want {
+				assert.Contains(t, warnings[i], want)
+			}
+		})
+	}
+}
+
+// TestReviewWritesNothingTracked runs the review as `make review` does, without -diagram: the diagram
+// goes under the ignored build/ directory, and no tracked file (docs/, README) changes.
+func TestReviewWritesNothingTracked(t *testing.T) {
+	t.Parallel()
+	workdir := t.TempDir()
+	copyProject(t, workdir)
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, review.ExitPassed, review.Main([]string{"-stack", "dev", "-project", workdir}, &stdout, &stderr), stderr.String())
+	assert.FileExists(t, filepath.Join(workdir, "build", "review", "architecture-dev.md"))
+	assert.NoDirExists(t, filepath.Join(workdir, "docs"), "nothing tracked is written")
+	ignore, err := os.ReadFile(filepath.Join(projectDir, ".gitignore"))
+	require.NoError(t, err)
+	assert.Contains(t, strings.Split(string(ignore), "\n"), "/build/", "build/ is ignored")
 }
 
 // TestREADMEEmbedsTheGeneratedDiagram checks README's diagram is the one generated from the dev

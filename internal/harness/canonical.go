@@ -83,7 +83,11 @@ func (r *Recording) Canonical() ([]byte, error) {
 	encoder := json.NewEncoder(&rendered)
 	encoder.SetEscapeHTML(false)
 	encoder.SetIndent("", " ")
-	if err := encoder.Encode(map[string]any{"resources": resources, "outputs": outputs}); err != nil {
+	document := map[string]any{"resources": resources, "outputs": outputs}
+	if len(r.Warnings) > 0 {
+		document["warnings"] = r.Warnings // what `pulumi up` would tell the user to act on, in order
+	}
+	if err := encoder.Encode(document); err != nil {
 		return nil, fmt.Errorf("encoding recording: %w", err)
 	}
 	return rendered.Bytes(), nil

@@ -83,6 +83,9 @@ type Recording struct {
 	Invokes []Invoke
 	// Outputs are the stack outputs, resolved (recorded by RunConfig).
 	Outputs map[string]StackOutput
+	// Warnings are the warnings the program logged, in order (recorded by RunConfig): what the user
+	// should act on, which `pulumi up` would show.
+	Warnings []string
 }
 
 // StackOutput is one resolved stack output.

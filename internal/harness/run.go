@@ -115,8 +115,10 @@ func RunConfigOnce(project, stack string, raw map[string]string, surroundings Su
 	}
 	// Observe is called from the program's export loop, one output after another: no lock needed.
 	outputs := map[string]StackOutput{}
+	var warnings []string // the program warns from its own goroutine, one warning after another
 	var awaitErr error
 	program := stacks.WithOptions(stacks.Options{
+		Warn: func(message string) { warnings = append(warnings, message) },
 		Observe: func(name string, value pulumi.Input) {
 			output := pulumi.ToOutput(value)
 			resolved, err := Await[any](output)
@@ -131,7 +133,7 @@ func RunConfigOnce(project, stack string, raw map[string]string, surroundings Su
 	})
 	recording, err := Run(program, project, stack, raw)
 	if recording != nil {
-		recording.Outputs = outputs
+		recording.Outputs, recording.Warnings = outputs, warnings
 	}
 	if err == nil {
 		err = awaitErr
