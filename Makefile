@@ -40,8 +40,9 @@ lint:
 # Offline review of one stack: the program under mocks, the policy pack, the deploy-time model and the
 # architecture diagram (build/review/architecture-$(STACK).md, untracked). POLICY_CONFIG optionally names a policy
 # configuration file in `pulumi preview --policy-pack-config` format.
+# make exits 2 whenever the review fails; scripts/review.sh keeps the review's own codes (1, 2).
 review:
-	go run ./cmd/review -stack $(STACK) $(if $(POLICY_CONFIG),-policy-config $(POLICY_CONFIG))
+	@./scripts/review.sh $(STACK) $(if $(POLICY_CONFIG),-policy-config $(POLICY_CONFIG))
 
 # Regenerates the dev architecture diagram and the copy README embeds.
 diagram:

@@ -5,6 +5,7 @@ package review
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/internal/harness"
 	"github.com/apiplatform/azure-api-platform/policy/pack"
+	stackconfig "github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
 // Options configure a review.
@@ -82,7 +84,12 @@ func Run(ctx context.Context, options Options) (*Report, error) {
 	// Run every time, not shared with earlier runs in the process: Evaluation is the program's time.
 	recording, err := harness.RunConfigOnce(project, options.Stack, raw, harness.DeploySurroundings())
 	evaluation := time.Since(started)
-	if err != nil {
+	var problems *stackconfig.Problems
+	switch {
+	case errors.As(err, &problems):
+		// The problems' own header, not the SDK's "1 error occurred" around it.
+		return nil, problems
+	case err != nil:
 		return nil, fmt.Errorf("stack %s: %w", options.Stack, err)
 	}
 	violations, err := pack.Evaluate(ctx, Resources(recording), config)

@@ -54,6 +54,14 @@ fi
 command -v az >/dev/null 2>&1 || fail "the Azure CLI is not installed (it opens the Bastion tunnel to the private API server): see https://learn.microsoft.com/cli/azure/install-azure-cli"
 az account show >/dev/null 2>&1 ||
   fail "sign in to Azure first: 'az login' then 'az account set --subscription <id>' (a service principal: az login --service-principal)"
+# A cached account is not a sign-in: its refresh token may have expired or been revoked. Asking for an
+# Azure Resource Manager token is what every later step does, so ask now (for ARM_SUBSCRIPTION_ID's
+# subscription when the provider is told to use it).
+subscription_flag=()
+[[ -n "${ARM_SUBSCRIPTION_ID:-}" ]] && subscription_flag=(--subscription "$ARM_SUBSCRIPTION_ID")
+if ! token_error="$(az account get-access-token --resource https://management.azure.com/ "${subscription_flag[@]}" --output none 2>&1)"; then
+  fail "the Azure CLI is signed in but cannot get a token for Azure Resource Manager ($(printf '%s' "$token_error" | head -1)): run 'az login' again${ARM_SUBSCRIPTION_ID:+, with access to subscription $ARM_SUBSCRIPTION_ID}"
+fi
 if ! command -v kubelogin >/dev/null 2>&1; then
   # The Kubernetes provider signs in with kubelogin: install it (with kubectl) for this user only.
   tools="${XDG_DATA_HOME:-$HOME/.local/share}/apiplatform/bin"

@@ -5,6 +5,7 @@ package stacks
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -18,8 +19,36 @@ import (
 // Program deploys the whole platform for the current stack. It loads and validates the configuration,
 // and checks what it can against Azure (the Istio add-on revisions of the region), before registering
 // any resource, so bad input never leaves a half-deployed stack.
+//
+// Its own failures (a configuration refused, Azure's answer not accepted) it logs to the engine itself,
+// as the one error the user sees, and returns marked with ErrReported: main then exits with the
+// status that tells the engine the error is already logged, instead of pulumi.Run's second header
+// ("an unhandled error occurred: program failed: 1 error occurred: ...") above the program's own.
 func Program(ctx *pulumi.Context) error {
-	return WithOptions(Options{Runner: config.RunnerFromEnvironment(os.LookupEnv)})(ctx)
+	if err := WithOptions(Options{Runner: config.RunnerFromEnvironment(os.LookupEnv)})(ctx); err != nil {
+		_ = ctx.Log.Error(err.Error(), nil)
+		return reportedError{err}
+	}
+	return nil
+}
+
+// ErrReported marks an error Program has already logged to the engine.
+var ErrReported = errors.New("already reported to the engine")
+
+// reportedError is an error Program logged: its text is the error's own, and it is ErrReported too.
+type reportedError struct {
+	// err is what failed.
+	err error
+}
+
+// Error is the error's own text.
+func (e reportedError) Error() string {
+	return e.err.Error()
+}
+
+// Unwrap exposes the error and ErrReported to errors.Is and errors.As.
+func (e reportedError) Unwrap() []error {
+	return []error{e.err, ErrReported}
 }
 
 // Options are what the program takes from its surroundings, and optionally its raw configuration;

@@ -311,6 +311,8 @@ var badInputCases = []struct {
 		harness.Set("apiManagement.entraTenantId", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"), harness.Set("apiManagement.entraAudience", "api://echo-platform"),
 		harness.Set("apiManagement.entraClientApplicationIds", []any{"9d8c7b6a-5f4e-4d3c-9b2a-1f0e9d8c7b6a"})},
 		"apiManagement.anonymousAccessAllowed", "contradicts apiManagement.entraTenantId/entraAudience"},
+	{"misspelled project namespace", "dev", []harness.Edit{harness.SetRaw("apiplatfrom:namePrefix", "contoso")},
+		"apiplatfrom:namePrefix", "is in the namespace apiplatfrom, which is neither this project's nor a provider's: did you mean apiplatform:namePrefix?"},
 	{"negative WAF rate limit", "dev", []harness.Edit{harness.Set("applicationGateway.rateLimitPerMinute", -1)},
 		"applicationGateway.rateLimitPerMinute", "must be 0 (no WAF rate limit)"},
 }

@@ -216,6 +216,7 @@ func expectedDeployCalls(outputs map[string]string, providerURN, port string) []
 	return []string{
 		"pulumi version",
 		"az account show",
+		"az account get-access-token --resource https://management.azure.com/ --output none",
 		"az extension show --name bastion --query version --output tsv",
 		"pulumi stack select --create dev --secrets-provider passphrase" + state,
 		"pulumi up --stack dev --exclude " + providerURN + " --exclude-dependents --yes [tunnel port=" + port + " excluded=true tunnel=closed]",
@@ -272,17 +273,17 @@ func TestDeployRunsTheAzureLayerThenTheClusterThroughTheTunnel(t *testing.T) {
 	}{
 		{"first run", first, 0, want, "", true},
 		{"a later run takes the same steps", later, 0, want, "", true},
-		{"the Azure layer fails: nothing runs against the cluster", withEnv(first, "STANDIN_FAIL_UP", "1"), 255, want[:5], "error: update failed", false},
-		{"the in-cluster run fails: the tunnel still closes, no verification", withEnv(later, "STANDIN_FAIL_UP", "2"), 255, want[:13],
+		{"the Azure layer fails: nothing runs against the cluster", withEnv(first, "STANDIN_FAIL_UP", "1"), 255, want[:6], "error: update failed", false},
+		{"the in-cluster run fails: the tunnel still closes, no verification", withEnv(later, "STANDIN_FAIL_UP", "2"), 255, want[:14],
 			"deploy: the tunnel's output:\nOpening tunnel on port: {port}", true},
-		{"the tunnel does not open: the in-cluster run never starts", withEnv(later, "STANDIN_TUNNEL_FAILS", "1"), 2, want[:11],
+		{"the tunnel does not open: the in-cluster run never starts", withEnv(later, "STANDIN_TUNNEL_FAILS", "1"), 2, want[:12],
 			"deploy: the Bastion tunnel ended before it listened (see its output below, and docs/runbook.md#the-bastion-tunnel-does-not-open)\n" +
 				"deploy: the tunnel's output:\nERROR: (BastionHostNotFound)", false},
 		{"Bastion refuses the session: the tunnel listens, but the in-cluster run never starts", withEnv(later, "STANDIN_TUNNEL_REFUSES_SESSIONS", "1"), 2,
-			append(slices.Clone(want[:11]), "tunnel closed by SIGINT"), "does not reach the API server (Bastion refused the session: see its output below", true},
+			append(slices.Clone(want[:12]), "tunnel closed by SIGINT"), "does not reach the API server (Bastion refused the session: see its output below", true},
 		{"verification fails: so does the deployment", withEnv(later, "STANDIN_VERIFY_EXIT", "1"), 1, want, "", true},
 		{"an old bastion extension is upgraded first", deploySetup{stack: "dev", extension: "0.9.0", outputsAfterUp: outputs}, 0,
-			append(append(slices.Clone(want[:3]), "az extension add --upgrade --name bastion --only-show-errors"), want[3:]...), "", true},
+			append(append(slices.Clone(want[:4]), "az extension add --upgrade --name bastion --only-show-errors"), want[4:]...), "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -340,6 +341,8 @@ func TestDeployChecksItsPrerequisitesFirst(t *testing.T) {
 		{"no Azure CLI", deploySetup{stack: "dev", missing: []string{"az"}}, "the Azure CLI is not installed (it opens the Bastion tunnel to the private API server)"},
 		{"Azure CLI signed out, even with a service principal for the provider", deploySetup{stack: "dev", signedOut: true,
 			env: map[string]string{"ARM_SUBSCRIPTION_ID": "s", "ARM_CLIENT_ID": "c"}}, "sign in to Azure first: 'az login'"},
+		{"Azure CLI signed in, but its refresh token expired", deploySetup{stack: "dev", env: map[string]string{"STANDIN_TOKEN_EXPIRED": "1"}},
+			"the Azure CLI is signed in but cannot get a token for Azure Resource Manager (ERROR: AADSTS700082: The refresh token has expired due to inactivity.): run 'az login' again"},
 		{"no kubelogin, and az aks install-cli cannot install it", deploySetup{stack: "dev", missing: []string{"kubelogin"}, env: map[string]string{"STANDIN_INSTALL_CLI_FAILS": "1"}},
 			"kubelogin is not installed and 'az aks install-cli' could not install it"},
 		{"the tunnel port is taken", deploySetup{stack: "dev", occupyTunnelPort: true, env: map[string]string{"APIPLATFORM_API_SERVER_TUNNEL_PORT": strconv.Itoa(busy)}},
@@ -350,7 +353,7 @@ func TestDeployChecksItsPrerequisitesFirst(t *testing.T) {
 			assert.Equal(t, 2, run.exit, run.stderr)
 			assert.Contains(t, run.stderr, "deploy: "+tc.stderr)
 			for _, call := range run.calls {
-				assert.Regexp(t, regexp.MustCompile(`^(pulumi version|az account show|az extension show --name bastion --query version --output tsv|az aks install-cli .*)$`), call,
+				assert.Regexp(t, regexp.MustCompile(`^(pulumi version|az account show|az account get-access-token .*|az extension show --name bastion --query version --output tsv|az aks install-cli .*)$`), call,
 					"only checks and installs for this user ran")
 			}
 		})
@@ -359,14 +362,14 @@ func TestDeployChecksItsPrerequisitesFirst(t *testing.T) {
 		t.Parallel()
 		run := runDeploy(t, ownPort(t, deploySetup{stack: "dev", extension: "none", outputsAfterUp: outputs}))
 		require.Equal(t, 0, run.exit, run.stderr)
-		assert.Equal(t, "az extension add --upgrade --name bastion --only-show-errors", run.calls[3])
+		assert.Equal(t, "az extension add --upgrade --name bastion --only-show-errors", run.calls[4])
 	})
 	t.Run("installs kubelogin for the user when it is missing", func(t *testing.T) {
 		t.Parallel()
 		run := runDeploy(t, ownPort(t, deploySetup{stack: "dev", missing: []string{"kubelogin"}, outputsAfterUp: outputs}))
 		require.Equal(t, 0, run.exit, run.stderr)
 		tools := "{home}/.local/share/apiplatform/bin"
-		assert.Equal(t, "az aks install-cli --install-location "+tools+"/kubectl --kubelogin-install-location "+tools+"/kubelogin --only-show-errors", run.calls[2])
+		assert.Equal(t, "az aks install-cli --install-location "+tools+"/kubectl --kubelogin-install-location "+tools+"/kubelogin --only-show-errors", run.calls[3])
 		assert.FileExists(t, filepath.Join(run.home, ".local", "share", "apiplatform", "bin", "kubelogin"))
 	})
 	t.Run("keeps a backend the user chose", func(t *testing.T) {

@@ -74,6 +74,7 @@ func TestProgramReadsTheLanguageHostConfig(t *testing.T) {
 	_, err = harness.Run(stacks.Program, project, "dev", raw)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `apiplatform:namePrefix = "Not_Valid"`)
+	assert.ErrorIs(t, err, stacks.ErrReported, "Program logs its own failure, so main adds no second header")
 
 	t.Setenv(pulumi.EnvConfig, "")
 	_, err = harness.Run(stacks.Program, project, "dev", nil)

@@ -175,8 +175,11 @@ func findProblem(t *testing.T, problems []config.Problem, key, text string) conf
 	return config.Problem{}
 }
 
-// key is the full config key of a setting path in this project.
+// key is the full config key of a setting path in this project; a key with a namespace is already full.
 func key(path string) string {
+	if strings.Contains(path, ":") {
+		return path // already a full key, in another namespace
+	}
 	return "apiplatform:" + path
 }
 

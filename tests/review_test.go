@@ -6,7 +6,9 @@ package tests
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -246,6 +248,7 @@ func TestReviewCommand(t *testing.T) {
 				}
 				assert.Contains(t, stdout.String(), verdict, "a stack with warnings passes with warnings, one without simply passes")
 			}
+			assert.NotContains(t, stderr.String(), "error occurred", "one header per failure: the program's, not the SDK's")
 			if !tc.writesDoc {
 				assert.NoFileExists(t, diagram, "nothing is written on bad input")
 				assert.Contains(t, stderr.String(), "nothing was written")
@@ -287,6 +290,41 @@ func TestProgramWarnings(t *testing.T) {
 			for i, want := range tc.want {
 				assert.Contains(t, warnings[i], want)
 			}
+		})
+	}
+}
+
+// TestReviewScriptKeepsTheExitCodes runs scripts/review.sh, what `make review` runs, as a pipeline
+// would: it exits 0 for a passing stack, 1 for a mandatory violation (an anonymous API without the
+// pack's opt-out) and 2 for bad input, where `go run` would have turned both failures into 1.
+func TestReviewScriptKeepsTheExitCodes(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go is not on PATH; the script builds the review command with it")
+	}
+	workdir := t.TempDir()
+	copyProject(t, workdir)
+	dev, err := os.ReadFile(filepath.Join(projectDir, "Pulumi.dev.yaml"))
+	require.NoError(t, err)
+	anonymous := strings.Replace(string(dev), "  apiplatform:apiManagement:\n", "  apiplatform:apiManagement:\n    anonymousAccessAllowed: true\n", 1)
+	require.NotEqual(t, string(dev), anonymous)
+	require.NoError(t, os.WriteFile(filepath.Join(workdir, "Pulumi.anon.yaml"), []byte(anonymous), 0o644))
+	for _, tc := range []struct {
+		name  string
+		stack string
+		exit  int
+	}{{"passing stack", "dev", review.ExitPassed}, {"mandatory violation", "anon", review.ExitFailed}, {"unknown stack", "qa", review.ExitBadInput}} {
+		t.Run(tc.name, func(t *testing.T) {
+			command := exec.Command(filepath.Join(projectDir, "scripts", "review.sh"), tc.stack, "-project", workdir, "-diagram", filepath.Join(t.TempDir(), "architecture.md"))
+			output, err := command.CombinedOutput()
+			exit := 0
+			var exitErr *exec.ExitError
+			if errors.As(err, &exitErr) {
+				exit = exitErr.ExitCode()
+			} else {
+				require.NoError(t, err)
+			}
+			assert.Equal(t, tc.exit, exit, "%s", output)
 		})
 	}
 }

@@ -37,6 +37,18 @@ func SetFlat(key, value string) Edit {
 	}
 }
 
+// SetRaw is `pulumi config set <namespace>:<key> <value>`: a key in any namespace, e.g. a provider's
+// or a misspelled project's.
+func SetRaw(fullKey, value string) Edit {
+	return func(_ string, stackConfig config.Map) error {
+		key, err := config.ParseKey(fullKey)
+		if err != nil {
+			return fmt.Errorf("config key %s: %w", fullKey, err)
+		}
+		return stackConfig.Set(key, config.NewValue(value), false)
+	}
+}
+
 // Remove is `pulumi config rm --path <path>`.
 func Remove(path string) Edit {
 	return func(project string, stackConfig config.Map) error {

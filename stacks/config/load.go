@@ -48,6 +48,7 @@ func projectValues(project string, raw map[string]string, problems *problemList)
 	for key, value := range raw {
 		name, ok := strings.CutPrefix(key, prefix)
 		if !ok {
+			checkNamespace(project, key, value, problems)
 			continue
 		}
 		trimmed := strings.TrimSpace(value)
@@ -63,6 +64,23 @@ func projectValues(project string, raw map[string]string, problems *problemList)
 		values[name] = value
 	}
 	return values
+}
+
+// providerNamespaces are the config namespaces of the engine and of the providers the program uses;
+// their keys are theirs to check.
+var providerNamespaces = []string{"pulumi", "azure-native", "kubernetes", "tls", "random"}
+
+// checkNamespace reports a key whose namespace is not a provider's but is within two edits of the
+// project's, such as apiplatfrom:namePrefix: the CLI accepts any namespace, so the setting would
+// otherwise be ignored without a word.
+func checkNamespace(project, key, value string, problems *problemList) {
+	namespace, rest, found := strings.Cut(key, ":")
+	if !found || slices.Contains(providerNamespaces, namespace) || editDistance(strings.ToLower(namespace), strings.ToLower(project)) > 2 {
+		return
+	}
+	problems.list = append(problems.list, Problem{Key: key, Value: value, Message: fmt.Sprintf(
+		"is in the namespace %s, which is neither this project's nor a provider's: did you mean %s:%s? Run `pulumi config rm %s` and set it again without the namespace",
+		namespace, project, rest, key)})
 }
 
 // resolveEnvironment returns the profile named by `environment`, or by the stack name when the key is
