@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the offline review of each named stack as Markdown for a GitHub job summary: the review's
 # text (plan, policy results, modeled deploy time) and its Mermaid architecture diagram. Reads
-# review-<stack>.txt (saved from `make review`) and docs/architecture-<stack>.md.
+# review-<stack>.txt (saved from `make review`) and build/review/architecture-<stack>.md (written by it).
 set -euo pipefail
 
 if [ "$#" -eq 0 ]; then
@@ -10,7 +10,7 @@ if [ "$#" -eq 0 ]; then
 fi
 for stack in "$@"; do
 	review="review-$stack.txt"
-	diagram="docs/architecture-$stack.md"
+	diagram="build/review/architecture-$stack.md"
 	echo "## Offline review: $stack"
 	echo
 	if [ ! -f "$review" ]; then

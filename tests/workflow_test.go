@@ -147,12 +147,12 @@ func TestWorkflowCommandsExist(t *testing.T) {
 func TestReviewSummaryScript(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "docs"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "build", "review"), 0o755))
 	review := "Offline review of stack \"dev\"\n  Critical path: 51m55s\n\nReview passed.\n"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "review-dev.txt"), []byte(review), 0o644))
 	diagram, err := os.ReadFile(filepath.Join(projectDir, "docs", "architecture-dev.md"))
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "docs", "architecture-dev.md"), diagram, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "build", "review", "architecture-dev.md"), diagram, 0o644)) // where make review writes it
 
 	script, err := filepath.Abs(filepath.Join(projectDir, "scripts", "review-summary.sh"))
 	require.NoError(t, err)
