@@ -9,7 +9,7 @@ MODULES := . policy
 SHELL := bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: deploy verify test build vet fmt-check lint fuzz review diagram bench-data-path ci
+.PHONY: deploy verify test build vet fmt-check lint fuzz review diagram export bench-data-path ci
 
 # ARGS go to both runs of `pulumi up` (e.g. ARGS=--yes) or to the check (e.g. ARGS="-timeout 20m").
 deploy:
@@ -48,6 +48,11 @@ lint:
 # make exits 2 whenever the review fails; scripts/review.sh keeps the review's own codes (1, 2).
 review:
 	@./scripts/review.sh $(STACK) $(if $(POLICY_CONFIG),-policy-config $(POLICY_CONFIG))
+
+# The stack as scanners read it: build/export/$(STACK)/azuredeploy.json (every azure-native resource,
+# secrets as parameters without values) and manifests.yaml (the in-cluster objects, Secrets redacted).
+export:
+	go run ./cmd/export -stack $(STACK)
 
 # Regenerates the dev architecture diagram and the copy README embeds.
 diagram:

@@ -75,6 +75,19 @@ var placeholder = regexp.MustCompile(`\{([A-Za-z]+)\}`)
 // table above, or the generic rule Microsoft.<Module>/<lowerType>s/{<lowerType>Name}. Placeholders are
 // filled from the inputs; a missing one falls back to the logical name.
 func armPathFor(res *Resource) (path, name, module string) {
+	template, module := armTemplateFor(res)
+	path = placeholder.ReplaceAllStringFunc(template, func(match string) string {
+		if value := res.InputString(match[1 : len(match)-1]); value != "" {
+			return value
+		}
+		return res.Name
+	})
+	return path, path[strings.LastIndex(path, "/")+1:], module
+}
+
+// armTemplateFor returns the ARM path template of an azure-native resource (see armPathFor) and its
+// module.
+func armTemplateFor(res *Resource) (template, module string) {
 	parts := strings.Split(pack.BaseType(res.Type), ":")
 	module = parts[1]
 	template, ok := armPaths[module+":"+parts[2]]
@@ -86,13 +99,36 @@ func armPathFor(res *Resource) (path, name, module string) {
 		}
 		template = namespace + "/" + lower + "s/{" + lower + "Name}"
 	}
-	path = placeholder.ReplaceAllStringFunc(template, func(match string) string {
-		if value := res.InputString(match[1 : len(match)-1]); value != "" {
-			return value
-		}
-		return res.Name
-	})
-	return path, path[strings.LastIndex(path, "/")+1:], module
+	return template, module
+}
+
+// ARMAddress is where an azure-native resource lives in ARM: its resource type (namespace and the type
+// segments of its path), its name (the name segments, joined by slashes as ARM templates write child
+// resources), and the inputs that only address it (path parameters), which are not properties.
+type ARMAddress struct {
+	// Type is e.g. Microsoft.ApiManagement/service/apis.
+	Type string
+	// Name is e.g. apiplat-dev-apim1a2b3c/echo.
+	Name string
+	// PathInputs are the inputs the path is built from, e.g. serviceName and apiId.
+	PathInputs []string
+}
+
+// ARMAddressOf returns an azure-native resource's address in ARM.
+func ARMAddressOf(res *Resource) ARMAddress {
+	template, _ := armTemplateFor(res)
+	path, _, _ := armPathFor(res)
+	address := ARMAddress{}
+	for _, match := range placeholder.FindAllStringSubmatch(template, -1) {
+		address.PathInputs = append(address.PathInputs, match[1])
+	}
+	segments := strings.Split(path, "/")
+	types, names := []string{segments[0]}, []string{}
+	for i := 1; i+1 < len(segments); i += 2 {
+		types, names = append(types, segments[i]), append(names, segments[i+1])
+	}
+	address.Type, address.Name = strings.Join(types, "/"), strings.Join(names, "/")
+	return address
 }
 
 // azureResource answers an azure-native registration: an ARM ID from the subscription, resource group,
