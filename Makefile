@@ -9,7 +9,7 @@ MODULES := . policy
 SHELL := bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: deploy verify test build vet fmt-check lint fuzz review diagram export bench-data-path ci
+.PHONY: deploy verify test build vet fmt-check lint fuzz review diagram export scan bench-data-path ci
 
 # ARGS go to both runs of `pulumi up` (e.g. ARGS=--yes) or to the check (e.g. ARGS="-timeout 20m").
 deploy:
@@ -54,6 +54,10 @@ review:
 export:
 	go run ./cmd/export -stack $(STACK)
 
+# The scanners on both stacks' exports, judged against scanners/accepted-findings.txt (scripts/scan.sh).
+scan:
+	./scripts/scan.sh
+
 # Regenerates the dev architecture diagram and the copy README embeds.
 diagram:
 	go run ./cmd/review -stack dev -diagram docs/architecture-dev.md -readme README.md
@@ -68,4 +72,4 @@ bench-data-path:
 fuzz:
 	go test ./tests -run '^$$' -fuzz FuzzAddressPlan -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 
-ci: fmt-check vet lint build test
+ci: fmt-check vet lint build scan test
