@@ -70,6 +70,7 @@ func assertExported(t *testing.T, res *harness.Resource, entry export.TemplateRe
 	if entry.Type != "Microsoft.Authorization/roleAssignments" {
 		assert.Equal(t, address.Name, entry.Name, res.Name)
 	}
+	providerNames(entry.Type, entry.Properties)
 	topLevel := map[string]any{"location": entry.Location, "tags": entry.Tags, "sku": entry.SKU, "identity": entry.Identity, "zones": entry.Zones, "kind": entry.Kind}
 	for key, value := range res.Inputs {
 		name := string(key)
@@ -87,6 +88,22 @@ func assertExported(t *testing.T, res *harness.Resource, entry export.TemplateRe
 			continue
 		}
 		assertSameValue(t, res.Name+"."+name, value, exported, parameters)
+	}
+}
+
+// providerNames undoes export.WireNames, so the exported properties compare with the provider's inputs;
+// it also checks each renamed property is there under ARM's name.
+func providerNames(armType string, properties map[string]any) {
+	for path, wire := range export.WireNames[armType] {
+		segments := strings.Split(path, ".")
+		node := properties
+		for _, segment := range segments[:len(segments)-1] {
+			node, _ = node[segment].(map[string]any)
+		}
+		if value, ok := node[wire]; ok {
+			delete(node, wire)
+			node[segments[len(segments)-1]] = value
+		}
 	}
 }
 
@@ -259,4 +276,23 @@ func TestExportCommand(t *testing.T) {
 		assert.Equal(t, export.ExitBadInput, export.Main(append(args, "-project", workdir, "-out", out), &stdout, &stderr), "%v", args)
 		assert.NoDirExists(t, out, "nothing is written on bad input")
 	}
+}
+
+// TestExportUsesARMNames checks a property azure-native renames reaches the template under ARM's
+// name: a Key Vault secret's expiry is attributes.exp, which scanners check (Trivy AZU-0017).
+func TestExportUsesARMNames(t *testing.T) {
+	t.Parallel()
+	template, err := export.ARM(runStack(t, "prod"))
+	require.NoError(t, err)
+	secrets := 0
+	for _, entry := range template.Resources {
+		if entry.Type != "Microsoft.KeyVault/vaults/secrets" {
+			continue
+		}
+		secrets++
+		attributes, _ := entry.Properties["attributes"].(map[string]any)
+		assert.NotNil(t, attributes["exp"], "%s expires, under ARM's name", entry.Name)
+		assert.NotContains(t, attributes, "expires")
+	}
+	assert.Positive(t, secrets)
 }

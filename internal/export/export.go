@@ -68,6 +68,35 @@ type TemplateResource struct {
 	Properties map[string]any `json:"properties,omitempty"`
 }
 
+// WireNames are the properties azure-native names differently from ARM, by ARM type: property path
+// (below properties) to ARM's name of its last segment. Key Vault's SecretAttributes are exp and nbf
+// in the REST API (keyvault resource-manager spec), expires and notBefore in the provider; a scanner
+// reading the template looks for ARM's names.
+var WireNames = map[string]map[string]string{
+	"Microsoft.KeyVault/vaults/secrets": {"attributes.expires": "exp", "attributes.notBefore": "nbf"},
+}
+
+// rename applies WireNames to a resource's properties.
+func rename(armType string, properties map[string]any) {
+	for path, wire := range WireNames[armType] {
+		segments := strings.Split(path, ".")
+		node := properties
+		for _, segment := range segments[:len(segments)-1] {
+			child, ok := node[segment].(map[string]any)
+			if !ok {
+				node = nil
+				break
+			}
+			node = child
+		}
+		last := segments[len(segments)-1]
+		if value, ok := node[last]; ok && node != nil {
+			delete(node, last)
+			node[wire] = value
+		}
+	}
+}
+
 // roleAssignmentType is the one type whose name ARM requires to be a GUID.
 const roleAssignmentType = "Microsoft.Authorization/roleAssignments"
 
@@ -134,6 +163,7 @@ func templateResource(res *harness.Resource, parameters map[string]Parameter) (T
 			entry.Properties[name] = exported
 		}
 	}
+	rename(entry.Type, entry.Properties)
 	return entry, nil
 }
 
