@@ -436,3 +436,29 @@ func blobEndpoints(count int, subnet string) []harness.Edit {
 	}
 	return edits
 }
+
+// TestTypeErrorsAreReportedWithTheOthers writes values of the wrong type into the stack file, as a
+// typo in YAML would, beside another mistake: Pulumi.yaml declares no types, so the CLI lets them
+// through and the program reports every one in its list, with key, value and fix, once each.
+func TestTypeErrorsAreReportedWithTheOthers(t *testing.T) {
+	t.Parallel()
+	_, err := loadConfig(t, "dev",
+		harness.Set("apiManagement.rateLimitCalls", "lots"),
+		harness.Set("applicationGateway.zones", "1"),
+		harness.Set("certificates.privateListenerAccepted", "sometimes"),
+		harness.Set("namePrefix", "Bad_Prefix"))
+	require.Error(t, err)
+	problems := problemsOf(t, err)
+	findProblem(t, problems, key("apiManagement.rateLimitCalls"), "must be a whole number")
+	findProblem(t, problems, key("applicationGateway.zones"), "must be a list")
+	findProblem(t, problems, key("certificates.privateListenerAccepted"), "must be true or false")
+	findProblem(t, problems, key("namePrefix"), "must be lower-case letters")
+	count := 0
+	for _, problem := range problems {
+		if problem.Key == key("apiManagement.rateLimitCalls") {
+			count++
+		}
+	}
+	assert.Equal(t, 1, count, "a value that could not be read is reported once, not again with the default it fell back to")
+	assert.NotContains(t, err.Error(), "must be of type", "not the CLI's own message")
+}

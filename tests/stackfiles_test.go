@@ -77,6 +77,24 @@ func TestStackFilesDisableDefaultProviders(t *testing.T) {
 	}
 }
 
+// defaultTypeName is the Pulumi.yaml type a declared default has.
+func defaultTypeName(value any) string {
+	switch value.(type) {
+	case string:
+		return "string"
+	case int, float64:
+		return "integer"
+	case bool:
+		return "boolean"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	default:
+		return fmt.Sprintf("%T", value)
+	}
+}
+
 // TestPulumiYamlDocumentsEverySetting checks Pulumi.yaml against the typed config: every setting is
 // either declared with its environment-independent default and matching type, or comes from the
 // environment profile and is documented (with both defaults) in its object's description; nothing is
@@ -99,7 +117,9 @@ func TestPulumiYamlDocumentsEverySetting(t *testing.T) {
 		case declared && fromProfile:
 			t.Errorf("%s is declared in Pulumi.yaml and set by the profile: the CLI would apply the declared default to every stack and override the profile", path)
 		case declared:
-			assert.Equal(t, kindTypes[kind], declaration.TypeName(), "%s's declared type", path)
+			// Untyped, so the program, not the CLI, reports a wrong type, with every other problem.
+			assert.False(t, declaration.IsExplicitlyTyped(), "%s declares no type: the CLI would refuse a wrong one alone, before the program runs", path)
+			assert.Equal(t, kindTypes[kind], defaultTypeName(declaration.Default), "%s's default has the setting's type", path)
 			assert.NotNil(t, declaration.Default, "%s needs a default in Pulumi.yaml", path)
 			assert.NotEmpty(t, declaration.Description, "%s needs a description", path)
 		case fromProfile:

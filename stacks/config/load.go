@@ -152,6 +152,7 @@ func decode(dst reflect.Value, src map[string]any, path string, problems *proble
 		}
 		if err := setLeaf(field, value); err != nil {
 			problems.add(keyPath, render(value), "%v", err)
+			problems.undecodable(keyPath)
 		}
 	}
 }

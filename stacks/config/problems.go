@@ -49,6 +49,17 @@ func (p *Problems) Error() string {
 type problemList struct {
 	project string
 	list    []Problem
+	// unreadable are the paths whose value had the wrong type: the field kept its default, so a
+	// check of it would only report that default as if the user had written it.
+	unreadable map[string]bool
+}
+
+// undecodable marks a path whose value could not be read; later problems of that path are dropped.
+func (l *problemList) undecodable(path string) {
+	if l.unreadable == nil {
+		l.unreadable = map[string]bool{}
+	}
+	l.unreadable[path] = true
 }
 
 // addEnvironment records a problem for an environment variable of the runner.
@@ -56,8 +67,12 @@ func (l *problemList) addEnvironment(name string, value any, format string, args
 	l.list = append(l.list, Problem{Key: "environment variable " + name, Value: render(value), Message: fmt.Sprintf(format, args...)})
 }
 
-// add records a problem for the setting at path (without the project namespace).
+// add records a problem for the setting at path (without the project namespace), unless its value
+// could not be read (its type problem is already recorded).
 func (l *problemList) add(path string, value any, format string, args ...any) {
+	if l.unreadable[path] {
+		return // marked after its type problem was recorded
+	}
 	l.list = append(l.list, Problem{
 		Key:     l.project + ":" + path,
 		Value:   render(value),
