@@ -203,3 +203,15 @@ func readFile(t *testing.T, path string) string {
 	require.NoError(t, err)
 	return string(text)
 }
+
+// exitCode is the exit status of a command that ran: 0 without an error, its code when it exited with
+// one; any other error (it did not start) fails the test.
+func exitCode(t *testing.T, err error, output []byte) int {
+	t.Helper()
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		return exitErr.ExitCode()
+	}
+	require.NoError(t, err, string(output))
+	return 0
+}

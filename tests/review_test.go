@@ -6,7 +6,6 @@ package tests
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -317,13 +316,7 @@ func TestReviewScriptKeepsTheExitCodes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			command := exec.Command(filepath.Join(projectDir, "scripts", "review.sh"), tc.stack, "-project", workdir, "-diagram", filepath.Join(t.TempDir(), "architecture.md"))
 			output, err := command.CombinedOutput()
-			exit := 0
-			var exitErr *exec.ExitError
-			if errors.As(err, &exitErr) {
-				exit = exitErr.ExitCode()
-			} else {
-				require.NoError(t, err)
-			}
+			exit := exitCode(t, err, output)
 			assert.Equal(t, tc.exit, exit, "%s", output)
 		})
 	}

@@ -4,7 +4,6 @@
 package tests
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,13 +49,7 @@ func TestScanGate(t *testing.T) {
 			command := exec.Command(filepath.Join(projectDir, "scripts", "scan.sh"), "dev")
 			command.Env = append(os.Environ(), "APIPLATFORM_ACCEPTED_FINDINGS="+list, "APIPLATFORM_BIN="+bin)
 			output, err := command.CombinedOutput()
-			exit := 0
-			var exitErr *exec.ExitError
-			if errors.As(err, &exitErr) {
-				exit = exitErr.ExitCode()
-			} else {
-				require.NoError(t, err, string(output))
-			}
+			exit := exitCode(t, err, output)
 			assert.Equal(t, tc.exit, exit, "%s", output)
 			assert.Contains(t, string(output), tc.output)
 		})
