@@ -85,6 +85,8 @@ func (r *Report) Render(w io.Writer) {
 
 	renderWarnings(w, r.Recording.Warnings)
 
+	renderEstimate(w, r)
+
 	fmt.Fprintln(w, "\nStanding cost of reaching the private API server (make deploy tunnels through Azure Bastion)")
 	fmt.Fprint(w, renderAccessCosts(r))
 
@@ -222,5 +224,23 @@ func renderWarnings(w io.Writer, warnings []string) {
 	fmt.Fprintf(w, "\nWarnings from the program: %d to act on (pulumi up shows them too)\n", len(warnings))
 	for _, warning := range warnings {
 		fmt.Fprintf(w, "  warning  %s\n", warning)
+	}
+}
+
+// renderEstimate writes the monthly cost estimate: the total, then every item, biggest first.
+func renderEstimate(w io.Writer, r *Report) {
+	estimate, err := EstimateCosts(r.Recording)
+	if err != nil {
+		fmt.Fprintf(w, "\nMonthly cost estimate: %v\n", err)
+		return
+	}
+	fmt.Fprintf(w, "\nMonthly cost estimate at list price (USD, %s; prices and their sources: review/prices.go): about %.0f USD a month\n",
+		PricesRegion, estimate.Total)
+	for _, item := range estimate.Items {
+		if item.Unpriced != "" {
+			fmt.Fprintf(w, "  %10s  %-44s %s: %s\n", "by use", item.Type, item.Name, item.Unpriced)
+			continue
+		}
+		fmt.Fprintf(w, "  %10.2f  %-44s %s: %s\n", item.Monthly, item.Type, item.Name, item.What)
 	}
 }

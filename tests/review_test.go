@@ -257,6 +257,7 @@ func TestReviewCommand(t *testing.T) {
 			require.NoError(t, err)
 			assert.Contains(t, string(page), "```mermaid\nflowchart LR")
 			assert.Contains(t, stdout.String(), "Critical path:")
+			assert.Regexp(t, `Monthly cost estimate at list price .*: about \d+ USD a month`, stdout.String())
 			assert.Contains(t, stdout.String(), "Alternative ordering")
 		})
 	}
