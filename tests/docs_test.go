@@ -9,15 +9,18 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
 // documentedPackages are the directories whose exported API must be fully documented.
-var documentedPackages = []string{"components", "components/apimpolicy", "components/naming", "components/netrules", "components/outputs", "components/pki", "components/privatelink", "stacks", "stacks/config", "internal/harness", "internal/rehearsal", "review", "policy/pack", "deployments/settings"}
+var documentedPackages = []string{"components", "components/apimpolicy", "components/naming", "components/netrules", "components/outputs", "components/pki", "components/privatelink", "stacks", "stacks/config", "internal/harness", "internal/rehearsal", "internal/export", "internal/testreport", "verify", "review", "policy/pack", "deployments/settings"}
 
 // TestExportedIdentifiersAreDocumented checks doc comments on exported types, functions, methods,
 // constants, variables and struct fields (component outputs and Args fields among them).
@@ -135,4 +138,40 @@ func receiverExported(receiver *ast.FieldList) bool {
 	}
 	identifier, ok := expression.(*ast.Ident)
 	return ok && identifier.IsExported()
+}
+
+// TestBeforeYouDeployNamesRealSettings checks README's "Before you deploy" table: every setting it
+// tells a first-time user to change is a setting the program reads, and every stack output it points
+// to is one the program exports.
+func TestBeforeYouDeployNamesRealSettings(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
+	require.NoError(t, err)
+	section := regexp.MustCompile(`(?s)## Before you deploy\n(.*?)\n## `).FindSubmatch(readme)
+	require.NotNil(t, section, "README has a Before you deploy section")
+	paths := config.Paths()
+	keys := 0
+	for _, row := range strings.Split(string(section[1]), "\n") {
+		cells := strings.Split(row, "|")
+		if len(cells) < 4 || !strings.Contains(cells[2], "`") {
+			continue
+		}
+		for _, quoted := range regexp.MustCompile("`([a-zA-Z.*]+)`").FindAllStringSubmatch(cells[2], -1) {
+			name := quoted[1]
+			if strings.HasSuffix(name, "*") {
+				prefix := strings.TrimSuffix(name, "*")
+				found := false
+				for path := range paths {
+					found = found || strings.HasPrefix(path, prefix)
+				}
+				assert.True(t, found, "%s names settings the program reads", name)
+				continue
+			}
+			_, setting := paths[name]
+			_, output := runStack(t, "prod").Outputs[name]
+			assert.True(t, setting || output, "%s is a setting or a stack output", name)
+			keys++
+		}
+	}
+	assert.GreaterOrEqual(t, keys, 8, "the table names the settings to change")
 }
