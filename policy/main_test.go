@@ -68,19 +68,26 @@ func properties(t *testing.T, values map[string]any) *pulumirpc.AnalyzeRequest {
 	return &pulumirpc.AnalyzeRequest{Properties: marshalled}
 }
 
-// TestPolicyPackSpeaksTheAnalyzerProtocol runs handshake, stack configuration, analyzer info, resource
-// analysis and stack analysis over gRPC against the real binary.
-func TestPolicyPackSpeaksTheAnalyzerProtocol(t *testing.T) {
+// configuredPack starts the built pack and does what the engine does first: the handshake and the
+// stack configuration (dev, a preview). The context ends with the test.
+func configuredPack(t *testing.T) (pulumirpc.AnalyzerClient, context.Context) {
+	t.Helper()
 	client := startPack(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-
+	t.Cleanup(cancel)
 	directory, err := os.Getwd()
 	require.NoError(t, err)
 	_, err = client.Handshake(ctx, &pulumirpc.AnalyzerHandshakeRequest{RootDirectory: &directory, ProgramDirectory: &directory})
 	require.NoError(t, err)
 	_, err = client.ConfigureStack(ctx, &pulumirpc.AnalyzerStackConfigureRequest{Stack: "dev", Project: "apiplatform", DryRun: true})
 	require.NoError(t, err)
+	return client, ctx
+}
+
+// TestPolicyPackSpeaksTheAnalyzerProtocol runs handshake, stack configuration, analyzer info, resource
+// analysis and stack analysis over gRPC against the real binary.
+func TestPolicyPackSpeaksTheAnalyzerProtocol(t *testing.T) {
+	client, ctx := configuredPack(t)
 
 	info, err := client.GetAnalyzerInfo(ctx, &emptypb.Empty{})
 	require.NoError(t, err)
@@ -138,16 +145,7 @@ func TestPolicyPackSpeaksTheAnalyzerProtocol(t *testing.T) {
 // resource (which hand it over, and change nothing) before it analyzes the stack, so the opt-out of
 // api-requires-credential lets the named API through, and only while it is configured.
 func TestStackPolicyConfigurationOverTheProtocol(t *testing.T) {
-	client := startPack(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-
-	directory, err := os.Getwd()
-	require.NoError(t, err)
-	_, err = client.Handshake(ctx, &pulumirpc.AnalyzerHandshakeRequest{RootDirectory: &directory, ProgramDirectory: &directory})
-	require.NoError(t, err)
-	_, err = client.ConfigureStack(ctx, &pulumirpc.AnalyzerStackConfigureRequest{Stack: "dev", Project: "apiplatform", DryRun: true})
-	require.NoError(t, err)
+	client, ctx := configuredPack(t)
 	info, err := client.GetAnalyzerInfo(ctx, &emptypb.Empty{})
 	require.NoError(t, err)
 	var schema map[string]any
