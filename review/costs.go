@@ -43,19 +43,26 @@ type AccessCost struct {
 func AccessCosts(recording *harness.Recording) ([]AccessCost, error) {
 	var costs []AccessCost
 	for _, res := range recording.OfType("azure-native:network:BastionHost") {
-		sku := res.InputString("sku.name")
-		price, ok := bastionHourly[sku]
-		if !ok {
-			return nil, fmt.Errorf("no list price for Azure Bastion %s (review/costs.go)", sku)
+		sku, instances, hourly, err := bastionHostHourly(res)
+		if err != nil {
+			return nil, err
 		}
-		instances := 2
-		if units, ok := res.Input("scaleUnits").(float64); ok {
-			instances = int(units)
-		}
-		hourly := price.base + float64(max(instances-2, 0))*price.additional + standardPublicIPHourly
+		hourly += standardPublicIPHourly
 		costs = append(costs, AccessCost{Name: res.Name, SKU: sku, Instances: instances, Monthly: math.Round(hourly*HoursPerMonth*100) / 100})
 	}
 	return costs, nil
+}
+
+// bastionHostHourly is a Bastion host's list price per hour without its public IP: the SKU with its
+// two included instances, plus each instance above them.
+func bastionHostHourly(res *harness.Resource) (sku string, instances int, hourly float64, err error) {
+	sku = res.InputString("sku.name")
+	price, ok := bastionHourly[sku]
+	if !ok {
+		return sku, 0, 0, fmt.Errorf("bastion %s: %w", sku, errNoPrice)
+	}
+	instances = number(res, "scaleUnits", 2)
+	return sku, instances, price.base + float64(max(instances-2, 0))*price.additional, nil
 }
 
 // renderAccessCosts writes the costs section of the report.

@@ -250,13 +250,10 @@ func priceFirewall(res *harness.Resource) (CostItem, error) {
 
 // priceBastion is the host with its instances, without its public IP (priced on its own).
 func priceBastion(res *harness.Resource) (CostItem, error) {
-	sku := res.InputString("sku.name")
-	price, ok := bastionHourly[sku]
-	if !ok {
-		return CostItem{}, fmt.Errorf("bastion %s: %w", sku, errNoPrice)
+	sku, instances, hourly, err := bastionHostHourly(res)
+	if err != nil {
+		return CostItem{}, err
 	}
-	instances := number(res, "scaleUnits", 2)
-	hourly := price.base + float64(max(instances-2, 0))*price.additional
 	return CostItem{What: fmt.Sprintf("%s, %d instances", sku, instances), Monthly: hourly * HoursPerMonth}, nil
 }
 

@@ -87,8 +87,7 @@ func Run(ctx context.Context, options Options) (*Report, error) {
 	var problems *stackconfig.Problems
 	switch {
 	case errors.As(err, &problems):
-		// The problems' own header, not the SDK's "1 error occurred" around it.
-		return nil, problems
+		return nil, err // the problems' own header names the stack
 	case err != nil:
 		return nil, fmt.Errorf("stack %s: %w", options.Stack, err)
 	}

@@ -64,43 +64,46 @@ for stack in "${stacks[@]}"; do
 	done
 done
 
+# The accepted entries, parsed once: scanner, stack and finding text, trimmed.
+entry_scanners=() entry_stacks=() entry_texts=() entry_lines=()
+trim() { sed -E 's/^ +//; s/ +$//' <<<"$1"; }
+while IFS= read -r entry || [ -n "$entry" ]; do
+	[[ -z "$entry" || "$entry" == \#* ]] && continue
+	IFS='|' read -r entry_scanner entry_stack entry_text _ <<<"$entry"
+	entry_scanners+=("$(trim "$entry_scanner")")
+	entry_stacks+=("$(trim "$entry_stack")")
+	entry_texts+=("$(trim "$entry_text")")
+	entry_lines+=("$entry")
+done <"$accepted_file"
+
 status=0
-declare -A used
+used=()
 while IFS= read -r finding; do
 	scanner="${finding%% | *}"
 	rest="${finding#* | }"
 	stack="${rest%% | *}"
 	text="${rest#* | }"
 	matched=""
-	while IFS= read -r entry || [ -n "$entry" ]; do
-		[[ -z "$entry" || "$entry" == \#* ]] && continue
-		IFS='|' read -r entry_scanner entry_stack entry_text _ <<<"$entry"
-		entry_scanner="$(echo "$entry_scanner" | xargs)"
-		entry_stack="$(echo "$entry_stack" | xargs)"
-		entry_text="$(echo "$entry_text" | sed -E 's/^ +//; s/ +$//')"
-		if [[ "$entry_scanner" == "$scanner" && ("$entry_stack" == "*" || "$entry_stack" == "$stack") && "$entry_text" == "$text" ]]; then
+	for i in "${!entry_lines[@]}"; do
+		if [[ "${entry_scanners[i]}" == "$scanner" && ("${entry_stacks[i]}" == "*" || "${entry_stacks[i]}" == "$stack") && "${entry_texts[i]}" == "$text" ]]; then
 			matched="yes"
-			used["$entry_scanner|$entry_stack|$entry_text"]=1
+			used[i]=1
 		fi
-	done <"$accepted_file"
+	done
 	if [ -z "$matched" ]; then
 		echo "scan: new finding ($scanner, $stack): $text"
 		status=1
 	fi
 done <"$findings"
-while IFS= read -r entry || [ -n "$entry" ]; do
-	[[ -z "$entry" || "$entry" == \#* ]] && continue
-	IFS='|' read -r entry_scanner entry_stack entry_text _ <<<"$entry"
-	entry_stack="$(echo "$entry_stack" | xargs)"
-	key="$(echo "$entry_scanner" | xargs)|$entry_stack|$(echo "$entry_text" | sed -E 's/^ +//; s/ +$//')"
-	if [[ "$entry_stack" != "*" && " ${stacks[*]} " != *" $entry_stack "* ]] || [[ " ${scanners[*]} " != *" $(echo "$entry_scanner" | xargs) "* ]]; then
+for i in "${!entry_lines[@]}"; do
+	if [[ "${entry_stacks[i]}" != "*" && " ${stacks[*]} " != *" ${entry_stacks[i]} "* ]] || [[ " ${scanners[*]} " != *" ${entry_scanners[i]} "* ]]; then
 		continue # a stack or a scanner not run this time
 	fi
-	if [ -z "${used[$key]:-}" ]; then
-		echo "scan: accepted finding no longer reported, remove it from $accepted_file: $entry"
+	if [ -z "${used[i]:-}" ]; then
+		echo "scan: accepted finding no longer reported, remove it from $accepted_file: ${entry_lines[i]}"
 		status=1
 	fi
-done <"$accepted_file"
+done
 total="$(wc -l <"$findings")"
 if [ "$status" -eq 0 ]; then
 	echo "scan: ${stacks[*]}: $total findings, all accepted in $accepted_file"

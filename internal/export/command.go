@@ -101,7 +101,7 @@ func build(projectDir, stack string) (*Template, string, error) {
 	var problems *config.Problems
 	switch {
 	case errors.As(err, &problems):
-		return nil, "", problems
+		return nil, "", err // the problems' own header names the stack
 	case err != nil:
 		return nil, "", fmt.Errorf("stack %s: %w", stack, err)
 	}

@@ -192,29 +192,38 @@ var parameterName = regexp.MustCompile(`[^A-Za-z0-9_]+`)
 // exportValue is a recorded input as the template holds it: plain values as they are, each secret a
 // reference to a parameter of its own (declared in parameters, never with its value).
 func exportValue(value resource.PropertyValue, path string, parameters map[string]Parameter) any {
-	switch {
-	case value.IsSecret():
+	return plainData(value, path, func(secret resource.PropertyValue, path string) any {
 		name := parameterName.ReplaceAllString(path, "_")
 		kind := "securestring"
-		if inner := value.SecretValue().Element; inner.IsObject() || inner.IsArray() {
+		if secret.IsObject() || secret.IsArray() {
 			kind = "secureObject"
 		}
 		parameters[name] = Parameter{Type: kind, Metadata: map[string]string{"description": "secret " + path + ": from the Pulumi state, never exported"}}
 		return fmt.Sprintf("[parameters('%s')]", name)
+	})
+}
+
+// plainData is a recorded value as plain data (maps, lists, strings, numbers, booleans) for a file,
+// with every secret replaced by what hide makes of it (given the secret's value and its path) and
+// unknown values marked; the files' one walk over recorded values.
+func plainData(value resource.PropertyValue, path string, hide func(secret resource.PropertyValue, path string) any) any {
+	switch {
+	case value.IsSecret():
+		return hide(value.SecretValue().Element, path)
 	case value.IsComputed(), value.IsOutput() && !value.OutputValue().Known:
 		return "(known after deployment)"
 	case value.IsOutput():
-		return exportValue(value.OutputValue().Element, path, parameters)
+		return plainData(value.OutputValue().Element, path, hide)
 	case value.IsObject():
 		object := map[string]any{}
 		for key, inner := range value.ObjectValue() {
-			object[string(key)] = exportValue(inner, path+"."+string(key), parameters)
+			object[string(key)] = plainData(inner, path+"."+string(key), hide)
 		}
 		return object
 	case value.IsArray():
 		items := make([]any, 0, len(value.ArrayValue()))
 		for i, inner := range value.ArrayValue() {
-			items = append(items, exportValue(inner, fmt.Sprintf("%s.%d", path, i), parameters))
+			items = append(items, plainData(inner, fmt.Sprintf("%s.%d", path, i), hide))
 		}
 		return items
 	default:

@@ -68,36 +68,17 @@ func kubernetesKind(token string) (string, string, error) {
 	return apiVersion, strings.TrimSuffix(parts[2], "Patch"), nil
 }
 
-// manifestValue is a recorded input as plain YAML data, every secret redacted.
+// manifestValue is a recorded input as plain YAML data, every secret redacted; a secret map keeps its
+// keys, so a scanner still sees which entries a Secret has.
 func manifestValue(value resource.PropertyValue) any {
-	switch {
-	case value.IsSecret():
-		// A secret map keeps its keys, so a scanner still sees which entries a Secret has.
-		if inner := value.SecretValue().Element; inner.IsObject() {
-			redacted := map[string]any{}
-			for key := range inner.ObjectValue() {
-				redacted[string(key)] = Redacted
-			}
-			return redacted
+	return plainData(value, "", func(secret resource.PropertyValue, _ string) any {
+		if !secret.IsObject() {
+			return Redacted
 		}
-		return Redacted
-	case value.IsComputed(), value.IsOutput() && !value.OutputValue().Known:
-		return "(known after deployment)"
-	case value.IsOutput():
-		return manifestValue(value.OutputValue().Element)
-	case value.IsObject():
-		object := map[string]any{}
-		for key, inner := range value.ObjectValue() {
-			object[string(key)] = manifestValue(inner)
+		redacted := map[string]any{}
+		for key := range secret.ObjectValue() {
+			redacted[string(key)] = Redacted
 		}
-		return object
-	case value.IsArray():
-		items := make([]any, 0, len(value.ArrayValue()))
-		for _, inner := range value.ArrayValue() {
-			items = append(items, manifestValue(inner))
-		}
-		return items
-	default:
-		return harness.Plain(value)
-	}
+		return redacted
+	})
 }

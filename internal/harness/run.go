@@ -4,6 +4,7 @@ package harness
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"sync"
@@ -134,6 +135,12 @@ func RunConfigOnce(project, stack string, raw map[string]string, surroundings Su
 	recording, err := Run(program, project, stack, raw)
 	if recording != nil {
 		recording.Outputs, recording.Warnings = outputs, warnings
+	}
+	// A refused configuration is returned as the program's own list, without the "1 error occurred"
+	// the SDK wraps around a program's error: what a caller prints has one header.
+	var problems *config.Problems
+	if errors.As(err, &problems) {
+		err = problems
 	}
 	if err == nil {
 		err = awaitErr
