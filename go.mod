@@ -25,6 +25,8 @@ require (
 	software.sslmate.com/src/go-pkcs12 v0.6.0
 )
 
+require github.com/pulumi/pulumi-azure-native-sdk/cdn/v2 v2.92.0 // indirect
+
 require (
 	github.com/pulumi/pulumi-pulumiservice/sdk v0.39.0
 	github.com/spf13/cast v1.4.1 // indirect
@@ -138,7 +140,6 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260526163538-3dc84a4a5aaa // indirect
 	google.golang.org/grpc v1.82.1 // indirect
 	google.golang.org/protobuf v1.36.11 // indirect
-	gopkg.in/yaml.v3 v3.0.1
 	lukechampine.com/frand v1.5.1 // indirect
 )
 

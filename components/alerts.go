@@ -30,6 +30,8 @@ const (
 	AlertAPIManagement AlertTarget = "apiManagement"
 	// AlertKubernetes is the AKS cluster.
 	AlertKubernetes AlertTarget = "kubernetes"
+	// AlertFrontDoor is the Front Door profile, when there is one.
+	AlertFrontDoor AlertTarget = "frontDoor"
 )
 
 // MetricAggregation is how a metric alert reduces its metric over the window: a static threshold
@@ -140,6 +142,18 @@ var PlatformAlertRules = []MetricAlertRule{
 		Description:     "API Management capacity above 80% for 15 minutes: scale out (apiManagement.capacity) before requests queue.",
 		MetricNamespace: string(ResourceTypeAPIManagement), MetricName: "Capacity",
 		Aggregation: AggregationAverage, Operator: OperatorGreaterThan, Threshold: 80, Severity: SeverityWarning, Window: "PT15M", Frequency: "PT5M",
+	},
+	{
+		Name: "frontdoor-origin-unhealthy", Target: AlertFrontDoor,
+		Description:     "Front Door's probes of Application Gateway fail: check the gateway's certificate (a public CA, the public host's name), its NSG rule for AzureFrontDoor.Backend and its X-Azure-FDID rule.",
+		MetricNamespace: string(ResourceTypeFrontDoor), MetricName: "OriginHealthPercentage",
+		Aggregation: AggregationAverage, Operator: OperatorLessThan, Threshold: 90, Severity: SeverityError, Window: "PT5M", Frequency: "PT1M",
+	},
+	{
+		Name: "frontdoor-5xx", Target: AlertFrontDoor,
+		Description:     "More than 5% of Front Door's responses were 5xx over 5 minutes: see frontDoorLogQuery, then the end-to-end query.",
+		MetricNamespace: string(ResourceTypeFrontDoor), MetricName: "Percentage5XX",
+		Aggregation: AggregationAverage, Operator: OperatorGreaterThan, Threshold: 5, Severity: SeverityWarning, Window: "PT5M", Frequency: "PT1M",
 	},
 	{
 		Name: "aks-node-not-ready", Target: AlertKubernetes,

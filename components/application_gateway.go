@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -138,6 +139,9 @@ type ApplicationGatewayArgs struct {
 	CallerCACertificatePEM pulumi.StringInput
 	// RateLimitPerMinute is the WAF's limit of requests per client address and minute (0: none).
 	RateLimitPerMinute int
+	// FrontDoorID, when set, is the X-Azure-FDID of the Front Door profile in front of the gateway: the
+	// WAF blocks every request without it, and the caller's address is the one Front Door saw.
+	FrontDoorID pulumi.StringInput
 	// DNSLabel is the public IP's DNS label (globally unique in the region).
 	DNSLabel pulumi.StringInput
 	// LogAnalyticsWorkspaceID, when set, receives the gateway's access and firewall logs and the
@@ -337,7 +341,7 @@ func (s gatewayScope) newWAFPolicy() (*network.WebApplicationFirewallPolicy, err
 			FileUploadEnforcement:       pulumi.Bool(true),
 			FileUploadLimitInMb:         pulumi.Int(100),
 		},
-		CustomRules: rateLimitRules(args.RateLimitPerMinute),
+		CustomRules: append(frontDoorRules(args.FrontDoorID), rateLimitRules(args.RateLimitPerMinute)...),
 		ManagedRules: &network.ManagedRulesDefinitionArgs{
 			ManagedRuleSets: network.ManagedRuleSetArray{
 				&network.ManagedRuleSetArgs{RuleSetType: pulumi.String(DefaultRuleSetType), RuleSetVersion: pulumi.String(DefaultRuleSetVersion),
@@ -352,6 +356,36 @@ func (s gatewayScope) newWAFPolicy() (*network.WebApplicationFirewallPolicy, err
 	}
 	return policy, nil
 }
+
+// frontDoorRules admit only the Front Door profile with the given ID (none without one): Microsoft's
+// rule for an Application Gateway behind Front Door, which blocks a request whose X-Azure-FDID is not
+// the profile's, compared in lower case (web-application-firewall/ag/create-custom-waf-rules.md,
+// example 7; frontdoor/origin-security.md). The network security group admits only Front Door's
+// addresses, and this rule only this profile among them.
+func frontDoorRules(frontDoorID pulumi.StringInput) network.WebApplicationFirewallCustomRuleArray {
+	if frontDoorID == nil {
+		return nil
+	}
+	return network.WebApplicationFirewallCustomRuleArray{&network.WebApplicationFirewallCustomRuleArgs{
+		Name:     pulumi.String(FrontDoorOnlyRule),
+		Priority: pulumi.Int(5),
+		RuleType: pulumi.String("MatchRule"),
+		Action:   pulumi.String("Block"),
+		State:    pulumi.String("Enabled"),
+		MatchConditions: network.MatchConditionArray{&network.MatchConditionArgs{
+			MatchVariables: network.MatchVariableArray{&network.MatchVariableArgs{
+				VariableName: pulumi.String("RequestHeaders"), Selector: pulumi.String(FrontDoorIDHeader),
+			}},
+			Operator:         pulumi.String("Equal"),
+			NegationConditon: pulumi.Bool(true),
+			MatchValues:      pulumi.StringArray{frontDoorID.ToStringOutput().ApplyT(strings.ToLower).(pulumi.StringOutput)},
+			Transforms:       pulumi.StringArray{pulumi.String("Lowercase")},
+		}},
+	}}
+}
+
+// FrontDoorOnlyRule is the name of the gateway's WAF rule that admits only its Front Door profile.
+const FrontDoorOnlyRule = "frontdooronly"
 
 // rateLimitRules is the WAF's rate limit: per client address, requests per minute beyond perMinute are
 // blocked until the minute is over (none when perMinute is 0). A rate-limit rule needs a match
@@ -541,7 +575,7 @@ func routingParts(gateway *network.ApplicationGatewayArgs, args *ApplicationGate
 // (mutual-authentication-overview.md).
 func callerParts(gateway *network.ApplicationGatewayArgs, args *ApplicationGatewayArgs, parts gatewayParts) {
 	headers := network.ApplicationGatewayHeaderConfigurationArray{&network.ApplicationGatewayHeaderConfigurationArgs{
-		HeaderName: pulumi.String(apimpolicy.ClientAddressHeader), HeaderValue: pulumi.String("{var_client_ip}"),
+		HeaderName: pulumi.String(apimpolicy.ClientAddressHeader), HeaderValue: pulumi.String(clientAddressValue(args)),
 	}}
 	for _, forwarded := range apimpolicy.ForwardedCertificateHeaders {
 		value := ""
@@ -579,4 +613,15 @@ func callerParts(gateway *network.ApplicationGatewayArgs, args *ApplicationGatew
 		SslPolicy:                 &network.ApplicationGatewaySslPolicyArgs{PolicyType: pulumi.String("Predefined"), PolicyName: pulumi.String(SSLPolicyName)},
 		TrustedClientCertificates: network.SubResourceArray{parts.reference(trustedClientCertificateParts, gatewayCallersCA)},
 	}}
+}
+
+// clientAddressValue is what the gateway writes into X-Forwarded-For: the address of the connection it
+// received, or behind Front Door the address of the connection Front Door received (X-Azure-SocketIP,
+// set by Front Door; only Front Door reaches the gateway), so the caller never chooses the address
+// API Management counts.
+func clientAddressValue(args *ApplicationGatewayArgs) string {
+	if args.FrontDoorID != nil {
+		return "{http_req_" + FrontDoorSocketAddressHeader + "}"
+	}
+	return "{var_client_ip}"
 }

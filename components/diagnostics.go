@@ -46,6 +46,10 @@ const (
 	ResourceTypeVirtualMachine ResourceType = "Microsoft.Compute/virtualMachines"
 	// ResourceTypeSQLDatabase is an Azure SQL database.
 	ResourceTypeSQLDatabase ResourceType = "Microsoft.Sql/servers/databases"
+	// ResourceTypeCosmosDBAccount is an Azure Cosmos DB account.
+	ResourceTypeCosmosDBAccount ResourceType = "Microsoft.DocumentDB/databaseAccounts"
+	// ResourceTypeFrontDoor is an Azure Front Door Standard/Premium profile.
+	ResourceTypeFrontDoor ResourceType = "Microsoft.Cdn/profiles"
 )
 
 // diagnosticProfile is what one resource type exports through a diagnostic setting.
@@ -120,6 +124,20 @@ var diagnosticProfiles = map[ResourceType]diagnosticProfile{
 	},
 	// SQL databases: application database telemetry. Server-wide audit records go through the master
 	// database's setting (sqlAuditProfile).
+	// Cosmos DB: requests, queries and partition statistics in resource-specific tables (CDB*), which
+	// the service recommends over AzureDiagnostics (cosmos-db/monitor-resource-logs.md); Requests is
+	// its metric category.
+	ResourceTypeCosmosDBAccount: {
+		logs:             []string{"DataPlaneRequests", "QueryRuntimeStatistics", "PartitionKeyStatistics", "PartitionKeyRUConsumption", "ControlPlaneRequests"},
+		metrics:          []string{"Requests"},
+		resourceSpecific: true,
+	},
+	// Front Door: access, health probe and WAF logs (frontdoor/front-door-diagnostics.md), which go to
+	// AzureDiagnostics.
+	ResourceTypeFrontDoor: {
+		logs:    []string{"FrontDoorAccessLog", "FrontDoorHealthProbeLog", "FrontDoorWebApplicationFirewallLog"},
+		metrics: allMetrics,
+	},
 	ResourceTypeSQLDatabase: {
 		logs:    []string{"SQLInsights", "AutomaticTuning", "QueryStoreRuntimeStatistics", "QueryStoreWaitStatistics", "Errors", "DatabaseWaitStatistics", "Timeouts", "Blocks", "Deadlocks"},
 		metrics: []string{"Basic", "InstanceAndAppAdvanced", "WorkloadManagement"},

@@ -5,6 +5,8 @@ package components
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
@@ -72,6 +74,10 @@ type EchoWorkloadArgs struct {
 	WorkloadIdentityClientID pulumi.StringInput
 	// WorkloadIdentityServiceAccount is that service account's name.
 	WorkloadIdentityServiceAccount string
+	// ClientServiceAccounts are further service accounts of the namespace, by name, each annotated with
+	// a managed identity's client ID, for the operators' own pods (the Cosmos DB client): the echo pods
+	// do not use them.
+	ClientServiceAccounts map[string]pulumi.StringInput
 	// MeshReady, with IstioRevision, is what proves the add-on's injector and CRDs exist: the pods and
 	// the mesh policies wait for it (pods started before the injector run without a sidecar).
 	MeshReady []pulumi.Resource
@@ -134,11 +140,16 @@ func NewEchoWorkload(ctx *pulumi.Context, name string, args *EchoWorkloadArgs, o
 	inNamespace := pulumi.DependsOn([]pulumi.Resource{namespace})
 	podsWaitFor := append([]pulumi.Resource{namespace}, args.MeshReady...)
 	if args.WorkloadIdentityClientID != nil {
-		account, err := s.newServiceAccount(inNamespace)
+		account, err := s.newServiceAccount(args.WorkloadIdentityServiceAccount, args.WorkloadIdentityClientID, inNamespace)
 		if err != nil {
 			return nil, err
 		}
 		podsWaitFor = append(podsWaitFor, account)
+	}
+	for _, accountName := range slices.Sorted(maps.Keys(args.ClientServiceAccounts)) {
+		if _, err := s.newServiceAccount(accountName, args.ClientServiceAccounts[accountName], inNamespace); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.newDeployment(podsWaitFor); err != nil {
 		return nil, err
@@ -199,15 +210,15 @@ func (s echoScope) newNamespace() (*corev1.Namespace, error) {
 
 // newServiceAccount creates the service account annotated with the workload identity's client ID
 // (https://learn.microsoft.com/azure/aks/workload-identity-deploy-cluster#create-a-kubernetes-service-account).
-func (s echoScope) newServiceAccount(inNamespace pulumi.ResourceOption) (*corev1.ServiceAccount, error) {
-	ctx, name, args, parent := s.ctx, s.name, s.args, s.parent
-	accountMetadata := s.metadata(args.WorkloadIdentityServiceAccount)
-	accountMetadata.Annotations = pulumi.StringMap{"azure.workload.identity/client-id": args.WorkloadIdentityClientID}
-	account, err := corev1.NewServiceAccount(ctx, name+"-"+args.WorkloadIdentityServiceAccount, &corev1.ServiceAccountArgs{
+func (s echoScope) newServiceAccount(accountName string, clientID pulumi.StringInput, inNamespace pulumi.ResourceOption) (*corev1.ServiceAccount, error) {
+	ctx, name, parent := s.ctx, s.name, s.parent
+	accountMetadata := s.metadata(accountName)
+	accountMetadata.Annotations = pulumi.StringMap{"azure.workload.identity/client-id": clientID}
+	account, err := corev1.NewServiceAccount(ctx, name+"-"+accountName, &corev1.ServiceAccountArgs{
 		Metadata: accountMetadata,
 	}, parent, inNamespace)
 	if err != nil {
-		return nil, fmt.Errorf("creating service account %s of %s: %w", args.WorkloadIdentityServiceAccount, name, err)
+		return nil, fmt.Errorf("creating service account %s of %s: %w", accountName, name, err)
 	}
 	return account, nil
 }

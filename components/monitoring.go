@@ -37,6 +37,8 @@ type Monitoring struct {
 
 	// WorkspaceID is the Log Analytics workspace's ARM ID (diagnostic settings, Defender, Container insights).
 	WorkspaceID pulumi.StringOutput `pulumi:"workspaceId"`
+	// WorkspaceName is the workspace's name (Sentinel is an extension of the workspace by name).
+	WorkspaceName pulumi.StringOutput `pulumi:"workspaceName"`
 	// WorkspaceCustomerID is the workspace's GUID, which query tools (`az monitor log-analytics query`) take.
 	WorkspaceCustomerID pulumi.StringOutput `pulumi:"workspaceCustomerId"`
 	// ApplicationInsightsID is the Application Insights component's ARM ID.
@@ -88,6 +90,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	}
 
 	component.WorkspaceID = workspace.ID().ToStringOutput()
+	component.WorkspaceName = workspace.Name
 	component.WorkspaceCustomerID = workspace.CustomerId
 	component.ApplicationInsightsID = applicationInsights.ID().ToStringOutput()
 	component.ApplicationInsightsConnectionString = pulumi.ToSecret(applicationInsights.ConnectionString).(pulumi.StringOutput)

@@ -33,6 +33,9 @@ type NetworkArgs struct {
 	ClusterPodCIDR string
 	// LogAnalyticsWorkspaceID, when set, receives the network's and every security group's logs.
 	LogAnalyticsWorkspaceID pulumi.StringInput
+	// EdgeSources are where the Application Gateway subnet admits HTTPS from (netrules.Plan); empty
+	// means the Internet.
+	EdgeSources netrules.EdgeSources
 	// EgressSubnets, when set, are the subnets whose Internet-bound traffic goes through an appliance
 	// (Azure Firewall): they share one route table, created empty, whose default route the appliance's
 	// component adds once Azure has given the appliance its address.
@@ -174,7 +177,7 @@ func (s networkScope) newSecurityGroup(role naming.SubnetRole) (pulumi.StringOut
 		NetworkSecurityGroupName: pulumi.String(groupName),
 		ResourceGroupName:        args.ResourceGroupName,
 		Location:                 pulumi.String(args.Location),
-		SecurityRules:            securityRuleArgs(netrules.For(role, netrules.Plan{Subnets: args.Subnets, ClusterPodCIDR: args.ClusterPodCIDR})),
+		SecurityRules:            securityRuleArgs(netrules.For(role, netrules.Plan{Subnets: args.Subnets, ClusterPodCIDR: args.ClusterPodCIDR, EdgeSources: args.EdgeSources})),
 		Tags:                     tags,
 	}, parent)
 	if err != nil {

@@ -259,29 +259,33 @@ func (s sqlScope) newDatabase(server *sql.Server) error {
 	return nil
 }
 
-// newClientIdentity creates the identity pods connect as, federated with the cluster's OIDC issuer for
-// the client service account, so the pods get its tokens without a secret.
+// newClientIdentity creates the identity pods connect to the database as.
 func (s sqlScope) newClientIdentity() (*managedidentity.UserAssignedIdentity, error) {
-	ctx, name, args, parent, tags := s.ctx, s.name, s.args, s.parent, s.tags
-	identityName := naming.Child(name, naming.RoleSQLIdentity)
-	identity, err := managedidentity.NewUserAssignedIdentity(ctx, identityName, &managedidentity.UserAssignedIdentityArgs{
+	return newWorkloadIdentity(s.scope, naming.Child(s.name, naming.RoleSQLIdentity), s.args.ResourceGroupName, s.args.Location, s.args.Client)
+}
+
+// newWorkloadIdentity creates a user-assigned identity federated with the cluster's OIDC issuer for
+// one service account, so its pods get the identity's tokens without a secret.
+func newWorkloadIdentity(s scope, identityName string, resourceGroupName pulumi.StringInput, location string, client WorkloadIdentityArgs,
+) (*managedidentity.UserAssignedIdentity, error) {
+	identity, err := managedidentity.NewUserAssignedIdentity(s.ctx, identityName, &managedidentity.UserAssignedIdentityArgs{
 		ResourceName:      pulumi.String(identityName),
-		ResourceGroupName: args.ResourceGroupName,
-		Location:          pulumi.String(args.Location),
-		Tags:              tags,
-	}, parent)
+		ResourceGroupName: resourceGroupName,
+		Location:          pulumi.String(location),
+		Tags:              s.tags,
+	}, s.parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating SQL client identity %s: %w", identityName, err)
+		return nil, fmt.Errorf("creating client identity %s: %w", identityName, err)
 	}
-	if _, err := managedidentity.NewFederatedIdentityCredential(ctx, identityName+"-federation", &managedidentity.FederatedIdentityCredentialArgs{
-		FederatedIdentityCredentialResourceName: pulumi.String(naming.KubernetesFederatedCredential(args.Client.Namespace, args.Client.ServiceAccount)),
+	if _, err := managedidentity.NewFederatedIdentityCredential(s.ctx, identityName+"-federation", &managedidentity.FederatedIdentityCredentialArgs{
+		FederatedIdentityCredentialResourceName: pulumi.String(naming.KubernetesFederatedCredential(client.Namespace, client.ServiceAccount)),
 		ResourceName:                            identity.Name,
-		ResourceGroupName:                       args.ResourceGroupName,
-		Issuer:                                  args.Client.IssuerURL,
-		Subject:                                 pulumi.String(ServiceAccountSubject(args.Client.Namespace, args.Client.ServiceAccount)),
+		ResourceGroupName:                       resourceGroupName,
+		Issuer:                                  client.IssuerURL,
+		Subject:                                 pulumi.String(ServiceAccountSubject(client.Namespace, client.ServiceAccount)),
 		Audiences:                               pulumi.StringArray{pulumi.String(WorkloadIdentityAudience)},
-	}, parent); err != nil {
-		return nil, fmt.Errorf("federating SQL client identity %s: %w", identityName, err)
+	}, s.parent); err != nil {
+		return nil, fmt.Errorf("federating client identity %s: %w", identityName, err)
 	}
 	return identity, nil
 }

@@ -86,9 +86,9 @@ func graph(recording *harness.Recording) ([]*Step, error) {
 		if !res.Custom {
 			continue
 		}
-		duration, ok := DurationFor(res.Type)
-		if !ok && !slices.Contains(unknown, res.Type) {
-			unknown = append(unknown, res.Type)
+		duration, ok := DurationFor(res.TypeKey())
+		if !ok && !slices.Contains(unknown, res.TypeKey()) {
+			unknown = append(unknown, res.TypeKey())
 		}
 		step := &Step{URN: res.URN, Type: res.Type, Name: res.Name, Duration: duration.Create}
 		byURN[res.URN] = step

@@ -36,6 +36,9 @@ const (
 	sourceAddOn     = "no published figure; the AKS Istio add-on deploys istiod, its CRDs and gateways after the cluster's creation returns; estimate 3 min"
 	sourceJob       = "no published figure; the readiness Job's pod is scheduled, pulls the echo image (through the firewall in prod) and finds the add-on's objects; estimate 1 min"
 	sourceRollout   = "no published figure; pulumi-kubernetes waits for the rollout: pods scheduled, the image pulled, the readiness probe passing; estimate 1 min"
+	sourceCosmos    = "no published figure; Microsoft's quickstarts say the account \"takes a few minutes\"; Terraform issue logs show 5-12 minutes for a private, zone-redundant account; estimate 8 min, 30 s for a database, container or data-plane role assignment"
+	sourceFrontDoor = "no published figure; ARM returns Front Door resources in seconds to a couple of minutes (Terraform logs: routes and security policies the slowest), while the edge takes up to about 20 minutes to serve a change (frontdoor/front-door-faq); estimate 1 min each, 2 min for a route"
+	sourceSentinel  = "no published figure; onboarding and a data connector are synchronous PUTs on the workspace; estimate 30 s and 15 s"
 	sourceSecondRun = "no published figure; make deploy's second pulumi up: opening the Bastion tunnel (seconds), compiling nothing new, previewing and diffing the unchanged Azure layer (one local Check and Diff per resource); estimate 2 min"
 )
 
@@ -108,6 +111,25 @@ var durations = map[string]Duration{
 	"azure-native:sql:ServerAzureADOnlyAuthentication": {30 * time.Second, sourceSQL},
 	"azure-native:sql:ServerBlobAuditingPolicy":        {30 * time.Second, sourceSQL},
 	"azure-native:sql:ServerSecurityAlertPolicy":       {30 * time.Second, sourceSQL},
+
+	// Generic resources are known by the typed resource they stand for (pack.TypeKey).
+	"azure-native:documentdb:DatabaseAccount":              {8 * time.Minute, sourceCosmos},
+	"azure-native:documentdb:SqlResourceSqlDatabase":       {30 * time.Second, sourceCosmos},
+	"azure-native:documentdb:SqlResourceSqlContainer":      {30 * time.Second, sourceCosmos},
+	"azure-native:documentdb:SqlResourceSqlRoleAssignment": {30 * time.Second, sourceCosmos},
+
+	"azure-native:securityinsights:SentinelOnboardingState": {30 * time.Second, sourceSentinel},
+	"azure-native:securityinsights:ASCDataConnector":        {15 * time.Second, sourceSentinel},
+	"azure-native:insights:SubscriptionDiagnosticSetting":   {15 * time.Second, sourceMonitor},
+
+	"azure-native:network:Policy":      {time.Minute, sourceFrontDoor},
+	"azure-native:cdn:Profile":         {time.Minute, sourceFrontDoor},
+	"azure-native:cdn:AFDEndpoint":     {time.Minute, sourceFrontDoor},
+	"azure-native:cdn:AFDCustomDomain": {time.Minute, sourceFrontDoor},
+	"azure-native:cdn:AFDOriginGroup":  {time.Minute, sourceFrontDoor},
+	"azure-native:cdn:AFDOrigin":       {time.Minute, sourceFrontDoor},
+	"azure-native:cdn:Route":           {2 * time.Minute, sourceFrontDoor},
+	"azure-native:cdn:SecurityPolicy":  {time.Minute, sourceFrontDoor},
 }
 
 // APIManagementUpdate is the modeled time of an update of the API Management service (custom domain,

@@ -60,22 +60,26 @@ type Estimate struct {
 // prices one resource, or why it adds nothing to a monthly estimate. A test keeps it covering every
 // type of every stack variant.
 var billing = map[string]billingRule{
-	"azure-native:apimanagement:ApiManagementService": {price: priceAPIManagement},
-	"azure-native:network:ApplicationGateway":         {price: priceApplicationGateway},
-	"azure-native:network:PublicIPAddress":            {price: fixedPrice("Standard static IPv4", publicIPStandard)},
-	"azure-native:containerservice:ManagedCluster":    {price: priceCluster},
-	"azure-native:containerregistry:Registry":         {price: priceRegistry},
-	"azure-native:network:AzureFirewall":              {price: priceFirewall},
-	"azure-native:network:BastionHost":                {price: priceBastion},
-	"azure-native:compute:VirtualMachine":             {price: priceVirtualMachine},
-	"azure-native:network:PrivateEndpoint":            {price: fixedPrice("endpoint", privateEndpoint)},
-	"azure-native:network:PrivateZone":                {price: fixedPrice("zone", privateZone)},
-	"azure-native:sql:Database":                       {byUse: "serverless: billed per vCore-second while active and per GB stored"},
-	"azure-native:operationalinsights:Workspace":      {byUse: "billed per GB ingested and retained"},
-	"azure-native:insights:Component":                 {byUse: "workspace-based: its data is the workspace's"},
-	"azure-native:keyvault:Vault":                     {byUse: "billed per 10,000 operations: cents a month here"},
-	"azure-native:insights:MetricAlert":               {byUse: "billed per monitored time series: cents a month"},
-	"azure-native:insights:DataCollectionRule":        {byUse: "the data it collects is billed by the workspace"},
+	"azure-native:apimanagement:ApiManagementService":       {price: priceAPIManagement},
+	"azure-native:network:ApplicationGateway":               {price: priceApplicationGateway},
+	"azure-native:network:PublicIPAddress":                  {price: fixedPrice("Standard static IPv4", publicIPStandard)},
+	"azure-native:containerservice:ManagedCluster":          {price: priceCluster},
+	"azure-native:containerregistry:Registry":               {price: priceRegistry},
+	"azure-native:network:AzureFirewall":                    {price: priceFirewall},
+	"azure-native:network:BastionHost":                      {price: priceBastion},
+	"azure-native:compute:VirtualMachine":                   {price: priceVirtualMachine},
+	"azure-native:network:PrivateEndpoint":                  {price: fixedPrice("endpoint", privateEndpoint)},
+	"azure-native:network:PrivateZone":                      {price: fixedPrice("zone", privateZone)},
+	"azure-native:sql:Database":                             {byUse: "serverless: billed per vCore-second while active and per GB stored"},
+	"azure-native:operationalinsights:Workspace":            {byUse: "billed per GB ingested and retained"},
+	"azure-native:insights:Component":                       {byUse: "workspace-based: its data is the workspace's"},
+	"azure-native:keyvault:Vault":                           {byUse: "billed per 10,000 operations: cents a month here"},
+	"azure-native:insights:MetricAlert":                     {byUse: "billed per monitored time series: cents a month"},
+	"azure-native:insights:DataCollectionRule":              {byUse: "the data it collects is billed by the workspace"},
+	"azure-native:cdn:Profile":                              {price: fixedPrice("Premium base fee (requests and data transfer billed by use)", frontDoorPremium)},
+	"azure-native:documentdb:DatabaseAccount":               {byUse: "billed per request unit when serverless, else through its containers' throughput; and per GB stored (continuous backup beyond 7 days per GB)"},
+	"azure-native:documentdb:SqlResourceSqlContainer":       {price: priceCosmosContainer},
+	"azure-native:securityinsights:SentinelOnboardingState": {byUse: "billed per GB analysed on top of the workspace's ingestion; 10 GB a day free for the first 31 days"},
 }
 
 // billingRule is how one type is billed.
@@ -98,6 +102,12 @@ var freeTypes = []string{
 	"azure-native:containerservice:MaintenanceConfiguration", "azure-native:compute:VirtualMachineExtension",
 	"azure-native:sql:Server", "azure-native:sql:ServerAzureADOnlyAuthentication", "azure-native:sql:ServerBlobAuditingPolicy",
 	"azure-native:sql:ServerSecurityAlertPolicy",
+	// The Front Door WAF policy, its rule sets and bot protection are part of the Premium base fee.
+	"azure-native:network:Policy", "azure-native:cdn:AFDEndpoint", "azure-native:cdn:AFDCustomDomain", "azure-native:cdn:AFDOriginGroup",
+	"azure-native:cdn:AFDOrigin", "azure-native:cdn:Route", "azure-native:cdn:SecurityPolicy",
+	"azure-native:documentdb:SqlResourceSqlDatabase", "azure-native:documentdb:SqlResourceSqlRoleAssignment",
+	// Activity log data and Defender for Cloud alerts are free to ingest into Sentinel (sentinel/billing.md).
+	"azure-native:securityinsights:ASCDataConnector", "azure-native:insights:SubscriptionDiagnosticSetting",
 }
 
 // Billed reports whether the estimate knows how a type is billed (priced, by use, or free).
@@ -114,26 +124,26 @@ func EstimateCosts(recording *harness.Recording) (Estimate, error) {
 		if !res.Custom || !strings.HasPrefix(res.Type, "azure-native:") {
 			continue
 		}
-		rule, ok := billing[pack.BaseType(res.Type)]
+		rule, ok := billing[res.TypeKey()]
 		switch {
-		case !ok && !Billed(res.Type):
+		case !ok && !Billed(res.TypeKey()):
 			return Estimate{}, fmt.Errorf("cost estimate: no billing rule for %s (review/estimate.go)", res.Type)
 		case !ok:
 			continue // free
 		case rule.price == nil:
-			estimate.Items = append(estimate.Items, CostItem{Type: pack.BaseType(res.Type), Name: res.Name, Unpriced: rule.byUse})
+			estimate.Items = append(estimate.Items, CostItem{Type: res.TypeKey(), Name: res.Name, Unpriced: rule.byUse})
 			continue
 		}
 		item, err := rule.price(res)
 		if errors.Is(err, errNoPrice) {
 			// Listed, not guessed: the estimate says which price is missing.
-			estimate.Items = append(estimate.Items, CostItem{Type: pack.BaseType(res.Type), Name: res.Name, Unpriced: err.Error()})
+			estimate.Items = append(estimate.Items, CostItem{Type: res.TypeKey(), Name: res.Name, Unpriced: err.Error()})
 			continue
 		}
 		if err != nil {
 			return Estimate{}, err
 		}
-		item.Type, item.Name = pack.BaseType(res.Type), res.Name
+		item.Type, item.Name = res.TypeKey(), res.Name
 		item.Monthly = math.Round(item.Monthly*100) / 100
 		estimate.Items = append(estimate.Items, item)
 		estimate.Total += item.Monthly
@@ -265,4 +275,16 @@ func priceVirtualMachine(res *harness.Resource) (CostItem, error) {
 		return CostItem{}, err
 	}
 	return CostItem{What: size + ", Linux", Monthly: price.monthly()}, nil
+}
+
+// priceCosmosContainer prices a container's autoscale throughput at its floor, a tenth of the maximum,
+// where an idle container stays; serverless containers are billed by use.
+func priceCosmosContainer(res *harness.Resource) (CostItem, error) {
+	maximum := number(res, "properties.options.autoscaleSettings.maxThroughput", 0)
+	if maximum == 0 {
+		return CostItem{Unpriced: "serverless: billed per million request units"}, nil
+	}
+	hundreds := float64(maximum) / 10 / 100
+	return CostItem{What: fmt.Sprintf("autoscale up to %d RU/s, at its floor of %d RU/s", maximum, maximum/10),
+		Monthly: cosmosAutoscale.monthly() * hundreds}, nil
 }

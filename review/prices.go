@@ -34,6 +34,11 @@ var (
 	}
 	privateEndpoint = Price{0.01, "hour", "third-party reading of the Azure Retail Prices API meter Standard Private Endpoint (api-evangelist/microsoft-azure-private-link), 2026-09-17"}
 	privateZone     = Price{0.50, "month", infracost + "private_dns_zone_test, 2024-07-01 (West US; first 25 zones)"}
+	// Front Door Premium's base fee includes the WAF's managed rule sets and bot protection.
+	frontDoorPremium = Price{330, "month", "third-party readings of azure.microsoft.com/pricing/details/frontdoor (Premium base fee), read 2026-12-01"}
+	// Autoscale throughput costs 1.5 times standard provisioned throughput (0.008 USD per 100 RU/s-hour,
+	// cosmos-db/understand-your-bill.md), for the highest RU/s of each hour.
+	cosmosAutoscale = Price{0.012, "hour", "Microsoft Learn, cosmos-db/understand-your-bill and provision-throughput-autoscale: 0.008 USD per 100 RU/s-hour standard, 1.5x for autoscale (single region; per 100 RU/s; availability zones add 25%, not modeled), read 2026-12-01"}
 )
 
 // Prices returns every list price by name, for tests.
@@ -41,6 +46,7 @@ func Prices() map[string]Price {
 	all := map[string]Price{
 		"application gateway fixed": gatewayFixed, "application gateway capacity unit": gatewayCapacityUnit,
 		"public IP": publicIPStandard, "AKS Standard tier": clusterStandardTier, "private endpoint": privateEndpoint, "private DNS zone": privateZone,
+		"Front Door Premium": frontDoorPremium, "Cosmos DB autoscale per 100 RU/s": cosmosAutoscale,
 	}
 	for name, price := range apiManagementUnit {
 		all["API Management "+name] = price

@@ -50,7 +50,7 @@ func (p *platform) deployTrust() (*trust, error) {
 		pki.IngressServer: {DNSName: cfg.HostNames.Backend, Key: cfg.KeySpec(pki.IngressServer), Usage: "server_auth"},
 	}
 	if cfg.ListenerGenerated() {
-		leaves[pki.Listener] = components.LeafArgs{DNSName: cfg.HostNames.Public, Key: cfg.KeySpec(pki.Listener), Usage: "server_auth"}
+		leaves[pki.Listener] = components.LeafArgs{DNSName: cfg.GatewayHostName(), Key: cfg.KeySpec(pki.Listener), Usage: "server_auth"}
 		if cfg.Environment == config.Production {
 			p.warnings.warn("certificates.privateListenerAccepted is true: the public listener uses a certificate signed by the platform's private CA, which Internet clients do not trust; bring a public CA certificate (certificates.listenerKeyVaultSecretId) before serving them")
 		}

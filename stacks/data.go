@@ -23,17 +23,63 @@ const keyVaultEndpoint = "kv"
 // the database with workload identity.
 const sqlClientServiceAccount = "sql-client"
 
-// data is the data layer: the optional Azure SQL database (nil when sql.enabled is false).
+// cosmosClientServiceAccount is the service account, in the workload's namespace, whose pods read and
+// write the Cosmos DB container with workload identity.
+const cosmosClientServiceAccount = "cosmos-client"
+
+// cosmosEndpoint names the Cosmos DB account's private endpoint.
+const cosmosEndpoint = "cosmos"
+
+// data is the data layer: the optional Azure SQL database and Cosmos DB account (nil when off).
 type data struct {
 	database *components.SQLDatabase
+	cosmos   *components.CosmosDB
 }
 
-// deployData creates the database when sql.enabled is true.
+// deployData creates the database when sql.enabled is true and the Cosmos DB account when
+// cosmosDb.enabled is true.
 func (p *platform) deployData(cluster *cluster) (*data, error) {
-	cfg := p.cfg
-	if !cfg.SQL.Enabled {
-		return &data{}, nil
+	created := &data{}
+	var err error
+	if p.cfg.SQL.Enabled {
+		if created.database, err = p.deploySQL(cluster); err != nil {
+			return nil, err
+		}
 	}
+	if p.cfg.CosmosDB.Enabled {
+		if created.cosmos, err = p.deployCosmosDB(cluster); err != nil {
+			return nil, err
+		}
+	}
+	return created, nil
+}
+
+// deployCosmosDB creates the Cosmos DB account, its database and container, and its client identity.
+func (p *platform) deployCosmosDB(cluster *cluster) (*components.CosmosDB, error) {
+	cosmos := p.cfg.CosmosDB
+	return components.NewCosmosDB(p.ctx, p.base, &components.CosmosDBArgs{
+		ResourceGroupName:      p.resourceGroup.Name,
+		Location:               p.cfg.Location,
+		AccountName:            p.globalName(naming.RoleCosmosAccount),
+		DatabaseName:           cosmos.DatabaseName,
+		ContainerName:          cosmos.ContainerName,
+		PartitionKeyPath:       cosmos.PartitionKeyPath,
+		Serverless:             cosmos.CapacityMode == config.CosmosServerless,
+		AutoscaleMaxThroughput: cosmos.AutoscaleMaxThroughput,
+		ZoneRedundant:          cosmos.ZoneRedundant,
+		Backup:                 components.CosmosBackup(cosmos.BackupPolicy),
+		Protected:              p.cfg.Protection.StatefulResourcesProtected,
+		Client: components.WorkloadIdentityArgs{
+			IssuerURL: cluster.cluster.OIDCIssuerURL, Namespace: echoNamespace, ServiceAccount: cosmosClientServiceAccount,
+		},
+		LogAnalyticsWorkspaceID: p.monitoring.WorkspaceID,
+		Tags:                    p.tags,
+	}, p.providers.all())
+}
+
+// deploySQL creates the SQL server, its database and its client identity.
+func (p *platform) deploySQL(cluster *cluster) (*components.SQLDatabase, error) {
+	cfg := p.cfg
 	clientConfig := authorization.GetClientConfigOutput(p.ctx, pulumi.Provider(p.providers.azure))
 	database, err := components.NewSQLDatabase(p.ctx, p.base, &components.SQLDatabaseArgs{
 		ResourceGroupName:          p.resourceGroup.Name,
@@ -56,12 +102,20 @@ func (p *platform) deployData(cluster *cluster) (*data, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &data{database: database}, nil
+	return database, nil
 }
 
-// addOutputs adds how a workload connects to the database.
+// addOutputs adds how a workload connects to the database and the Cosmos DB account.
 func (d *data) addOutputs(outputs pulumi.Map) {
 	addSQLOutputs(outputs, d.database)
+	if d.cosmos != nil {
+		outputs["cosmosDbEndpoint"] = d.cosmos.Endpoint
+		outputs["cosmosDbAccountId"] = d.cosmos.AccountID
+		outputs["cosmosDbClientId"] = d.cosmos.ClientID
+		outputs["cosmosDbDatabaseName"] = d.cosmos.DatabaseName
+		outputs["cosmosDbContainerName"] = d.cosmos.ContainerName
+		outputs["cosmosDbServiceAccount"] = pulumi.String(echoNamespace + "/" + cosmosClientServiceAccount)
+	}
 }
 
 // privateEndpoints is the private endpoint layer: every PaaS service the platform reaches privately.
@@ -78,7 +132,7 @@ func (p *platform) deployPrivateEndpoints(vault *keyVault, cluster *cluster, dat
 		Location:          p.cfg.Location,
 		SubnetID:          p.network.SubnetID(naming.SubnetPrivateEndpoints),
 		VirtualNetworkID:  p.network.VirtualNetworkID,
-		Targets:           privateEndpointTargets(p.cfg, vault.vault, cluster.registry, data.database),
+		Targets:           privateEndpointTargets(p.cfg, vault.vault, cluster.registry, data),
 		Tags:              p.tags,
 	}, p.providers.all())
 	if err != nil {
@@ -95,15 +149,16 @@ func (e *privateEndpoints) addOutputs(outputs pulumi.Map) {
 
 // privateEndpointTargets lists every private endpoint: Key Vault, the registry, SQL when enabled, and
 // the bring-your-own targets from config in name order.
-func privateEndpointTargets(cfg *config.Config, vault *components.KeyVault, registry *components.ContainerRegistry,
-	database *components.SQLDatabase,
-) []components.PrivateEndpointTarget {
+func privateEndpointTargets(cfg *config.Config, vault *components.KeyVault, registry *components.ContainerRegistry, data *data) []components.PrivateEndpointTarget {
 	targets := []components.PrivateEndpointTarget{
 		{Name: keyVaultEndpoint, ResourceID: vault.VaultID, GroupID: "vault"},
 		{Name: "acr", ResourceID: registry.RegistryID, GroupID: "registry"},
 	}
-	if database != nil {
-		targets = append(targets, components.PrivateEndpointTarget{Name: "sql", ResourceID: database.ServerID, GroupID: "sqlServer"})
+	if data.database != nil {
+		targets = append(targets, components.PrivateEndpointTarget{Name: "sql", ResourceID: data.database.ServerID, GroupID: "sqlServer"})
+	}
+	if data.cosmos != nil {
+		targets = append(targets, components.PrivateEndpointTarget{Name: cosmosEndpoint, ResourceID: data.cosmos.AccountID, GroupID: "Sql"})
 	}
 	for _, name := range slices.Sorted(maps.Keys(cfg.PrivateEndpoints)) {
 		endpoint := cfg.PrivateEndpoints[name]

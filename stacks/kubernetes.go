@@ -126,7 +126,7 @@ func (p *platform) deployInCluster(cluster *cluster, trust *trust, data *data) (
 	if !p.cfg.Kubernetes.DeployInCluster {
 		return &inCluster{status: "skipped: kubernetes.deployInCluster is false, the cluster's ingress and workload are left to another tool"}, nil
 	}
-	if err := p.deployIngressAndWorkload(cluster.cluster, trust.certificates, data.database); err != nil {
+	if err := p.deployIngressAndWorkload(cluster.cluster, trust.certificates, data); err != nil {
 		return nil, err
 	}
 	return &inCluster{status: inClusterDeployed(p.cfg)}, nil
@@ -135,9 +135,7 @@ func (p *platform) deployInCluster(cluster *cluster, trust *trust, data *data) (
 // deployIngressAndWorkload creates the ingress and the workload through a Kubernetes provider built
 // from the cluster's Microsoft Entra kubeconfig, rewritten for the runner (see providerKubeconfig).
 // kubelogin must be on the PATH of whatever runs `pulumi up`.
-func (p *platform) deployIngressAndWorkload(cluster *components.KubernetesCluster, certificates *components.Certificates,
-	database *components.SQLDatabase,
-) error {
+func (p *platform) deployIngressAndWorkload(cluster *components.KubernetesCluster, certificates *components.Certificates, data *data) error {
 	ctx, cfg, base := p.ctx, p.cfg, p.base
 	provider, err := kubernetes.NewProvider(ctx, kubernetesProviderName, &kubernetes.ProviderArgs{
 		Kubeconfig: p.providerKubeconfig(cluster),
@@ -174,9 +172,12 @@ func (p *platform) deployIngressAndWorkload(cluster *components.KubernetesCluste
 		MeshReady:        readiness.Ready,
 		Labels:           labels,
 	}
-	if database != nil {
-		workload.WorkloadIdentityClientID, workload.WorkloadIdentityServiceAccount = database.ClientID, sqlClientServiceAccount
+	if data.database != nil {
+		workload.WorkloadIdentityClientID, workload.WorkloadIdentityServiceAccount = data.database.ClientID, sqlClientServiceAccount
 		workload.DatabaseAddressPrefix = cfg.Network.Subnets.PrivateEndpoints
+	}
+	if data.cosmos != nil {
+		workload.ClientServiceAccounts = map[string]pulumi.StringInput{cosmosClientServiceAccount: data.cosmos.ClientID}
 	}
 	echo, err := components.NewEchoWorkload(ctx, base+"-echo", workload, inCluster)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/components"
 	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/netrules"
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
@@ -77,12 +78,21 @@ func newPlatform(ctx *pulumi.Context, cfg *config.Config, warnings warnings) (*p
 		ClusterPodCIDR:          cfg.Kubernetes.PodCIDR,
 		LogAnalyticsWorkspaceID: p.monitoring.WorkspaceID,
 		EgressSubnets:           egressSubnets(cfg),
+		EdgeSources:             edgeSources(cfg),
 		Tags:                    p.tags,
 	}, providers.all())
 	if err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// edgeSources is who may call the gateway: Front Door alone when it is in front, the Internet otherwise.
+func edgeSources(cfg *config.Config) netrules.EdgeSources {
+	if cfg.FrontDoor.Enabled {
+		return netrules.EdgeSourcesFrontDoor
+	}
+	return netrules.EdgeSourcesInternet
 }
 
 // uniqueSuffix creates the random suffix of globally unique names (Key Vault, API Management,

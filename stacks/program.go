@@ -187,5 +187,9 @@ func (p *platform) deployLayers() ([]stackLayer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []stackLayer{trust, apim, vault, perimeter, cluster, data, endpoints, api, edge, alerts, inCluster}, nil
+	siem, err := p.deploySentinel()
+	if err != nil {
+		return nil, err
+	}
+	return []stackLayer{trust, apim, vault, perimeter, cluster, data, endpoints, api, edge, alerts, inCluster, siem}, nil
 }

@@ -239,7 +239,7 @@ var badInputCases = []struct {
 		"privateEndpoints.files.resourceId", "is a Microsoft.Storage/storageAccounts, which does not offer group ID Sql (offered by Microsoft.DocumentDB/databaseAccounts)"},
 	{"bring-your-own endpoint named like a platform one", "dev", []harness.Edit{
 		harness.Set("privateEndpoints.kv.resourceId", storageAccountID), harness.Set("privateEndpoints.kv.groupId", "blob")},
-		"privateEndpoints.kv", "is a name the platform uses for its own endpoints (kv, acr, sql)"},
+		"privateEndpoints.kv", "is a name the platform uses for its own endpoints (kv, acr, sql, cosmos)"},
 	{"bring-your-own endpoint given as a scalar", "dev", []harness.Edit{harness.Set("privateEndpoints.orders", cosmosAccountID)},
 		"privateEndpoints.orders", "must be an object with the keys groupId, manualApproval, resourceId"},
 	{"bring-your-own endpoints overflow their subnet", "dev", blobEndpoints(10, "10.42.2.0/28"),
@@ -267,6 +267,35 @@ var badInputCases = []struct {
 	{"zone-redundant SQL in a region without zones", "prod", append(slices.Clone(everyFeature), harness.Set("location", "westus"),
 		harness.Set("apiManagement.zones", []any{}), harness.Set("applicationGateway.zones", []any{}), harness.Set("kubernetes.zones", []any{})),
 		"sql.zoneRedundant", `location "westus" has no availability zones`},
+
+	// Cosmos DB.
+	{"Cosmos DB partition key without a slash", "dev", []harness.Edit{harness.Set("cosmosDb.enabled", true), harness.Set("cosmosDb.partitionKeyPath", "tenantId")},
+		"cosmosDb.partitionKeyPath", "must be a property path starting with /"},
+	{"Cosmos DB capacity mode unknown", "dev", []harness.Edit{harness.Set("cosmosDb.enabled", true), harness.Set("cosmosDb.capacityMode", "autoscale")},
+		"cosmosDb.capacityMode", "must be serverless or provisioned"},
+	{"Cosmos DB autoscale off the 1000 RU/s steps", "prod", []harness.Edit{harness.Set("cosmosDb.enabled", true), harness.Set("cosmosDb.autoscaleMaxThroughput", 1500)},
+		"cosmosDb.autoscaleMaxThroughput", "must be 1000 RU/s or more, in steps of 1000"},
+	{"Cosmos DB backup policy unknown", "dev", []harness.Edit{harness.Set("cosmosDb.enabled", true), harness.Set("cosmosDb.backupPolicy", "Continuous")},
+		"cosmosDb.backupPolicy", "must be Continuous7Days, Continuous30Days or Periodic"},
+	{"Cosmos DB container named with a slash", "dev", []harness.Edit{harness.Set("cosmosDb.enabled", true), harness.Set("cosmosDb.containerName", "orders/eu")},
+		"cosmosDb.containerName", "must be 1-255 letters, digits, hyphens and underscores"},
+	{"zone-redundant Cosmos DB in a region without zones", "prod", []harness.Edit{harness.Set("cosmosDb.enabled", true), harness.Set("location", "westus"),
+		harness.Set("apiManagement.zones", []any{}), harness.Set("applicationGateway.zones", []any{}), harness.Set("kubernetes.zones", []any{})},
+		"cosmosDb.zoneRedundant", `location "westus" has no availability zones`},
+
+	// Front Door.
+	{"Front Door in front of the generated listener certificate", "dev", []harness.Edit{harness.Set("frontDoor.enabled", true)},
+		"certificates.listenerKeyVaultSecretId", "Front Door accepts only an origin certificate from a publicly trusted CA"},
+	{"Front Door with caller mutual TLS at the gateway", "dev", []harness.Edit{harness.Set("frontDoor.enabled", true),
+		harness.Set("certificates.listenerKeyVaultSecretId", publicListenerSecretID), harness.Set("applicationGateway.mutualTls", "required")},
+		"applicationGateway.mutualTls", "Front Door terminates the caller's TLS"},
+	{"Front Door without an origin name", "dev", []harness.Edit{harness.Set("frontDoor.enabled", true),
+		harness.Set("certificates.listenerKeyVaultSecretId", publicListenerSecretID)},
+		"frontDoor.originHostName", "is required when frontDoor.enabled is true: a name in your DNS zone"},
+	{"Front Door origin named like the public host", "dev", append(slices.Clone(edgeAndData), harness.Set("frontDoor.originHostName", "api.dev.contoso.example")),
+		"frontDoor.originHostName", "must differ from hostNames.public"},
+	{"Front Door WAF mode unknown", "dev", append(slices.Clone(edgeAndData), harness.Set("frontDoor.wafMode", "Block")),
+		"frontDoor.wafMode", "must be Prevention or Detection"},
 
 	// Perimeter.
 	{"firewall tier without DNS proxy", "prod", []harness.Edit{harness.Set("perimeter.firewallSku", "Basic")},

@@ -25,7 +25,7 @@ func TestCostEstimateCoversEveryType(t *testing.T) {
 			recording := runStack(t, variant.stack, variant.edits...)
 			for _, res := range recording.Resources {
 				if res.Custom && strings.HasPrefix(res.Type, "azure-native:") {
-					assert.True(t, review.Billed(res.Type), "%s has a billing rule in review/estimate.go", res.Type)
+					assert.True(t, review.Billed(res.TypeKey()), "%s has a billing rule in review/estimate.go", res.TypeKey())
 				}
 			}
 			estimate, err := review.EstimateCosts(recording)

@@ -88,11 +88,31 @@ type stackVariant struct {
 	edits []harness.Edit
 }
 
-// featureVariants are both stack files and prod with every optional feature.
+// publicListenerSecretID is a publicly trusted listener certificate brought in Key Vault, which Front
+// Door requires of its origin.
+const publicListenerSecretID = "https://contoso-certs.vault.azure.net/secrets/api-contoso-example"
+
+// frontDoorOrigin is the name Front Door calls the gateway by in tests.
+const frontDoorOrigin = "origin-api.contoso.example"
+
+// edgeAndData switches on the options that exclude caller mutual TLS: Front Door in front of the gateway
+// (with the public listener certificate it requires) and the Cosmos DB account, with the in-cluster
+// layer; prod onboards Sentinel by default.
+var edgeAndData = []harness.Edit{
+	harness.Set("kubernetes.deployInCluster", true),
+	harness.Set("cosmosDb.enabled", true),
+	harness.Set("frontDoor.enabled", true),
+	harness.Set("frontDoor.originHostName", frontDoorOrigin),
+	harness.Set("certificates.listenerKeyVaultSecretId", publicListenerSecretID),
+}
+
+// featureVariants are both stack files, prod with every optional feature, and prod with Front Door,
+// Cosmos DB and Sentinel.
 var featureVariants = []stackVariant{
 	{"dev", "dev", nil},
 	{"prod", "prod", nil},
 	{"prod with every feature", "prod", everyFeature},
+	{"prod with front door and cosmos db", "prod", edgeAndData},
 }
 
 // requireInstalled skips, in one line naming what is missing and how to install it, when the machine

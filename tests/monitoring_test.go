@@ -38,32 +38,38 @@ type diagnosticExpectation struct {
 // supported-logs reference independently of the component table, so a type added without a setting,
 // or a setting that drops a required category, fails here.
 var diagnosable = map[string]diagnosticExpectation{
-	"azure-native:network:ApplicationGateway":           {logs: []string{"ApplicationGatewayAccessLog", "ApplicationGatewayFirewallLog"}},
-	"azure-native:apimanagement:ApiManagementService":   {logs: []string{"GatewayLogs", "WebSocketConnectionLogs"}},
-	"azure-native:containerservice:ManagedCluster":      {logs: []string{"kube-apiserver", "kube-audit-admin", "guard"}},
-	"azure-native:keyvault:Vault":                       {logs: []string{"AuditEvent"}},
-	"azure-native:containerregistry:Registry":           {logs: []string{"ContainerRegistryLoginEvents", "ContainerRegistryRepositoryEvents"}},
-	"azure-native:network:NetworkSecurityGroup":         {logs: []string{"NetworkSecurityGroupEvent", "NetworkSecurityGroupRuleCounter"}},
-	"azure-native:network:PublicIPAddress":              {logs: []string{"DDoSProtectionNotifications"}},
-	"azure-native:network:VirtualNetwork":               {logs: []string{"VMProtectionAlerts"}},
-	"azure-native:network:AzureFirewall":                {logs: []string{"AZFWApplicationRule", "AZFWNetworkRule", "AZFWDnsQuery"}},
-	"azure-native:network:BastionHost":                  {logs: []string{"BastionAuditLogs"}},
-	"azure-native:operationalinsights:Workspace":        {logs: []string{"Audit"}},
-	"azure-native:compute:VirtualMachine":               {logs: []string{"SoftwareUpdates"}},
-	"azure-native:sql:Database":                         {logs: []string{"SQLInsights", "Errors"}},
-	"azure-native:sql:Server":                           {exemption: "server-level: audit records go through the master database's setting (checked below)"},
-	"azure-native:insights:Component":                   {exemption: "workspace-based: its telemetry already lands in the workspace"},
-	"azure-native:network:PrivateEndpoint":              {exemption: "metrics are not exportable through diagnostic settings"},
-	"azure-native:network:PrivateZone":                  {exemption: "metrics are not exportable through diagnostic settings"},
-	"azure-native:network:NetworkInterface":             {exemption: "metrics are not exportable through diagnostic settings"},
-	"azure-native:network:RouteTable":                   {exemption: "no logs or metrics"},
-	"azure-native:network:FirewallPolicy":               {exemption: "no logs or metrics (the firewall logs its rule hits)"},
-	"azure-native:managedidentity:UserAssignedIdentity": {exemption: "no logs or metrics"},
-	"azure-native:resources:ResourceGroup":              {exemption: "activity log, not resource logs"},
-	"azure-native:network:WebApplicationFirewallPolicy": {exemption: "no logs (the gateway's firewall log records its matches)"},
-	"azure-native:insights:ActionGroup":                 {exemption: "no logs or metrics"},
-	"azure-native:insights:MetricAlert":                 {exemption: "no logs or metrics"},
-	"azure-native:insights:DataCollectionRule":          {exemption: "what it collects is the workspace's data; its own error logs are a preview feature"},
+	"azure-native:network:ApplicationGateway":               {logs: []string{"ApplicationGatewayAccessLog", "ApplicationGatewayFirewallLog"}},
+	"azure-native:apimanagement:ApiManagementService":       {logs: []string{"GatewayLogs", "WebSocketConnectionLogs"}},
+	"azure-native:containerservice:ManagedCluster":          {logs: []string{"kube-apiserver", "kube-audit-admin", "guard"}},
+	"azure-native:keyvault:Vault":                           {logs: []string{"AuditEvent"}},
+	"azure-native:containerregistry:Registry":               {logs: []string{"ContainerRegistryLoginEvents", "ContainerRegistryRepositoryEvents"}},
+	"azure-native:network:NetworkSecurityGroup":             {logs: []string{"NetworkSecurityGroupEvent", "NetworkSecurityGroupRuleCounter"}},
+	"azure-native:network:PublicIPAddress":                  {logs: []string{"DDoSProtectionNotifications"}},
+	"azure-native:network:VirtualNetwork":                   {logs: []string{"VMProtectionAlerts"}},
+	"azure-native:network:AzureFirewall":                    {logs: []string{"AZFWApplicationRule", "AZFWNetworkRule", "AZFWDnsQuery"}},
+	"azure-native:network:BastionHost":                      {logs: []string{"BastionAuditLogs"}},
+	"azure-native:operationalinsights:Workspace":            {logs: []string{"Audit"}},
+	"azure-native:compute:VirtualMachine":                   {logs: []string{"SoftwareUpdates"}},
+	"azure-native:sql:Database":                             {logs: []string{"SQLInsights", "Errors"}},
+	"azure-native:sql:Server":                               {exemption: "server-level: audit records go through the master database's setting (checked below)"},
+	"azure-native:insights:Component":                       {exemption: "workspace-based: its telemetry already lands in the workspace"},
+	"azure-native:network:PrivateEndpoint":                  {exemption: "metrics are not exportable through diagnostic settings"},
+	"azure-native:network:PrivateZone":                      {exemption: "metrics are not exportable through diagnostic settings"},
+	"azure-native:network:NetworkInterface":                 {exemption: "metrics are not exportable through diagnostic settings"},
+	"azure-native:network:RouteTable":                       {exemption: "no logs or metrics"},
+	"azure-native:network:FirewallPolicy":                   {exemption: "no logs or metrics (the firewall logs its rule hits)"},
+	"azure-native:managedidentity:UserAssignedIdentity":     {exemption: "no logs or metrics"},
+	"azure-native:resources:ResourceGroup":                  {exemption: "activity log, not resource logs"},
+	"azure-native:network:WebApplicationFirewallPolicy":     {exemption: "no logs (the gateway's firewall log records its matches)"},
+	"azure-native:insights:ActionGroup":                     {exemption: "no logs or metrics"},
+	"azure-native:insights:MetricAlert":                     {exemption: "no logs or metrics"},
+	"azure-native:insights:DataCollectionRule":              {exemption: "what it collects is the workspace's data; its own error logs are a preview feature"},
+	"azure-native:documentdb:DatabaseAccount":               {logs: []string{"DataPlaneRequests", "ControlPlaneRequests"}},
+	"azure-native:cdn:Profile":                              {logs: []string{"FrontDoorAccessLog", "FrontDoorWebApplicationFirewallLog", "FrontDoorHealthProbeLog"}},
+	"azure-native:network:Policy":                           {exemption: "no logs (the profile's WAF log records its matches)"},
+	"azure-native:cdn:AFDEndpoint":                          {exemption: "logs and metrics are the profile's"},
+	"azure-native:securityinsights:SentinelOnboardingState": {exemption: "Sentinel runs on the workspace, whose audit log is exported"},
+	"azure-native:insights:SubscriptionDiagnosticSetting":   {exemption: "it is the subscription's diagnostic setting (the activity log)"},
 }
 
 // childResourceTypes are settings and sub-resources of another resource: they have no diagnostics of
@@ -78,6 +84,9 @@ var childResourceTypes = []string{
 	"azure-native:apimanagement:ApiDiagnostic", "azure-native:apimanagement:Backend", "azure-native:apimanagement:Certificate",
 	"azure-native:apimanagement:Logger", "azure-native:apimanagement:Diagnostic", "azure-native:apimanagement:Product",
 	"azure-native:apimanagement:ProductApi", "azure-native:apimanagement:Subscription", "azure-native:insights:DataCollectionRuleAssociation", "azure-native:network:Route",
+	"azure-native:documentdb:SqlResourceSqlDatabase", "azure-native:documentdb:SqlResourceSqlContainer", "azure-native:documentdb:SqlResourceSqlRoleAssignment",
+	"azure-native:securityinsights:ASCDataConnector", "azure-native:cdn:AFDCustomDomain", "azure-native:cdn:AFDOriginGroup", "azure-native:cdn:AFDOrigin",
+	"azure-native:cdn:Route", "azure-native:cdn:SecurityPolicy",
 }
 
 // TestEveryDiagnosableResourceSendsDiagnostics is the coverage test: in every stack variant, each
@@ -99,11 +108,11 @@ func TestEveryDiagnosableResourceSendsDiagnostics(t *testing.T) {
 			}
 			covered := 0
 			for _, res := range recording.Resources {
-				if !strings.HasPrefix(res.Type, "azure-native:") || isChildResource(res.Type) {
+				if !strings.HasPrefix(res.Type, "azure-native:") || isChildResource(res.TypeKey()) {
 					continue
 				}
-				expectation, known := classify(res.Type)
-				require.True(t, known, "classify %s as diagnosable or exempt in this test", res.Type)
+				expectation, known := classify(res.TypeKey())
+				require.True(t, known, "classify %s as diagnosable or exempt in this test", res.TypeKey())
 				if expectation.exemption != "" {
 					continue
 				}
@@ -223,6 +232,10 @@ func TestEveryQueriedTableHasADataSource(t *testing.T) {
 						assertContainerLogsAreCollected(t, recording, workspace)
 						continue
 					}
+					if table == "AzureDiagnostics" {
+						assertFrontDoorLogsAreCollected(t, recording, workspace, query)
+						continue
+					}
 					source, known := diagnosticTables[table]
 					require.True(t, known, "%s reads %s, which no known data source fills", name, table)
 					target := single(t, recording.OfType(source.resourceType), source.resourceType, func(*harness.Resource) bool { return true })
@@ -236,6 +249,23 @@ func TestEveryQueriedTableHasADataSource(t *testing.T) {
 			}
 			assert.GreaterOrEqual(t, checked, 5, "the end-to-end, API Management errors and ingress queries were checked")
 		})
+	}
+}
+
+// assertFrontDoorLogsAreCollected checks that a query over AzureDiagnostics reads Front Door's rows and
+// that the profile's setting writes them there: Front Door's access and WAF logs go to AzureDiagnostics
+// (no Dedicated destination), and only a setting with those categories fills it.
+func assertFrontDoorLogsAreCollected(t *testing.T, recording *harness.Recording, workspace *harness.Resource, query string) {
+	t.Helper()
+	assert.Contains(t, query, `ResourceProvider == "MICROSOFT.CDN"`, "the query reads Front Door's rows of the shared table")
+	profile := single(t, recording.OfType("azure-native:cdn:Profile"), "Front Door profile", func(*harness.Resource) bool { return true })
+	setting := single(t, recording.OfType(diagnosticSettingType), "setting of "+profile.Name, func(res *harness.Resource) bool {
+		return res.InputString("resourceUri") == profile.ID
+	})
+	assert.Equal(t, workspace.ID, setting.InputString("workspaceId"))
+	assert.Empty(t, setting.InputString("logAnalyticsDestinationType"), "Front Door's logs are in AzureDiagnostics")
+	for _, category := range []string{"FrontDoorAccessLog", "FrontDoorWebApplicationFirewallLog"} {
+		assert.Contains(t, enabledCategories(setting, "logs"), category)
 	}
 }
 
@@ -310,6 +340,7 @@ func TestAlertsWatchEveryHop(t *testing.T) {
 	}{
 		{"dev alerts the publisher by default", "dev", nil, "platform-team@contoso.example"},
 		{"prod with its own alert address", "prod", []harness.Edit{harness.Set("monitoring.alertEmail", "oncall@contoso.example")}, "oncall@contoso.example"},
+		{"prod with front door", "prod", edgeAndData, "platform-team@contoso.example"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -327,9 +358,18 @@ func TestAlertsWatchEveryHop(t *testing.T) {
 				components.AlertAPIManagement:      apimService(t, recording).ID,
 				components.AlertKubernetes:         single(t, recording.OfType(clusterType), "cluster", func(*harness.Resource) bool { return true }).ID,
 			}
-			alerts := recording.OfType(metricAlertType)
-			require.Len(t, alerts, len(components.PlatformAlertRules))
+			for _, profile := range recording.OfType("azure-native:cdn:Profile") {
+				targets[components.AlertFrontDoor] = profile.ID
+			}
+			var rules []components.MetricAlertRule
 			for _, rule := range components.PlatformAlertRules {
+				if _, watched := targets[rule.Target]; watched {
+					rules = append(rules, rule)
+				}
+			}
+			alerts := recording.OfType(metricAlertType)
+			require.Len(t, alerts, len(rules), "a rule for every hop the stack has, and none for one it lacks")
+			for _, rule := range rules {
 				alert := recording.Find(metricAlertType, "apiplat-"+tc.stack+"-"+rule.Name)
 				require.NotNil(t, alert, rule.Name)
 				assert.Equal(t, []any{targets[rule.Target]}, alert.Input("scopes"), "%s watches its resource", rule.Name)
@@ -364,6 +404,13 @@ func TestAlertRulesWatchTheDocumentedSignals(t *testing.T) {
 		{"apim-capacity", "Capacity", nil, func(r components.MetricAlertRule) bool { return r.Aggregation == "Average" && r.Threshold == 80 }},
 		{"aks-node-not-ready", "kube_node_status_condition", map[string][]string{"condition": {"Ready"}, "status2": {"NotReady"}, "node": {"*"}},
 			func(r components.MetricAlertRule) bool { return r.Threshold == 0 }},
+		// Front Door's own health of its origin, and its share of 5xx (frontdoor/front-door-diagnostics).
+		{"frontdoor-origin-unhealthy", "OriginHealthPercentage", nil, func(r components.MetricAlertRule) bool {
+			return r.Operator == "LessThan" && r.Threshold == 90 && r.Target == components.AlertFrontDoor
+		}},
+		{"frontdoor-5xx", "Percentage5XX", nil, func(r components.MetricAlertRule) bool {
+			return r.Aggregation == "Average" && r.Operator == "GreaterThan"
+		}},
 	}
 	require.Len(t, byName, len(cases), "every rule is pinned here")
 	for _, tc := range cases {

@@ -226,6 +226,24 @@ func TestOnlyTheGatewayAndBastionAcceptInternetTraffic(t *testing.T) {
 // taggable classifies every azure-native type the platform creates: does it take tags? Every recorded
 // type must be listed, so a new resource type cannot slip through untagged.
 var taggable = map[string]bool{
+	"azure-native:documentdb:DatabaseAccount":                  true,
+	"azure-native:documentdb:SqlResourceSqlDatabase":           false,
+	"azure-native:documentdb:SqlResourceSqlContainer":          false,
+	"azure-native:documentdb:SqlResourceSqlRoleAssignment":     false,
+	"azure-native:securityinsights:SentinelOnboardingState":    false,
+	"azure-native:securityinsights:ASCDataConnector":           false,
+	"azure-native:insights:SubscriptionDiagnosticSetting":      false,
+	"azure-native:network:Policy":                              true,
+	"azure-native:cdn:Profile":                                 true,
+	"azure-native:cdn:AFDEndpoint":                             true,
+	"azure-native:cdn:AFDCustomDomain":                         false,
+	"azure-native:cdn:AFDOriginGroup":                          false,
+	"azure-native:cdn:AFDOrigin":                               false,
+	"azure-native:cdn:Route":                                   false,
+	"azure-native:cdn:SecurityPolicy":                          false,
+	"azure-native:apimanagement:Product":                       false,
+	"azure-native:apimanagement:ProductApi":                    false,
+	"azure-native:apimanagement:Subscription":                  false,
 	"azure-native:resources:ResourceGroup":                     true,
 	"azure-native:network:VirtualNetwork":                      true,
 	"azure-native:network:NetworkSecurityGroup":                true,
@@ -289,17 +307,17 @@ func TestEveryTaggableResourceIsTagged(t *testing.T) {
 			}
 			assert.Equal(t, map[string]any{"environment": stack, "project": "apiplatform", "stack": stack,
 				"managedBy": "pulumi", "owner": "platform-team", "costCenter": cfg.Tags.CostCenter}, want)
-			for _, res := range runStack(t, stack, everyFeature...).Resources {
+			for _, res := range slices.Concat(runStack(t, stack, everyFeature...).Resources, runStack(t, stack, edgeAndData...).Resources) {
 				if !strings.HasPrefix(res.Type, "azure-native:") {
 					continue
 				}
 				classified, known := false, false
 				for token, isTaggable := range taggable {
-					if harness.TypeMatches(res.Type, token) {
+					if harness.TypeMatches(res.TypeKey(), token) {
 						known, classified = true, isTaggable
 					}
 				}
-				require.True(t, known, "classify %s as taggable or not in this test", res.Type)
+				require.True(t, known, "classify %s as taggable or not in this test", res.TypeKey())
 				if classified {
 					assert.Equal(t, want, res.Input("tags"), "%s %s", res.Type, res.Name)
 				}
@@ -334,7 +352,24 @@ func TestEveryResourceUsesAnExplicitProvider(t *testing.T) {
 // (named after the domain they answer for) and role assignments (GUIDs).
 func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 	t.Parallel()
-	recording := runStack(t, "prod", everyFeature...)
+	var componentTypes []string
+	for _, recording := range []*harness.Recording{runStack(t, "prod", everyFeature...), runStack(t, "prod", edgeAndData...)} {
+		componentTypes = append(componentTypes, checkComponentChildren(t, recording)...)
+	}
+	slices.Sort(componentTypes)
+	assert.ElementsMatch(t, []string{"apiplatform:network:Network", "apiplatform:security:Certificates",
+		"apiplatform:apim:APIManagement", "apiplatform:security:KeyVault", "apiplatform:network:PrivateEndpoints",
+		"apiplatform:apim:BackendAPI", "apiplatform:edge:ApplicationGateway", "apiplatform:monitoring:Monitoring",
+		"apiplatform:kubernetes:KubernetesCluster", "apiplatform:containers:ContainerRegistry", "apiplatform:kubernetes:EchoWorkload", "apiplatform:kubernetes:IstioIngress", "apiplatform:kubernetes:IstioAddOnReadiness",
+		"apiplatform:perimeter:EgressFirewall", "apiplatform:perimeter:Bastion", "apiplatform:perimeter:Jumpbox",
+		"apiplatform:monitoring:Alerts", "apiplatform:data:SQLDatabase", "apiplatform:data:CosmosDB", "apiplatform:edge:FrontDoor",
+		"apiplatform:monitoring:Sentinel"}, slices.Compact(componentTypes))
+}
+
+// checkComponentChildren checks the children of every component of one recording (see
+// TestComponentsParentAndNameTheirChildren) and returns the components' types.
+func checkComponentChildren(t *testing.T, recording *harness.Recording) []string {
+	t.Helper()
 	var componentTypes []string
 	for _, component := range recording.Resources {
 		if component.Custom {
@@ -373,7 +408,7 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 			case harness.TypeMatches(child.Type, "azure-native:compute:VirtualMachineExtension"):
 				assert.Equal(t, "AADSSHLoginForLinux", physical, "the extension keeps its documented name")
 			case harness.TypeMatches(child.Type, "azure-native:managedidentity:FederatedIdentityCredential"):
-				assert.Equal(t, "aks-echo-sql-client", physical, "a credential is named within its identity after the service account")
+				assert.Contains(t, []string{"aks-echo-sql-client", "aks-echo-cosmos-client"}, physical, "a credential is named within its identity after the service account")
 			case harness.TypeMatches(child.Type, "azure-native:insights:DataCollectionRule"):
 				assert.Equal(t, components.ContainerInsightsRuleName("westeurope", component.Name+"-aks"), physical, "named as Container insights' onboarding names it")
 			case harness.TypeMatches(child.Type, "azure-native:insights:DataCollectionRuleAssociation"):
@@ -382,6 +417,24 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 				assert.Equal(t, "default-to-firewall", physical, "a route is named within its table")
 			case harness.TypeMatches(child.Type, "azure-native:network:PrivateRecordSet"):
 				assert.Equal(t, "@", physical, "records sit at the apex of their per-host zone")
+			case child.TypeKey() == "azure-native:documentdb:DatabaseAccount":
+				assert.Regexp(t, "^"+child.Name+"[a-z0-9]{6}$", physical, "globally unique: logical name plus suffix")
+			case child.TypeKey() == "azure-native:documentdb:SqlResourceSqlDatabase":
+				assert.Equal(t, "app", physical, "the database is named by cosmosDb.databaseName")
+			case child.TypeKey() == "azure-native:documentdb:SqlResourceSqlContainer":
+				assert.Equal(t, "items", physical, "the container is named by cosmosDb.containerName")
+			case child.TypeKey() == "azure-native:documentdb:SqlResourceSqlRoleAssignment",
+				child.TypeKey() == "azure-native:securityinsights:ASCDataConnector":
+				assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, physical, "named with a GUID, as ARM requires")
+			case child.TypeKey() == "azure-native:securityinsights:SentinelOnboardingState":
+				assert.Equal(t, "default", physical, "a workspace has one onboarding state, named default")
+			case harness.TypeMatches(child.Type, "azure-native:network:Policy"):
+				assert.Equal(t, strings.ReplaceAll(child.Name, "-", ""), physical, "a Front Door WAF policy takes letters and digits only")
+			case harness.TypeMatches(child.Type, "azure-native:cdn:AFDCustomDomain"):
+				assert.Equal(t, "api-contoso-example", physical, "a custom domain is named after its host")
+			case harness.TypeMatches(child.Type, "azure-native:cdn:AFDOriginGroup"), harness.TypeMatches(child.Type, "azure-native:cdn:AFDOrigin"),
+				harness.TypeMatches(child.Type, "azure-native:cdn:Route"), harness.TypeMatches(child.Type, "azure-native:cdn:SecurityPolicy"):
+				assert.Contains(t, []string{"gateway", "application-gateway", "api", "waf"}, physical, "named within its profile")
 			case strings.HasPrefix(child.Type, "azure-native:apimanagement"), // entities are named within their service
 				harness.TypeMatches(child.Type, "azure-native:authorization:RoleAssignment"):
 			default:
@@ -389,12 +442,7 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 			}
 		}
 	}
-	assert.ElementsMatch(t, []string{"apiplatform:network:Network", "apiplatform:security:Certificates",
-		"apiplatform:apim:APIManagement", "apiplatform:security:KeyVault", "apiplatform:network:PrivateEndpoints",
-		"apiplatform:apim:BackendAPI", "apiplatform:edge:ApplicationGateway", "apiplatform:monitoring:Monitoring",
-		"apiplatform:kubernetes:KubernetesCluster", "apiplatform:containers:ContainerRegistry", "apiplatform:kubernetes:EchoWorkload", "apiplatform:kubernetes:IstioIngress", "apiplatform:kubernetes:IstioAddOnReadiness",
-		"apiplatform:perimeter:EgressFirewall", "apiplatform:perimeter:Bastion", "apiplatform:perimeter:Jumpbox",
-		"apiplatform:monitoring:Alerts", "apiplatform:data:SQLDatabase"}, componentTypes)
+	return componentTypes
 }
 
 // TestResourceNamesFollowTheScheme checks `<prefix>-<stack>-<role>` names and each service's rules.

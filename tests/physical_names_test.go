@@ -46,11 +46,11 @@ func checkPhysicalNames(recording *harness.Recording) nameCheck {
 		if !res.Custom || !strings.HasPrefix(res.Type, azureNativeTypePrefix) {
 			continue
 		}
-		if _, exempt := naming.ExemptResourceType(res.Type); exempt {
+		if _, exempt := naming.ExemptResourceType(res.TypeKey()); exempt {
 			check.exempt++
 			continue
 		}
-		rule, ok := naming.RuleForResourceType(res.Type)
+		rule, ok := naming.RuleForResourceType(res.TypeKey())
 		if !ok {
 			check.add(res, "type %s has no naming rule and no exemption in package naming", naming.BaseResourceType(res.Type))
 			continue
@@ -130,6 +130,9 @@ func TestEveryPhysicalNameObeysItsServiceRule(t *testing.T) {
 	variants := append(slices.Clone(featureVariants), stackVariant{
 		"prod with every feature and the longest name prefix", "prod",
 		slices.Concat(everyFeature, []harness.Edit{harness.Set("namePrefix", prefix)}),
+	}, stackVariant{
+		"prod with front door and cosmos db and the longest name prefix", "prod",
+		slices.Concat(edgeAndData, []harness.Edit{harness.Set("namePrefix", prefix)}),
 	})
 	for _, variant := range variants {
 		t.Run(variant.name, func(t *testing.T) {

@@ -58,6 +58,24 @@ func fromAddress(client *http.Client, port int, source string) *http.Client {
 	return &http.Client{Timeout: client.Timeout, Transport: transport}
 }
 
+// callUntilLimited makes up to most calls until one is refused with 429, and returns how many passed and
+// the refusal's body ("" when none was refused); any other status fails the test.
+func callUntilLimited(t *testing.T, most int, call func(i int) (int, string)) (passed int, refused string) {
+	t.Helper()
+	for i := 0; i < most && refused == ""; i++ {
+		status, body := call(i)
+		switch status {
+		case http.StatusOK:
+			passed++
+		case http.StatusTooManyRequests:
+			refused = body
+		default:
+			t.Fatalf("request %d: %d %s", i+1, status, body)
+		}
+	}
+	return passed, refused
+}
+
 // forgedCertificateHeaders are what a caller would send to pass as verified.
 func forgedCertificateHeaders() []string {
 	return []string{
@@ -174,19 +192,10 @@ func TestRehearsalRateLimitIgnoresSpoofedAddresses(t *testing.T) {
 				client  *http.Client
 				spoofed string
 			}{{running.Client(running.EdgePort, nil, 0), "203.0.113.1"}, {running.Client(running.EdgePort, nil, 0), "198.51.100.2"}}
-			passed, refused := 0, ""
-			for i := 0; i < address.Calls+3 && refused == ""; i++ {
+			passed, refused := callUntilLimited(t, address.Calls+3, func(i int) (int, string) {
 				caller := callers[i%2]
-				status, body := send(t, caller.client, rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/"), withKey(plan, "X-Forwarded-For", caller.spoofed))
-				switch status {
-				case http.StatusOK:
-					passed++
-				case http.StatusTooManyRequests:
-					refused = body
-				default:
-					t.Fatalf("request %d: %d %s", i+1, status, body)
-				}
-			}
+				return send(t, caller.client, rehearsal.URL(plan.PublicHost, running.EdgePort, "/echo/"), withKey(plan, "X-Forwarded-For", caller.spoofed))
+			})
 			assert.Equal(t, address.Calls, passed, "both callers count against one limit")
 			require.NotEmpty(t, refused, "the limit triggers")
 			assert.Regexp(t, `^Rate limit is exceeded\. Try again in \d+ seconds\.$`, managementMessage(t, refused))

@@ -64,6 +64,8 @@ func TestBrokenConfigurationFailsTheReview(t *testing.T) {
 			"agw-waf-prevention", `mode is "Detection"`},
 		{"cluster without an upgrade channel", "dev", []harness.Edit{harness.Set("kubernetes.upgradeChannel", "none")},
 			"aks-auto-upgrade", "No upgrade channel"},
+		{"Front Door WAF in Detection mode", "prod", append(slices.Clone(edgeAndData), harness.Set("frontDoor.wafMode", "Detection")),
+			"frontdoor-waf-prevention", `policySettings.mode is "Detection"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -190,15 +192,15 @@ func TestSeparateChildrenUpdateOnlyBareParents(t *testing.T) {
 // TestEveryRecordedTypeHasADurationWithASource keeps the deploy-time table complete and cited.
 func TestEveryRecordedTypeHasADurationWithASource(t *testing.T) {
 	t.Parallel()
-	for _, edits := range [][]harness.Edit{nil, everyFeature, {harness.Set("kubernetes.deployInCluster", false)}} {
+	for _, edits := range [][]harness.Edit{nil, everyFeature, edgeAndData, {harness.Set("kubernetes.deployInCluster", false)}} {
 		recording := runStack(t, "prod", edits...)
 		for _, res := range recording.Resources {
 			if !res.Custom {
 				continue
 			}
-			duration, ok := review.DurationFor(res.Type)
-			require.True(t, ok, "review/durations.go has no figure for %s", res.Type)
-			assert.NotEmpty(t, duration.Source, "%s's figure cites its source", res.Type)
+			duration, ok := review.DurationFor(res.TypeKey())
+			require.True(t, ok, "review/durations.go has no figure for %s", res.TypeKey())
+			assert.NotEmpty(t, duration.Source, "%s's figure cites its source", res.TypeKey())
 		}
 	}
 }

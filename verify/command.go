@@ -178,12 +178,31 @@ func TargetFromOutputs(outputs map[string]any, lookupHost func(string) ([]string
 	// The listener's certificate comes from the stack's CA in dev, from a public CA with your own.
 	roots.AddCert(ca)
 	target.URL, target.Roots, target.CA, target.ClientCertificate = address.String(), roots, ca, client
+	if frontDoor := text("frontDoorEndpointHostName"); frontDoor != "" {
+		target, notes = throughFrontDoor(target, address, frontDoor, lookupHost, notes)
+		return target, notes, nil
+	}
 	if resolved, err := lookupHost(address.Hostname()); err != nil || !slices.Contains(resolved, gatewayIP) {
 		target.Address = net.JoinHostPort(gatewayIP, "443")
 		notes = append(notes, fmt.Sprintf("public DNS does not point %s at the gateway's IP %s yet (it resolves to %v): connecting to %s as curl --resolve %s:443:%s would",
 			address.Hostname(), gatewayIP, resolved, target.Address, address.Hostname(), gatewayIP))
 	}
 	return target, notes, nil
+}
+
+// throughFrontDoor aims the check at Front Door, the only caller the gateway admits: by the public host
+// once its CNAME leads to Front Door (both names resolve to a shared address), else by the endpoint's
+// own *.azurefd.net name, which the route serves too.
+func throughFrontDoor(target Target, address *url.URL, frontDoor string, lookupHost func(string) ([]string, error), notes []string) (Target, []string) {
+	public, _ := lookupHost(address.Hostname())
+	edge, _ := lookupHost(frontDoor)
+	if slices.ContainsFunc(public, func(ip string) bool { return slices.Contains(edge, ip) }) {
+		return target, append(notes, "checking through Front Door: "+address.Hostname()+" leads there")
+	}
+	notes = append(notes, fmt.Sprintf("public DNS does not lead %s to Front Door yet: checking through the endpoint's own name %s", address.Hostname(), frontDoor))
+	address.Host = frontDoor
+	target.URL = address.String()
+	return target, notes
 }
 
 // maskedSecret is what `pulumi stack output --json` prints for a secret without --show-secrets.

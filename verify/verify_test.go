@@ -286,6 +286,30 @@ func TestJudgeEcho(t *testing.T) {
 	}
 }
 
+// TestTargetFromOutputsBehindFrontDoor checks the check goes through Front Door, which the gateway
+// alone admits: by the endpoint's own name until the public host's CNAME leads there, then by the
+// public host, and never to the gateway's address.
+func TestTargetFromOutputsBehindFrontDoor(t *testing.T) {
+	certificates := newChain(t)
+	frontDoor := map[string]any{
+		"publicEndpoint": "https://api.contoso.example", "apiPath": "/echo/", "applicationGatewayPublicIp": "20.1.2.3",
+		"caCertificatePem": pemOf(certificates.ca), "apiManagementClientCertificatePem": pemOf(certificates.client),
+		"frontDoorEndpointHostName": "apiplat-prod-afd-ep-1a2b3c4d5e6f7a8b.z01.azurefd.net",
+	}
+	edge := map[string][]string{"apiplat-prod-afd-ep-1a2b3c4d5e6f7a8b.z01.azurefd.net": {"13.107.246.40"}}
+	target, notes, err := TargetFromOutputs(frontDoor, func(host string) ([]string, error) { return edge[host], nil })
+	require.NoError(t, err)
+	assert.Equal(t, "https://apiplat-prod-afd-ep-1a2b3c4d5e6f7a8b.z01.azurefd.net/echo/", target.URL, "before the CNAME moves: the endpoint's own name")
+	assert.Empty(t, target.Address, "never the gateway's address: it admits only Front Door")
+	assert.Contains(t, notes[len(notes)-1], "does not lead api.contoso.example to Front Door yet")
+
+	edge["api.contoso.example"] = []string{"13.107.246.40"}
+	target, _, err = TargetFromOutputs(frontDoor, func(host string) ([]string, error) { return edge[host], nil })
+	require.NoError(t, err)
+	assert.Equal(t, "https://api.contoso.example/echo/", target.URL, "once the CNAME leads to Front Door: the public host")
+	assert.Empty(t, target.Address)
+}
+
 func TestTargetFromOutputs(t *testing.T) {
 	certificates := newChain(t)
 	callers := newChain(t)

@@ -51,6 +51,11 @@ const (
 	RoleJumpboxNIC           Role = "jumpbox-nic"
 	RoleSQLIdentity          Role = "sql-client-id"
 	RoleActionGroup          Role = "alerts"
+	RoleCosmosAccount        Role = "cosmos"
+	RoleCosmosIdentity       Role = "cosmos-client-id"
+	RoleFrontDoor            Role = "afd"
+	RoleFrontDoorEndpoint    Role = "afd-ep"
+	RoleFrontDoorWAFPolicy   Role = "afdwaf"
 )
 
 // SuffixLength is the length of the random suffix (lower-case letters and digits) appended to names
@@ -77,17 +82,18 @@ type Rule struct {
 }
 
 var (
-	networkPattern     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$`)
-	resourceGroupRegex = regexp.MustCompile(`^[-\w._()]*[-\w_()]$`)
-	keyVaultPattern    = regexp.MustCompile(`^[A-Za-z](-?[A-Za-z0-9])*$`)
-	apimPattern        = regexp.MustCompile(`^[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
-	alphanumeric       = regexp.MustCompile(`^[A-Za-z0-9]+$`)
-	aksPattern         = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$`)
-	hyphenatedAlnum    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
-	identityPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
-	sqlPattern         = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
-	dnsLabelPattern    = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
-	linuxVMPattern     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$`)
+	networkPattern      = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$`)
+	resourceGroupRegex  = regexp.MustCompile(`^[-\w._()]*[-\w_()]$`)
+	keyVaultPattern     = regexp.MustCompile(`^[A-Za-z](-?[A-Za-z0-9])*$`)
+	apimPattern         = regexp.MustCompile(`^[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+	alphanumeric        = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+	aksPattern          = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$`)
+	hyphenatedAlnum     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+	identityPattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	sqlPattern          = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+	dnsLabelPattern     = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
+	linuxVMPattern      = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$`)
+	frontDoorWAFPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`)
 )
 
 // excluding matches names of any characters but the given ones and control characters, not ending in a
@@ -154,6 +160,18 @@ var (
 	networkInterfaceRule = networkRule("network interface", 1, 80)
 	actionGroupRule      = Rule{Service: "action group", MinLength: 1, MaxLength: 260,
 		Pattern: excluding(`:<>+/&%\?|`), Allowed: `any characters but :<>+/&%\?| and control characters; not ending in a space or period`}
+	// Cosmos DB account names are DNS labels under documents.azure.com.
+	cosmosAccountRule = Rule{Service: "Cosmos DB account", MinLength: 3, MaxLength: 44, Pattern: sqlPattern,
+		Allowed: "lower-case letters, digits and hyphens; not starting or ending with a hyphen", GloballyUnique: true}
+	frontDoorRule = Rule{Service: "Front Door profile", MinLength: 1, MaxLength: 260, Pattern: hyphenatedAlnum,
+		Allowed: "letters, digits and hyphens; start and end with a letter or digit"}
+	// An endpoint's name is the first label of its <name>-<hash>.z01.azurefd.net host name.
+	frontDoorEndpointRule = Rule{Service: "Front Door endpoint", MinLength: 1, MaxLength: 46, Pattern: hyphenatedAlnum,
+		Allowed: "letters, digits and hyphens; start and end with a letter or digit"}
+	// A Front Door WAF policy takes letters and digits only, starting with a letter (the REST API's
+	// policyName pattern, webapplicationfirewall.json).
+	frontDoorWAFPolicyRule = Rule{Service: "Front Door WAF policy", MinLength: 1, MaxLength: 128, Pattern: frontDoorWAFPattern,
+		Allowed: "letters and digits only, starting with a letter", AlphanumericOnly: true}
 	gatewayDNSLabelRule = Rule{Service: "public IP DNS label", MinLength: 3, MaxLength: 63, Pattern: dnsLabelPattern,
 		Allowed: "lower-case letters, digits and hyphens; start with a letter; end with a letter or digit", GloballyUnique: true}
 )
@@ -187,6 +205,11 @@ var rules = map[Role]Rule{
 	RoleSQLIdentity:          identityRule,
 	RoleActionGroup:          actionGroupRule,
 	RoleGatewayDNSLabel:      gatewayDNSLabelRule,
+	RoleCosmosAccount:        cosmosAccountRule,
+	RoleCosmosIdentity:       identityRule,
+	RoleFrontDoor:            frontDoorRule,
+	RoleFrontDoorEndpoint:    frontDoorEndpointRule,
+	RoleFrontDoorWAFPolicy:   frontDoorWAFPolicyRule,
 }
 
 // Base is the shared start of every name in one stack: `<prefix>-<stack>`.
@@ -241,8 +264,12 @@ func Roles() []Role {
 // of the real suffix's length, which is enough to check length and characters before the real random
 // suffix exists.
 func Name(base string, role Role) string {
-	if rules[role].GloballyUnique {
+	rule := rules[role]
+	switch {
+	case rule.GloballyUnique:
 		return Global(base, role, strings.Repeat("x", SuffixLength))
+	case rule.AlphanumericOnly:
+		return strings.ReplaceAll(Child(base, role), "-", "")
 	}
 	return Child(base, role)
 }

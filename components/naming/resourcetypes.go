@@ -22,9 +22,10 @@ var (
 	// Microsoft allows 2 to 34 labels. Go's regexp cannot repeat a 63-character label 33 times (its
 	// repetition limit is 1000), so the pattern requires two or more and only DNS's 253 characters
 	// bound the count.
-	privateZonePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})+$`)
-	recordSetPattern   = regexp.MustCompile(`^(@|(\*|[A-Za-z0-9_-]{1,63})(\.[A-Za-z0-9_-]{1,63})*)$`)
-	secretPattern      = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+	privateZonePattern    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})+$`)
+	recordSetPattern      = regexp.MustCompile(`^(@|(\*|[A-Za-z0-9_-]{1,63})(\.[A-Za-z0-9_-]{1,63})*)$`)
+	secretPattern         = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+	frontDoorChildPattern = regexp.MustCompile(`^[a-zA-Z0-9]+(-*[a-zA-Z0-9])*$`)
 )
 
 // apiManagementEntityRule is the rule of API Management's child entities (APIs, operations, backends,
@@ -62,6 +63,14 @@ var (
 		Allowed: "letters, digits and hyphens"}
 	sqlDatabaseRule = Rule{Service: "SQL database", MinLength: 1, MaxLength: 128, Pattern: excluding(`<>*%&:\/?`),
 		Allowed: `any characters but <>*%&:\/? and control characters; not ending in a space or period`}
+	// Cosmos DB database and container IDs refuse / \ # ? and a trailing space (Cosmos DB resource
+	// model limits, 255 characters).
+	cosmosResourceRule = Rule{Service: "Cosmos DB database or container", MinLength: 1, MaxLength: 255, Pattern: excluding(`/\#?`),
+		Allowed: `any characters but /\#? and control characters; not ending in a space or period`}
+	// Front Door's child resources share the REST API's name pattern ^[a-zA-Z0-9]+(-*[a-zA-Z0-9])*$
+	// (afdx.json: customDomainName, originGroupName, originName, routeName, securityPolicyName).
+	frontDoorChildRule = Rule{Service: "Front Door child resource", MinLength: 1, MaxLength: 260, Pattern: frontDoorChildPattern,
+		Allowed: "letters, digits and hyphens; start and end with a letter or digit"}
 	federatedCredentialRule = Rule{Service: "federated identity credential", MinLength: 3, MaxLength: 120, Pattern: identityPattern,
 		Allowed: "letters, digits, hyphens and underscores; start with a letter or digit"}
 )
@@ -136,9 +145,25 @@ var resourceTypeRules = map[string]Rule{
 	// (https://learn.microsoft.com/rest/api/sql/server-azure-ad-only-authentications,
 	// https://learn.microsoft.com/rest/api/sql/server-blob-auditing-policies,
 	// https://learn.microsoft.com/rest/api/sql/server-security-alert-policies).
-	"azure-native:sql:ServerAzureADOnlyAuthentication": fixedRule("SQL Entra-only authentication", "Default"),
-	"azure-native:sql:ServerBlobAuditingPolicy":        fixedRule("SQL auditing policy", "default"),
-	"azure-native:sql:ServerSecurityAlertPolicy":       fixedRule("SQL security alert policy", "Default"),
+	"azure-native:sql:ServerAzureADOnlyAuthentication":    fixedRule("SQL Entra-only authentication", "Default"),
+	"azure-native:sql:ServerBlobAuditingPolicy":           fixedRule("SQL auditing policy", "default"),
+	"azure-native:sql:ServerSecurityAlertPolicy":          fixedRule("SQL security alert policy", "Default"),
+	"azure-native:insights:SubscriptionDiagnosticSetting": diagnosticSettingRule,
+
+	"azure-native:network:Policy":      frontDoorWAFPolicyRule,
+	"azure-native:cdn:Profile":         frontDoorRule,
+	"azure-native:cdn:AFDEndpoint":     frontDoorEndpointRule,
+	"azure-native:cdn:AFDCustomDomain": frontDoorChildRule,
+	"azure-native:cdn:AFDOriginGroup":  frontDoorChildRule,
+	"azure-native:cdn:AFDOrigin":       frontDoorChildRule,
+	"azure-native:cdn:Route":           frontDoorChildRule,
+	"azure-native:cdn:SecurityPolicy":  frontDoorChildRule,
+
+	// Generic resources, by the typed resource they stand for (pack.TypeKey).
+	"azure-native:documentdb:DatabaseAccount":               cosmosAccountRule,
+	"azure-native:documentdb:SqlResourceSqlDatabase":        cosmosResourceRule,
+	"azure-native:documentdb:SqlResourceSqlContainer":       cosmosResourceRule,
+	"azure-native:securityinsights:SentinelOnboardingState": fixedRule("Sentinel onboarding state", "default"),
 }
 
 // exemptResourceTypes are the azure-native types whose names are not checked, each with the reason.
@@ -148,6 +173,8 @@ var exemptResourceTypes = map[string]string{
 		"the name is not ours to choose",
 	"azure-native:compute:VirtualMachineExtension": "an extension is named after the extension it installs (AADSSHLoginForLinux); " +
 		"the name is not ours to choose",
+	"azure-native:documentdb:SqlResourceSqlRoleAssignment": "a Cosmos DB data-plane role assignment's name must be a GUID (components.NameGUID derives it)",
+	"azure-native:securityinsights:ASCDataConnector":       "a Sentinel data connector is named with a GUID (components.NameGUID derives it)",
 }
 
 // BaseResourceType returns a type token without its API version:

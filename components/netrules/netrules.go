@@ -85,7 +85,25 @@ type Plan struct {
 	// ClusterPodCIDR is the AKS overlay pod range: pod-to-pod traffic keeps pod addresses and the
 	// node subnet's rules apply to it (aks/concepts-network-azure-cni-overlay.md).
 	ClusterPodCIDR string
+	// EdgeSources is who may call the Application Gateway's listeners.
+	EdgeSources EdgeSources
 }
+
+// EdgeSources is who may call the Application Gateway's listeners.
+type EdgeSources string
+
+// The Application Gateway's callers.
+const (
+	// EdgeSourcesInternet is every caller on the Internet (the zero value).
+	EdgeSourcesInternet EdgeSources = ""
+	// EdgeSourcesFrontDoor is Azure Front Door alone: its service tag towards origins, on HTTPS only.
+	// The tag admits every Front Door profile; the gateway's WAF admits only ours (X-Azure-FDID)
+	// (https://learn.microsoft.com/azure/frontdoor/origin-security).
+	EdgeSourcesFrontDoor EdgeSources = "frontDoor"
+)
+
+// FrontDoorServiceTag is the service tag of Azure Front Door's addresses towards origins.
+const FrontDoorServiceTag = "AzureFrontDoor.Backend"
 
 // For returns the rules of the network security group of one subnet (rules that mention
 // another subnet use its CIDR block): the subnet's own rules, then the deny of Internet inbound traffic
@@ -122,10 +140,19 @@ func For(role naming.SubnetRole, plan Plan) []Rule {
 // (https://learn.microsoft.com/azure/application-gateway/configuration-infrastructure#network-security-groups).
 func applicationGatewayRules(plan Plan) []Rule {
 	subnets := plan.Subnets
-	return []Rule{
-		{Name: "allow-gateway-manager-inbound", Priority: 100, Direction: Inbound, Access: Allow, Protocol: TCP,
-			Source: "GatewayManager", Destination: "*", DestinationPorts: []string{"65200-65535"},
-			Description: "Application Gateway v2 infrastructure communication (required)"},
+	infrastructure := Rule{Name: "allow-gateway-manager-inbound", Priority: 100, Direction: Inbound, Access: Allow, Protocol: TCP,
+		Source: "GatewayManager", Destination: "*", DestinationPorts: []string{"65200-65535"},
+		Description: "Application Gateway v2 infrastructure communication (required)"}
+	if plan.EdgeSources == EdgeSourcesFrontDoor {
+		// Front Door forwards over HTTPS only and redirects HTTP itself, so port 80 stays closed; the
+		// Internet deny at the end keeps everyone else out of 443.
+		return []Rule{infrastructure,
+			{Name: "allow-front-door-https-inbound", Priority: 110, Direction: Inbound, Access: Allow, Protocol: TCP,
+				Source: FrontDoorServiceTag, Destination: subnets[naming.SubnetApplicationGateway], DestinationPorts: []string{"443"},
+				Description: "Azure Front Door to the HTTPS listener (the WAF admits only this stack's profile)"},
+		}
+	}
+	return []Rule{infrastructure,
 		{Name: "allow-internet-https-inbound", Priority: 110, Direction: Inbound, Access: Allow, Protocol: TCP,
 			Source: "Internet", Destination: subnets[naming.SubnetApplicationGateway], DestinationPorts: []string{"443"},
 			Description: "Clients to the HTTPS listener"},

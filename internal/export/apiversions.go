@@ -6,6 +6,13 @@ package export
 // without a version in their token, as each type's SDK source says ("Uses Azure REST API version
 // ..."); a test reads them from the module cache, so the table follows go.mod. Keys are module:Type.
 var DefaultAPIVersions = map[string]string{
+	"cdn:AFDCustomDomain":                         "2023-05-01",
+	"cdn:AFDEndpoint":                             "2023-05-01",
+	"cdn:AFDOrigin":                               "2023-05-01",
+	"cdn:AFDOriginGroup":                          "2023-05-01",
+	"cdn:Profile":                                 "2023-05-01",
+	"cdn:Route":                                   "2023-05-01",
+	"cdn:SecurityPolicy":                          "2023-05-01",
 	"authorization:RoleAssignment":                "2022-04-01",
 	"compute:VirtualMachine":                      "2023-03-01",
 	"compute:VirtualMachineExtension":             "2023-03-01",
@@ -15,6 +22,7 @@ var DefaultAPIVersions = map[string]string{
 	"insights:DataCollectionRuleAssociation":      "2022-06-01",
 	"insights:DiagnosticSetting":                  "2021-05-01-preview",
 	"insights:MetricAlert":                        "2018-03-01",
+	"insights:SubscriptionDiagnosticSetting":      "2021-05-01-preview",
 	"keyvault:Secret":                             "2023-02-01",
 	"keyvault:Vault":                              "2023-02-01",
 	"managedidentity:FederatedIdentityCredential": "2023-01-31",
@@ -22,6 +30,7 @@ var DefaultAPIVersions = map[string]string{
 	"network:ApplicationGateway":                  "2023-02-01",
 	"network:AzureFirewall":                       "2023-02-01",
 	"network:BastionHost":                         "2023-02-01",
+	"network:Policy":                              "2022-05-01",
 	"network:FirewallPolicy":                      "2023-02-01",
 	"network:FirewallPolicyRuleCollectionGroup":   "2023-02-01",
 	"network:NetworkInterface":                    "2023-02-01",

@@ -128,6 +128,10 @@ func ARM(recording *harness.Recording) (*Template, error) {
 // templateResource is one resource's template entry; its secrets become parameters.
 func templateResource(res *harness.Resource, parameters map[string]Parameter) (TemplateResource, error) {
 	version, err := APIVersion(res.Type)
+	if harness.TypeMatches(res.Type, harness.GenericResourceType) {
+		// A generic resource names its own API version.
+		version, err = res.InputString("apiVersion"), nil
+	}
 	if err != nil {
 		return TemplateResource{}, fmt.Errorf("exporting %s: %w", res.Name, err)
 	}
@@ -137,6 +141,7 @@ func templateResource(res *harness.Resource, parameters map[string]Parameter) (T
 		// The provider names a role assignment with a GUID of its own choosing; ARM requires one.
 		entry.Name = fmt.Sprintf("[guid('%s')]", res.URN)
 	}
+	entry.Scope = address.Scope
 	for _, name := range []string{"scope", "resourceUri"} {
 		if value, ok := res.Inputs[resource.PropertyKey(name)]; ok && value.IsString() {
 			entry.Scope = value.StringValue()

@@ -57,6 +57,15 @@ var armPaths = map[string]string{
 	"network:WebApplicationFirewallPolicy":        "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/{policyName}",
 	"operationalinsights:Workspace":               "Microsoft.OperationalInsights/workspaces/{workspaceName}",
 	"sql:Server":                                  "Microsoft.Sql/servers/{serverName}",
+	"cdn:Profile":                                 "Microsoft.Cdn/profiles/{profileName}",
+	"cdn:AFDEndpoint":                             "Microsoft.Cdn/profiles/{profileName}/afdEndpoints/{endpointName}",
+	"cdn:AFDOriginGroup":                          "Microsoft.Cdn/profiles/{profileName}/originGroups/{originGroupName}",
+	"cdn:AFDOrigin":                               "Microsoft.Cdn/profiles/{profileName}/originGroups/{originGroupName}/origins/{originName}",
+	"cdn:AFDCustomDomain":                         "Microsoft.Cdn/profiles/{profileName}/customDomains/{customDomainName}",
+	"cdn:Route":                                   "Microsoft.Cdn/profiles/{profileName}/afdEndpoints/{endpointName}/routes/{routeName}",
+	"cdn:SecurityPolicy":                          "Microsoft.Cdn/profiles/{profileName}/securityPolicies/{securityPolicyName}",
+	"network:Policy":                              "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies/{policyName}",
+	"insights:SubscriptionDiagnosticSetting":      "Microsoft.Insights/diagnosticSettings/{name}",
 }
 
 // providerNamespaces maps azure-native modules to ARM provider namespaces.
@@ -66,15 +75,41 @@ var providerNamespaces = map[string]string{
 	"containerservice": "Microsoft.ContainerService", "insights": "Microsoft.Insights",
 	"keyvault": "Microsoft.KeyVault", "managedidentity": "Microsoft.ManagedIdentity",
 	"network": "Microsoft.Network", "operationalinsights": "Microsoft.OperationalInsights",
-	"resources": "Microsoft.Resources", "sql": "Microsoft.Sql",
+	"resources": "Microsoft.Resources", "sql": "Microsoft.Sql", "cdn": "Microsoft.Cdn",
 }
 
 var placeholder = regexp.MustCompile(`\{([A-Za-z]+)\}`)
+
+// GenericResourceType is azure-native's generic resource: any ARM type, addressed by its provider
+// namespace, parent path, type and name, with an explicit API version.
+const GenericResourceType = "azure-native:resources:Resource"
+
+// genericPath is the ARM path of a generic resource below its resource group, as the provider builds
+// its request URL (providers/{namespace}/{parentResourcePath}/{resourceType}/{resourceName}); an
+// empty parent path adds no segment.
+func genericPath(res *Resource) string {
+	segments := []string{res.InputString("resourceProviderNamespace")}
+	if parent := strings.Trim(res.InputString("parentResourcePath"), "/"); parent != "" {
+		segments = append(segments, parent)
+	}
+	name := res.InputString("resourceName")
+	if name == "" {
+		name = res.Name
+	}
+	return strings.Join(append(segments, res.InputString("resourceType"), name), "/")
+}
+
+// genericPathInputs are a generic resource's inputs that only address it.
+var genericPathInputs = []string{"resourceProviderNamespace", "parentResourcePath", "resourceType", "resourceName", "apiVersion"}
 
 // armPathFor returns the ARM path of an azure-native resource below its resource group or scope: the
 // table above, or the generic rule Microsoft.<Module>/<lowerType>s/{<lowerType>Name}. Placeholders are
 // filled from the inputs; a missing one falls back to the logical name.
 func armPathFor(res *Resource) (path, name, module string) {
+	if TypeMatches(res.Type, GenericResourceType) {
+		path = genericPath(res)
+		return path, path[strings.LastIndex(path, "/")+1:], "resources"
+	}
 	template, module := armTemplateFor(res)
 	path = placeholder.ReplaceAllStringFunc(template, func(match string) string {
 		if value := res.InputString(match[1 : len(match)-1]); value != "" {
@@ -112,15 +147,28 @@ type ARMAddress struct {
 	Name string
 	// PathInputs are the inputs the path is built from, e.g. serviceName and apiId.
 	PathInputs []string
+	// Scope is the ARM ID an extension resource is created on, when its path says so rather than an
+	// input (a generic resource whose parent path enters another provider); "" otherwise.
+	Scope string
 }
 
 // ARMAddressOf returns an azure-native resource's address in ARM.
 func ARMAddressOf(res *Resource) ARMAddress {
-	template, _ := armTemplateFor(res)
 	path, _, _ := armPathFor(res)
 	address := ARMAddress{}
-	for _, match := range placeholder.FindAllStringSubmatch(template, -1) {
-		address.PathInputs = append(address.PathInputs, match[1])
+	if TypeMatches(res.Type, GenericResourceType) {
+		address.PathInputs = genericPathInputs
+		// An extension resource (a parent path that enters another provider) is the resource of its
+		// last provider, at the scope before it.
+		if cut := strings.LastIndex(path, "/providers/"); cut >= 0 {
+			address.Scope = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/%s", SubscriptionID, res.InputString("resourceGroupName"), path[:cut])
+			path = path[cut+len("/providers/"):]
+		}
+	} else {
+		template, _ := armTemplateFor(res)
+		for _, match := range placeholder.FindAllStringSubmatch(template, -1) {
+			address.PathInputs = append(address.PathInputs, match[1])
+		}
 	}
 	segments := strings.Split(path, "/")
 	types, names := []string{segments[0]}, []string{}
@@ -204,6 +252,18 @@ func (m *mocks) azureResource(res *Resource, outputs resource.PropertyMap) (stri
 		outputs["instrumentationKey"] = resource.NewProperty(key)
 		outputs["connectionString"] = resource.NewProperty("InstrumentationKey=" + key + ";IngestionEndpoint=https://" +
 			res.InputString("location") + ".in.applicationinsights.azure.com/")
+	case module == "cdn" && strings.HasSuffix(res.Type, ":Profile"):
+		outputs["frontDoorId"] = resource.NewProperty(guid(id + "/front-door-id"))
+	case module == "cdn" && strings.HasSuffix(res.Type, ":AFDEndpoint"):
+		// Azure appends a hash it chooses to the endpoint's name (autoGeneratedDomainNameLabelScope).
+		outputs["hostName"] = resource.NewProperty(name + "-" + strings.ReplaceAll(guid(id), "-", "")[:16] + ".z01.azurefd.net")
+	case module == "cdn" && strings.HasSuffix(res.Type, ":AFDCustomDomain"):
+		// The domain stays Pending until the owner publishes the token as _dnsauth.<host> TXT.
+		outputs["domainValidationState"] = resource.NewProperty("Pending")
+		outputs["validationProperties"] = resource.NewProperty(resource.NewPropertyMapFromMap(map[string]any{
+			"validationToken": strings.ReplaceAll(guid(id+"/validation"), "-", "")[:32], "expirationDate": "2026-12-08T00:00:00Z"}))
+	case module == "resources" && TypeMatches(res.Type, GenericResourceType):
+		genericOutputs(res, name, outputs)
 	case module == "operationalinsights" && strings.HasSuffix(res.Type, ":Workspace"):
 		outputs["customerId"] = resource.NewProperty(guid(id + "/customer"))
 	case module == "keyvault" && strings.HasSuffix(res.Type, ":Vault"):
@@ -214,6 +274,15 @@ func (m *mocks) azureResource(res *Resource, outputs resource.PropertyMap) (stri
 		setOutput(outputs, "properties", "secretUriWithVersion", uri+"/"+strings.ReplaceAll(guid(res.URN), "-", ""))
 	}
 	return id, outputs, nil
+}
+
+// genericOutputs adds what Azure returns beside a generic resource's inputs: a Cosmos DB account's
+// endpoint, which the account's name determines but Azure reports.
+func genericOutputs(res *Resource, name string, outputs resource.PropertyMap) {
+	if res.InputString("resourceProviderNamespace") == "Microsoft.DocumentDB" && res.InputString("resourceType") == "databaseAccounts" {
+		setOutput(outputs, "properties", "documentEndpoint", "https://"+name+".documents.azure.com:443/")
+	}
+	setOutput(outputs, "properties", "provisioningState", "Succeeded")
 }
 
 // setOutput sets object.key in outputs, keeping the object's other properties and its secrecy.

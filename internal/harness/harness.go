@@ -11,6 +11,8 @@ package harness
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/policy/pack"
 )
 
 // Resource is one registered resource as the engine would have seen it.
@@ -185,4 +187,10 @@ func (res *Resource) directDependencies() []string {
 		urns = append(urns, property...)
 	}
 	return urns
+}
+
+// TypeKey is the token the resource is known by in the tables keyed by type (pack.TypeKey): its type
+// without an API version, or for a generic resource the typed resource it stands for.
+func (res *Resource) TypeKey() string {
+	return pack.TypeKey(res.Type, res.InputString("resourceProviderNamespace"), res.InputString("parentResourcePath"), res.InputString("resourceType"))
 }

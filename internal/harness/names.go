@@ -24,6 +24,10 @@ func PhysicalName(res *Resource) (string, bool) {
 	if !res.Custom || !strings.HasPrefix(res.Type, azureNativePrefix) {
 		return "", false
 	}
+	if TypeMatches(res.Type, GenericResourceType) {
+		name := res.InputString("resourceName")
+		return name, name != ""
+	}
 	probe := *res
 	probe.Name = missingName
 	path, _, _ := armPathFor(&probe)

@@ -45,12 +45,21 @@ var serverVariables = map[string]string{
 // serverVariable finds {var_name} in a rewrite value.
 var serverVariable = regexp.MustCompile(`\{var_([a-z_]+)\}`)
 
-// NginxValue translates a rewrite header value to nginx; an unknown server variable, or literal text
-// nginx would read as syntax, is an error rather than a silently different header.
+// requestHeaderVariable finds {http_req_Name}, a request header's value, in a rewrite value.
+var requestHeaderVariable = regexp.MustCompile(`\{http_req_([A-Za-z0-9-]+)\}`)
+
+// NginxValue translates a rewrite header value to nginx: server variables ({var_client_ip}) and
+// request headers ({http_req_X-Azure-SocketIP}); an unknown server variable, or literal text nginx would
+// read as syntax, is an error rather than a silently different header.
 func NginxValue(value string) (string, error) {
-	if strings.ContainsAny(serverVariable.ReplaceAllString(value, ""), "\"'$\\;{} ") {
+	literal := requestHeaderVariable.ReplaceAllString(serverVariable.ReplaceAllString(value, ""), "")
+	if strings.ContainsAny(literal, "\"'$\\;{} ") {
 		return "", fmt.Errorf("rehearsal: rewrite value %q has characters the rehearsal cannot carry", value)
 	}
+	original := value
+	value = requestHeaderVariable.ReplaceAllStringFunc(value, func(match string) string {
+		return "$http_" + headerVariable(requestHeaderVariable.FindStringSubmatch(match)[1])
+	})
 	var unknown []string
 	translated := serverVariable.ReplaceAllStringFunc(value, func(match string) string {
 		name := serverVariable.FindStringSubmatch(match)[1]
@@ -61,7 +70,7 @@ func NginxValue(value string) (string, error) {
 		return nginx
 	})
 	if len(unknown) > 0 {
-		return "", fmt.Errorf("rehearsal: rewrite value %q uses server variables the rehearsal does not know: %v", value, unknown)
+		return "", fmt.Errorf("rehearsal: rewrite value %q uses server variables the rehearsal does not know: %v", original, unknown)
 	}
 	return translated, nil
 }

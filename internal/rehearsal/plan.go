@@ -24,7 +24,8 @@ type KeyPair struct {
 
 // Plan is everything the rehearsal configures, read from a stack's recording.
 type Plan struct {
-	// PublicHost is the Application Gateway listener's host name.
+	// PublicHost is the Application Gateway listener's host name (behind Front Door, the origin host
+	// Front Door calls it by).
 	PublicHost string
 	// GatewayHost is the API Management gateway host the Application Gateway backend pool names.
 	GatewayHost string
@@ -76,6 +77,14 @@ type Plan struct {
 	EdgeVerifyIssuerDN bool
 	// SampleCaller is the sample caller certificate the program issued (nil when it issued none).
 	SampleCaller *KeyPair
+	// EdgeRequiredHeaders are the edge WAF's custom rules that block a request without a header value
+	// (behind Front Door: X-Azure-FDID).
+	EdgeRequiredHeaders []RequiredHeader
+	// FrontDoor is the Front Door in front of the edge (nil without one).
+	FrontDoor *FrontDoorPlan
+	// ListenerBrought says the listener certificate is the user's, in Key Vault, so not in the
+	// recording: the rehearsal stands in for it with one a stand-in public CA issues for the host.
+	ListenerBrought bool
 }
 
 // sslPolicyProtocols maps Application Gateway's predefined SSL policies to the protocols they allow
@@ -136,6 +145,12 @@ func PlanFrom(recording *harness.Recording) (*Plan, error) {
 		return nil, err
 	}
 	if err := plan.readCallers(recording, gateway, api); err != nil {
+		return nil, err
+	}
+	if err := plan.readWAFRules(waf); err != nil {
+		return nil, err
+	}
+	if err := plan.readFrontDoor(recording); err != nil {
 		return nil, err
 	}
 	if err := plan.readIngress(recording); err != nil {
@@ -217,7 +232,9 @@ func (p *Plan) readCertificates(recording *harness.Recording) error {
 			p.CAPEM, p.CAKeyPEM = res.InputString("caCertPem"), res.InputString("caPrivateKeyPem")
 		}
 	}
-	if p.CAPEM == "" || p.CAKeyPEM == "" || len(p.Leaves) != len(pki.Leaves()) {
+	_, issued := p.Leaves[pki.Listener]
+	p.ListenerBrought = !issued
+	if p.CAPEM == "" || p.CAKeyPEM == "" || len(p.Leaves)+boolCount(p.ListenerBrought) != len(pki.Leaves()) {
 		return fmt.Errorf("rehearsal: the recording lacks the CA or a leaf certificate (found %d of %d leaves)", len(p.Leaves), len(pki.Leaves()))
 	}
 	for _, res := range recording.OfType("tls:index/locallySignedCert:LocallySignedCert") {
@@ -230,6 +247,14 @@ func (p *Plan) readCertificates(recording *harness.Recording) error {
 		}
 	}
 	return nil
+}
+
+// boolCount is 1 for true and 0 for false.
+func boolCount(value bool) int {
+	if value {
+		return 1
+	}
+	return 0
 }
 
 // SampleCallerSuffix ends the name of the sample caller certificate the program issues in dev.

@@ -90,6 +90,49 @@ func TestPlanFromRefusesWhatTheRehearsalCannotFollow(t *testing.T) {
 	}
 }
 
+// TestPlanFromRefusesFrontDoorRulesItCannotFollow changes a recording with Front Door in ways the
+// rehearsal could only follow by guessing: another kind of WAF rule at the gateway, a rule that can
+// never match, and a route that would call the gateway over plain HTTP.
+func TestPlanFromRefusesFrontDoorRulesItCannotFollow(t *testing.T) {
+	t.Parallel()
+	frontDoor := []harness.Edit{harness.Set("frontDoor.enabled", true), harness.Set("frontDoor.originHostName", "origin-api.contoso.example"),
+		harness.Set("certificates.listenerKeyVaultSecretId", "https://contoso-certs.vault.azure.net/secrets/api-contoso-example")}
+	// setCondition rebuilds the gateway WAF's first rule with one condition key changed (a deep copy:
+	// runs of one configuration share their recording's nested values).
+	setCondition := func(recording *harness.Recording, key string, value any) {
+		waf := recording.OfType("azure-native:network:WebApplicationFirewallPolicy")[0]
+		rules := waf.Inputs["customRules"].Mappable().([]any)
+		rule := rules[0].(map[string]any)
+		rule["matchConditions"].([]any)[0].(map[string]any)[key] = value
+		waf.Inputs["customRules"] = resource.NewPropertyValue(rules)
+	}
+	for _, tc := range []struct {
+		name    string
+		change  func(t *testing.T, recording *harness.Recording)
+		problem string
+	}{
+		{"a header rule that matches by substring", func(_ *testing.T, recording *harness.Recording) {
+			setCondition(recording, "operator", "Contains")
+		}, "matches something else"},
+		{"a lower-cased header compared with upper case", func(_ *testing.T, recording *harness.Recording) {
+			setCondition(recording, "matchValues", []any{"ABC"})
+		}, "never matches"},
+		{"a route forwarding as the caller came", func(t *testing.T, recording *harness.Recording) {
+			only(t, recording, "azure-native:cdn:Route").Inputs["forwardingProtocol"] = resource.NewStringProperty("MatchRequest")
+		}, "over HTTPS only"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			recording := cloneRecording(recordDev(t, frontDoor...))
+			_, err := PlanFrom(recording)
+			require.NoError(t, err, "the recording as the program writes it is followed")
+			tc.change(t, recording)
+			_, err = PlanFrom(recording)
+			require.ErrorContains(t, err, tc.problem)
+		})
+	}
+}
+
 // cloneRecording copies a recording deeply enough to change inputs: runs of one configuration share
 // their recording.
 func cloneRecording(recording *harness.Recording) *harness.Recording {

@@ -79,13 +79,14 @@ func TestNginxValueTranslatesServerVariables(t *testing.T) {
 		"{var_client_certificate_serial}":       "$ssl_client_serial",
 		"{var_client_ip}:{var_client_port}":     "$remote_addr:$remote_port",
 		"{var_add_x_forwarded_for_proxy}":       "$proxy_add_x_forwarded_for",
+		"{http_req_X-Azure-SocketIP}":           "$http_x_azure_socketip",
 		"":                                      "",
 	} {
 		got, err := NginxValue(value)
 		require.NoError(t, err, value)
 		assert.Equal(t, want, got, value)
 	}
-	for _, value := range []string{"{var_unknown}", "a;b", "$remote_addr", "two words"} {
+	for _, value := range []string{"{var_unknown}", "a;b", "$remote_addr", "two words", "{http_req_X Y}"} {
 		_, err := NginxValue(value)
 		assert.Error(t, err, value)
 	}

@@ -36,8 +36,12 @@ type Stack struct {
 	EchoPort int
 	// Path is the path configured as the program records it; its ports are promoted.
 	*Path
-	processes []*Process
-	echo      *http.Server
+	// PublicCAPEM is the stand-in public CA that issued the listener certificate the user brings and
+	// Front Door's managed certificate ("" when neither is in the stack).
+	PublicCAPEM string
+	publicLeaf  KeyPair
+	processes   []*Process
+	echo        *http.Server
 }
 
 // Path is one chain of hops in front of the stack's echo backend: ingress, gateway and edge, each on
@@ -45,7 +49,9 @@ type Stack struct {
 type Path struct {
 	// IngressPort, GatewayPort and EdgePort are the hops' loopback ports.
 	IngressPort, GatewayPort, EdgePort int
-	gateway                            *Process
+	// FrontDoorPort is the Front Door stand-in's port in front of the edge (0 without Front Door).
+	FrontDoorPort int
+	gateway       *Process
 }
 
 // Faults break a path the way a misconfiguration would; the zero value breaks nothing.
@@ -88,6 +94,15 @@ func StartStack(plan *Plan, dir string) (stack *Stack, err error) {
 	if stack.EchoPort, err = stack.startEcho(); err != nil {
 		return nil, err
 	}
+	if plan.ListenerBrought || plan.FrontDoor != nil {
+		hosts := []string{plan.PublicHost}
+		if plan.FrontDoor != nil {
+			hosts = append(hosts, plan.FrontDoor.PublicHost)
+		}
+		if stack.PublicCAPEM, stack.publicLeaf, err = standInPublicCA(hosts...); err != nil {
+			return nil, err
+		}
+	}
 	if stack.Path, err = stack.StartPath("", Faults{}); err != nil {
 		return nil, err
 	}
@@ -122,7 +137,10 @@ func (s *Stack) StartPath(name string, faults Faults) (*Path, error) {
 	if path.GatewayPort, path.gateway, err = s.startGateway(prefix+"gateway", path.IngressPort, client); err != nil {
 		return nil, err
 	}
-	listener := s.Plan.Leaves[pki.Listener]
+	listener, issued := s.Plan.Leaves[pki.Listener]
+	if !issued {
+		listener = s.publicLeaf // the user's certificate from a public CA, in Key Vault
+	}
 	if faults.Listener != nil {
 		listener = *faults.Listener
 	}
@@ -132,6 +150,11 @@ func (s *Stack) StartPath(name string, faults Faults) (*Path, error) {
 	}
 	if path.EdgePort, err = s.startEdge(prefix+"edge", upstream, listener); err != nil {
 		return nil, err
+	}
+	if s.Plan.FrontDoor != nil {
+		if path.FrontDoorPort, err = s.startFrontDoor(prefix+"front-door", path.EdgePort); err != nil {
+			return nil, err
+		}
 	}
 	return path, nil
 }
@@ -276,7 +299,7 @@ func (s *Stack) startEdge(name string, gatewayPort int, listener KeyPair) (int, 
 		// (how-application-gateway-works.md, "Modifications to the request"), as nginx's
 		// $proxy_add_x_forwarded_for does (without the port Application Gateway adds).
 		ForwardHeaders: map[string]string{apimpolicy.TraceHeader: "$request_id", "X-Forwarded-For": "$proxy_add_x_forwarded_for"}, GatewayErrors: true,
-		BindAddress: EdgeSourceAddress}
+		BindAddress: EdgeSourceAddress, Rules: GatewayRules{Checks: edgeChecks(s.Plan.EdgeRequiredHeaders)}}
 	for _, rewrite := range s.Plan.EdgeHeaders {
 		hop.ForwardHeaders[rewrite.Name] = rewrite.Nginx
 		if rewrite.Nginx == "" {
@@ -344,6 +367,7 @@ func (s *Stack) writePair(name string, pair KeyPair) (string, string, error) {
 func (s *Stack) Client(port int, certificate *tls.Certificate, tlsVersion uint16) *http.Client {
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM([]byte(s.Plan.CAPEM))
+	roots.AppendCertsFromPEM([]byte(s.PublicCAPEM))
 	config := &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	if tlsVersion != 0 {
 		config.MinVersion, config.MaxVersion = tlsVersion, tlsVersion

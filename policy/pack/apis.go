@@ -330,16 +330,22 @@ func counterKeyProblems(inbound policyElement, rewritten bool) []string {
 // overwrites X-Forwarded-For with the address it saw: a rewrite rule set whose last rule (by
 // ruleSequence) setting the header sets it to {var_client_ip} unconditionally, applied by every
 // routing rule that forwards to a backend (a rule whose rewrite set ID a preview does not know yet
-// counts).
+// counts). A gateway that admits only its Front Door profile (frontdoor-origin-closed) may set it to
+// the address Front Door saw instead.
 func edgeRewritesClientAddress(resources []Resource) bool {
 	gateways := ofType(resources, applicationGatewayType)
 	if len(gateways) == 0 {
 		return false
 	}
+	behindFrontDoor := len(ofType(resources, frontDoorProfileType)) > 0
 	for _, gateway := range gateways {
+		accepted := []string{clientAddressValue}
+		if behindFrontDoor && gatewayWAFRequiresFrontDoor(resources, gateway) {
+			accepted = append(accepted, frontDoorClientAddressValue)
+		}
 		rewriting := map[string]bool{}
 		for _, set := range gateway.Array("rewriteRuleSets") {
-			if setsClientAddress(valuesOf(at(set, "rewriteRules"))) {
+			if setsClientAddress(valuesOf(at(set, "rewriteRules")), accepted) {
 				rewriting[stringOf(at(set, "name"))] = true
 			}
 		}
@@ -357,8 +363,8 @@ func edgeRewritesClientAddress(resources []Resource) bool {
 }
 
 // setsClientAddress reports whether the last of the rules that set X-Forwarded-For (by ruleSequence,
-// then position) sets it to {var_client_ip} without conditions.
-func setsClientAddress(rules []property.Value) bool {
+// then position) sets it to one of the accepted values without conditions.
+func setsClientAddress(rules []property.Value, accepted []string) bool {
 	var last property.Value
 	lastSequence, found := 0.0, false
 	for _, rule := range rules {
@@ -377,7 +383,7 @@ func setsClientAddress(rules []property.Value) bool {
 		return false
 	}
 	value, _ := clientAddressValueOf(last)
-	return value == clientAddressValue
+	return slices.Contains(accepted, value)
 }
 
 // clientAddressValueOf returns the value a rewrite rule sets X-Forwarded-For to, and whether it sets it.

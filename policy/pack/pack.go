@@ -61,14 +61,14 @@ type stackRule struct {
 // resourceRules and stackRules are every rule of the pack, in the order they are reported.
 func resourceRules() []resourceRule {
 	var rules []resourceRule
-	for _, area := range [][]resourceRule{edgeRules, apimRules, clusterRules, kubernetesRules, dataRules, secretRules} {
+	for _, area := range [][]resourceRule{edgeRules, apimRules, clusterRules, kubernetesRules, dataRules, frontDoorRules, secretRules} {
 		rules = append(rules, area...)
 	}
 	return rules
 }
 
 func stackRules() []stackRule {
-	return []stackRule{internetInboundRule, privateEndpointRule, diagnosticsRule, apiCredentialRule, apiPolicyOrderRule}
+	return []stackRule{internetInboundRule, privateEndpointRule, diagnosticsRule, apiCredentialRule, apiPolicyOrderRule, frontDoorOriginRule}
 }
 
 // Policies returns the pack's policies as policyx values: the same objects serve the Pulumi engine and

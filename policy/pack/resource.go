@@ -50,8 +50,9 @@ func TypeIs(token, want string) bool {
 
 // Is reports whether the resource has one of the types.
 func (r Resource) Is(types ...string) bool {
+	key := r.TypeKey()
 	for _, want := range types {
-		if TypeIs(r.Type, want) {
+		if TypeIs(r.Type, want) || key == want {
 			return true
 		}
 	}

@@ -34,7 +34,7 @@ var diagnosableTypes = []string{
 	applicationGatewayType, apimServiceType, managedClusterType, keyVaultType, registryType, securityGroupType,
 	"azure-native:network:PublicIPAddress", virtualNetworkType, "azure-native:network:AzureFirewall",
 	"azure-native:network:BastionHost", "azure-native:operationalinsights:Workspace", "azure-native:sql:Database",
-	"azure-native:compute:VirtualMachine",
+	"azure-native:compute:VirtualMachine", cosmosAccountType, frontDoorProfileType,
 }
 
 var internetInboundRule = stackRule{

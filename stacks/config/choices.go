@@ -55,6 +55,36 @@ const (
 // MutualTLSModes are the valid applicationGateway.mutualTls values.
 var MutualTLSModes = []MutualTLSMode{MutualTLSOff, MutualTLSRequired}
 
+// CosmosCapacityMode is how a Cosmos DB account is billed and scaled.
+type CosmosCapacityMode string
+
+// The Cosmos DB capacity modes.
+const (
+	// CosmosServerless bills request units consumed, with no throughput to provision.
+	CosmosServerless CosmosCapacityMode = "serverless"
+	// CosmosProvisioned gives the container autoscale throughput.
+	CosmosProvisioned CosmosCapacityMode = "provisioned"
+)
+
+// CosmosCapacityModes are the valid cosmosDb.capacityMode values.
+var CosmosCapacityModes = []CosmosCapacityMode{CosmosServerless, CosmosProvisioned}
+
+// CosmosBackupPolicy is a Cosmos DB account's backup mode, in ARM's words.
+type CosmosBackupPolicy string
+
+// The Cosmos DB backup policies.
+const (
+	// CosmosContinuous7Days restores to any point of the last 7 days.
+	CosmosContinuous7Days CosmosBackupPolicy = "Continuous7Days"
+	// CosmosContinuous30Days restores to any point of the last 30 days.
+	CosmosContinuous30Days CosmosBackupPolicy = "Continuous30Days"
+	// CosmosPeriodic keeps two backups taken every four hours, restored by a support request.
+	CosmosPeriodic CosmosBackupPolicy = "Periodic"
+)
+
+// CosmosBackupPolicies are the valid cosmosDb.backupPolicy values.
+var CosmosBackupPolicies = []CosmosBackupPolicy{CosmosContinuous7Days, CosmosContinuous30Days, CosmosPeriodic}
+
 // ClusterTier is the AKS pricing tier.
 type ClusterTier string
 

@@ -74,6 +74,10 @@ type Config struct {
 	Monitoring Monitoring `json:"monitoring"`
 	// SQL configures the optional Azure SQL database.
 	SQL SQL `json:"sql"`
+	// CosmosDB configures the optional Azure Cosmos DB for NoSQL account.
+	CosmosDB CosmosDB `json:"cosmosDb"`
+	// FrontDoor configures the optional Azure Front Door edge in front of Application Gateway.
+	FrontDoor FrontDoor `json:"frontDoor"`
 	// PrivateEndpoints are bring-your-own data stores (Cosmos DB, Storage, ...) reached through a
 	// private endpoint, keyed by a short name used in resource names.
 	PrivateEndpoints map[string]PrivateEndpoint `json:"privateEndpoints"`
@@ -322,6 +326,9 @@ type Monitoring struct {
 	RetentionDays int `json:"retentionDays"`
 	// AlertEmail receives the platform's alerts; empty means apiManagement.publisherEmail.
 	AlertEmail string `json:"alertEmail"`
+	// SentinelEnabled onboards Microsoft Sentinel on the workspace, with the data connectors of the
+	// subscription's activity log and Defender for Cloud alerts.
+	SentinelEnabled bool `json:"sentinelEnabled"`
 }
 
 // AlertRecipient returns the address alerts are sent to.
@@ -347,6 +354,53 @@ type SQL struct {
 	DatabaseSKU string `json:"databaseSku"`
 	// ZoneRedundant spreads the database's replicas across availability zones.
 	ZoneRedundant bool `json:"zoneRedundant"`
+}
+
+// CosmosDB configures the optional Azure Cosmos DB for NoSQL account: Microsoft Entra only (no keys),
+// private endpoint only, one database and one container, read and written by pods with workload
+// identity.
+type CosmosDB struct {
+	// Enabled creates the account, its database and container, its private endpoint and the
+	// workload identity pods connect with.
+	Enabled bool `json:"enabled"`
+	// DatabaseName is the NoSQL database.
+	DatabaseName string `json:"databaseName"`
+	// ContainerName is the container in it.
+	ContainerName string `json:"containerName"`
+	// PartitionKeyPath is the container's partition key, e.g. /tenantId.
+	PartitionKeyPath string `json:"partitionKeyPath"`
+	// CapacityMode is serverless (billed per request) or provisioned (autoscale throughput).
+	CapacityMode CosmosCapacityMode `json:"capacityMode"`
+	// AutoscaleMaxThroughput is the container's autoscale maximum in RU/s (provisioned only): it scales
+	// between a tenth of it and it.
+	AutoscaleMaxThroughput int `json:"autoscaleMaxThroughput"`
+	// ZoneRedundant spreads the account's region across availability zones.
+	ZoneRedundant bool `json:"zoneRedundant"`
+	// BackupPolicy is the account's backup: continuous with 7 or 30 days of point-in-time restore, or
+	// periodic.
+	BackupPolicy CosmosBackupPolicy `json:"backupPolicy"`
+}
+
+// FrontDoor configures the optional Azure Front Door Premium edge: the public host is served by Front
+// Door with its own WAF, and Application Gateway only answers Front Door.
+type FrontDoor struct {
+	// Enabled creates the Front Door profile and closes Application Gateway to every other caller.
+	Enabled bool `json:"enabled"`
+	// WAFMode is the Front Door WAF policy's mode.
+	WAFMode WAFMode `json:"wafMode"`
+	// OriginHostName is the name Front Door calls Application Gateway by: a name in your DNS zone whose
+	// CNAME is the gateway's Azure DNS name, the gateway listener's host, and a name the listener
+	// certificate covers (Front Door checks the origin's certificate against it).
+	OriginHostName string `json:"originHostName"`
+}
+
+// GatewayHostName is the host Application Gateway's HTTPS listener serves: the public host, or behind
+// Front Door the origin host Front Door calls it by.
+func (c *Config) GatewayHostName() string {
+	if c.FrontDoor.Enabled {
+		return c.FrontDoor.OriginHostName
+	}
+	return c.HostNames.Public
 }
 
 // PrivateEndpoint is one existing resource reached through a private endpoint in the platform's network.

@@ -21,11 +21,17 @@ var (
 	databaseSKUPattern = regexp.MustCompile(`^(GP_S|GP|BC|HS)_Gen5_([1-9][0-9]{0,2})$`)
 	// databaseNamePattern is a conservative database name: it is written into T-SQL and connection strings.
 	databaseNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,127}$`)
+	// cosmosNamePattern is a Cosmos DB database or container ID the platform accepts: Cosmos DB refuses
+	// / \ # ? and trailing spaces in IDs of up to 255 characters; letters, digits, hyphens and
+	// underscores keep the IDs usable in URLs and role scopes.
+	cosmosNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,254}$`)
+	// partitionKeyPathPattern is a single-property partition key path such as /tenantId.
+	partitionKeyPathPattern = regexp.MustCompile(`^/[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$`)
 )
 
 // PlatformPrivateEndpoints are the endpoint names the platform uses itself, so a bring-your-own entry
 // cannot take them.
-var PlatformPrivateEndpoints = []string{"kv", "acr", "sql"}
+var PlatformPrivateEndpoints = []string{"kv", "acr", "sql", "cosmos"}
 
 // systemDatabases cannot be used as the application database.
 var systemDatabases = []string{"master", "model", "msdb", "tempdb"}
@@ -53,6 +59,33 @@ func validateSQL(c *Config, problems *problemList) {
 	if !databaseSKUPattern.MatchString(sql.DatabaseSKU) {
 		problems.add("sql.databaseSku", sql.DatabaseSKU,
 			"is not a vCore service objective on standard-series hardware: use GP_S_Gen5_<vCores> (serverless), GP_Gen5_<vCores>, BC_Gen5_<vCores> or HS_Gen5_<vCores>, e.g. GP_S_Gen5_1")
+	}
+}
+
+// validateCosmosDB checks the Cosmos DB settings when the account is enabled.
+func validateCosmosDB(c *Config, problems *problemList) {
+	cosmos := c.CosmosDB
+	if !cosmos.Enabled {
+		return
+	}
+	for _, id := range []struct{ key, value string }{{"cosmosDb.databaseName", cosmos.DatabaseName}, {"cosmosDb.containerName", cosmos.ContainerName}} {
+		if !cosmosNamePattern.MatchString(id.value) {
+			problems.add(id.key, id.value, "must be 1-255 letters, digits, hyphens and underscores, starting with a letter")
+		}
+	}
+	if !partitionKeyPathPattern.MatchString(cosmos.PartitionKeyPath) {
+		problems.add("cosmosDb.partitionKeyPath", cosmos.PartitionKeyPath, "must be a property path starting with /, e.g. /tenantId or /id")
+	}
+	if !oneOf(cosmos.CapacityMode, CosmosCapacityModes) {
+		problems.add("cosmosDb.capacityMode", cosmos.CapacityMode, "must be %s", alternatives(CosmosCapacityModes, " or "))
+	}
+	if !oneOf(cosmos.BackupPolicy, CosmosBackupPolicies) {
+		problems.add("cosmosDb.backupPolicy", cosmos.BackupPolicy, "must be %s", alternatives(CosmosBackupPolicies, " or "))
+	}
+	// Autoscale runs between a tenth of its maximum and the maximum, which starts at 1,000 RU/s and
+	// grows in steps of 1,000 (https://learn.microsoft.com/azure/cosmos-db/provision-throughput-autoscale).
+	if cosmos.CapacityMode == CosmosProvisioned && (cosmos.AutoscaleMaxThroughput < 1000 || cosmos.AutoscaleMaxThroughput%1000 != 0) {
+		problems.add("cosmosDb.autoscaleMaxThroughput", cosmos.AutoscaleMaxThroughput, "must be 1000 RU/s or more, in steps of 1000 (autoscale runs between a tenth of it and it)")
 	}
 }
 

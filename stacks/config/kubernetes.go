@@ -186,6 +186,9 @@ func validateZoneRegion(c *Config, problems *problemList) {
 	if c.SQL.Enabled && c.SQL.ZoneRedundant {
 		problems.add("sql.zoneRedundant", true, "requests a zone-redundant database, but location %q has no availability zones; set it to false", c.Location)
 	}
+	if c.CosmosDB.Enabled && c.CosmosDB.ZoneRedundant {
+		problems.add("cosmosDb.zoneRedundant", true, "requests a zone-redundant Cosmos DB account, but location %q has no availability zones; set it to false (it can only be chosen when the account is created)", c.Location)
+	}
 }
 
 // validateIstioRevisions checks the revisions' form offline: asm-1-<minor>, at most two installed, the

@@ -120,6 +120,9 @@ func (c *Config) privateEndpointGroups() []string {
 	if c.SQL.Enabled {
 		groups = append(groups, "sqlServer")
 	}
+	if c.CosmosDB.Enabled {
+		groups = append(groups, "Sql")
+	}
 	for _, endpoint := range c.PrivateEndpoints {
 		groups = append(groups, endpoint.GroupID)
 	}

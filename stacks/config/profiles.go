@@ -33,6 +33,14 @@ var profiles = map[Environment]map[string]any{
 		"monitoring.retentionDays": 30,
 
 		"sql.zoneRedundant": false,
+
+		// Serverless bills only the requests of a development account; 7 days of continuous backup
+		// cost nothing extra (https://learn.microsoft.com/azure/cosmos-db/continuous-backup-restore-introduction).
+		"cosmosDb.capacityMode":  "serverless",
+		"cosmosDb.zoneRedundant": false,
+		"cosmosDb.backupPolicy":  "Continuous7Days",
+
+		"monitoring.sentinelEnabled": false,
 	},
 	Production: {
 		// Two Premium units pinned to two zones: units must be a multiple of the zone count so each
@@ -65,6 +73,13 @@ var profiles = map[Environment]map[string]any{
 		// Zone-redundant databases keep serving through a zone outage
 		// (https://learn.microsoft.com/azure/azure-sql/database/high-availability-sla-local-zone-redundancy).
 		"sql.zoneRedundant": true,
+
+		"cosmosDb.capacityMode":  "provisioned",
+		"cosmosDb.zoneRedundant": true,
+		"cosmosDb.backupPolicy":  "Continuous30Days",
+
+		// The platform's SIEM: Sentinel on the workspace the whole platform logs to.
+		"monitoring.sentinelEnabled": true,
 	},
 }
 

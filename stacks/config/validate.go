@@ -42,6 +42,8 @@ func validate(c *Config, problems *problemList) {
 	validateIngress(c, problems)
 	validateWorkloadAndMonitoring(c, problems)
 	validateSQL(c, problems)
+	validateCosmosDB(c, problems)
+	validateFrontDoor(c, problems)
 	validatePrivateEndpoints(c, problems)
 	validatePrivateDNSZones(c, problems)
 	validatePerimeter(c, problems)
