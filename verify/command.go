@@ -80,8 +80,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	for _, note := range notes {
 		fmt.Fprintf(stdout, "verify: %s\n", note)
 	}
-	fmt.Fprintf(stdout, "verify: GET %s through Application Gateway, API Management and the mTLS ingress (up to %s)\n", target.URL, *timeout)
-	result := Run(context.Background(), target, Options{Timeout: *timeout, Interval: *interval, Log: stdout})
+	wait := *timeout
+	if target.FrontDoor && !flagSet(flags, "timeout") {
+		// A first deployment is several Front Door changes in a row: about 40 minutes to reach the edge.
+		wait = FrontDoorTimeout
+	}
+	fmt.Fprintf(stdout, "verify: GET %s through %sApplication Gateway, API Management and the mTLS ingress (up to %s)\n", target.URL, frontDoorHop(target), wait)
+	result := Run(context.Background(), target, Options{Timeout: wait, Interval: *interval, Log: stdout})
 	if !result.Passed {
 		fmt.Fprintf(stderr, "verify: FAILED after %d attempt(s) at %s\n", result.Attempts, result.Diagnosis)
 		return 1
@@ -196,6 +201,7 @@ func TargetFromOutputs(outputs map[string]any, lookupHost func(string) ([]string
 func throughFrontDoor(target Target, address *url.URL, frontDoor string, lookupHost func(string) ([]string, error), notes []string) (Target, []string) {
 	public, _ := lookupHost(address.Hostname())
 	edge, _ := lookupHost(frontDoor)
+	target.FrontDoor = true
 	if slices.ContainsFunc(public, func(ip string) bool { return slices.Contains(edge, ip) }) {
 		return target, append(notes, "checking through Front Door: "+address.Hostname()+" leads there")
 	}
@@ -228,4 +234,23 @@ func accessToken(audience string) (string, error) {
 		return "", fmt.Errorf("set %s, or sign the Azure CLI in: %w", AccessTokenVariable, err)
 	}
 	return strings.TrimSpace(string(output)), nil
+}
+
+// FrontDoorTimeout is how long the check waits by default through Front Door: its changes take up to
+// about 20 minutes to reach the edge, several in a row about 40 (frontdoor/front-door-faq).
+const FrontDoorTimeout = 45 * time.Minute
+
+// flagSet reports whether the command line set the flag.
+func flagSet(flags *flag.FlagSet, name string) bool {
+	set := false
+	flags.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// frontDoorHop names Front Door in the check's announcement when it goes through it.
+func frontDoorHop(target Target) string {
+	if target.FrontDoor {
+		return "Front Door, "
+	}
+	return ""
 }

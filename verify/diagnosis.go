@@ -52,7 +52,7 @@ const (
 func Sections() []string {
 	return []string{SectionVerifyFails, SectionGatewayUnreachable, SectionListenerName, SectionGatewayBackend, SectionUnauthorized,
 		SectionSubscriptionKey, SectionForbidden, SectionRateLimit, SectionCallerCertificate,
-		SectionBackendCall, SectionIngressRefused, SectionWorkload, SectionNoClientCertificate}
+		SectionBackendCall, SectionIngressRefused, SectionWorkload, SectionNoClientCertificate, SectionFrontDoor}
 }
 
 // managementError is API Management's own error body, e.g. {"statusCode": 500, "message": "Internal

@@ -28,6 +28,9 @@ type Hop string
 const (
 	// EdgeHop is the client's connection to Application Gateway's listener.
 	EdgeHop Hop = "Internet -> Application Gateway"
+	// FrontDoorHop is the client's connection to Front Door, and Front Door's to the gateway, when
+	// Front Door is in front (frontDoor.enabled).
+	FrontDoorHop Hop = "Internet -> Front Door -> Application Gateway"
 	// GatewayBackendHop is Application Gateway's call to API Management.
 	GatewayBackendHop Hop = "Application Gateway -> API Management"
 	// ManagementHop is API Management's own processing (token, route, rate limit).
@@ -86,6 +89,9 @@ type Target struct {
 	CallerCertificateRequired bool
 	// CallerCertificate, when set, is presented to the edge when it asks for a client certificate.
 	CallerCertificate *tls.Certificate
+	// FrontDoor says the check goes through Front Door (the stack outputs frontDoorEndpointHostName):
+	// it asks Front Door for its debug headers and reads Front Door's own answers.
+	FrontDoor bool
 }
 
 // The caller credentials of the stack output apiCredential.
@@ -222,8 +228,16 @@ func attempt(ctx context.Context, client *http.Client, target Target) (string, *
 	if target.SubscriptionKey != "" {
 		request.Header.Set(target.keyHeader(), target.SubscriptionKey)
 	}
+	if target.FrontDoor {
+		// Front Door then answers with X-Azure-ExternalError and X-Azure-OriginStatusCode
+		// (frontdoor/front-door-http-headers-protocol.md).
+		request.Header.Set(frontDoorDebugHeader, "1")
+	}
 	response, err := client.Do(request)
 	if err != nil {
+		if diagnosis := frontDoorConnectionDiagnosis(err, target); diagnosis != nil {
+			return "", diagnosis
+		}
 		return "", connectionDiagnosis(err, target)
 	}
 	defer response.Body.Close()
@@ -232,6 +246,9 @@ func attempt(ctx context.Context, client *http.Client, target Target) (string, *
 		return "", &Diagnosis{Hop: EdgeHop, Problem: "the response broke off: " + err.Error(), Section: SectionVerifyFails, Transient: true}
 	}
 	if response.StatusCode != http.StatusOK {
+		if diagnosis := frontDoorDiagnosis(response, string(body), target); diagnosis != nil {
+			return "", diagnosis
+		}
 		return "", statusDiagnosis(response.StatusCode, string(body), target)
 	}
 	return judgeEcho(body, target)

@@ -301,6 +301,7 @@ func TestTargetFromOutputsBehindFrontDoor(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "https://apiplat-prod-afd-ep-1a2b3c4d5e6f7a8b.z01.azurefd.net/echo/", target.URL, "before the CNAME moves: the endpoint's own name")
 	assert.Empty(t, target.Address, "never the gateway's address: it admits only Front Door")
+	assert.True(t, target.FrontDoor, "Front Door's own answers are read as Front Door's")
 	assert.Contains(t, notes[len(notes)-1], "does not lead api.contoso.example to Front Door yet")
 
 	edge["api.contoso.example"] = []string{"13.107.246.40"}
@@ -475,4 +476,39 @@ func TestEnvoyEscapeRoundTrips(t *testing.T) {
 	decoded, err := url.PathUnescape(envoyEscape(text))
 	require.NoError(t, err)
 	assert.Equal(t, text, decoded)
+}
+
+// TestFrontDoorDiagnosis checks Front Door's own answers are told apart from the hops behind it:
+// waiting for its edge, its WAF, and an origin it cannot reach or trust.
+func TestFrontDoorDiagnosis(t *testing.T) {
+	target := Target{FrontDoor: true}
+	for _, tc := range []struct {
+		name      string
+		status    int
+		body      string
+		problem   string
+		transient bool
+	}{
+		{"the route not at the edge yet", http.StatusNotFound, "<h2>Our services aren't available right now</h2>", "has not reached Front Door's edge yet", true},
+		{"Front Door's WAF", http.StatusForbidden, "The request is blocked.", "Front Door's WAF blocked the check", false},
+		{"the origin certificate refused", http.StatusServiceUnavailable, "", "could not reach or verify the gateway", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			header := http.Header{}
+			header.Set("X-Azure-ExternalError", "OriginInvalidResponse")
+			response := &http.Response{StatusCode: tc.status, Header: header}
+			diagnosis := frontDoorDiagnosis(response, tc.body, target)
+			require.NotNil(t, diagnosis)
+			assert.Equal(t, FrontDoorHop, diagnosis.Hop)
+			assert.Contains(t, diagnosis.Problem, tc.problem)
+			assert.Contains(t, diagnosis.Problem, "OriginInvalidResponse", "Front Door's own reason is printed")
+			assert.Equal(t, tc.transient, diagnosis.Transient)
+		})
+	}
+	gatewayPage := "<html><body><center>Microsoft-Azure-Application-Gateway/v2</center></body></html>"
+	origin := http.Header{}
+	origin.Set("X-Azure-OriginStatusCode", "403")
+	assert.Nil(t, frontDoorDiagnosis(&http.Response{StatusCode: http.StatusForbidden, Header: origin}, gatewayPage, target),
+		"the gateway's own refusal is the gateway's to explain")
+	assert.Nil(t, frontDoorDiagnosis(&http.Response{StatusCode: http.StatusNotFound, Header: http.Header{}}, "", Target{}), "without Front Door, nothing is Front Door's")
 }

@@ -2,8 +2,8 @@
 
 package config
 
-// validateFrontDoor checks the Front Door settings when it is enabled: its WAF mode, and the two
-// things Application Gateway cannot do behind it.
+// validateFrontDoor checks the Front Door settings when it is enabled: its WAF mode and origin name,
+// the public certificate the gateway needs behind it, and the caller mutual TLS it cannot do there.
 func validateFrontDoor(c *Config, problems *problemList) {
 	frontDoor := c.FrontDoor
 	if !frontDoor.Enabled {
