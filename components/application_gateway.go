@@ -397,7 +397,7 @@ func rateLimitRules(perMinute int) network.WebApplicationFirewallCustomRuleArray
 		return nil
 	}
 	return network.WebApplicationFirewallCustomRuleArray{&network.WebApplicationFirewallCustomRuleArgs{
-		Name:               pulumi.String("ratelimitperclientaddress"),
+		Name:               pulumi.String(RateLimitRule),
 		Priority:           pulumi.Int(10),
 		RuleType:           pulumi.String("RateLimitRule"),
 		Action:             pulumi.String("Block"),

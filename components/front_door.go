@@ -37,6 +37,10 @@ const (
 	FrontDoorBotRuleSetVersion = "1.1"
 )
 
+// RateLimitRule names the WAF custom rule that limits each client address, on the edge that sees the
+// caller's address: Application Gateway alone, or Front Door in front of it.
+const RateLimitRule = "ratelimitperclientaddress"
+
 // FrontDoorIDHeader is the header Front Door sends every origin request with: the profile's ID, which
 // the origin compares with its own profile's, because the service tag AzureFrontDoor.Backend admits
 // every Front Door customer (https://learn.microsoft.com/azure/frontdoor/origin-security).
@@ -147,7 +151,7 @@ func (s frontDoorScope) newWAFPolicy() (*network.Policy, error) {
 	rules := network.CustomRuleArray{}
 	if args.RateLimitPerMinute > 0 {
 		rules = append(rules, &network.CustomRuleArgs{
-			Name: pulumi.String("ratelimitperclientaddress"), Priority: pulumi.Int(10), EnabledState: pulumi.String("Enabled"),
+			Name: pulumi.String(RateLimitRule), Priority: pulumi.Int(10), EnabledState: pulumi.String("Enabled"),
 			RuleType: pulumi.String("RateLimitRule"), Action: pulumi.String("Block"),
 			RateLimitDurationInMinutes: pulumi.Int(1), RateLimitThreshold: pulumi.Int(args.RateLimitPerMinute),
 			// A rate-limit rule needs a condition; "not from 255.255.255.255/32" matches every request.

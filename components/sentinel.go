@@ -48,6 +48,16 @@ type Sentinel struct {
 	OnboardingID pulumi.StringOutput `pulumi:"onboardingId"`
 }
 
+// sentinelScope is what every resource of one Sentinel component is created with.
+type sentinelScope struct {
+	scope
+	// args configures the component.
+	args *SentinelArgs
+	// workspacePath is the parent path of Sentinel's resources: the workspace, entering the
+	// Microsoft.SecurityInsights provider.
+	workspacePath pulumi.StringInput
+}
+
 // sentinelOnboarding are the onboarding state's ARM properties: no customer-managed key (the
 // workspace would need a dedicated cluster).
 type sentinelOnboarding struct {
@@ -82,23 +92,23 @@ func NewSentinel(ctx *pulumi.Context, name string, args *SentinelArgs, opts ...p
 	if err := ctx.RegisterComponentResource(SentinelType, name, component, opts...); err != nil {
 		return nil, fmt.Errorf("registering Sentinel %s: %w", name, err)
 	}
-	parent := pulumi.Parent(component)
+	s := sentinelScope{scope: scope{ctx: ctx, name: name, parent: pulumi.Parent(component)}, args: args,
+		workspacePath: pulumi.Sprintf("workspaces/%s/providers/Microsoft.SecurityInsights", args.WorkspaceName)}
 	onboardingProperties, err := propertiesOf(sentinelOnboarding{CustomerManagedKey: false})
 	if err != nil {
 		return nil, err
 	}
-	workspacePath := pulumi.Sprintf("workspaces/%s/providers/Microsoft.SecurityInsights", args.WorkspaceName)
 	onboarding, err := newARMResource(ctx, name+"-sentinel", armResource{
-		resourceGroupName: args.ResourceGroupName, namespace: "Microsoft.OperationalInsights", parentPath: workspacePath,
+		resourceGroupName: args.ResourceGroupName, namespace: "Microsoft.OperationalInsights", parentPath: s.workspacePath,
 		resourceType: "onboardingStates", name: pulumi.String("default"), apiVersion: SentinelAPIVersion, properties: onboardingProperties,
-	}, parent)
+	}, s.parent)
 	if err != nil {
 		return nil, err
 	}
-	if err := newActivityLogSetting(ctx, name, args, parent); err != nil {
+	if err := s.newActivityLogSetting(); err != nil {
 		return nil, err
 	}
-	if err := newDefenderConnector(ctx, name, args, workspacePath, onboarding, parent); err != nil {
+	if err := s.newDefenderConnector(onboarding); err != nil {
 		return nil, err
 	}
 	component.OnboardingID = onboarding.ID().ToStringOutput()
@@ -110,17 +120,17 @@ func NewSentinel(ctx *pulumi.Context, name string, args *SentinelArgs, opts ...p
 
 // newActivityLogSetting sends every category of the subscription's activity log to the workspace.
 // Activity log data is free to ingest into a Sentinel workspace (sentinel/billing.md).
-func newActivityLogSetting(ctx *pulumi.Context, name string, args *SentinelArgs, parent pulumi.ResourceOption) error {
-	settingName := naming.Child(name, naming.RoleDiagnosticSetting) + "-activity-log"
+func (s sentinelScope) newActivityLogSetting() error {
+	settingName := naming.Child(s.name, naming.RoleDiagnosticSetting) + "-activity-log"
 	logs := insights.SubscriptionLogSettingsArray{}
 	for _, category := range ActivityLogCategories {
 		logs = append(logs, &insights.SubscriptionLogSettingsArgs{Category: pulumi.String(category), Enabled: pulumi.Bool(true)})
 	}
-	if _, err := insights.NewSubscriptionDiagnosticSetting(ctx, settingName, &insights.SubscriptionDiagnosticSettingArgs{
+	if _, err := insights.NewSubscriptionDiagnosticSetting(s.ctx, settingName, &insights.SubscriptionDiagnosticSettingArgs{
 		Name:        pulumi.String(settingName),
-		WorkspaceId: args.WorkspaceID,
+		WorkspaceId: s.args.WorkspaceID,
 		Logs:        logs,
-	}, parent); err != nil {
+	}, s.parent); err != nil {
 		return fmt.Errorf("creating activity log setting %s: %w", settingName, err)
 	}
 	return nil
@@ -130,16 +140,14 @@ func newActivityLogSetting(ctx *pulumi.Context, name string, args *SentinelArgs,
 // Sentinel is onboarded. It is the subscription-based connector, the one an ARM deployment with
 // subscription rights can create; Microsoft now calls it legacy next to the tenant-based Defender XDR
 // integration, which needs tenant rights (sentinel/ingest-defender-for-cloud-incidents.md).
-func newDefenderConnector(ctx *pulumi.Context, name string, args *SentinelArgs, workspacePath pulumi.StringInput, onboarding *resources.Resource,
-	parent pulumi.ResourceOption,
-) error {
-	properties := args.SubscriptionID.ToStringOutput().ApplyT(func(subscription string) (map[string]any, error) {
+func (s sentinelScope) newDefenderConnector(onboarding *resources.Resource) error {
+	properties := s.args.SubscriptionID.ToStringOutput().ApplyT(func(subscription string) (map[string]any, error) {
 		return armProperties(defenderConnector{SubscriptionID: subscription, DataTypes: defenderDataType{Alerts: connectorState{State: "Enabled"}}})
 	})
-	_, err := newARMResource(ctx, name+"-sentinel-defender", armResource{
-		resourceGroupName: args.ResourceGroupName, namespace: "Microsoft.OperationalInsights", parentPath: workspacePath,
-		resourceType: "dataConnectors", name: pulumi.String(NameGUID(name + "/sentinel/defender-for-cloud")), apiVersion: SentinelAPIVersion,
+	_, err := newARMResource(s.ctx, s.name+"-sentinel-defender", armResource{
+		resourceGroupName: s.args.ResourceGroupName, namespace: "Microsoft.OperationalInsights", parentPath: s.workspacePath,
+		resourceType: "dataConnectors", name: pulumi.String(NameGUID(s.name + "/sentinel/defender-for-cloud")), apiVersion: SentinelAPIVersion,
 		kind: "AzureSecurityCenter", properties: properties,
-	}, parent, pulumi.DependsOn([]pulumi.Resource{onboarding}))
+	}, s.parent, pulumi.DependsOn([]pulumi.Resource{onboarding}))
 	return err
 }

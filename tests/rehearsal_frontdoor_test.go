@@ -44,6 +44,7 @@ func TestRehearsalFrontDoor(t *testing.T) {
 	assertNoCallerHeaders(t, plan, echo)
 
 	around := running.Client(running.EdgePort, nil, 0)
+	reached := strings.Count(running.GatewayAccessLog(), "\n")
 	for _, tc := range []struct {
 		name    string
 		headers http.Header
@@ -56,7 +57,7 @@ func TestRehearsalFrontDoor(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, status, "%s: the gateway's WAF blocks a request that did not come through this Front Door", tc.name)
 		assert.Contains(t, body, "Microsoft-Azure-Application-Gateway/v2", tc.name)
 	}
-	assert.NotContains(t, running.GatewayAccessLog(), "a81fc6f3", "a refused request never reaches API Management")
+	assert.Equal(t, reached, strings.Count(running.GatewayAccessLog(), "\n"), "a refused request never reaches API Management")
 	status, _ = send(t, around, url(running.EdgePort), withKey(plan, rehearsal.FrontDoorIDHeader, strings.ToUpper(plan.FrontDoor.ID)))
 	assert.Equal(t, http.StatusOK, status, "the rule compares in lower case, as its Lowercase transform does")
 

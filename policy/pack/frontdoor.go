@@ -135,14 +135,7 @@ func requiresFrontDoorID(condition property.Value) bool {
 
 // gatewaySubnetGroups are the security groups attached to a subnet that holds an Application Gateway.
 func gatewaySubnetGroups(resources []Resource) []Resource {
-	gatewaySubnets := map[string]bool{}
-	for _, gateway := range ofType(resources, applicationGatewayType) {
-		for _, configuration := range gateway.Array("gatewayIPConfigurations") {
-			if id := stringOf(at(configuration, "subnet", "id")); id != "" {
-				gatewaySubnets[lastSegment(id)] = true
-			}
-		}
-	}
+	gatewaySubnets := gatewaySubnetNames(resources)
 	attached := map[string]bool{}
 	for _, network := range ofType(resources, virtualNetworkType) {
 		for _, entry := range network.Array("subnets") {

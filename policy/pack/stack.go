@@ -43,14 +43,7 @@ var internetInboundRule = stackRule{
 	remediation: "remove the rule, or narrow it to the Application Gateway subnet's ports 443 and 80.",
 	level:       Mandatory,
 	check: func(resources []Resource, _ map[string]any) []finding {
-		gatewaySubnets := map[string]bool{}
-		for _, gateway := range ofType(resources, applicationGatewayType) {
-			for _, configuration := range gateway.Array("gatewayIPConfigurations") {
-				if id := stringOf(at(configuration, "subnet", "id")); id != "" {
-					gatewaySubnets[lastSegment(id)] = true
-				}
-			}
-		}
+		gatewaySubnets := gatewaySubnetNames(resources)
 		type subnet struct{ name, prefix string }
 		attachedTo := map[string]subnet{}
 		var gatewayPrefixes []string
@@ -124,6 +117,19 @@ var diagnosticsRule = stackRule{
 		return unreferenced(resources, diagnosableTypes, diagnosticSettingType, "resourceUri", "has no diagnostic setting",
 			func(setting Resource, id string) bool { return setting.String("resourceUri") == id })
 	},
+}
+
+// gatewaySubnetNames are the names of the subnets that hold an Application Gateway.
+func gatewaySubnetNames(resources []Resource) map[string]bool {
+	names := map[string]bool{}
+	for _, gateway := range ofType(resources, applicationGatewayType) {
+		for _, configuration := range gateway.Array("gatewayIPConfigurations") {
+			if id := stringOf(at(configuration, "subnet", "id")); id != "" {
+				names[lastSegment(id)] = true
+			}
+		}
+	}
+	return names
 }
 
 // unreferenced reports every resource of targetTypes that no resource of coveringType points at
