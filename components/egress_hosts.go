@@ -3,6 +3,7 @@
 package components
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -93,4 +94,90 @@ func RegistryHosts(image string) []string {
 	}
 	host, _, _ := strings.Cut(string(name), ":")
 	return []string{host}
+}
+
+// EgressSource is who an egress rule lets out.
+type EgressSource string
+
+// The subnets whose Internet traffic is routed through a firewall.
+const (
+	// EgressFromCluster is the AKS node subnet.
+	EgressFromCluster EgressSource = "cluster"
+	// EgressFromJumpbox is the operators' jumpbox subnet.
+	EgressFromJumpbox EgressSource = "jumpbox"
+)
+
+// EgressRule is one allow rule of the platform's egress in plain values: the stack's own firewall
+// builds its application rules from these, and a hub firewall must allow the same.
+type EgressRule struct {
+	// Source is the subnet the rule lets out.
+	Source EgressSource
+	// Name and Description name the rule.
+	Name, Description string
+	// FQDNTags are Azure Firewall FQDN tags (Microsoft-maintained host lists).
+	FQDNTags []string
+	// Hosts are host names, optionally `*.` wildcards.
+	Hosts []string
+	// HTTP allows port 80 besides 443.
+	HTTP bool
+}
+
+// EgressPlan is what the egress rules depend on.
+type EgressPlan struct {
+	// Location is the cluster's region (the monitoring handler host carries it).
+	Location string
+	// WorkloadImage is the sample workload's image; its registry's hosts are allowed.
+	WorkloadImage string
+	// AllowedHosts are the extra hosts of perimeter.egressAllowList.
+	AllowedHosts []string
+	// Jumpbox says the jumpbox's subnet is routed too.
+	Jumpbox bool
+}
+
+// EgressRules are the platform's egress allow rules: for the cluster the AKS FQDN tag, its add-ons,
+// the workload image's registry and the allow list; for the jumpbox its tools and Ubuntu updates.
+// Everything else is denied. A private cluster needs no network rules: its API server is private (no
+// 1194/9000 tunnel ports) and nodes sync time from the Azure host
+// (https://learn.microsoft.com/azure/aks/outbound-rules-control-egress).
+func EgressRules(plan EgressPlan) []EgressRule {
+	rules := []EgressRule{
+		{Source: EgressFromCluster, Name: "aks-required", Description: "Everything AKS nodes need (FQDN tag maintained by Microsoft)",
+			FQDNTags: []string{AKSFQDNTag}, HTTP: true},
+		{Source: EgressFromCluster, Name: "aks-add-ons", Description: "Container insights, Azure Policy and Defender for Containers",
+			Hosts: ClusterAddOnEgressHosts(plan.Location)},
+	}
+	if hosts := RegistryHosts(plan.WorkloadImage); len(hosts) > 0 {
+		rules = append(rules, EgressRule{Source: EgressFromCluster, Name: "workload-image", Description: "The registry of workload.image", Hosts: hosts})
+	}
+	if len(plan.AllowedHosts) > 0 {
+		rules = append(rules, EgressRule{Source: EgressFromCluster, Name: "allow-list", Description: "perimeter.egressAllowList", Hosts: plan.AllowedHosts})
+	}
+	if plan.Jumpbox {
+		rules = append(rules,
+			EgressRule{Source: EgressFromJumpbox, Name: "operator-tools", Description: "Entra SSH login, Azure CLI and the in-cluster deployment tools",
+				Hosts: JumpboxEgressHosts},
+			EgressRule{Source: EgressFromJumpbox, Name: "ubuntu-updates", Description: "Ubuntu package updates", Hosts: UbuntuUpdateHosts, HTTP: true})
+	}
+	return rules
+}
+
+// EgressRulesMarkdown is the rules as a Markdown table, for whoever runs the hub firewall.
+func EgressRulesMarkdown(rules []EgressRule) string {
+	var table strings.Builder
+	table.WriteString("| from | rule | allow | ports |\n|---|---|---|---|\n")
+	for _, rule := range rules {
+		targets := make([]string, 0, len(rule.FQDNTags)+len(rule.Hosts))
+		for _, tag := range rule.FQDNTags {
+			targets = append(targets, "FQDN tag `"+tag+"`")
+		}
+		for _, host := range rule.Hosts {
+			targets = append(targets, "`"+host+"`")
+		}
+		ports := "443"
+		if rule.HTTP {
+			ports = "80, 443"
+		}
+		fmt.Fprintf(&table, "| %s subnet | %s (%s) | %s | %s |\n", rule.Source, rule.Name, rule.Description, strings.Join(targets, ", "), ports)
+	}
+	return table.String()
 }

@@ -202,11 +202,8 @@ func (s firewallScope) newDefaultRoute(privateIP pulumi.StringOutput) (*network.
 	return route, nil
 }
 
-// egressRuleCollections are the policy's application rules: for the cluster the AKS FQDN tag, its
-// add-ons, the workload image's registry and the allow list; for the jumpbox its tools. Everything
-// else is denied by the firewall's default. A private cluster needs no network rules: its API server
-// is private (no 1194/9000 tunnel ports) and nodes sync time from the Azure host
-// (https://learn.microsoft.com/azure/aks/outbound-rules-control-egress).
+// egressRuleCollections are the policy's application rules (EgressRules), one collection per source
+// subnet. Everything else is denied by the firewall's default.
 func egressRuleCollections(args *EgressFirewallArgs) pulumi.Array {
 	https := network.FirewallPolicyRuleApplicationProtocolArray{
 		&network.FirewallPolicyRuleApplicationProtocolArgs{ProtocolType: pulumi.String("Https"), Port: pulumi.Int(443)},
@@ -214,62 +211,37 @@ func egressRuleCollections(args *EgressFirewallArgs) pulumi.Array {
 	httpAndHTTPS := append(network.FirewallPolicyRuleApplicationProtocolArray{
 		&network.FirewallPolicyRuleApplicationProtocolArgs{ProtocolType: pulumi.String("Http"), Port: pulumi.Int(80)},
 	}, https...)
-	cluster := pulumi.StringArray{pulumi.String(args.ClusterSubnet)}
-
-	clusterRules := pulumi.Array{
-		network.ApplicationRuleArgs{
-			RuleType: pulumi.String("ApplicationRule"), Name: pulumi.String("aks-required"),
-			Description:     pulumi.String("Everything AKS nodes need (FQDN tag maintained by Microsoft)"),
-			SourceAddresses: cluster, FqdnTags: pulumi.StringArray{pulumi.String(AKSFQDNTag)}, Protocols: httpAndHTTPS,
-		},
+	sources := map[EgressSource]string{EgressFromCluster: args.ClusterSubnet, EgressFromJumpbox: args.JumpboxSubnet}
+	plan := EgressPlan{Location: args.Location, WorkloadImage: args.WorkloadImage, AllowedHosts: args.AllowedHosts, Jumpbox: args.JumpboxSubnet != ""}
+	rulesBySource := map[EgressSource]pulumi.Array{}
+	for _, rule := range EgressRules(plan) {
+		protocols := https
+		if rule.HTTP {
+			protocols = httpAndHTTPS
+		}
+		application := network.ApplicationRuleArgs{
+			RuleType: pulumi.String("ApplicationRule"), Name: pulumi.String(rule.Name), Description: pulumi.String(rule.Description),
+			SourceAddresses: pulumi.StringArray{pulumi.String(sources[rule.Source])}, Protocols: protocols,
+		}
+		if len(rule.FQDNTags) > 0 {
+			application.FqdnTags = pulumi.ToStringArray(rule.FQDNTags)
+		}
+		if len(rule.Hosts) > 0 {
+			application.TargetFqdns = pulumi.ToStringArray(rule.Hosts)
+		}
+		rulesBySource[rule.Source] = append(rulesBySource[rule.Source], application)
 	}
-	clusterRules = append(clusterRules, network.ApplicationRuleArgs{
-		RuleType: pulumi.String("ApplicationRule"), Name: pulumi.String("aks-add-ons"),
-		Description:     pulumi.String("Container insights, Azure Policy and Defender for Containers"),
-		SourceAddresses: cluster, TargetFqdns: pulumi.ToStringArray(ClusterAddOnEgressHosts(args.Location)), Protocols: https,
-	})
-	if hosts := RegistryHosts(args.WorkloadImage); len(hosts) > 0 {
-		clusterRules = append(clusterRules, network.ApplicationRuleArgs{
-			RuleType: pulumi.String("ApplicationRule"), Name: pulumi.String("workload-image"),
-			Description:     pulumi.String("The registry of workload.image"),
-			SourceAddresses: cluster, TargetFqdns: pulumi.ToStringArray(hosts), Protocols: https,
-		})
-	}
-	if len(args.AllowedHosts) > 0 {
-		clusterRules = append(clusterRules, network.ApplicationRuleArgs{
-			RuleType: pulumi.String("ApplicationRule"), Name: pulumi.String("allow-list"),
-			Description:     pulumi.String("perimeter.egressAllowList"),
-			SourceAddresses: cluster, TargetFqdns: pulumi.ToStringArray(args.AllowedHosts), Protocols: https,
-		})
-	}
-	collections := pulumi.Array{
-		network.FirewallPolicyFilterRuleCollectionArgs{
-			RuleCollectionType: pulumi.String("FirewallPolicyFilterRuleCollection"),
-			Name:               pulumi.String("cluster"),
-			Priority:           pulumi.Int(100),
-			Action:             &network.FirewallPolicyFilterRuleCollectionActionArgs{Type: pulumi.String("Allow")},
-			Rules:              clusterRules,
-		},
-	}
-	if args.JumpboxSubnet != "" {
-		jumpbox := pulumi.StringArray{pulumi.String(args.JumpboxSubnet)}
+	collections := pulumi.Array{}
+	for priority, source := range []EgressSource{EgressFromCluster, EgressFromJumpbox} {
+		if len(rulesBySource[source]) == 0 {
+			continue
+		}
 		collections = append(collections, network.FirewallPolicyFilterRuleCollectionArgs{
 			RuleCollectionType: pulumi.String("FirewallPolicyFilterRuleCollection"),
-			Name:               pulumi.String("jumpbox"),
-			Priority:           pulumi.Int(200),
+			Name:               pulumi.String(string(source)),
+			Priority:           pulumi.Int(100 * (priority + 1)),
 			Action:             &network.FirewallPolicyFilterRuleCollectionActionArgs{Type: pulumi.String("Allow")},
-			Rules: pulumi.Array{
-				network.ApplicationRuleArgs{
-					RuleType: pulumi.String("ApplicationRule"), Name: pulumi.String("operator-tools"),
-					Description:     pulumi.String("Entra SSH login, Azure CLI and the in-cluster deployment tools"),
-					SourceAddresses: jumpbox, TargetFqdns: pulumi.ToStringArray(JumpboxEgressHosts), Protocols: https,
-				},
-				network.ApplicationRuleArgs{
-					RuleType: pulumi.String("ApplicationRule"), Name: pulumi.String("ubuntu-updates"),
-					Description:     pulumi.String("Ubuntu package updates"),
-					SourceAddresses: jumpbox, TargetFqdns: pulumi.ToStringArray(UbuntuUpdateHosts), Protocols: httpAndHTTPS,
-				},
-			},
+			Rules:              rulesBySource[source],
 		})
 	}
 	return collections

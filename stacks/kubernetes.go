@@ -37,18 +37,19 @@ type cluster struct {
 // deployCluster creates the cluster with its ingress host's DNS, and the registry it pulls from.
 func (p *platform) deployCluster(perimeter *perimeter) (*cluster, error) {
 	ctx, cfg, base, network, monitoring, providers := p.ctx, p.cfg, p.base, p.network, p.monitoring, p.providers
-	resourceGroupName, firewall := p.resourceGroup.Name, perimeter.firewall
+	resourceGroupName := p.resourceGroup.Name
 	k := cfg.Kubernetes
 	if cfg.Environment == config.Production && !strings.Contains(strings.Split(cfg.Workload.Image, "/")[0], ".azurecr.io") {
 		p.warnings.warn(fmt.Sprintf("workload.image %s is pulled from a public registry through the egress firewall; for production import it into the stack's registry "+
 			"(az acr import --name <registry> --source %s) and set workload.image to <registry>.azurecr.io/<repository>@<digest>", cfg.Workload.Image, cfg.Workload.Image))
 	}
 	clientConfig := authorization.GetClientConfigOutput(ctx, pulumi.Provider(providers.azure))
-	// With the firewall, egress follows the node subnet's route table: AKS creates no outbound IP
-	// and the nodes bootstrap through the firewall, so the cluster waits for its rules.
-	outboundType, routeTableID, egressReady := "loadBalancer", pulumi.StringInput(nil), []pulumi.Resource(nil)
-	if firewall != nil {
-		outboundType, routeTableID, egressReady = "userDefinedRouting", network.RouteTableID, firewall.Ready
+	// With a firewall, the stack's or the hub's, egress follows the node subnet's route table: AKS
+	// creates no outbound IP and the nodes bootstrap through the firewall, so the cluster waits for its
+	// route (and the stack's firewall's rules).
+	outboundType, routeTableID, egressReady := "loadBalancer", pulumi.StringInput(nil), perimeter.egressReady()
+	if egressReady != nil {
+		outboundType, routeTableID = "userDefinedRouting", network.RouteTableID
 	}
 	aks, err := components.NewKubernetesCluster(ctx, base, &components.KubernetesClusterArgs{
 		ResourceGroupName:               resourceGroupName,

@@ -3,6 +3,8 @@
 package stacks
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components"
@@ -13,15 +15,28 @@ import (
 // perimeter holds what the perimeter layer created; every field is nil when its switch is off.
 type perimeter struct {
 	firewall *components.EgressFirewall
+	hub      *components.HubEgress
 	bastion  *components.Bastion
 	jumpbox  *components.Jumpbox
 }
 
-// egressSubnets are the subnets whose Internet traffic goes through the firewall: the cluster and the
-// jumpbox. Application Gateway v2 does not support a default route to an appliance and API Management
+// egressReady is what must exist before something routed to a firewall is created: the stack's
+// firewall with its rules and route, or the route to the hub; nil when egress is not routed.
+func (p *perimeter) egressReady() []pulumi.Resource {
+	switch {
+	case p.firewall != nil:
+		return p.firewall.Ready
+	case p.hub != nil:
+		return p.hub.Ready
+	}
+	return nil
+}
+
+// egressSubnets are the subnets whose Internet traffic goes through a firewall, the stack's or the
+// hub's: the cluster and the jumpbox. Application Gateway v2 does not support a default route to an appliance and API Management
 // needs direct control-plane access, so their subnets keep Azure's routes.
 func egressSubnets(cfg *config.Config) []naming.SubnetRole {
-	if !cfg.Perimeter.FirewallEnabled {
+	if !cfg.Perimeter.EgressRouted() {
 		return nil
 	}
 	roles := []naming.SubnetRole{naming.SubnetKubernetesNodes}
@@ -37,7 +52,12 @@ func (p *platform) deployPerimeter() (*perimeter, error) {
 	resourceGroupName, tags := p.resourceGroup.Name, p.tags
 	switches, created := cfg.Perimeter, &perimeter{}
 	var err error
-	if switches.FirewallEnabled {
+	if switches.Egress == config.EgressHub {
+		if created.hub, err = p.deployHubEgress(); err != nil {
+			return nil, err
+		}
+	}
+	if switches.FirewallEnabled() {
 		jumpboxSubnet := ""
 		if switches.JumpboxEnabled {
 			jumpboxSubnet = cfg.Network.Subnets.Jumpbox
@@ -73,10 +93,7 @@ func (p *platform) deployPerimeter() (*perimeter, error) {
 		}
 	}
 	if switches.JumpboxEnabled {
-		var egressReady []pulumi.Resource
-		if created.firewall != nil {
-			egressReady = created.firewall.Ready
-		}
+		egressReady := created.egressReady()
 		created.jumpbox, err = components.NewJumpbox(ctx, base, &components.JumpboxArgs{
 			ResourceGroupName:           resourceGroupName,
 			Location:                    cfg.Location,
@@ -94,11 +111,39 @@ func (p *platform) deployPerimeter() (*perimeter, error) {
 	return created, nil
 }
 
+// deployHubEgress routes the egress subnets to the hub's firewall and states what it must allow.
+func (p *platform) deployHubEgress() (*components.HubEgress, error) {
+	cfg := p.cfg
+	p.warnings.warn(fmt.Sprintf("perimeter.egress is hub: the hub firewall at %s must allow the stack output hubFirewallAllowList (README, Hub egress) "+
+		"before the cluster is created, or its nodes cannot bootstrap and the cluster's creation fails; the stack's network must be peered with the hub",
+		cfg.Perimeter.HubNextHopIP))
+	sources := map[components.EgressSource]string{components.EgressFromCluster: cfg.Network.Subnets.KubernetesNodes}
+	if cfg.Perimeter.JumpboxEnabled {
+		sources[components.EgressFromJumpbox] = cfg.Network.Subnets.Jumpbox
+	}
+	return components.NewHubEgress(p.ctx, p.base+"-hub-egress", &components.HubEgressArgs{
+		ResourceGroupName: p.resourceGroup.Name,
+		RouteTableName:    p.network.RouteTableName,
+		NextHopIP:         cfg.Perimeter.HubNextHopIP,
+		Sources:           sources,
+		Plan:              egressPlan(cfg),
+	}, p.providers.all())
+}
+
+// egressPlan is what the egress allow rules of the stack depend on.
+func egressPlan(cfg *config.Config) components.EgressPlan {
+	return components.EgressPlan{Location: cfg.Location, WorkloadImage: cfg.Workload.Image,
+		AllowedHosts: cfg.Perimeter.EgressAllowList, Jumpbox: cfg.Perimeter.JumpboxEnabled}
+}
+
 // addOutputs adds what operators need from the perimeter to the stack outputs.
 func (p *perimeter) addOutputs(outputs pulumi.Map) {
 	if p.firewall != nil {
 		outputs["firewallPrivateIp"] = p.firewall.PrivateIPAddress
 		outputs["egressPublicIp"] = p.firewall.PublicIPAddress
+	}
+	if p.hub != nil {
+		outputs["hubFirewallAllowList"] = p.hub.AllowList
 	}
 	if p.bastion != nil {
 		outputs["bastionName"] = p.bastion.BastionName

@@ -56,8 +56,8 @@ var badInputCases = []struct {
 		"network.subnets.bastion", "AzureBastionSubnet must be /26 or larger"},
 	{"firewall subnet smaller than /26", "prod", []harness.Edit{harness.Set("network.subnets.firewall", "10.43.4.64/27")},
 		"network.subnets.firewall", "AzureFirewallSubnet must be /26 or larger"},
-	{"firewall enabled without its subnet", "dev", []harness.Edit{harness.Set("perimeter.firewallEnabled", true), harness.Set("network.subnets.firewall", "")},
-		"network.subnets.firewall", "is required: perimeter.firewallEnabled is true"},
+	{"firewall enabled without its subnet", "dev", []harness.Edit{harness.Set("perimeter.egress", "firewall"), harness.Set("network.subnets.firewall", "")},
+		"network.subnets.firewall", "is required: perimeter.egress is firewall"},
 
 	// API Management.
 	{"APIM tier without internal VNet mode", "dev", []harness.Edit{harness.Set("apiManagement.sku", "Standard")},
@@ -120,8 +120,8 @@ var badInputCases = []struct {
 		"apiManagement.sku", "pulumi config set --path apiManagement.sku"},
 	{"whole number expected", "dev", []harness.Edit{harness.Set("apiManagement.capacity", "two")},
 		"apiManagement.capacity", "must be a whole number"},
-	{"boolean expected", "dev", []harness.Edit{harness.Set("perimeter.firewallEnabled", "yes")},
-		"perimeter.firewallEnabled", "must be true or false"},
+	{"boolean expected", "dev", []harness.Edit{harness.Set("perimeter.bastionEnabled", "yes")},
+		"perimeter.bastionEnabled", "must be true or false"},
 
 	// Sizes and counts.
 	{"application gateway min above max", "prod", []harness.Edit{harness.Set("applicationGateway.minCapacity", 12)},
@@ -298,6 +298,18 @@ var badInputCases = []struct {
 		"frontDoor.wafMode", "must be Prevention or Detection"},
 
 	// Perimeter.
+	{"firewall switch of an earlier version", "prod", []harness.Edit{harness.Set("perimeter.firewallEnabled", true)},
+		"perimeter.firewallEnabled", "was replaced by perimeter.egress"},
+	{"egress mode unknown", "prod", []harness.Edit{harness.Set("perimeter.egress", "nva")},
+		"perimeter.egress", "must be none, firewall or hub"},
+	{"hub egress without a next hop", "prod", []harness.Edit{harness.Set("perimeter.egress", "hub")},
+		"perimeter.hubNextHopIp", "is required when perimeter.egress is hub"},
+	{"hub next hop inside the stack's network", "prod", []harness.Edit{harness.Set("perimeter.egress", "hub"), harness.Set("perimeter.hubNextHopIp", "10.43.4.68")},
+		"perimeter.hubNextHopIp", "is inside network.addressSpace 10.43.0.0/16"},
+	{"hub next hop not an address", "prod", []harness.Edit{harness.Set("perimeter.egress", "hub"), harness.Set("perimeter.hubNextHopIp", "hub-fw.contoso.example")},
+		"perimeter.hubNextHopIp", "is not an IPv4 address"},
+	{"hub next hop without hub egress", "prod", []harness.Edit{harness.Set("perimeter.hubNextHopIp", "10.0.1.4")},
+		"perimeter.hubNextHopIp", "is set but perimeter.egress is firewall"},
 	{"firewall tier without DNS proxy", "prod", []harness.Edit{harness.Set("perimeter.firewallSku", "Basic")},
 		"perimeter.firewallSku", "must be one of Standard, Premium (Basic lacks the DNS proxy"},
 	{"egress allow list entry is a URL", "prod", []harness.Edit{harness.Set("perimeter.egressAllowList", []any{"ghcr.io", "https://pkg-containers.githubusercontent.com/"})},
@@ -452,7 +464,7 @@ func TestObjectSettingGivenAScalar(t *testing.T) {
 	require.NoError(t, err)
 	raw[key("perimeter")] = "on"
 	_, err = config.Load(project, "dev", raw)
-	findProblem(t, problemsOf(t, err), key("perimeter"), "must be an object with the keys bastionEnabled, egressAllowList, firewallEnabled, firewallSku, jumpboxEnabled, jumpboxVmSize")
+	findProblem(t, problemsOf(t, err), key("perimeter"), "must be an object with the keys bastionEnabled, egress, egressAllowList, firewallSku, hubNextHopIp, jumpboxEnabled, jumpboxVmSize")
 }
 
 // blobEndpoints configures count bring-your-own blob endpoints and the private endpoint subnet.

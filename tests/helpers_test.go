@@ -58,7 +58,7 @@ var everyFeature = slices.Clip(append(slices.Clone(entraValidation), []harness.E
 	harness.Set("privateEndpoints.orders.groupId", "Sql"),
 	harness.Set("privateEndpoints.files.resourceId", storageAccountID),
 	harness.Set("privateEndpoints.files.groupId", "blob"),
-	harness.Set("perimeter.firewallEnabled", true),
+	harness.Set("perimeter.egress", "firewall"),
 	harness.Set("perimeter.bastionEnabled", true),
 	harness.Set("perimeter.jumpboxEnabled", true),
 	harness.Set("applicationGateway.mutualTls", "required"),

@@ -178,7 +178,7 @@ func TestEnvironmentPosture(t *testing.T) {
 	for name, zones := range map[string][]string{"apiManagement": dev.APIManagement.Zones, "applicationGateway": dev.ApplicationGateway.Zones, "kubernetes": dev.Kubernetes.Zones} {
 		assert.Empty(t, zones, "dev has no zones (%s)", name)
 	}
-	assert.False(t, dev.Perimeter.FirewallEnabled || dev.Perimeter.JumpboxEnabled, "no firewall or jumpbox in dev")
+	assert.False(t, dev.Perimeter.EgressRouted() || dev.Perimeter.JumpboxEnabled, "no firewall or jumpbox in dev")
 	assert.True(t, dev.Perimeter.BastionEnabled, "dev has the Bastion make deploy tunnels through to the private API server")
 	for name, c := range map[string]*config.Config{"dev": dev, "prod": mustLoadConfig(t, "prod")} {
 		assert.True(t, c.Kubernetes.DeployInCluster, "%s deploys the in-cluster layer", name)
@@ -197,7 +197,7 @@ func TestEnvironmentPosture(t *testing.T) {
 	assert.GreaterOrEqual(t, prod.ApplicationGateway.MinCapacity, 2, "autoscale with at least two instances")
 	assert.Greater(t, prod.ApplicationGateway.MaxCapacity, prod.ApplicationGateway.MinCapacity)
 	assert.Equal(t, []string{"1", "2", "3"}, prod.Kubernetes.Zones)
-	assert.True(t, prod.Perimeter.FirewallEnabled && prod.Perimeter.BastionEnabled && prod.Perimeter.JumpboxEnabled, "the whole perimeter in prod")
+	assert.True(t, prod.Perimeter.FirewallEnabled() && prod.Perimeter.BastionEnabled && prod.Perimeter.JumpboxEnabled, "the whole perimeter in prod")
 	assert.True(t, prod.SQL.ZoneRedundant, "a prod database, when enabled, survives a zone outage")
 	assert.True(t, prod.Protection.StatefulResourcesProtected)
 }

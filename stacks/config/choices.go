@@ -85,6 +85,22 @@ const (
 // CosmosBackupPolicies are the valid cosmosDb.backupPolicy values.
 var CosmosBackupPolicies = []CosmosBackupPolicy{CosmosContinuous7Days, CosmosContinuous30Days, CosmosPeriodic}
 
+// EgressMode is where the platform's outbound Internet traffic goes.
+type EgressMode string
+
+// The egress modes.
+const (
+	// EgressNone leaves Azure's default outbound access (the cluster's load balancer).
+	EgressNone EgressMode = "none"
+	// EgressFirewall routes it through the stack's own Azure Firewall.
+	EgressFirewall EgressMode = "firewall"
+	// EgressHub routes it to a hub network's firewall at perimeter.hubNextHopIp.
+	EgressHub EgressMode = "hub"
+)
+
+// EgressModes are the valid perimeter.egress values.
+var EgressModes = []EgressMode{EgressNone, EgressFirewall, EgressHub}
+
 // ClusterTier is the AKS pricing tier.
 type ClusterTier string
 

@@ -426,8 +426,13 @@ type NodePool struct {
 
 // Perimeter switches the optional perimeter services (off in dev, on in prod).
 type Perimeter struct {
-	// FirewallEnabled routes AKS egress through Azure Firewall; needs network.subnets.firewall.
-	FirewallEnabled bool `json:"firewallEnabled"`
+	// Egress is where the cluster's and jumpbox's Internet traffic goes: straight out (none), through the
+	// stack's own Azure Firewall (firewall; needs network.subnets.firewall), or to a hub's firewall
+	// (hub; at HubNextHopIP).
+	Egress EgressMode `json:"egress"`
+	// HubNextHopIP is the hub firewall's private address, the next hop of the default route with
+	// Egress hub.
+	HubNextHopIP string `json:"hubNextHopIp"`
 	// BastionEnabled deploys Azure Bastion; needs network.subnets.bastion.
 	BastionEnabled bool `json:"bastionEnabled"`
 	// JumpboxEnabled deploys the operators' jumpbox VM; needs network.subnets.jumpbox.
@@ -439,6 +444,17 @@ type Perimeter struct {
 	EgressAllowList []string `json:"egressAllowList"`
 	// JumpboxVMSize is the jumpbox's VM size.
 	JumpboxVMSize string `json:"jumpboxVmSize"`
+}
+
+// FirewallEnabled reports whether the stack deploys its own egress firewall.
+func (p Perimeter) FirewallEnabled() bool {
+	return p.Egress == EgressFirewall
+}
+
+// EgressRouted reports whether the cluster's and jumpbox's Internet traffic is routed to a firewall,
+// the stack's or a hub's (a route table, and AKS outbound type userDefinedRouting).
+func (p Perimeter) EgressRouted() bool {
+	return p.Egress == EgressFirewall || p.Egress == EgressHub
 }
 
 // Protection guards stateful resources.

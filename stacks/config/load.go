@@ -262,6 +262,9 @@ func toStrings(value any) ([]string, error) {
 
 // unknownKeyMessage explains an unknown key and suggests the closest known one.
 func unknownKeyMessage(structType reflect.Type, path, key string) string {
+	if replacement, renamed := replacedKeys[joinPath(path, key)]; renamed {
+		return replacement
+	}
 	names := fieldNames(structType)
 	where := "a known key"
 	if path != "" {
@@ -275,6 +278,13 @@ func unknownKeyMessage(structType reflect.Type, path, key string) string {
 		message += fmt.Sprintf("; did you mean %s?", joinPath(path, suggestion))
 	}
 	return message
+}
+
+// replacedKeys are settings of earlier versions and what replaced them, so a stack file written for
+// them gets the new key's name rather than a guess.
+var replacedKeys = map[string]string{
+	"perimeter.firewallEnabled": "was replaced by perimeter.egress: run `pulumi config rm --path perimeter.firewallEnabled` and " +
+		"`pulumi config set --path perimeter.egress firewall` (true) or `none` (false); `hub` routes to a hub network's firewall",
 }
 
 // closest returns the candidate within edit distance 3 of key (case-insensitively), or "".

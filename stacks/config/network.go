@@ -51,7 +51,7 @@ func (c *Config) subnetPlan() []plannedSubnet {
 		{naming.SubnetKubernetesNodes, "network.subnets.kubernetesNodes", s.KubernetesNodes, true},
 		{naming.SubnetPrivateEndpoints, "network.subnets.privateEndpoints", s.PrivateEndpoints, true},
 		{naming.SubnetBastion, "network.subnets.bastion", s.Bastion, p.BastionEnabled},
-		{naming.SubnetFirewall, "network.subnets.firewall", s.Firewall, p.FirewallEnabled},
+		{naming.SubnetFirewall, "network.subnets.firewall", s.Firewall, p.FirewallEnabled()},
 		{naming.SubnetJumpbox, "network.subnets.jumpbox", s.Jumpbox, p.JumpboxEnabled},
 	}
 }
@@ -202,7 +202,7 @@ func requiredBecause(role naming.SubnetRole) string {
 	case naming.SubnetBastion:
 		return "perimeter.bastionEnabled is true"
 	case naming.SubnetFirewall:
-		return "perimeter.firewallEnabled is true"
+		return "perimeter.egress is firewall"
 	case naming.SubnetJumpbox:
 		return "perimeter.jumpboxEnabled is true"
 	default:

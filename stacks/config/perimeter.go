@@ -3,6 +3,7 @@
 package config
 
 import (
+	"net/netip"
 	"regexp"
 )
 
@@ -13,7 +14,8 @@ var egressHostPattern = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-
 // validatePerimeter checks the perimeter options that are switched on, and the alert recipient.
 func validatePerimeter(c *Config, problems *problemList) {
 	p := c.Perimeter
-	if p.FirewallEnabled {
+	validateEgress(c, problems)
+	if p.FirewallEnabled() {
 		if !oneOf(p.FirewallSKU, FirewallSKUs) {
 			problems.add("perimeter.firewallSku", p.FirewallSKU, "must be one of %s (Basic lacks the DNS proxy the egress design relies on)", alternatives(FirewallSKUs, ", "))
 		}
@@ -29,6 +31,33 @@ func validatePerimeter(c *Config, problems *problemList) {
 	if c.Monitoring.AlertEmail != "" {
 		if err := checkEmail(c.Monitoring.AlertEmail); err != nil {
 			problems.add("monitoring.alertEmail", c.Monitoring.AlertEmail, "%v (empty means apiManagement.publisherEmail)", err)
+		}
+	}
+}
+
+// validateEgress checks the egress mode and the hub's next hop: an IPv4 address outside the stack's
+// own network (the hub's firewall lives in the hub), given exactly when the mode is hub.
+func validateEgress(c *Config, problems *problemList) {
+	p := c.Perimeter
+	if !oneOf(p.Egress, EgressModes) {
+		problems.add("perimeter.egress", p.Egress, "must be %s", alternatives(EgressModes, " or "))
+		return
+	}
+	if p.Egress != EgressHub {
+		if p.HubNextHopIP != "" {
+			problems.add("perimeter.hubNextHopIp", p.HubNextHopIP, "is set but perimeter.egress is %s: set perimeter.egress to hub to route through it, or remove it", p.Egress)
+		}
+		return
+	}
+	address, err := netip.ParseAddr(p.HubNextHopIP)
+	switch {
+	case p.HubNextHopIP == "":
+		problems.add("perimeter.hubNextHopIp", "", "is required when perimeter.egress is hub: the hub firewall's private IPv4 address, e.g. 10.0.1.4")
+	case err != nil || !address.Is4():
+		problems.add("perimeter.hubNextHopIp", p.HubNextHopIP, "is not an IPv4 address: give the hub firewall's private address, e.g. 10.0.1.4")
+	default:
+		if space, err := netip.ParsePrefix(c.Network.AddressSpace); err == nil && space.Contains(address) {
+			problems.add("perimeter.hubNextHopIp", p.HubNextHopIP, "is inside network.addressSpace %s: the hub firewall is in the hub's network, which the stack's network is peered with", c.Network.AddressSpace)
 		}
 	}
 }

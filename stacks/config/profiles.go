@@ -24,8 +24,8 @@ var profiles = map[Environment]map[string]any{
 		"kubernetes.userPool.minCount":   1,
 		"kubernetes.userPool.maxCount":   3,
 
-		"perimeter.firewallEnabled": false,
-		"perimeter.jumpboxEnabled":  false,
+		"perimeter.egress":         "none",
+		"perimeter.jumpboxEnabled": false,
 
 		"protection.statefulResourcesProtected": false,
 
@@ -62,8 +62,8 @@ var profiles = map[Environment]map[string]any{
 		"kubernetes.userPool.minCount":   3,
 		"kubernetes.userPool.maxCount":   10,
 
-		"perimeter.firewallEnabled": true,
-		"perimeter.jumpboxEnabled":  true,
+		"perimeter.egress":         "firewall",
+		"perimeter.jumpboxEnabled": true,
 
 		"protection.statefulResourcesProtected": true,
 

@@ -1,0 +1,84 @@
+// HubEgress component: the default route of the egress subnets to a hub network's firewall, and the
+// allow list that firewall must hold for the platform.
+
+package components
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/outputs"
+)
+
+// HubEgressType is the HubEgress component's type token.
+const HubEgressType = Project + ":perimeter:HubEgress"
+
+// HubEgressArgs configures the HubEgress component.
+type HubEgressArgs struct {
+	// ResourceGroupName holds the route table.
+	ResourceGroupName pulumi.StringInput
+	// RouteTableName is the egress subnets' route table (Network's), which gets the default route.
+	RouteTableName pulumi.StringInput
+	// NextHopIP is the hub firewall's private address.
+	NextHopIP string
+	// Sources maps each routed subnet to its CIDR block, for the allow list.
+	Sources map[EgressSource]string
+	// Plan is what the allow list depends on.
+	Plan EgressPlan
+}
+
+// HubEgress is the default route to the hub and the allow list the hub firewall needs.
+type HubEgress struct {
+	pulumi.ResourceState
+
+	// Ready is the default route: whatever must reach the Internet at creation (the cluster, whose
+	// nodes bootstrap through the hub, and the jumpbox) waits for it. The hub firewall's rules are the
+	// hub owner's: the route cannot wait for them.
+	Ready []pulumi.Resource
+	// AllowList is what the hub firewall must allow, one entry per rule (from, rule, fqdnTags, hosts,
+	// ports): the same rules the stack's own firewall would hold (EgressRules).
+	AllowList pulumi.ArrayOutput `pulumi:"allowList"`
+}
+
+// NewHubEgress adds the default route to the hub's firewall.
+func NewHubEgress(ctx *pulumi.Context, name string, args *HubEgressArgs, opts ...pulumi.ResourceOption) (*HubEgress, error) {
+	if args == nil {
+		return nil, errors.New("creating hub egress: args are required")
+	}
+	component := &HubEgress{}
+	if err := ctx.RegisterComponentResource(HubEgressType, name, component, opts...); err != nil {
+		return nil, fmt.Errorf("registering hub egress %s: %w", name, err)
+	}
+	routeName := name + "-default-route"
+	route, err := network.NewRoute(ctx, routeName, &network.RouteArgs{
+		RouteName:         pulumi.String("default-to-hub"),
+		RouteTableName:    args.RouteTableName,
+		ResourceGroupName: args.ResourceGroupName,
+		AddressPrefix:     pulumi.String("0.0.0.0/0"),
+		NextHopType:       pulumi.String("VirtualAppliance"),
+		NextHopIpAddress:  pulumi.String(args.NextHopIP),
+	}, pulumi.Parent(component))
+	if err != nil {
+		return nil, fmt.Errorf("creating default route %s: %w", routeName, err)
+	}
+	allowList := pulumi.Array{}
+	for _, rule := range EgressRules(args.Plan) {
+		ports := []int{443}
+		if rule.HTTP {
+			ports = []int{80, 443}
+		}
+		allowList = append(allowList, pulumi.Map{
+			"from": pulumi.String(args.Sources[rule.Source]), "rule": pulumi.String(rule.Name),
+			"fqdnTags": pulumi.ToStringArray(rule.FQDNTags), "hosts": pulumi.ToStringArray(rule.Hosts), "ports": pulumi.ToIntArray(ports),
+		})
+	}
+	component.Ready = []pulumi.Resource{route}
+	component.AllowList = allowList.ToArrayOutput()
+	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
+		return nil, fmt.Errorf("registering hub egress %s outputs: %w", name, err)
+	}
+	return component, nil
+}

@@ -1,0 +1,107 @@
+// Landing zones (issue 20): egress through a hub network's firewall instead of the stack's own.
+
+package tests
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/apiplatform/azure-api-platform/components"
+	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/stacks/config"
+)
+
+// hubEgress routes prod's egress to a hub firewall at 10.0.1.4.
+var hubEgress = []harness.Edit{harness.Set("perimeter.egress", "hub"), harness.Set("perimeter.hubNextHopIp", "10.0.1.4")}
+
+// TestHubEgressRoutesToTheHubFirewall checks prod with hub egress: no firewall of its own and no
+// AzureFirewallSubnet, the egress subnets' default route to the hub's address, the cluster on
+// userDefinedRouting behind that route, and the allow list the hub firewall needs.
+func TestHubEgressRoutesToTheHubFirewall(t *testing.T) {
+	t.Parallel()
+	recording := runStack(t, "prod", hubEgress...)
+	assert.Empty(t, recording.OfType("azure-native:network:AzureFirewall"), "the hub's firewall, not one of the stack's")
+	assert.Empty(t, recording.OfType("azure-native:network:FirewallPolicy"))
+	subnets := subnetsOf(t, virtualNetwork(t, recording))
+	assert.NotContains(t, subnets, "AzureFirewallSubnet")
+
+	tables := recording.OfType("azure-native:network:RouteTable")
+	require.Len(t, tables, 1)
+	for _, name := range []string{"kubernetes-nodes", "jumpbox"} {
+		assert.Equal(t, tables[0].ID, subnets[name]["routeTable"].(map[string]any)["id"], "%s is routed", name)
+	}
+	route := single(t, recording.OfType("azure-native:network:Route"), "default route", func(*harness.Resource) bool { return true })
+	assert.Equal(t, "0.0.0.0/0", route.InputString("addressPrefix"))
+	assert.Equal(t, "VirtualAppliance", route.InputString("nextHopType"))
+	assert.Equal(t, "10.0.1.4", route.InputString("nextHopIpAddress"))
+	assert.Equal(t, tables[0].InputString("routeTableName"), route.InputString("routeTableName"))
+
+	cluster := stackCluster(t, recording)
+	assert.Equal(t, "userDefinedRouting", cluster.InputString("networkProfile.outboundType"))
+	assert.True(t, recording.WaitsFor(cluster, route), "the nodes bootstrap through the hub: the route exists first")
+	jumpbox := single(t, recording.OfType("azure-native:compute:VirtualMachine"), "jumpbox", func(*harness.Resource) bool { return true })
+	assert.True(t, recording.WaitsFor(jumpbox, route))
+
+	cfg := mustLoadConfig(t, "prod", hubEgress...)
+	rules := components.EgressRules(components.EgressPlan{Location: cfg.Location, WorkloadImage: cfg.Workload.Image, Jumpbox: true})
+	allowList, ok := recording.Outputs["hubFirewallAllowList"].Value.([]any)
+	require.True(t, ok, "the stack outputs what the hub firewall must allow")
+	require.Len(t, allowList, len(rules))
+	first := allowList[0].(map[string]any)
+	assert.Equal(t, cfg.Network.Subnets.KubernetesNodes, first["from"])
+	assert.Equal(t, []string{components.AKSFQDNTag}, first["fqdnTags"])
+	assert.Equal(t, cfg.Network.Subnets.Jumpbox, allowList[len(allowList)-1].(map[string]any)["from"])
+}
+
+// TestHubEgressListsWhatTheStackFirewallAllows checks the hub's allow list and the stack firewall's
+// rules come from one table: every rule of the firewall policy of prod appears, with the same hosts,
+// in the hub allow list of prod with hub egress.
+func TestHubEgressListsWhatTheStackFirewallAllows(t *testing.T) {
+	t.Parallel()
+	collections, _ := single(t, runStack(t, "prod").OfType("azure-native:network:FirewallPolicyRuleCollectionGroup"), "rules",
+		func(*harness.Resource) bool { return true }).Input("ruleCollections").([]any)
+	hub := map[string]map[string]any{}
+	for _, entry := range runStack(t, "prod", hubEgress...).Outputs["hubFirewallAllowList"].Value.([]any) {
+		hub[entry.(map[string]any)["rule"].(string)] = entry.(map[string]any)
+	}
+	firewallRules := 0
+	for _, collection := range collections {
+		for _, item := range collection.(map[string]any)["rules"].([]any) {
+			rule := item.(map[string]any)
+			firewallRules++
+			entry, listed := hub[rule["name"].(string)]
+			require.True(t, listed, "the hub allow list has %s", rule["name"])
+			if hosts, ok := rule["targetFqdns"].([]any); ok {
+				assert.Len(t, entry["hosts"], len(hosts), rule["name"])
+			}
+		}
+	}
+	assert.Equal(t, firewallRules, len(hub), "one hub entry per firewall rule")
+}
+
+// hubEgressBlock is README's generated allow list of a hub firewall.
+var hubEgressBlock = regexp.MustCompile(`(?s)<!-- hub-egress-rules: generated from components.EgressRules for prod's defaults -->\n(.*?)<!-- /hub-egress-rules -->`)
+
+// TestREADMEListsTheHubEgressRules keeps README's hub allow list the one the program computes for prod's
+// defaults; `go test ./tests -run TestREADMEListsTheHubEgressRules -update` rewrites it.
+func TestREADMEListsTheHubEgressRules(t *testing.T) {
+	path := filepath.Join(projectDir, "README.md")
+	readme, err := os.ReadFile(path)
+	require.NoError(t, err)
+	cfg := mustLoadConfig(t, "prod")
+	want := components.EgressRulesMarkdown(components.EgressRules(components.EgressPlan{
+		Location: cfg.Location, WorkloadImage: config.DefaultWorkloadImage, AllowedHosts: cfg.Perimeter.EgressAllowList, Jumpbox: true}))
+	match := hubEgressBlock.FindSubmatchIndex(readme)
+	require.NotNil(t, match, "README has the generated hub allow list")
+	if *updateGolden {
+		updated := string(readme[:match[2]]) + want + string(readme[match[3]:])
+		require.NoError(t, os.WriteFile(path, []byte(updated), 0o644))
+		return
+	}
+	assert.Equal(t, want, string(readme[match[2]:match[3]]), "README's hub allow list is the program's: run the test with -update")
+}
