@@ -122,14 +122,15 @@ var durations = map[string]Duration{
 	"azure-native:securityinsights:ASCDataConnector":        {15 * time.Second, sourceSentinel},
 	"azure-native:insights:SubscriptionDiagnosticSetting":   {15 * time.Second, sourceMonitor},
 
-	"azure-native:network:Policy":      {time.Minute, sourceFrontDoor},
-	"azure-native:cdn:Profile":         {time.Minute, sourceFrontDoor},
-	"azure-native:cdn:AFDEndpoint":     {time.Minute, sourceFrontDoor},
-	"azure-native:cdn:AFDCustomDomain": {time.Minute, sourceFrontDoor},
-	"azure-native:cdn:AFDOriginGroup":  {time.Minute, sourceFrontDoor},
-	"azure-native:cdn:AFDOrigin":       {time.Minute, sourceFrontDoor},
-	"azure-native:cdn:Route":           {2 * time.Minute, sourceFrontDoor},
-	"azure-native:cdn:SecurityPolicy":  {time.Minute, sourceFrontDoor},
+	"azure-native:network:VirtualNetworkPeering": {30 * time.Second, sourceFast},
+	"azure-native:network:Policy":                {time.Minute, sourceFrontDoor},
+	"azure-native:cdn:Profile":                   {time.Minute, sourceFrontDoor},
+	"azure-native:cdn:AFDEndpoint":               {time.Minute, sourceFrontDoor},
+	"azure-native:cdn:AFDCustomDomain":           {time.Minute, sourceFrontDoor},
+	"azure-native:cdn:AFDOriginGroup":            {time.Minute, sourceFrontDoor},
+	"azure-native:cdn:AFDOrigin":                 {time.Minute, sourceFrontDoor},
+	"azure-native:cdn:Route":                     {2 * time.Minute, sourceFrontDoor},
+	"azure-native:cdn:SecurityPolicy":            {time.Minute, sourceFrontDoor},
 }
 
 // APIManagementUpdate is the modeled time of an update of the API Management service (custom domain,

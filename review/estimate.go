@@ -80,6 +80,7 @@ var billing = map[string]billingRule{
 	"azure-native:documentdb:DatabaseAccount":               {byUse: "billed per request unit when serverless, else through its containers' throughput; and per GB stored (continuous backup beyond 7 days per GB)"},
 	"azure-native:documentdb:SqlResourceSqlContainer":       {price: priceCosmosContainer},
 	"azure-native:securityinsights:SentinelOnboardingState": {byUse: "billed per GB analysed on top of the workspace's ingestion; 10 GB a day free for the first 31 days"},
+	"azure-native:network:VirtualNetworkPeering":            {byUse: "billed per GB crossing the peering, both ways"},
 }
 
 // billingRule is how one type is billed.

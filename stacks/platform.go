@@ -33,6 +33,8 @@ type platform struct {
 	suffix     pulumi.StringOutput
 	monitoring *components.Monitoring
 	network    *components.Network
+	// hubPeering is the peering with the hub network (nil without network.hubVirtualNetworkId).
+	hubPeering *components.HubPeering
 }
 
 // stackLayer is what a layer returns: it adds what operators need from it to the stack outputs.
@@ -84,7 +86,33 @@ func newPlatform(ctx *pulumi.Context, cfg *config.Config, warnings warnings) (*p
 	if err != nil {
 		return nil, err
 	}
+	if p.hubPeering, err = p.peerWithHub(); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// peerWithHub peers the network with network.hubVirtualNetworkId, when set.
+func (p *platform) peerWithHub() (*components.HubPeering, error) {
+	hubID := p.cfg.Network.HubVirtualNetworkID
+	if hubID == "" {
+		return nil, nil
+	}
+	var hubProvider pulumi.ProviderResource
+	if p.providers.hub != nil {
+		hubProvider = p.providers.hub
+	} else {
+		p.warnings.warn("network.hubVirtualNetworkId: the peering is created from this network's side only; the hub's owner runs the stack output hubPeeringCommand, " +
+			"and until then the peering stays Initiated and no traffic crosses it (or set network.hubPeeringWritable with Network Contributor on the hub)")
+	}
+	return components.NewHubPeering(p.ctx, p.base+"-hub-peering", &components.HubPeeringArgs{
+		ResourceGroupName:   p.resourceGroup.Name,
+		VirtualNetworkName:  p.network.VirtualNetworkName,
+		VirtualNetworkID:    p.network.VirtualNetworkID,
+		SpokeName:           naming.Child(p.base, naming.RoleVirtualNetwork),
+		HubVirtualNetworkID: hubID,
+		HubProvider:         hubProvider,
+	}, p.providers.all())
 }
 
 // edgeSources is who may call the gateway: Front Door alone when it is in front, the Internet otherwise.
@@ -126,6 +154,12 @@ func (p *platform) addOutputs(outputs pulumi.Map) {
 	outputs["resourceGroupName"] = p.resourceGroup.Name
 	outputs["nameSuffix"] = p.suffix
 	outputs["virtualNetworkId"] = p.network.VirtualNetworkID
+	if p.hubPeering != nil {
+		outputs["hubPeeringId"] = p.hubPeering.PeeringID
+		if p.providers.hub == nil {
+			outputs["hubPeeringCommand"] = p.hubPeering.HubSideCommand
+		}
+	}
 	outputs["subnetIds"] = p.network.SubnetIDs
 	outputs["logAnalyticsWorkspaceId"] = p.monitoring.WorkspaceID
 	outputs["logAnalyticsWorkspaceCustomerId"] = p.monitoring.WorkspaceCustomerID

@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/apiplatform/azure-api-platform/components"
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
@@ -20,6 +21,9 @@ type providers struct {
 	azure  *azurenative.Provider
 	random *random.Provider
 	tls    *tls.Provider
+	// hub is an azure-native provider for the hub network's subscription, for the hub's side of the
+	// peering (nil unless network.hubPeeringWritable).
+	hub *azurenative.Provider
 }
 
 // newProviders creates the providers. The azure-native provider takes its credentials and subscription
@@ -39,7 +43,17 @@ func newProviders(ctx *pulumi.Context, cfg *config.Config) (*providers, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating tls provider: %w", err)
 	}
-	return &providers{azure: azure, random: randomProvider, tls: tlsProvider}, nil
+	created := &providers{azure: azure, random: randomProvider, tls: tlsProvider}
+	if cfg.Network.HubPeeringWritable {
+		created.hub, err = azurenative.NewProvider(ctx, "azure-native-hub", &azurenative.ProviderArgs{
+			Location:       pulumi.String(cfg.Location),
+			SubscriptionId: pulumi.String(components.HubSubscription(cfg.Network.HubVirtualNetworkID)),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("creating azure-native provider for the hub's subscription: %w", err)
+		}
+	}
+	return created, nil
 }
 
 // all returns every provider as a component option, so children of a component find theirs by package.

@@ -298,6 +298,10 @@ var badInputCases = []struct {
 		"frontDoor.wafMode", "must be Prevention or Detection"},
 
 	// Perimeter.
+	{"hub network given as a name", "prod", []harness.Edit{harness.Set("network.hubVirtualNetworkId", "hub-vnet")},
+		"network.hubVirtualNetworkId", "is not a virtual network's ARM ID"},
+	{"hub side writable without a hub", "prod", []harness.Edit{harness.Set("network.hubPeeringWritable", true)},
+		"network.hubPeeringWritable", "is set but network.hubVirtualNetworkId is empty"},
 	{"firewall switch of an earlier version", "prod", []harness.Edit{harness.Set("perimeter.firewallEnabled", true)},
 		"perimeter.firewallEnabled", "was replaced by perimeter.egress"},
 	{"egress mode unknown", "prod", []harness.Edit{harness.Set("perimeter.egress", "nva")},

@@ -63,7 +63,13 @@ var everyFeature = slices.Clip(append(slices.Clone(entraValidation), []harness.E
 	harness.Set("perimeter.jumpboxEnabled", true),
 	harness.Set("applicationGateway.mutualTls", "required"),
 	harness.Set("applicationGateway.callerCaCertificatePem", partnersCAPEM),
+	harness.Set("network.hubVirtualNetworkId", hubNetworkID),
+	harness.Set("network.hubPeeringWritable", true),
 }...))
+
+// hubNetworkID is a hub network in another subscription, as a landing zone's connectivity
+// subscription holds it.
+const hubNetworkID = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/hub-rg/providers/Microsoft.Network/virtualNetworks/hub-vnet"
 
 // partnersCAPEM is a callers' CA as an organisation brings it: a CA certificate only (its key was
 // thrown away when it was made with openssl req -x509).

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -104,4 +105,42 @@ func TestREADMEListsTheHubEgressRules(t *testing.T) {
 		return
 	}
 	assert.Equal(t, want, string(readme[match[2]:match[3]]), "README's hub allow list is the program's: run the test with -update")
+}
+
+// TestHubPeering checks the peering with a hub network: from the stack's side always, from the hub's
+// side through a provider for the hub's subscription when the deployer may write the hub, and
+// otherwise the command the hub's owner runs.
+func TestHubPeering(t *testing.T) {
+	t.Parallel()
+	for _, writable := range []bool{true, false} {
+		recording := runStack(t, "prod", harness.Set("network.hubVirtualNetworkId", hubNetworkID), harness.Set("network.hubPeeringWritable", writable))
+		network := virtualNetwork(t, recording)
+		peerings := recording.OfType("azure-native:network:VirtualNetworkPeering")
+		spoke := single(t, peerings, "the stack's side", func(res *harness.Resource) bool {
+			return res.InputString("virtualNetworkName") == network.OutputString("name")
+		})
+		assert.Equal(t, hubNetworkID, spoke.InputString("remoteVirtualNetwork.id"))
+		assert.Equal(t, "hub-vnet", spoke.InputString("virtualNetworkPeeringName"))
+		for _, peering := range peerings {
+			assert.Equal(t, true, peering.Input("allowVirtualNetworkAccess"))
+			assert.Equal(t, true, peering.Input("allowForwardedTraffic"), "traffic the hub's firewall forwards crosses it")
+			assert.Equal(t, false, peering.Input("useRemoteGateways"))
+		}
+		if !writable {
+			assert.Len(t, peerings, 1, "without rights on the hub, only the stack's side")
+			command, _ := recording.Outputs["hubPeeringCommand"].Value.(string)
+			assert.Contains(t, command, "az network vnet peering create --subscription 11111111-2222-3333-4444-555555555555 --resource-group hub-rg --vnet-name hub-vnet")
+			assert.Contains(t, command, "--remote-vnet "+network.ID)
+			assert.Contains(t, strings.Join(recording.Warnings, "\n"), "hubPeeringCommand")
+			continue
+		}
+		hub := single(t, peerings, "the hub's side", func(res *harness.Resource) bool { return res.InputString("virtualNetworkName") == "hub-vnet" })
+		assert.Equal(t, "hub-rg", hub.InputString("resourceGroupName"))
+		assert.Equal(t, network.ID, hub.InputString("remoteVirtualNetwork.id"))
+		assert.True(t, strings.HasPrefix(hub.ID, "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/hub-rg/"), "created in the hub's subscription: %s", hub.ID)
+		provider := recording.ByURN(hub.ProviderURN())
+		require.NotNil(t, provider)
+		assert.Equal(t, "11111111-2222-3333-4444-555555555555", provider.InputString("subscriptionId"))
+		assert.NotContains(t, recording.Outputs, "hubPeeringCommand")
+	}
 }

@@ -86,7 +86,7 @@ var childResourceTypes = []string{
 	"azure-native:apimanagement:ProductApi", "azure-native:apimanagement:Subscription", "azure-native:insights:DataCollectionRuleAssociation", "azure-native:network:Route",
 	"azure-native:documentdb:SqlResourceSqlDatabase", "azure-native:documentdb:SqlResourceSqlContainer", "azure-native:documentdb:SqlResourceSqlRoleAssignment",
 	"azure-native:securityinsights:ASCDataConnector", "azure-native:cdn:AFDCustomDomain", "azure-native:cdn:AFDOriginGroup", "azure-native:cdn:AFDOrigin",
-	"azure-native:cdn:Route", "azure-native:cdn:SecurityPolicy",
+	"azure-native:cdn:Route", "azure-native:cdn:SecurityPolicy", "azure-native:network:VirtualNetworkPeering",
 }
 
 // TestEveryDiagnosableResourceSendsDiagnostics is the coverage test: in every stack variant, each

@@ -242,6 +242,7 @@ var taggable = map[string]bool{
 	"azure-native:cdn:Route":                                   false,
 	"azure-native:cdn:SecurityPolicy":                          false,
 	"azure-native:apimanagement:Product":                       false,
+	"azure-native:network:VirtualNetworkPeering":               false,
 	"azure-native:apimanagement:ProductApi":                    false,
 	"azure-native:apimanagement:Subscription":                  false,
 	"azure-native:resources:ResourceGroup":                     true,
@@ -363,7 +364,7 @@ func TestComponentsParentAndNameTheirChildren(t *testing.T) {
 		"apiplatform:kubernetes:KubernetesCluster", "apiplatform:containers:ContainerRegistry", "apiplatform:kubernetes:EchoWorkload", "apiplatform:kubernetes:IstioIngress", "apiplatform:kubernetes:IstioAddOnReadiness",
 		"apiplatform:perimeter:EgressFirewall", "apiplatform:perimeter:Bastion", "apiplatform:perimeter:Jumpbox",
 		"apiplatform:monitoring:Alerts", "apiplatform:data:SQLDatabase", "apiplatform:data:CosmosDB", "apiplatform:edge:FrontDoor",
-		"apiplatform:monitoring:Sentinel"}, slices.Compact(componentTypes))
+		"apiplatform:monitoring:Sentinel", "apiplatform:network:HubPeering"}, slices.Compact(componentTypes))
 }
 
 // checkComponentChildren checks the children of every component of one recording (see
@@ -435,6 +436,8 @@ func checkComponentChildren(t *testing.T, recording *harness.Recording) []string
 			case harness.TypeMatches(child.Type, "azure-native:cdn:AFDOriginGroup"), harness.TypeMatches(child.Type, "azure-native:cdn:AFDOrigin"),
 				harness.TypeMatches(child.Type, "azure-native:cdn:Route"), harness.TypeMatches(child.Type, "azure-native:cdn:SecurityPolicy"):
 				assert.Contains(t, []string{"gateway", "application-gateway", "api", "waf"}, physical, "named within its profile")
+			case harness.TypeMatches(child.Type, "azure-native:network:VirtualNetworkPeering"):
+				assert.Contains(t, []string{"hub-vnet", "apiplat-prod-vnet"}, physical, "a peering is named after the network it leads to")
 			case strings.HasPrefix(child.Type, "azure-native:apimanagement"), // entities are named within their service
 				harness.TypeMatches(child.Type, "azure-native:authorization:RoleAssignment"):
 			default:

@@ -149,6 +149,7 @@ var resourceTypeRules = map[string]Rule{
 	"azure-native:sql:ServerBlobAuditingPolicy":           fixedRule("SQL auditing policy", "default"),
 	"azure-native:sql:ServerSecurityAlertPolicy":          fixedRule("SQL security alert policy", "Default"),
 	"azure-native:insights:SubscriptionDiagnosticSetting": diagnosticSettingRule,
+	"azure-native:network:VirtualNetworkPeering":          networkRule("virtual network peering", 1, 80),
 
 	"azure-native:network:Policy":      frontDoorWAFPolicyRule,
 	"azure-native:cdn:Profile":         frontDoorRule,

@@ -39,6 +39,7 @@ var armPaths = map[string]string{
 	"apimanagement:ProductApi":                    "Microsoft.ApiManagement/service/{serviceName}/products/{productId}/apis/{apiId}",
 	"apimanagement:Subscription":                  "Microsoft.ApiManagement/service/{serviceName}/subscriptions/{sid}",
 	"network:PrivateRecordSet":                    "Microsoft.Network/privateDnsZones/{privateZoneName}/{recordType}/{relativeRecordSetName}",
+	"network:VirtualNetworkPeering":               "Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}",
 	"compute:VirtualMachine":                      "Microsoft.Compute/virtualMachines/{vmName}",
 	"containerregistry:Registry":                  "Microsoft.ContainerRegistry/registries/{registryName}",
 	"containerservice:ManagedCluster":             "Microsoft.ContainerService/managedClusters/{resourceName}",
@@ -196,7 +197,7 @@ func (m *mocks) azureResource(res *Resource, outputs resource.PropertyMap) (stri
 	case res.InputString("resourceUri") != "":
 		id = res.InputString("resourceUri") + "/providers/" + path
 	case res.InputString("resourceGroupName") != "":
-		id = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/%s", SubscriptionID, res.InputString("resourceGroupName"), path)
+		id = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/%s", m.subscriptionOf(res), res.InputString("resourceGroupName"), path)
 	default:
 		id = fmt.Sprintf("/subscriptions/%s/providers/%s", SubscriptionID, path)
 	}
@@ -283,6 +284,21 @@ func genericOutputs(res *Resource, name string, outputs resource.PropertyMap) {
 		setOutput(outputs, "properties", "documentEndpoint", "https://"+name+".documents.azure.com:443/")
 	}
 	setOutput(outputs, "properties", "provisioningState", "Succeeded")
+}
+
+// subscriptionOf is the subscription a resource is created in: its provider's subscriptionId when the
+// provider names one (the hub's, for the hub's side of a peering), the deployment's otherwise.
+func (m *mocks) subscriptionOf(res *Resource) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, provider := range m.recording.Resources {
+		if provider.URN == res.ProviderURN() {
+			if subscription := provider.InputString("subscriptionId"); subscription != "" {
+				return subscription
+			}
+		}
+	}
+	return SubscriptionID
 }
 
 // setOutput sets object.key in outputs, keeping the object's other properties and its secrecy.

@@ -98,6 +98,11 @@ type Network struct {
 	AddressSpace string `json:"addressSpace"`
 	// Subnets are the per-service subnets.
 	Subnets Subnets `json:"subnets"`
+	// HubVirtualNetworkID, when set, peers the network with this hub network (ARM ID).
+	HubVirtualNetworkID string `json:"hubVirtualNetworkId"`
+	// HubPeeringWritable says the deploying identity may write the hub network: the program then
+	// creates the hub's side of the peering too, otherwise the hub's owner runs the command it outputs.
+	HubPeeringWritable bool `json:"hubPeeringWritable"`
 }
 
 // Subnets holds one CIDR block per subnet role. The optional ones (bastion, firewall, jumpbox) are

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/bits"
 	"net/netip"
+	"regexp"
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
 )
@@ -234,4 +235,20 @@ func bitsFor(n int) int {
 		return 32
 	}
 	return 32 - bits.Len(uint(n-1))
+}
+
+// hubNetworkIDPattern is a virtual network's ARM ID.
+var hubNetworkIDPattern = regexp.MustCompile(`(?i)^/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w._()]+/providers/Microsoft\.Network/virtualNetworks/[-\w._]+$`)
+
+// validateHubPeering checks the hub network's ID; whether the two address spaces overlap cannot be
+// known offline (Azure refuses the peering if they do).
+func validateHubPeering(c *Config, problems *problemList) {
+	network := c.Network
+	switch {
+	case network.HubVirtualNetworkID != "" && !hubNetworkIDPattern.MatchString(network.HubVirtualNetworkID):
+		problems.add("network.hubVirtualNetworkId", network.HubVirtualNetworkID,
+			"is not a virtual network's ARM ID: /subscriptions/<subscription GUID>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>")
+	case network.HubVirtualNetworkID == "" && network.HubPeeringWritable:
+		problems.add("network.hubPeeringWritable", true, "is set but network.hubVirtualNetworkId is empty: name the hub network to peer with, or remove it")
+	}
 }

@@ -47,6 +47,7 @@ func validate(c *Config, problems *problemList) {
 	validatePrivateEndpoints(c, problems)
 	validatePrivateDNSZones(c, problems)
 	validatePerimeter(c, problems)
+	validateHubPeering(c, problems)
 	validateClusterAccess(c, problems)
 	if c.Location != "" {
 		validateZoneRegion(c, problems)
