@@ -28,15 +28,18 @@ type HubEgressArgs struct {
 	Sources map[EgressSource]string
 	// Plan is what the allow list depends on.
 	Plan EgressPlan
+	// PeeringReady are the peering's resources, when the stack creates them: the hub is reached only
+	// once both sides exist, so whatever needs egress at creation waits for them too.
+	PeeringReady []pulumi.Resource
 }
 
 // HubEgress is the default route to the hub and the allow list the hub firewall needs.
 type HubEgress struct {
 	pulumi.ResourceState
 
-	// Ready is the default route: whatever must reach the Internet at creation (the cluster, whose
-	// nodes bootstrap through the hub, and the jumpbox) waits for it. The hub firewall's rules are the
-	// hub owner's: the route cannot wait for them.
+	// Ready is the default route and the peering the stack creates: whatever must reach the Internet at
+	// creation (the cluster, whose nodes bootstrap through the hub, and the jumpbox) waits for them. The
+	// hub firewall's rules are the hub owner's: nothing can wait for them.
 	Ready []pulumi.Resource
 	// AllowList is what the hub firewall must allow, one entry per rule (from, rule, fqdnTags, hosts,
 	// ports): the same rules the stack's own firewall would hold (EgressRules).
@@ -75,7 +78,7 @@ func NewHubEgress(ctx *pulumi.Context, name string, args *HubEgressArgs, opts ..
 			"fqdnTags": pulumi.ToStringArray(rule.FQDNTags), "hosts": pulumi.ToStringArray(rule.Hosts), "ports": pulumi.ToIntArray(ports),
 		})
 	}
-	component.Ready = []pulumi.Resource{route}
+	component.Ready = append([]pulumi.Resource{route}, args.PeeringReady...)
 	component.AllowList = allowList.ToArrayOutput()
 	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
 		return nil, fmt.Errorf("registering hub egress %s outputs: %w", name, err)

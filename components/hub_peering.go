@@ -25,8 +25,9 @@ type HubPeeringArgs struct {
 	VirtualNetworkName pulumi.StringInput
 	// VirtualNetworkID is the stack's network's ARM ID.
 	VirtualNetworkID pulumi.StringInput
-	// SpokeName names both peerings: the hub's side is named after the stack's network.
-	SpokeName string
+	// SpokeName names the hub's side of the peering: the stack's network's name with the stack's
+	// random suffix, unique among the hub's peerings even for stacks of the same name elsewhere.
+	SpokeName pulumi.StringInput
 	// HubVirtualNetworkID is the hub network's ARM ID (validated by the stack's configuration).
 	HubVirtualNetworkID string
 	// HubProvider, when set, is an azure-native provider for the hub's subscription: the component then
@@ -41,6 +42,8 @@ type HubPeering struct {
 
 	// PeeringID is the stack side's ARM ID.
 	PeeringID pulumi.StringOutput `pulumi:"peeringId"`
+	// Ready are the peering's resources: the stack's side, and the hub's when the component created it.
+	Ready []pulumi.Resource
 	// HubSideCommand is the Azure CLI command the hub's owner runs to create the hub's side ("" when
 	// the component created it).
 	HubSideCommand pulumi.StringOutput `pulumi:"hubSideCommand"`
@@ -97,11 +100,12 @@ func NewHubPeering(ctx *pulumi.Context, name string, args *HubPeeringArgs, opts 
 		return nil, fmt.Errorf("creating peering %s-to-hub: %w", name, err)
 	}
 	component.PeeringID = spoke.ID().ToStringOutput()
+	component.Ready = []pulumi.Resource{spoke}
 	component.HubSideCommand = pulumi.Sprintf("az network vnet peering create --subscription %s --resource-group %s --vnet-name %s --name %s "+
 		"--remote-vnet %s --allow-vnet-access --allow-forwarded-traffic", hub.subscription, hub.resourceGroup, hub.name, args.SpokeName, args.VirtualNetworkID)
 	if args.HubProvider != nil {
-		if _, err := network.NewVirtualNetworkPeering(ctx, name+"-from-hub", &network.VirtualNetworkPeeringArgs{
-			VirtualNetworkPeeringName: pulumi.String(args.SpokeName),
+		hubSide, err := network.NewVirtualNetworkPeering(ctx, name+"-from-hub", &network.VirtualNetworkPeeringArgs{
+			VirtualNetworkPeeringName: args.SpokeName,
 			VirtualNetworkName:        pulumi.String(hub.name),
 			ResourceGroupName:         pulumi.String(hub.resourceGroup),
 			RemoteVirtualNetwork:      &network.SubResourceArgs{Id: args.VirtualNetworkID},
@@ -109,9 +113,11 @@ func NewHubPeering(ctx *pulumi.Context, name string, args *HubPeeringArgs, opts 
 			AllowForwardedTraffic:     pulumi.Bool(true),
 			AllowGatewayTransit:       pulumi.Bool(false),
 			UseRemoteGateways:         pulumi.Bool(false),
-		}, parent, pulumi.Provider(args.HubProvider)); err != nil {
+		}, parent, pulumi.Provider(args.HubProvider))
+		if err != nil {
 			return nil, fmt.Errorf("creating peering %s-from-hub: %w", name, err)
 		}
+		component.Ready = append(component.Ready, hubSide)
 		component.HubSideCommand = pulumi.String("").ToStringOutput()
 	}
 	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {

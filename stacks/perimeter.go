@@ -127,7 +127,16 @@ func (p *platform) deployHubEgress() (*components.HubEgress, error) {
 		NextHopIP:         cfg.Perimeter.HubNextHopIP,
 		Sources:           sources,
 		Plan:              egressPlan(cfg),
+		PeeringReady:      p.hubPeeringReady(),
 	}, p.providers.all())
+}
+
+// hubPeeringReady are the peering's resources the stack creates (none without a peering).
+func (p *platform) hubPeeringReady() []pulumi.Resource {
+	if p.hubPeering == nil {
+		return nil
+	}
+	return p.hubPeering.Ready
 }
 
 // egressPlan is what the egress allow rules of the stack depend on.

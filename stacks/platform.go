@@ -102,14 +102,20 @@ func (p *platform) peerWithHub() (*components.HubPeering, error) {
 	if p.providers.hub != nil {
 		hubProvider = p.providers.hub
 	} else {
-		p.warnings.warn("network.hubVirtualNetworkId: the peering is created from this network's side only; the hub's owner runs the stack output hubPeeringCommand, " +
-			"and until then the peering stays Initiated and no traffic crosses it (or set network.hubPeeringWritable with Network Contributor on the hub)")
+		p.warnings.warn("network.hubVirtualNetworkId: the peering is created from this network's side only; the hub's owner runs the stack output hubPeeringCommand " +
+			"(with Microsoft.Network/virtualNetworks/peer/action on this network), and until then the peering stays Initiated and no traffic crosses it; " +
+			"or set network.hubPeeringWritable with Network Contributor on the hub")
+		if p.cfg.Perimeter.Egress == config.EgressHub {
+			p.warnings.warn("perimeter.egress is hub and the hub's side of the peering is not the program's: the cluster's nodes cannot bootstrap, and its creation fails, " +
+				"until the peering is Connected. The stack's side exists within the first minute of pulumi up: have the hub's owner run hubPeeringCommand then, " +
+				"and run pulumi up again if the cluster failed")
+		}
 	}
 	return components.NewHubPeering(p.ctx, p.base+"-hub-peering", &components.HubPeeringArgs{
 		ResourceGroupName:   p.resourceGroup.Name,
 		VirtualNetworkName:  p.network.VirtualNetworkName,
 		VirtualNetworkID:    p.network.VirtualNetworkID,
-		SpokeName:           naming.Child(p.base, naming.RoleVirtualNetwork),
+		SpokeName:           pulumi.Sprintf("%s-%s", naming.Child(p.base, naming.RoleVirtualNetwork), p.suffix),
 		HubVirtualNetworkID: hubID,
 		HubProvider:         hubProvider,
 	}, p.providers.all())

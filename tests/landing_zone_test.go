@@ -17,8 +17,8 @@ import (
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
-// hubEgress routes prod's egress to a hub firewall at 10.0.1.4.
-var hubEgress = []harness.Edit{harness.Set("perimeter.egress", "hub"), harness.Set("perimeter.hubNextHopIp", "10.0.1.4")}
+// hubEgress routes prod's egress to a hub firewall at 10.100.1.4.
+var hubEgress = []harness.Edit{harness.Set("perimeter.egress", "hub"), harness.Set("perimeter.hubNextHopIp", "10.100.1.4")}
 
 // TestHubEgressRoutesToTheHubFirewall checks prod with hub egress: no firewall of its own and no
 // AzureFirewallSubnet, the egress subnets' default route to the hub's address, the cluster on
@@ -39,7 +39,7 @@ func TestHubEgressRoutesToTheHubFirewall(t *testing.T) {
 	route := single(t, recording.OfType("azure-native:network:Route"), "default route", func(*harness.Resource) bool { return true })
 	assert.Equal(t, "0.0.0.0/0", route.InputString("addressPrefix"))
 	assert.Equal(t, "VirtualAppliance", route.InputString("nextHopType"))
-	assert.Equal(t, "10.0.1.4", route.InputString("nextHopIpAddress"))
+	assert.Equal(t, "10.100.1.4", route.InputString("nextHopIpAddress"))
 	assert.Equal(t, tables[0].InputString("routeTableName"), route.InputString("routeTableName"))
 
 	cluster := stackCluster(t, recording)
@@ -47,6 +47,12 @@ func TestHubEgressRoutesToTheHubFirewall(t *testing.T) {
 	assert.True(t, recording.WaitsFor(cluster, route), "the nodes bootstrap through the hub: the route exists first")
 	jumpbox := single(t, recording.OfType("azure-native:compute:VirtualMachine"), "jumpbox", func(*harness.Resource) bool { return true })
 	assert.True(t, recording.WaitsFor(jumpbox, route))
+
+	peered := runStack(t, "prod", append(hubEgress[:len(hubEgress):len(hubEgress)], harness.Set("network.hubVirtualNetworkId", hubNetworkID),
+		harness.Set("network.hubPeeringWritable", true))...)
+	for _, peering := range peered.OfType("azure-native:network:VirtualNetworkPeering") {
+		assert.True(t, peered.WaitsFor(stackCluster(t, peered), peering), "the hub is reached only through the peering: the cluster waits for %s", peering.Name)
+	}
 
 	cfg := mustLoadConfig(t, "prod", hubEgress...)
 	rules := components.EgressRules(components.EgressPlan{Location: cfg.Location, WorkloadImage: cfg.Workload.Image, Jumpbox: true})
@@ -135,6 +141,8 @@ func TestHubPeering(t *testing.T) {
 			continue
 		}
 		hub := single(t, peerings, "the hub's side", func(res *harness.Resource) bool { return res.InputString("virtualNetworkName") == "hub-vnet" })
+		assert.Equal(t, network.OutputString("name")+"-"+recording.Outputs["nameSuffix"].Value.(string), hub.InputString("virtualNetworkPeeringName"),
+			"unique among the hub's peerings: the stack's network name and suffix")
 		assert.Equal(t, "hub-rg", hub.InputString("resourceGroupName"))
 		assert.Equal(t, network.ID, hub.InputString("remoteVirtualNetwork.id"))
 		assert.True(t, strings.HasPrefix(hub.ID, "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/hub-rg/"), "created in the hub's subscription: %s", hub.ID)

@@ -52,12 +52,20 @@ func validateEgress(c *Config, problems *problemList) {
 	address, err := netip.ParseAddr(p.HubNextHopIP)
 	switch {
 	case p.HubNextHopIP == "":
-		problems.add("perimeter.hubNextHopIp", "", "is required when perimeter.egress is hub: the hub firewall's private IPv4 address, e.g. 10.0.1.4")
+		problems.add("perimeter.hubNextHopIp", "", "is required when perimeter.egress is hub: the hub firewall's private IPv4 address, e.g. 10.100.1.4")
 	case err != nil || !address.Is4():
-		problems.add("perimeter.hubNextHopIp", p.HubNextHopIP, "is not an IPv4 address: give the hub firewall's private address, e.g. 10.0.1.4")
+		problems.add("perimeter.hubNextHopIp", p.HubNextHopIP, "is not an IPv4 address: give the hub firewall's private address, e.g. 10.100.1.4")
 	default:
 		if space, err := netip.ParsePrefix(c.Network.AddressSpace); err == nil && space.Contains(address) {
 			problems.add("perimeter.hubNextHopIp", p.HubNextHopIP, "is inside network.addressSpace %s: the hub firewall is in the hub's network, which the stack's network is peered with", c.Network.AddressSpace)
+		}
+		// The cluster's own ranges must not overlap peered networks: an address in them is never
+		// routed to the hub (https://learn.microsoft.com/azure/aks/azure-cni-overlay).
+		for _, cluster := range []struct{ key, cidr string }{{"kubernetes.serviceCidr", c.Kubernetes.ServiceCIDR}, {"kubernetes.podCidr", c.Kubernetes.PodCIDR}} {
+			if prefix, err := netip.ParsePrefix(cluster.cidr); err == nil && prefix.Contains(address) {
+				problems.add("perimeter.hubNextHopIp", p.HubNextHopIP, "is inside %s %s: the cluster's ranges must not overlap the hub's network; move %s off the hub's address plan",
+					cluster.key, cluster.cidr, cluster.key)
+			}
 		}
 	}
 }
