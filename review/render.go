@@ -85,6 +85,8 @@ func (r *Report) Render(w io.Writer) {
 
 	renderWarnings(w, r.Recording.Warnings)
 
+	renderBrought(w, r.Recording)
+
 	renderEstimate(w, r)
 
 	fmt.Fprintln(w, "\nStanding cost of reaching the private API server (make deploy tunnels through Azure Bastion)")

@@ -3,9 +3,11 @@
 package tests
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +16,7 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/components"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/review"
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
@@ -151,4 +154,30 @@ func TestHubPeering(t *testing.T) {
 		assert.Equal(t, "11111111-2222-3333-4444-555555555555", provider.InputString("subscriptionId"))
 		assert.NotContains(t, recording.Outputs, "hubPeeringCommand")
 	}
+}
+
+// TestReviewShowsWhatIsBrought checks the review's split of brought and created: the shipped stacks
+// bring nothing; hub egress brings the hub's firewall; a hub peering the hub network; bring-your-own
+// endpoints their stores. The stack's own resources, and the cluster's node group, are never brought.
+func TestReviewShowsWhatIsBrought(t *testing.T) {
+	t.Parallel()
+	for _, stack := range stackNames {
+		assert.Empty(t, review.Brought(runStack(t, stack)), "%s creates everything it uses", stack)
+	}
+	brought := map[string]review.BroughtPart{}
+	for _, part := range review.Brought(runStack(t, "prod", append(slices.Clone(everyFeature), hubEgress...)...)) {
+		brought[part.What] = part
+	}
+	assert.ElementsMatch(t, []string{hubNetworkID, cosmosAccountID, storageAccountID, "10.100.1.4"}, slices.Collect(maps.Keys(brought)))
+	assert.Equal(t, "Microsoft.Network/virtualNetworks", brought[hubNetworkID].Kind)
+	assert.Equal(t, "virtual appliance (next hop)", brought["10.100.1.4"].Kind)
+	assert.Contains(t, brought[cosmosAccountID].UsedBy, "apiplat-prod-pe-orders")
+	listener := review.Brought(runStack(t, "prod", edgeAndData...))
+	require.Len(t, listener, 1, "with Front Door, only the listener certificate is the user's")
+	assert.Equal(t, publicListenerSecretID, listener[0].What)
+	assert.Equal(t, "Key Vault secret", listener[0].Kind)
+	var rendered strings.Builder
+	report := reviewStack(t, "prod", hubEgress...)
+	report.Render(&rendered)
+	assert.Contains(t, rendered.String(), "brought  virtual appliance (next hop)  10.100.1.4 (used by apiplat-prod-hub-egress-default-route)")
 }
