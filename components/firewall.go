@@ -186,18 +186,24 @@ func (s firewallScope) newFirewall(policy *network.FirewallPolicy, rules *networ
 
 // newDefaultRoute adds the egress route table's default route, through the firewall's private address.
 func (s firewallScope) newDefaultRoute(privateIP pulumi.StringOutput) (*network.Route, error) {
-	ctx, name, args, parent := s.ctx, s.name, s.args, s.parent
-	routeName := name + "-default-route"
-	route, err := network.NewRoute(ctx, routeName, &network.RouteArgs{
-		RouteName:         pulumi.String("default-to-firewall"),
-		RouteTableName:    args.RouteTableName,
-		ResourceGroupName: args.ResourceGroupName,
+	return newDefaultRoute(s.scope, "default-to-firewall", s.args.ResourceGroupName, s.args.RouteTableName, privateIP)
+}
+
+// newDefaultRoute adds 0.0.0.0/0 to a virtual appliance at nextHop to the egress route table, as the
+// scope's <name>-default-route: a Route of its own, which azure-native keeps when it updates the table
+// (see newEgressRouteTable).
+func newDefaultRoute(s scope, routeName string, resourceGroupName, routeTableName, nextHop pulumi.StringInput) (*network.Route, error) {
+	resourceName := s.name + "-default-route"
+	route, err := network.NewRoute(s.ctx, resourceName, &network.RouteArgs{
+		RouteName:         pulumi.String(routeName),
+		RouteTableName:    routeTableName,
+		ResourceGroupName: resourceGroupName,
 		AddressPrefix:     pulumi.String("0.0.0.0/0"),
 		NextHopType:       pulumi.String("VirtualAppliance"),
-		NextHopIpAddress:  privateIP,
-	}, parent)
+		NextHopIpAddress:  nextHop,
+	}, s.parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating default route %s: %w", routeName, err)
+		return nil, fmt.Errorf("creating default route %s: %w", resourceName, err)
 	}
 	return route, nil
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components/outputs"
@@ -55,17 +54,10 @@ func NewHubEgress(ctx *pulumi.Context, name string, args *HubEgressArgs, opts ..
 	if err := ctx.RegisterComponentResource(HubEgressType, name, component, opts...); err != nil {
 		return nil, fmt.Errorf("registering hub egress %s: %w", name, err)
 	}
-	routeName := name + "-default-route"
-	route, err := network.NewRoute(ctx, routeName, &network.RouteArgs{
-		RouteName:         pulumi.String("default-to-hub"),
-		RouteTableName:    args.RouteTableName,
-		ResourceGroupName: args.ResourceGroupName,
-		AddressPrefix:     pulumi.String("0.0.0.0/0"),
-		NextHopType:       pulumi.String("VirtualAppliance"),
-		NextHopIpAddress:  pulumi.String(args.NextHopIP),
-	}, pulumi.Parent(component))
+	route, err := newDefaultRoute(scope{ctx: ctx, name: name, parent: pulumi.Parent(component)}, "default-to-hub",
+		args.ResourceGroupName, args.RouteTableName, pulumi.String(args.NextHopIP))
 	if err != nil {
-		return nil, fmt.Errorf("creating default route %s: %w", routeName, err)
+		return nil, err
 	}
 	allowList := pulumi.Array{}
 	for _, rule := range EgressRules(args.Plan) {
