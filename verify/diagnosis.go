@@ -83,8 +83,7 @@ var ingressRefusals = []string{"No required SSL certificate was sent", "The SSL 
 
 // statusDiagnosis names the hop behind a status other than 200 to the request the target describes.
 func statusDiagnosis(status int, body string, target Target) *Diagnosis {
-	var apim managementError
-	fromManagement := json.Unmarshal([]byte(body), &apim) == nil && apim.StatusCode == status
+	apim, fromManagement := managementAnswer(status, body)
 	refusal := firstMatch(body, ingressRefusals)
 	switch {
 	case fromManagement:
@@ -121,6 +120,12 @@ func statusDiagnosis(status int, body string, target Target) *Diagnosis {
 	}
 	return &Diagnosis{Hop: GatewayBackendHop, Section: SectionVerifyFails, Transient: status >= 500,
 		Problem: fmt.Sprintf("unexpected %d (%q)", status, firstLine(body))}
+}
+
+// managementAnswer parses a body API Management wrote itself: its JSON error with the response's status.
+func managementAnswer(status int, body string) (managementError, bool) {
+	var apim managementError
+	return apim, json.Unmarshal([]byte(body), &apim) == nil && apim.StatusCode == status
 }
 
 // envoyAnswer is the meaning of a body Envoy wrote itself, or "".

@@ -4,7 +4,6 @@ package verify
 
 import (
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -26,8 +25,7 @@ func frontDoorDiagnosis(response *http.Response, body string, target Target) *Di
 	if !target.FrontDoor {
 		return nil
 	}
-	var apim managementError
-	if json.Unmarshal([]byte(body), &apim) == nil && apim.StatusCode == response.StatusCode || strings.Contains(body, gatewayPageMarker) {
+	if _, fromManagement := managementAnswer(response.StatusCode, body); fromManagement || strings.Contains(body, gatewayPageMarker) {
 		return nil // from API Management or the gateway: the hops behind explain it
 	}
 	external := response.Header.Get("X-Azure-ExternalError")
