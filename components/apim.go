@@ -81,6 +81,8 @@ type APIManagementArgs struct {
 	PublicIPAddressID string
 	// GatewayHostName is the gateway's internal custom domain.
 	GatewayHostName string
+	// CentralDNS, when set, writes the host's record into the landing zone's zone instead of a zone of its own.
+	CentralDNS *CentralDNS
 	// GatewayCertificatePFX is the custom domain's certificate: base64 PKCS#12 without a password (secret).
 	GatewayCertificatePFX pulumi.StringInput
 	// CACertificatePEM is the private CA, trusted for backend certificate chains.
@@ -179,7 +181,7 @@ func NewAPIManagement(ctx *pulumi.Context, name string, args *APIManagementArgs,
 	}
 
 	gatewayDNS, err := newPrivateHostRecord(ctx, naming.Child(name, naming.RoleGatewayPrivateZone), args.GatewayHostName, privateIP,
-		privateZoneArgs{resourceGroupName: args.ResourceGroupName, virtualNetworkID: args.VirtualNetworkID, tags: tags}, parent)
+		privateZoneArgs{resourceGroupName: args.ResourceGroupName, virtualNetworkID: args.VirtualNetworkID, tags: tags, central: args.CentralDNS}, parent)
 	if err != nil {
 		return nil, err
 	}

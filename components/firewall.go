@@ -31,6 +31,9 @@ type EgressFirewallArgs struct {
 	// RouteTableName is the egress subnets' route table (in ResourceGroupName); the component adds its
 	// default route to the firewall's address.
 	RouteTableName pulumi.StringInput
+	// RouteTableGroupName is the route table's resource group when it is not ResourceGroupName (a
+	// landing zone's table); nil means ResourceGroupName.
+	RouteTableGroupName pulumi.StringInput
 	// ClusterSubnet is the AKS node subnet's CIDR block, the source of the cluster's rules.
 	ClusterSubnet string
 	// JumpboxSubnet is the jumpbox subnet's CIDR block; empty without a jumpbox.
@@ -186,7 +189,11 @@ func (s firewallScope) newFirewall(policy *network.FirewallPolicy, rules *networ
 
 // newDefaultRoute adds the egress route table's default route, through the firewall's private address.
 func (s firewallScope) newDefaultRoute(privateIP pulumi.StringOutput) (*network.Route, error) {
-	return newDefaultRoute(s.scope, "default-to-firewall", s.args.ResourceGroupName, s.args.RouteTableName, privateIP)
+	groupName := s.args.RouteTableGroupName
+	if groupName == nil {
+		groupName = s.args.ResourceGroupName
+	}
+	return newDefaultRoute(s.scope, "default-to-firewall", groupName, s.args.RouteTableName, privateIP)
 }
 
 // newDefaultRoute adds 0.0.0.0/0 to a virtual appliance at nextHop to the egress route table, as the

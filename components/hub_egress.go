@@ -17,10 +17,13 @@ const HubEgressType = Project + ":perimeter:HubEgress"
 
 // HubEgressArgs configures the HubEgress component.
 type HubEgressArgs struct {
-	// ResourceGroupName holds the route table.
+	// ResourceGroupName holds the route table (the stack's group, or a landing zone's).
 	ResourceGroupName pulumi.StringInput
 	// RouteTableName is the egress subnets' route table (Network's), which gets the default route.
 	RouteTableName pulumi.StringInput
+	// RouteBrought says the route table already sends 0.0.0.0/0 to NextHopIP (a landing zone's
+	// table): the component adds no route.
+	RouteBrought bool
 	// NextHopIP is the hub firewall's private address.
 	NextHopIP string
 	// Sources maps each routed subnet to its CIDR block, for the allow list.
@@ -54,10 +57,14 @@ func NewHubEgress(ctx *pulumi.Context, name string, args *HubEgressArgs, opts ..
 	if err := ctx.RegisterComponentResource(HubEgressType, name, component, opts...); err != nil {
 		return nil, fmt.Errorf("registering hub egress %s: %w", name, err)
 	}
-	route, err := newDefaultRoute(scope{ctx: ctx, name: name, parent: pulumi.Parent(component)}, "default-to-hub",
-		args.ResourceGroupName, args.RouteTableName, pulumi.String(args.NextHopIP))
-	if err != nil {
-		return nil, err
+	component.Ready = args.PeeringReady
+	if !args.RouteBrought {
+		route, err := newDefaultRoute(scope{ctx: ctx, name: name, parent: pulumi.Parent(component)}, "default-to-hub",
+			args.ResourceGroupName, args.RouteTableName, pulumi.String(args.NextHopIP))
+		if err != nil {
+			return nil, err
+		}
+		component.Ready = append([]pulumi.Resource{route}, args.PeeringReady...)
 	}
 	allowList := pulumi.Array{}
 	for _, rule := range EgressRules(args.Plan) {
@@ -70,7 +77,6 @@ func NewHubEgress(ctx *pulumi.Context, name string, args *HubEgressArgs, opts ..
 			"fqdnTags": pulumi.ToStringArray(rule.FQDNTags), "hosts": pulumi.ToStringArray(rule.Hosts), "ports": pulumi.ToIntArray(ports),
 		})
 	}
-	component.Ready = append([]pulumi.Resource{route}, args.PeeringReady...)
 	component.AllowList = allowList.ToArrayOutput()
 	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
 		return nil, fmt.Errorf("registering hub egress %s outputs: %w", name, err)

@@ -89,6 +89,13 @@ type KubernetesClusterArgs struct {
 	// internal load balancer address. The record is written from these values, not from cluster
 	// outputs, so nothing waits for the cluster to learn the address.
 	BackendHostName, IngressPrivateIP string
+	// CentralDNS, when set, writes the ingress host's record into the landing zone's zone, and a
+	// PrivateDNSZoneID there is the API server's zone.
+	CentralDNS *CentralDNS
+	// PrivateDNSZoneID is the landing zone's privatelink.<region>.azmk8s.io zone for the API server,
+	// needed when the network's DNS servers are a hub's (which cannot see the zone AKS would create
+	// and link to this network only); empty lets AKS create its own ("system").
+	PrivateDNSZoneID string
 	// Tags are put on the cluster, its identity and DNS.
 	Tags map[string]string
 }
@@ -204,7 +211,7 @@ func NewKubernetesCluster(ctx *pulumi.Context, name string, args *KubernetesClus
 	// is ready long before the cluster or API Management, so the backend resolves the moment the
 	// ingress answers.
 	backendDNS, err := newPrivateHostRecord(ctx, naming.Child(name, naming.RoleBackendPrivateZone), args.BackendHostName, pulumi.String(args.IngressPrivateIP),
-		privateZoneArgs{resourceGroupName: args.ResourceGroupName, virtualNetworkID: args.VirtualNetworkID, tags: tags}, parent)
+		privateZoneArgs{resourceGroupName: args.ResourceGroupName, virtualNetworkID: args.VirtualNetworkID, tags: tags, central: args.CentralDNS}, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -252,6 +259,20 @@ func (s clusterScope) newControlPlaneIdentity() (*managedidentity.UserAssignedId
 		}
 		clusterWaitsFor = append(clusterWaitsFor, routeTableGrant)
 	}
+	if args.PrivateDNSZoneID != "" {
+		// With a zone it is given, AKS writes the API server's record there and links the zone to the
+		// cluster's network itself: it needs the zone and the network
+		// (https://learn.microsoft.com/azure/aks/private-clusters#configure-a-private-dns-zone).
+		zoneGrant, err := grantRole(ctx, name+"-aks-private-dns-zone-contributor", pulumi.String(args.PrivateDNSZoneID).ToStringOutput(), PrivateDNSZoneContributorRole, identity.PrincipalId, parent)
+		if err != nil {
+			return nil, nil, err
+		}
+		networkGrant, err := grantRole(ctx, name+"-aks-network-network-contributor", args.VirtualNetworkID.ToStringOutput(), NetworkContributorRole, identity.PrincipalId, parent)
+		if err != nil {
+			return nil, nil, err
+		}
+		clusterWaitsFor = append(clusterWaitsFor, zoneGrant, networkGrant)
+	}
 	return identity, clusterWaitsFor, nil
 }
 
@@ -282,7 +303,7 @@ func (s clusterScope) managedClusterArgs(clusterName string, identity *managedid
 		},
 		ApiServerAccessProfile: &containerservice.ManagedClusterAPIServerAccessProfileArgs{
 			EnablePrivateCluster:           pulumi.Bool(true),
-			PrivateDNSZone:                 pulumi.String("system"),
+			PrivateDNSZone:                 pulumi.String(privateDNSZone(args)),
 			EnablePrivateClusterPublicFQDN: pulumi.Bool(args.PrivateClusterPublicFQDNEnabled),
 		},
 		NetworkProfile: clusterNetworkProfile(args),
@@ -450,4 +471,13 @@ func EphemeralOSDiskGiB(vmSize string) (int, bool) {
 		return 0, false
 	}
 	return min(128, temporary), true
+}
+
+// privateDNSZone is the API server's private zone: the one the cluster is given, or "system" (AKS
+// creates one in the node resource group, linked to the cluster's network).
+func privateDNSZone(args *KubernetesClusterArgs) string {
+	if args.PrivateDNSZoneID != "" {
+		return args.PrivateDNSZoneID
+	}
+	return "system"
 }

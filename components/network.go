@@ -40,6 +40,8 @@ type NetworkArgs struct {
 	// (Azure Firewall): they share one route table, created empty, whose default route the appliance's
 	// component adds once Azure has given the appliance its address.
 	EgressSubnets []naming.SubnetRole
+	// DNSServers are the network's custom DNS servers (a hub's resolvers); empty keeps Azure's.
+	DNSServers []string
 	// Tags are put on the virtual network, the route table and every network security group.
 	Tags map[string]string
 }
@@ -61,6 +63,9 @@ type Network struct {
 	RouteTableID pulumi.StringOutput `pulumi:"routeTableId"`
 	// RouteTableName is the egress route table's name; empty without EgressSubnets.
 	RouteTableName pulumi.StringOutput `pulumi:"routeTableName"`
+	// RouteTableResourceGroupName is the egress route table's resource group (a brought table's may be
+	// the landing zone's).
+	RouteTableResourceGroupName pulumi.StringOutput `pulumi:"routeTableResourceGroupName"`
 }
 
 // SubnetID returns the ARM ID of the subnet with the given role.
@@ -111,9 +116,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	component.SecurityGroupIDs = securityGroupIDs.ToStringMapOutput()
 	component.RouteTableID = pulumi.String("").ToStringOutput()
 	component.RouteTableName = pulumi.String("").ToStringOutput()
+	component.RouteTableResourceGroupName = pulumi.String("").ToStringOutput()
 	if routeTable != nil {
 		component.RouteTableID = routeTable.ID().ToStringOutput()
 		component.RouteTableName = routeTable.Name
+		component.RouteTableResourceGroupName = args.ResourceGroupName.ToStringOutput()
 	}
 	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
 		return nil, fmt.Errorf("registering network %s outputs: %w", name, err)
@@ -196,14 +203,20 @@ func (s networkScope) newSecurityGroup(role naming.SubnetRole) (pulumi.StringOut
 func (s networkScope) newVirtualNetwork(subnets network.SubnetTypeArray) (*network.VirtualNetwork, error) {
 	ctx, name, args, parent, tags := s.ctx, s.name, s.args, s.parent, s.tags
 	virtualNetworkName := naming.Child(name, naming.RoleVirtualNetwork)
-	virtualNetwork, err := network.NewVirtualNetwork(ctx, virtualNetworkName, &network.VirtualNetworkArgs{
+	virtualNetworkArgs := &network.VirtualNetworkArgs{
 		VirtualNetworkName: pulumi.String(virtualNetworkName),
 		ResourceGroupName:  args.ResourceGroupName,
 		Location:           pulumi.String(args.Location),
 		AddressSpace:       &network.AddressSpaceArgs{AddressPrefixes: pulumi.StringArray{pulumi.String(args.AddressSpace)}},
 		Subnets:            subnets,
 		Tags:               tags,
-	}, parent)
+	}
+	if len(args.DNSServers) > 0 {
+		// Machines read DNS servers at boot and on DHCP renewal: they are set with the network, before
+		// any machine exists (https://learn.microsoft.com/azure/virtual-network/manage-virtual-network#change-dns-servers).
+		virtualNetworkArgs.DhcpOptions = &network.DhcpOptionsArgs{DnsServers: pulumi.ToStringArray(args.DNSServers)}
+	}
+	virtualNetwork, err := network.NewVirtualNetwork(ctx, virtualNetworkName, virtualNetworkArgs, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating virtual network %s: %w", virtualNetworkName, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -55,6 +56,14 @@ type PrivateEndpointsArgs struct {
 	VirtualNetworkID pulumi.StringInput
 	// Targets are the resources to reach privately.
 	Targets []PrivateEndpointTarget
+	// CentralDNS, when set, registers the endpoints in the landing zone's zones (or leaves that to
+	// Azure Policy) and creates no zone.
+	CentralDNS *CentralDNS
+	// CentralZonesLinked are central zones (by name) the component links to VirtualNetworkID, for
+	// resolvers that answer only from zones linked to the network itself.
+	CentralZonesLinked []string
+	// PolicyWait bounds the wait for Azure Policy's zone groups (CentralDNS.PolicyZoneGroupName).
+	PolicyWait time.Duration
 	// Tags are put on endpoints, zones and links.
 	Tags map[string]string
 }
@@ -71,6 +80,22 @@ type PrivateEndpoints struct {
 	// ready maps each target name to what resolving it privately needs: its zone's link to the
 	// network and its zone group.
 	ready map[string][]pulumi.Resource
+	// policyZoneGroups maps each target name to the ID of the zone group Azure Policy gave its
+	// endpoint, known once the policy has acted (with CentralDNS.PolicyZoneGroupName).
+	policyZoneGroups map[string]pulumi.StringOutput
+}
+
+// AfterResolving returns value once the named targets resolve privately as far as outputs can tell:
+// with Azure Policy writing the records, once the policy's zone group exists on every named endpoint.
+// A consumer passes an input through it to wait for what no resource of the stack represents.
+func (p *PrivateEndpoints) AfterResolving(value pulumi.StringInput, names ...string) pulumi.StringOutput {
+	inputs := []any{value}
+	for _, name := range names {
+		if group, waiting := p.policyZoneGroups[name]; waiting {
+			inputs = append(inputs, group)
+		}
+	}
+	return pulumi.All(inputs...).ApplyT(func(values []any) string { return values[0].(string) }).(pulumi.StringOutput)
 }
 
 // ReadyFor returns what a consumer waits for before relying on private name resolution of the named
@@ -94,9 +119,10 @@ type endpointsScope struct {
 type linkedZone struct {
 	// name is the zone's DNS name, e.g. privatelink.vaultcore.azure.net.
 	name string
-	// zone is the private DNS zone.
-	zone *network.PrivateZone
-	// link is the zone's link to the virtual network.
+	// id is the zone's ARM ID.
+	id pulumi.StringOutput
+	// link is the zone's link to the virtual network (nil for a central zone, which the landing zone
+	// links).
 	link pulumi.Resource
 }
 
@@ -123,6 +149,7 @@ func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpoint
 		return nil, err
 	}
 	component.ready = map[string][]pulumi.Resource{}
+	component.policyZoneGroups = map[string]pulumi.StringOutput{}
 	endpointIDs := pulumi.StringMap{}
 	for _, target := range args.Targets {
 		zone := zones[target.GroupID]
@@ -131,7 +158,14 @@ func NewPrivateEndpoints(ctx *pulumi.Context, name string, args *PrivateEndpoint
 			return nil, err
 		}
 		endpointIDs[target.Name] = endpoint.ID().ToStringOutput()
-		component.ready[target.Name] = []pulumi.Resource{zone.link, zoneGroup}
+		for _, ready := range []pulumi.Resource{zone.link, zoneGroup} {
+			if ready != nil {
+				component.ready[target.Name] = append(component.ready[target.Name], ready)
+			}
+		}
+		if zoneGroup == nil {
+			component.policyZoneGroups[target.Name] = s.policyZoneGroup(endpoint, pulumi.Parent(component))
+		}
 	}
 
 	component.EndpointIDs = endpointIDs.ToStringMapOutput()
@@ -158,13 +192,31 @@ func (s endpointsScope) newZones() (map[string]linkedZone, pulumi.StringMapOutpu
 	for _, group := range groups {
 		groupInfo, _ := privatelink.Lookup(group)
 		zoneName := groupInfo.Zone
+		if args.CentralDNS != nil {
+			// The landing zone's zone: nothing to create or link. Without it (Azure Policy writes the
+			// records) the endpoints get no zone group.
+			id, given := args.CentralDNS.Zones[zoneName]
+			if !given {
+				continue
+			}
+			zone := linkedZone{name: zoneName, id: pulumi.String(id).ToStringOutput()}
+			if slices.Contains(args.CentralZonesLinked, zoneName) {
+				link, err := s.linkCentralZone(naming.PrivateLinkZone(name, group), id)
+				if err != nil {
+					return nil, pulumi.StringMapOutput{}, err
+				}
+				zone.link = link
+			}
+			zones[group], zoneIDs[zoneName] = zone, pulumi.String(id)
+			continue
+		}
 		resourceName := naming.PrivateLinkZone(name, group)
 		zone, link, err := newLinkedPrivateZone(ctx, resourceName, zoneName,
 			privateZoneArgs{resourceGroupName: args.ResourceGroupName, virtualNetworkID: args.VirtualNetworkID, tags: tags}, parent)
 		if err != nil {
 			return nil, pulumi.StringMapOutput{}, err
 		}
-		zones[group] = linkedZone{name: zoneName, zone: zone, link: link}
+		zones[group] = linkedZone{name: zoneName, id: zone.ID().ToStringOutput(), link: link}
 		zoneIDs[zoneName] = zone.ID().ToStringOutput()
 	}
 	return zones, zoneIDs.ToStringMapOutput(), nil
@@ -198,6 +250,11 @@ func (s endpointsScope) newEndpoint(target PrivateEndpointTarget, zone linkedZon
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating private endpoint %s: %w", endpointName, err)
 	}
+	if args.CentralDNS != nil && args.CentralDNS.PolicyZoneGroupName != "" {
+		// Azure Policy gives the endpoint its zone group; an endpoint holds one zone group only, so a
+		// second of the program's would be refused (https://learn.microsoft.com/azure/private-link/private-endpoint-dns#private-dns-zone-group).
+		return endpoint, nil, nil
+	}
 	// The zone group makes Azure maintain the endpoint's A record in the zone, so no record is
 	// written by hand (https://learn.microsoft.com/azure/private-link/private-endpoint-dns-integration).
 	zoneGroupName := naming.Child(endpointName, naming.RolePrivateDNS)
@@ -207,11 +264,59 @@ func (s endpointsScope) newEndpoint(target PrivateEndpointTarget, zone linkedZon
 		ResourceGroupName:       args.ResourceGroupName,
 		PrivateDnsZoneConfigs: network.PrivateDnsZoneConfigArray{&network.PrivateDnsZoneConfigArgs{
 			Name:             pulumi.String(strings.ReplaceAll(zone.name, ".", "-")),
-			PrivateDnsZoneId: zone.zone.ID().ToStringOutput(),
+			PrivateDnsZoneId: zone.id,
 		}},
 	}, parent)
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating DNS zone group of %s: %w", endpointName, err)
 	}
 	return endpoint, zoneGroup, nil
+}
+
+// policyZoneGroup waits, once the endpoint exists, for the zone group Azure Policy gives it, and
+// returns the group's ID. A deployIfNotExists policy acts after the endpoint's creation succeeded,
+// by default 10 minutes later (https://learn.microsoft.com/azure/governance/policy/concepts/effect-deploy-if-not-exists):
+// the wait reads the group from ARM, first after a second, then at doubling intervals up to 30
+// seconds, and fails after args.PolicyWait with what to check.
+func (s endpointsScope) policyZoneGroup(endpoint *network.PrivateEndpoint, parent pulumi.ResourceOrInvokeOption) pulumi.StringOutput {
+	ctx, args := s.ctx, s.args
+	groupName := args.CentralDNS.PolicyZoneGroupName
+	return pulumi.All(endpoint.Name, args.ResourceGroupName).ApplyT(func(values []any) (string, error) {
+		endpointName, groupOfEndpoint := values[0].(string), values[1].(string)
+		deadline := time.Now().Add(args.PolicyWait)
+		for delay := time.Second; ; delay = min(2*delay, 30*time.Second) {
+			group, err := network.LookupPrivateDnsZoneGroup(ctx, &network.LookupPrivateDnsZoneGroupArgs{
+				PrivateEndpointName: endpointName, PrivateDnsZoneGroupName: groupName, ResourceGroupName: groupOfEndpoint,
+			}, parent)
+			if err == nil && group.ProvisioningState == "Succeeded" && group.Id != nil {
+				return *group.Id, nil
+			}
+			if time.Now().Add(delay).After(deadline) {
+				return "", fmt.Errorf("private endpoint %s has no DNS zone group %s after %s: privateDns.policyCreatesRecords says Azure Policy gives it one; "+
+					"check that the landing zone's private DNS policy is assigned to this subscription and covers this service (az policy state list --resource <endpoint ID>), "+
+					"or give the zone in privateDns.centralZones and unset privateDns.policyCreatesRecords (last answer: %v)", endpointName, groupName, args.PolicyWait, err)
+			}
+			time.Sleep(delay)
+		}
+	}).(pulumi.StringOutput)
+}
+
+// linkCentralZone links a landing zone's zone to the virtual network, through the provider of the
+// zone's subscription, as resourceName's link.
+func (s endpointsScope) linkCentralZone(resourceName, zoneID string) (pulumi.Resource, error) {
+	zone := ARMAddressOf(zoneID)
+	linkName := naming.Child(resourceName, naming.RoleVirtualNetworkLink)
+	link, err := network.NewVirtualNetworkLink(s.ctx, linkName, &network.VirtualNetworkLinkArgs{
+		VirtualNetworkLinkName: pulumi.String(linkName),
+		PrivateZoneName:        pulumi.String(zone.Name),
+		ResourceGroupName:      pulumi.String(zone.ResourceGroup),
+		Location:               pulumi.String("global"),
+		VirtualNetwork:         &network.SubResourceArgs{Id: s.args.VirtualNetworkID},
+		RegistrationEnabled:    pulumi.Bool(false),
+		Tags:                   s.tags,
+	}, s.parent, s.args.CentralDNS.providerFor(zoneID))
+	if err != nil {
+		return nil, fmt.Errorf("linking central private DNS zone %s: %w", zone.Name, err)
+	}
+	return link, nil
 }

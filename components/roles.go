@@ -19,6 +19,11 @@ const KeyVaultSecretsUserRole = "4633458b-17de-408a-b874-0445c86b69e6"
 // (https://learn.microsoft.com/azure/aks/concepts-network-cni-overview).
 const NetworkContributorRole = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 
+// PrivateDNSZoneContributorRole is the built-in Private DNS Zone Contributor role: a private cluster's
+// identity needs it on a zone it is given for its API server
+// (https://learn.microsoft.com/azure/aks/private-clusters#configure-a-private-dns-zone).
+const PrivateDNSZoneContributorRole = "b12aa53e-6015-4669-85d0-8515ebb3ae7f"
+
 // VirtualMachineAdministratorLoginRole is the built-in role "Virtual Machine Administrator Login":
 // Microsoft Entra SSH login with sudo, which Owner and Contributor do not grant
 // (https://learn.microsoft.com/entra/identity/devices/howto-vm-sign-in-azure-ad-linux#configure-role-assignments-for-the-vm).

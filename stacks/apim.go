@@ -41,6 +41,7 @@ func (p *platform) deployAPIManagement(trust *trust) (*apiManagement, error) {
 		VirtualNetworkID:        network.VirtualNetworkID,
 		PublicIPAddressID:       apim.PublicIPAddressID,
 		GatewayHostName:         cfg.HostNames.APIGateway,
+		CentralDNS:              p.centralDNS,
 		GatewayCertificatePFX:   certificates.Issued[pki.APIMGateway].PFX,
 		CACertificatePEM:        certificates.CACertificatePEM,
 		LogAnalyticsWorkspaceID: p.monitoring.WorkspaceID,

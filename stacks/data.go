@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -118,6 +119,22 @@ func (d *data) addOutputs(outputs pulumi.Map) {
 	}
 }
 
+// PolicyZoneGroupWait is how long the program waits for Azure Policy to give a private endpoint its
+// zone group (privateDns.policyCreatesRecords): the policy acts 10 minutes after the endpoint's
+// creation by default, and its remediation runs can queue behind others.
+const PolicyZoneGroupWait = 30 * time.Minute
+
+// centralZonesLinked are the central zones the stack links to the network it creates: Key Vault's, which
+// Application Gateway resolves through Azure's resolver, answering only from zones linked to the
+// gateway's own network, whatever the network's DNS servers (https://learn.microsoft.com/azure/application-gateway/key-vault-certs).
+// A brought network's links are the landing zone's (README, Central private DNS).
+func centralZonesLinked(cfg *config.Config) []string {
+	if cfg.PrivateDNS.Mode != config.PrivateDNSCentral || cfg.Network.Mode != config.NetworkCreate {
+		return nil
+	}
+	return []string{"privatelink.vaultcore.azure.net"}
+}
+
 // privateEndpoints is the private endpoint layer: every PaaS service the platform reaches privately.
 type privateEndpoints struct {
 	platform  *platform
@@ -128,12 +145,15 @@ type privateEndpoints struct {
 // bring-your-own targets, each with its private DNS zone.
 func (p *platform) deployPrivateEndpoints(vault *keyVault, cluster *cluster, data *data) (*privateEndpoints, error) {
 	endpoints, err := components.NewPrivateEndpoints(p.ctx, p.base, &components.PrivateEndpointsArgs{
-		ResourceGroupName: p.resourceGroup.Name,
-		Location:          p.cfg.Location,
-		SubnetID:          p.network.SubnetID(naming.SubnetPrivateEndpoints),
-		VirtualNetworkID:  p.network.VirtualNetworkID,
-		Targets:           privateEndpointTargets(p.cfg, vault.vault, cluster.registry, data),
-		Tags:              p.tags,
+		ResourceGroupName:  p.resourceGroup.Name,
+		Location:           p.cfg.Location,
+		SubnetID:           p.network.SubnetID(naming.SubnetPrivateEndpoints),
+		VirtualNetworkID:   p.network.VirtualNetworkID,
+		Targets:            privateEndpointTargets(p.cfg, vault.vault, cluster.registry, data),
+		CentralDNS:         p.centralDNS,
+		CentralZonesLinked: centralZonesLinked(p.cfg),
+		PolicyWait:         PolicyZoneGroupWait,
+		Tags:               p.tags,
 	}, p.providers.all())
 	if err != nil {
 		return nil, err

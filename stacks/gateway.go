@@ -44,6 +44,9 @@ func (p *platform) deployEdge(trust *trust, vault *keyVault, endpoints *privateE
 	if cfg.ListenerGenerated() {
 		listener = vault.vault.SecretURIs.MapIndex(pulumi.String(string(pki.Listener)))
 	}
+	// With records Azure Policy writes, no resource of the stack stands for the vault's name
+	// resolving: the listener's secret reaches the gateway only once the policy's zone group exists.
+	listener = endpoints.endpoints.AfterResolving(listener, keyVaultEndpoint)
 	waitFor := append([]pulumi.Resource{}, apim.service.GatewayDNS...)
 	waitFor = append(waitFor, vault.vault.Grants[gatewayReader])
 	waitFor = append(waitFor, endpoints.endpoints.ReadyFor(keyVaultEndpoint)...)

@@ -80,6 +80,8 @@ func (p *platform) deployCluster(perimeter *perimeter) (*cluster, error) {
 		IstioRevisions:          cfg.InstalledIstioRevisions(),
 		BackendHostName:         cfg.HostNames.Backend,
 		IngressPrivateIP:        cfg.IngressPrivateIP(),
+		CentralDNS:              p.centralDNS,
+		PrivateDNSZoneID:        cfg.ClusterPrivateDNSZoneID(),
 		Tags:                    p.tags,
 	}, providers.all())
 	if err != nil {

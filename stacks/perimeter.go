@@ -69,6 +69,7 @@ func (p *platform) deployPerimeter() (*perimeter, error) {
 			Zones:                   cfg.Kubernetes.Zones,
 			SubnetID:                network.SubnetID(naming.SubnetFirewall),
 			RouteTableName:          network.RouteTableName,
+			RouteTableGroupName:     network.RouteTableResourceGroupName,
 			ClusterSubnet:           cfg.Network.Subnets.KubernetesNodes,
 			JumpboxSubnet:           jumpboxSubnet,
 			WorkloadImage:           cfg.Workload.Image,
@@ -122,8 +123,9 @@ func (p *platform) deployHubEgress() (*components.HubEgress, error) {
 		sources[components.EgressFromJumpbox] = cfg.Network.Subnets.Jumpbox
 	}
 	return components.NewHubEgress(p.ctx, p.base+"-hub-egress", &components.HubEgressArgs{
-		ResourceGroupName: p.resourceGroup.Name,
+		ResourceGroupName: p.network.RouteTableResourceGroupName,
 		RouteTableName:    p.network.RouteTableName,
+		RouteBrought:      cfg.DefaultRouteBrought(),
 		NextHopIP:         cfg.Perimeter.HubNextHopIP,
 		Sources:           sources,
 		Plan:              egressPlan(cfg),

@@ -4,6 +4,7 @@ package stacks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/components"
 	"github.com/apiplatform/azure-api-platform/components/naming"
-	"github.com/apiplatform/azure-api-platform/components/netrules"
 	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
@@ -35,6 +35,8 @@ type platform struct {
 	network    *components.Network
 	// hubPeering is the peering with the hub network (nil without network.hubVirtualNetworkId).
 	hubPeering *components.HubPeering
+	// centralDNS is the landing zone's private DNS (nil with privateDns.mode create).
+	centralDNS *components.CentralDNS
 }
 
 // stackLayer is what a layer returns: it adds what operators need from it to the stack outputs.
@@ -49,7 +51,11 @@ func newPlatform(ctx *pulumi.Context, cfg *config.Config, warnings warnings) (*p
 	if err != nil {
 		return nil, err
 	}
+	if err := adoptExistingNetwork(ctx, cfg, providers.azure); err != nil {
+		return nil, err
+	}
 	p := &platform{ctx: ctx, cfg: cfg, base: naming.Base(cfg.NamePrefix, cfg.Stack), tags: cfg.ResourceTags(), providers: providers, warnings: warnings}
+	p.centralDNS = centralDNS(cfg, providers)
 	resourceGroupName := naming.Child(p.base, naming.RoleResourceGroup)
 	p.resourceGroup, err = resources.NewResourceGroup(ctx, resourceGroupName, &resources.ResourceGroupArgs{
 		ResourceGroupName: pulumi.String(resourceGroupName),
@@ -72,17 +78,7 @@ func newPlatform(ctx *pulumi.Context, cfg *config.Config, warnings warnings) (*p
 	if err != nil {
 		return nil, err
 	}
-	p.network, err = components.NewNetwork(ctx, p.base, &components.NetworkArgs{
-		ResourceGroupName:       p.resourceGroup.Name,
-		Location:                cfg.Location,
-		AddressSpace:            cfg.Network.AddressSpace,
-		Subnets:                 cfg.Subnets(),
-		ClusterPodCIDR:          cfg.Kubernetes.PodCIDR,
-		LogAnalyticsWorkspaceID: p.monitoring.WorkspaceID,
-		EgressSubnets:           egressSubnets(cfg),
-		EdgeSources:             edgeSources(cfg),
-		Tags:                    p.tags,
-	}, providers.all())
+	p.network, err = p.newNetwork()
 	if err != nil {
 		return nil, err
 	}
@@ -119,14 +115,6 @@ func (p *platform) peerWithHub() (*components.HubPeering, error) {
 		HubVirtualNetworkID: hubID,
 		HubProvider:         hubProvider,
 	}, p.providers.all())
-}
-
-// edgeSources is who may call the gateway: Front Door alone when it is in front, the Internet otherwise.
-func edgeSources(cfg *config.Config) netrules.EdgeSources {
-	if cfg.FrontDoor.Enabled {
-		return netrules.EdgeSourcesFrontDoor
-	}
-	return netrules.EdgeSourcesInternet
 }
 
 // uniqueSuffix creates the random suffix of globally unique names (Key Vault, API Management,
@@ -171,4 +159,19 @@ func (p *platform) addOutputs(outputs pulumi.Map) {
 	outputs["logAnalyticsWorkspaceCustomerId"] = p.monitoring.WorkspaceCustomerID
 	outputs["apiManagementErrorsQuery"] = pulumi.String(components.APIManagementErrorsQuery())
 	outputs["ingressLogQuery"] = pulumi.String(components.IngressLogQuery(ingressNamespace(p.cfg)))
+}
+
+// centralDNS is the landing zone's private DNS with privateDns.mode central, nil otherwise.
+func centralDNS(cfg *config.Config, providers *providers) *components.CentralDNS {
+	if cfg.PrivateDNS.Mode != config.PrivateDNSCentral {
+		return nil
+	}
+	central := &components.CentralDNS{Zones: map[string]string{}, Providers: providers.dns}
+	for _, zone := range cfg.PrivateDNS.CentralZones {
+		central.Zones[strings.ToLower(zone.Name)] = zone.ID
+	}
+	if cfg.PrivateDNS.PolicyCreatesRecords {
+		central.PolicyZoneGroupName = cfg.PrivateDNS.PolicyZoneGroupName
+	}
+	return central
 }

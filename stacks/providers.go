@@ -24,6 +24,9 @@ type providers struct {
 	// hub is an azure-native provider for the hub network's subscription, for the hub's side of the
 	// peering (nil unless network.hubPeeringWritable).
 	hub *azurenative.Provider
+	// dns are azure-native providers by subscription ID for the central private DNS zones the stack
+	// writes into (privateDns.mode central), which may be in a connectivity subscription.
+	dns map[string]pulumi.ProviderResource
 }
 
 // newProviders creates the providers. The azure-native provider takes its credentials and subscription
@@ -53,7 +56,34 @@ func newProviders(ctx *pulumi.Context, cfg *config.Config) (*providers, error) {
 			return nil, fmt.Errorf("creating azure-native provider for the hub's subscription: %w", err)
 		}
 	}
+	if created.dns, err = newDNSProviders(ctx, cfg); err != nil {
+		return nil, err
+	}
 	return created, nil
+}
+
+// newDNSProviders creates one provider per subscription of the central private DNS zones, named
+// azure-native-dns-<subscription ID> so the name stays stable as zones are added.
+func newDNSProviders(ctx *pulumi.Context, cfg *config.Config) (map[string]pulumi.ProviderResource, error) {
+	providers := map[string]pulumi.ProviderResource{}
+	if cfg.PrivateDNS.Mode != config.PrivateDNSCentral {
+		return providers, nil
+	}
+	for _, zone := range cfg.PrivateDNS.CentralZones {
+		subscription := components.ARMAddressOf(zone.ID).Subscription
+		if _, created := providers[subscription]; created {
+			continue
+		}
+		provider, err := azurenative.NewProvider(ctx, "azure-native-dns-"+subscription, &azurenative.ProviderArgs{
+			Location:       pulumi.String(cfg.Location),
+			SubscriptionId: pulumi.String(subscription),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("creating azure-native provider for the private DNS zones of subscription %s: %w", subscription, err)
+		}
+		providers[subscription] = provider
+	}
+	return providers, nil
 }
 
 // all returns every provider as a component option, so children of a component find theirs by package.

@@ -355,31 +355,40 @@ func (m *mocks) assignedAddress(subnetID, seed string) (string, bool) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	block := ""
 	for _, res := range m.recording.Resources {
 		if !TypeMatches(res.Type, "azure-native:network:VirtualNetwork") || res.ID != virtualNetworkID {
 			continue
 		}
 		subnets, _ := res.Input("subnets").([]any)
 		for _, item := range subnets {
-			subnet, _ := item.(map[string]any)
-			if subnet["name"] != subnetName {
-				continue
+			if subnet, _ := item.(map[string]any); subnet["name"] == subnetName {
+				block = fmt.Sprint(subnet["addressPrefix"])
 			}
-			prefix, err := netip.ParsePrefix(fmt.Sprint(subnet["addressPrefix"]))
-			if err != nil {
-				return "", false
-			}
-			// Azure keeps the first four addresses and the last one of every subnet.
-			usable := (1 << (32 - prefix.Bits())) - 5
-			sum := sha256.Sum256([]byte(seed))
-			address := prefix.Addr()
-			for range 4 + int(binary.BigEndian.Uint32(sum[:4])%uint32(usable)) {
-				address = address.Next()
-			}
-			return address.String(), true
 		}
 	}
-	return "", false
+	if m.landingZone != nil {
+		if network, found := lookup(m.landingZone.VirtualNetworks, virtualNetworkID); found {
+			if subnet, found := network.Subnets[subnetName]; found {
+				block = subnet.AddressPrefix
+				if block == "" && len(subnet.AddressPrefixes) > 0 {
+					block = subnet.AddressPrefixes[0]
+				}
+			}
+		}
+	}
+	prefix, err := netip.ParsePrefix(block)
+	if err != nil {
+		return "", false
+	}
+	// Azure keeps the first four addresses and the last one of every subnet.
+	usable := (1 << (32 - prefix.Bits())) - 5
+	sum := sha256.Sum256([]byte(seed))
+	address := prefix.Addr()
+	for range 4 + int(binary.BigEndian.Uint32(sum[:4])%uint32(usable)) {
+		address = address.Next()
+	}
+	return address.String(), true
 }
 
 // guid derives a stable GUID-shaped string from a seed, so reruns produce the same IDs.

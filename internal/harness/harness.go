@@ -105,8 +105,13 @@ type StackOutput struct {
 // program's error, if any, is returned together with the partial recording, so tests can also assert
 // what was (not) registered before a failure.
 func Run(program pulumi.RunFunc, project, stack string, config map[string]string) (*Recording, error) {
+	return RunIn(program, project, stack, config, nil)
+}
+
+// RunIn is Run in a landing zone: its network and policies exist before the program runs (nil: none).
+func RunIn(program pulumi.RunFunc, project, stack string, config map[string]string, landingZone *LandingZone) (*Recording, error) {
 	recording := &Recording{Project: project, Stack: stack, Config: config}
-	mocks := newMocks(recording)
+	mocks := newMocks(recording, landingZone)
 	withConfig := func(info *pulumi.RunInfo) { info.Config, info.ConfigSecretKeys = config, nil }
 	err := pulumi.RunErr(program, pulumi.WithMocks(project, stack, mocks), withConfig)
 	return recording, err

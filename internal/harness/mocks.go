@@ -27,10 +27,14 @@ const (
 type mocks struct {
 	mu        sync.Mutex
 	recording *Recording
+	// landingZone is what exists before the stack (nil: nothing).
+	landingZone *LandingZone
+	// zoneGroupReads counts the reads of each private endpoint's zone group.
+	zoneGroupReads map[string]int
 }
 
-func newMocks(recording *Recording) *mocks {
-	return &mocks{recording: recording}
+func newMocks(recording *Recording, landingZone *LandingZone) *mocks {
+	return &mocks{recording: recording, landingZone: landingZone, zoneGroupReads: map[string]int{}}
 }
 
 // NewResource records a registration and returns its ID and outputs.
@@ -112,6 +116,9 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	m.mu.Lock()
 	m.recording.Invokes = append(m.recording.Invokes, Invoke{Token: args.Token, Args: args.Args})
 	m.mu.Unlock()
+	if result, handled, err := m.answerLandingZone(args); handled {
+		return result, err
+	}
 	switch {
 	case TypeMatches(args.Token, "azure-native:authorization:getClientConfig"):
 		return resource.NewPropertyMapFromMap(map[string]any{

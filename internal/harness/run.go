@@ -38,6 +38,8 @@ type Surroundings struct {
 	MeshRevisions MeshRevisions
 	// Runner is the environment of `pulumi up`.
 	Runner config.Runner
+	// LandingZone is what exists in Azure before the stack (nil: nothing of the stack's).
+	LandingZone *LandingZone
 }
 
 // DeployTunnelPort is the local port of the Bastion tunnel scripts/deploy.sh opens by default.
@@ -101,7 +103,8 @@ func runKey(project, stack string, raw map[string]string, surroundings Surroundi
 		Config                    map[string]string
 		MeshRevisions             config.MeshRevisionProfile
 		Runner                    config.Runner
-	}{project, stack, meshError, raw, surroundings.MeshRevisions.Profile, surroundings.Runner})
+		LandingZone               *LandingZone
+	}{project, stack, meshError, raw, surroundings.MeshRevisions.Profile, surroundings.Runner, surroundings.LandingZone})
 	if err != nil {
 		return "", fmt.Errorf("encoding the inputs of a run: %w", err)
 	}
@@ -132,7 +135,7 @@ func RunConfigOnce(project, stack string, raw map[string]string, surroundings Su
 		Runner:        surroundings.Runner,
 		Config:        raw,
 	})
-	recording, err := Run(program, project, stack, raw)
+	recording, err := RunIn(program, project, stack, raw, surroundings.LandingZone)
 	if recording != nil {
 		recording.Outputs, recording.Warnings = outputs, warnings
 	}

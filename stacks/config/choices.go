@@ -101,6 +101,49 @@ const (
 // EgressModes are the valid perimeter.egress values.
 var EgressModes = []EgressMode{EgressNone, EgressFirewall, EgressHub}
 
+// NetworkMode says whether the stack creates its virtual network or deploys into one it is given.
+type NetworkMode string
+
+// The network modes.
+const (
+	// NetworkCreate creates the virtual network, its subnets, security groups and route table.
+	NetworkCreate NetworkMode = "create"
+	// NetworkExisting deploys into a landing zone's network: the subnets are named by ARM ID and read
+	// at deploy time.
+	NetworkExisting NetworkMode = "existing"
+)
+
+// NetworkModes are the valid network.mode values.
+var NetworkModes = []NetworkMode{NetworkCreate, NetworkExisting}
+
+// SecurityRulesSource says who writes the platform's rules into a brought network's security groups.
+type SecurityRulesSource string
+
+// The sources of the security rules of brought subnets.
+const (
+	// SecurityRulesAdded adds the platform's rules to each subnet's security group, as separate rules.
+	SecurityRulesAdded SecurityRulesSource = "added"
+	// SecurityRulesBrought adds none: the landing zone's owner keeps the documented rules in place.
+	SecurityRulesBrought SecurityRulesSource = "brought"
+)
+
+// SecurityRulesSources are the valid network.existing.securityRules values.
+var SecurityRulesSources = []SecurityRulesSource{SecurityRulesAdded, SecurityRulesBrought}
+
+// PrivateDNSMode says whether the stack creates its private DNS zones or uses a landing zone's.
+type PrivateDNSMode string
+
+// The private DNS modes.
+const (
+	// PrivateDNSCreate creates every privatelink and host zone and links it to the network.
+	PrivateDNSCreate PrivateDNSMode = "create"
+	// PrivateDNSCentral creates none: records go into the landing zone's central zones.
+	PrivateDNSCentral PrivateDNSMode = "central"
+)
+
+// PrivateDNSModes are the valid privateDns.mode values.
+var PrivateDNSModes = []PrivateDNSMode{PrivateDNSCreate, PrivateDNSCentral}
+
 // ClusterTier is the AKS pricing tier.
 type ClusterTier string
 

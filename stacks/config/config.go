@@ -78,6 +78,8 @@ type Config struct {
 	CosmosDB CosmosDB `json:"cosmosDb"`
 	// FrontDoor configures the optional Azure Front Door edge in front of Application Gateway.
 	FrontDoor FrontDoor `json:"frontDoor"`
+	// PrivateDNS says whether the private DNS zones are the stack's own or a landing zone's.
+	PrivateDNS PrivateDNS `json:"privateDns"`
 	// PrivateEndpoints are bring-your-own data stores (Cosmos DB, Storage, ...) reached through a
 	// private endpoint, keyed by a short name used in resource names.
 	PrivateEndpoints map[string]PrivateEndpoint `json:"privateEndpoints"`
@@ -103,6 +105,48 @@ type Network struct {
 	// HubPeeringWritable says the deploying identity may write the hub network: the program then
 	// creates the hub's side of the peering too, otherwise the hub's owner runs the command it outputs.
 	HubPeeringWritable bool `json:"hubPeeringWritable"`
+	// Mode is create (the stack's own network) or existing (a landing zone's, named in Existing).
+	Mode NetworkMode `json:"mode"`
+	// Existing names the landing zone's network and subnets with Mode existing.
+	Existing ExistingNetwork `json:"existing"`
+	// DNSServers are the custom DNS servers of the created network (the hub's resolvers); empty keeps
+	// Azure's. They need PrivateDNS central: the hub's resolvers answer from the central zones only.
+	DNSServers []string `json:"dnsServers"`
+}
+
+// ExistingNetwork is a landing zone's network the stack deploys into.
+type ExistingNetwork struct {
+	// VirtualNetworkID is the network's ARM ID.
+	VirtualNetworkID string `json:"virtualNetworkId"`
+	// SubnetIDs are the subnets' ARM IDs, by the same roles as Network.Subnets.
+	SubnetIDs Subnets `json:"subnetIds"`
+	// SecurityRules says whether the program adds its rules to the subnets' security groups (added) or
+	// the landing zone holds them already (brought, README lists them).
+	SecurityRules SecurityRulesSource `json:"securityRules"`
+	// observed is what Azure reported about the network at deploy time (nil until AdoptNetwork).
+	observed *ObservedNetwork
+}
+
+// PrivateDNS says where the platform's private DNS records live.
+type PrivateDNS struct {
+	// Mode is create (the stack's own zones) or central (the landing zone's).
+	Mode PrivateDNSMode `json:"mode"`
+	// CentralZones are the landing zone's private DNS zones with Mode central: every privatelink zone
+	// the endpoints need (unless PolicyCreatesRecords) and a zone for each internal host name.
+	CentralZones []CentralZone `json:"centralZones"`
+	// PolicyCreatesRecords says Azure Policy gives each private endpoint its zone group (deployIfNotExists):
+	// the program creates none and waits for the policy's before anything relies on the name.
+	PolicyCreatesRecords bool `json:"policyCreatesRecords"`
+	// PolicyZoneGroupName is the name the policy gives the zone group it creates.
+	PolicyZoneGroupName string `json:"policyZoneGroupName"`
+}
+
+// CentralZone is one private DNS zone of the landing zone.
+type CentralZone struct {
+	// Name is the zone's DNS name, e.g. privatelink.vaultcore.azure.net.
+	Name string `json:"name"`
+	// ID is the zone's ARM ID, possibly in another subscription.
+	ID string `json:"id"`
 }
 
 // Subnets holds one CIDR block per subnet role. The optional ones (bastion, firewall, jumpbox) are

@@ -79,13 +79,13 @@ func validateClusterRanges(c *Config, problems *problemList) {
 	k := c.Kubernetes
 	pods, podsOK := parseBlock(k.PodCIDR, "kubernetes.podCidr", problems)
 	services, servicesOK := parseBlock(k.ServiceCIDR, "kubernetes.serviceCidr", problems)
-	space, err := netip.ParsePrefix(c.Network.AddressSpace)
-	spaceOK := err == nil && space.Masked() == space
-	if podsOK && spaceOK && pods.Overlaps(space) {
-		problems.add("kubernetes.podCidr", k.PodCIDR, "overlaps network.addressSpace %s; pods and the network must not share addresses", space)
-	}
-	if servicesOK && spaceOK && services.Overlaps(space) {
-		problems.add("kubernetes.serviceCidr", k.ServiceCIDR, "overlaps network.addressSpace %s; services and the network must not share addresses", space)
+	for _, space := range c.addressSpaces() {
+		if podsOK && pods.Overlaps(space) {
+			problems.add("kubernetes.podCidr", k.PodCIDR, "overlaps %s; pods and the network must not share addresses", c.addressSpaceName(space))
+		}
+		if servicesOK && services.Overlaps(space) {
+			problems.add("kubernetes.serviceCidr", k.ServiceCIDR, "overlaps %s; services and the network must not share addresses", c.addressSpaceName(space))
+		}
 	}
 	if podsOK && servicesOK && pods.Overlaps(services) {
 		problems.add("kubernetes.serviceCidr", k.ServiceCIDR, "overlaps kubernetes.podCidr %s", pods)
@@ -112,6 +112,13 @@ func validateIngress(c *Config, problems *problemList) {
 		problems.add("ingress.controller", ingress.Controller, "must be istio (the AKS Istio add-on's internal gateway)")
 	}
 	validateIstioRevisions(ingress, problems)
+	validateIngressAddress(c, problems)
+}
+
+// validateIngressAddress checks the pinned ingress address against the node subnet, once its block is
+// known (configured, or read from a brought subnet).
+func validateIngressAddress(c *Config, problems *problemList) {
+	ingress := c.Ingress
 	nodes, err := netip.ParsePrefix(c.Network.Subnets.KubernetesNodes)
 	if err != nil || nodes.Masked() != nodes || ingress.PrivateIP == "" {
 		return // the subnet's own problem is reported elsewhere; an empty address is derived from it
@@ -119,9 +126,17 @@ func validateIngress(c *Config, problems *problemList) {
 	address, err := netip.ParseAddr(ingress.PrivateIP)
 	usable := usableRange(nodes)
 	if err != nil || !address.Is4() || !nodes.Contains(address) || address.Less(usable[0]) || usable[1].Less(address) {
-		problems.add("ingress.privateIp", ingress.PrivateIP, "must be an IPv4 address in network.subnets.kubernetesNodes %s between %s and %s (Azure keeps the first four and the last)",
-			nodes, usable[0], usable[1])
+		problems.add("ingress.privateIp", ingress.PrivateIP, "must be an IPv4 address in %s %s between %s and %s (Azure keeps the first four and the last)",
+			nodeSubnetKey(c), nodes, usable[0], usable[1])
 	}
+}
+
+// nodeSubnetKey is the setting that gives the node subnet.
+func nodeSubnetKey(c *Config) string {
+	if c.Network.Mode == NetworkExisting {
+		return "network.existing.subnetIds.kubernetesNodes"
+	}
+	return "network.subnets.kubernetesNodes"
 }
 
 // IngressPrivateIP is the ingress load balancer's pinned address: the configured one, or the last

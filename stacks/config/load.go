@@ -33,6 +33,11 @@ func LoadFor(project, stack string, raw map[string]string, runner Runner) (*Conf
 	decode(reflect.ValueOf(cfg).Elem(), nest(profile(environment)), "", problems)
 	decode(reflect.ValueOf(cfg).Elem(), values, "", problems)
 	cfg.Environment = environment
+	if cfg.Network.Mode == NetworkExisting {
+		// A brought network's address plan is what Azure reports (AdoptNetwork), never Pulumi.yaml's
+		// defaults: no check or derived address may use those.
+		cfg.Network.AddressSpace, cfg.Network.Subnets = "", Subnets{}
+	}
 
 	validate(cfg, problems)
 	if len(problems.list) > 0 {
@@ -150,6 +155,10 @@ func decode(dst reflect.Value, src map[string]any, path string, problems *proble
 			decodeNamedObjects(field, value, keyPath, problems)
 			continue
 		}
+		if field.Kind() == reflect.Slice && field.Type().Elem().Kind() == reflect.Struct {
+			decodeObjectList(field, value, keyPath, problems)
+			continue
+		}
 		if err := setLeaf(field, value); err != nil {
 			problems.add(keyPath, render(value), "%v", err)
 			problems.undecodable(keyPath)
@@ -177,6 +186,29 @@ func decodeNamedObjects(field reflect.Value, value any, path string, problems *p
 		entry := reflect.New(field.Type().Elem()).Elem()
 		decode(entry, object, entryPath, problems)
 		decoded.SetMapIndex(reflect.ValueOf(name), entry)
+	}
+	field.Set(decoded)
+}
+
+// decodeObjectList fills a list of structs (such as privateDns.centralZones, a list of {name, id}) from
+// a list of objects, replacing what was there; entries are reported as <path>[<index>].
+func decodeObjectList(field reflect.Value, value any, path string, problems *problemList) {
+	items, ok := value.([]any)
+	if !ok {
+		problems.add(path, render(value), "must be a list of objects with the keys %s", strings.Join(fieldNames(field.Type().Elem()), ", "))
+		return
+	}
+	decoded := reflect.MakeSlice(field.Type(), 0, len(items))
+	for index, item := range items {
+		itemPath := fmt.Sprintf("%s[%d]", path, index)
+		object, ok := item.(map[string]any)
+		if !ok {
+			problems.add(itemPath, render(item), "must be an object with the keys %s", strings.Join(fieldNames(field.Type().Elem()), ", "))
+			continue
+		}
+		entry := reflect.New(field.Type().Elem()).Elem()
+		decode(entry, object, itemPath, problems)
+		decoded = reflect.Append(decoded, entry)
 	}
 	field.Set(decoded)
 }

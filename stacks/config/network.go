@@ -44,7 +44,11 @@ type plannedSubnet struct {
 
 // subnetPlan lists every subnet setting with its role and whether it is created.
 func (c *Config) subnetPlan() []plannedSubnet {
-	s := c.Network.Subnets
+	return c.subnetPlanOf(c.Network.Subnets)
+}
+
+// subnetPlanOf lists the settings of s (CIDR blocks, or the brought subnets' IDs) with their roles.
+func (c *Config) subnetPlanOf(s Subnets) []plannedSubnet {
 	p := c.Perimeter
 	return []plannedSubnet{
 		{naming.SubnetApplicationGateway, "network.subnets.applicationGateway", s.ApplicationGateway, true},
@@ -145,8 +149,13 @@ func surge(maxCount int) int {
 	return max(1, (maxCount*NodeUpgradeMaxSurgePercent+99)/100)
 }
 
-// validateNetwork checks the address space and every subnet that will be created.
+// validateNetwork checks the network mode and, for a created network, the address space and every
+// subnet; a brought network's address plan is Azure's, checked once it is read (AdoptNetwork).
 func validateNetwork(c *Config, problems *problemList) {
+	validateNetworkMode(c, problems)
+	if c.Network.Mode != NetworkCreate {
+		return
+	}
 	space, spaceOK := parseBlock(c.Network.AddressSpace, "network.addressSpace", problems)
 	if spaceOK {
 		if space.Bits() > SmallestSubnetBits {

@@ -56,8 +56,10 @@ func validateEgress(c *Config, problems *problemList) {
 	case err != nil || !address.Is4():
 		problems.add("perimeter.hubNextHopIp", p.HubNextHopIP, "is not an IPv4 address: give the hub firewall's private address, e.g. 10.100.1.4")
 	default:
-		if space, err := netip.ParsePrefix(c.Network.AddressSpace); err == nil && space.Contains(address) {
-			problems.add("perimeter.hubNextHopIp", p.HubNextHopIP, "is inside network.addressSpace %s: the hub firewall is in the hub's network, which the stack's network is peered with", c.Network.AddressSpace)
+		for _, space := range c.addressSpaces() {
+			if space.Contains(address) {
+				problems.add("perimeter.hubNextHopIp", p.HubNextHopIP, "is inside %s: the hub firewall is in the hub's network, which the stack's network is peered with", c.addressSpaceName(space))
+			}
 		}
 		// The cluster's own ranges must not overlap peered networks: an address in them is never
 		// routed to the hub (https://learn.microsoft.com/azure/aks/azure-cni-overlay).

@@ -46,6 +46,7 @@ func validate(c *Config, problems *problemList) {
 	validateFrontDoor(c, problems)
 	validatePrivateEndpoints(c, problems)
 	validatePrivateDNSZones(c, problems)
+	validatePrivateDNS(c, problems)
 	validatePerimeter(c, problems)
 	validateHubPeering(c, problems)
 	validateClusterAccess(c, problems)
