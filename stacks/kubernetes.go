@@ -46,9 +46,9 @@ func (p *platform) deployCluster(perimeter *perimeter) (*cluster, error) {
 	clientConfig := authorization.GetClientConfigOutput(ctx, pulumi.Provider(providers.azure))
 	// With a firewall, the stack's or the hub's, egress follows the node subnet's route table: AKS
 	// creates no outbound IP and the nodes bootstrap through the firewall, so the cluster waits for its
-	// route (and the stack's firewall's rules).
+	// route (and the stack's firewall's rules). A landing zone's route to its hub is there already.
 	outboundType, routeTableID, egressReady := "loadBalancer", pulumi.StringInput(nil), perimeter.egressReady()
-	if egressReady != nil {
+	if cfg.Perimeter.EgressRouted() {
 		outboundType, routeTableID = "userDefinedRouting", network.RouteTableID
 	}
 	aks, err := components.NewKubernetesCluster(ctx, base, &components.KubernetesClusterArgs{

@@ -31,8 +31,13 @@ func adoptExistingNetwork(ctx *pulumi.Context, cfg *config.Config, provider pulu
 	}, pulumi.Provider(provider))
 	if err != nil {
 		observed.ReadError = err.Error()
-	} else if virtualNetwork.AddressSpace != nil {
-		observed.AddressSpaces = virtualNetwork.AddressSpace.AddressPrefixes
+	} else {
+		if virtualNetwork.AddressSpace != nil {
+			observed.AddressSpaces = virtualNetwork.AddressSpace.AddressPrefixes
+		}
+		if virtualNetwork.DhcpOptions != nil {
+			observed.DNSServers = virtualNetwork.DhcpOptions.DnsServers
+		}
 	}
 	if client, err := authorization.GetClientConfig(ctx, pulumi.Provider(provider)); err == nil && !strings.EqualFold(client.SubscriptionId, address.Subscription) {
 		// Application Gateway, API Management, the cluster's nodes and the private endpoints must be in

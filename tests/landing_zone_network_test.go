@@ -3,10 +3,13 @@
 package tests
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/apiplatform/azure-api-platform/components"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
 )
 
@@ -46,9 +49,236 @@ func spokeSurroundings(zone *harness.LandingZone) harness.Surroundings {
 	return surroundings
 }
 
-func TestSpokeRuns(t *testing.T) {
+// runSpoke runs a stack into the landing zone (SpokeLandingZone unless given another).
+func runSpoke(t *testing.T, stack string, zone *harness.LandingZone, edits ...harness.Edit) *harness.Recording {
+	t.Helper()
+	if zone == nil {
+		zone = harness.SpokeLandingZone()
+	}
+	recording, err := harness.RunStackIn(projectDir, stack, spokeSurroundings(zone), append(intoSpoke(stack), edits...)...)
+	require.NoError(t, err, "stack %s must deploy into the spoke", stack)
+	return recording
+}
+
+// TestExistingNetworkUsesTheGivenSubnets checks dev and prod deployed into a landing zone's network:
+// no network, security group or route table of the stack's own, every subnet reference the given ID,
+// the platform's rules added to the landing zone's groups, the hub route already in the landing
+// zone's table used as it is, and the ingress address derived from the subnet Azure reports.
+func TestExistingNetworkUsesTheGivenSubnets(t *testing.T) {
+	t.Parallel()
 	for _, stack := range []string{"dev", "prod"} {
-		_, err := harness.RunStackIn(projectDir, stack, spokeSurroundings(harness.SpokeLandingZone()), intoSpoke(stack)...)
-		require.NoError(t, err, stack)
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			recording := runSpoke(t, stack, nil)
+			for _, created := range []string{"VirtualNetwork", "NetworkSecurityGroup", "RouteTable", "Route", "AzureFirewall", "VirtualNetworkPeering"} {
+				assert.Empty(t, recording.OfType("azure-native:network:"+created), "the landing zone's %s, not one of the stack's", created)
+			}
+			gateway := single(t, recording.OfType("azure-native:network:ApplicationGateway"), "gateway", func(*harness.Resource) bool { return true })
+			assert.Equal(t, harness.SpokeSubnetID("snet-appgw"), gateway.InputString("gatewayIPConfigurations[0].subnet.id"))
+			apim := single(t, recording.OfType("azure-native:apimanagement:ApiManagementService"), "API Management", func(*harness.Resource) bool { return true })
+			assert.Equal(t, harness.SpokeSubnetID("snet-apim"), apim.InputString("virtualNetworkConfiguration.subnetResourceId"))
+			cluster := stackCluster(t, recording)
+			assert.Equal(t, harness.SpokeSubnetID("snet-aks"), cluster.InputString("agentPoolProfiles[0].vnetSubnetID"))
+			assert.Equal(t, "userDefinedRouting", cluster.InputString("networkProfile.outboundType"), "the landing zone's table routes to the hub")
+			for _, endpoint := range recording.OfType("azure-native:network:PrivateEndpoint") {
+				assert.Equal(t, harness.SpokeSubnetID("snet-pe"), endpoint.InputString("subnet.id"), endpoint.Name)
+			}
+			bastion := single(t, recording.OfType("azure-native:network:BastionHost"), "bastion", func(*harness.Resource) bool { return true })
+			assert.Equal(t, harness.SpokeSubnetID("AzureBastionSubnet"), bastion.InputString("ipConfigurations[0].subnet.id"))
+
+			grants := map[string]bool{}
+			for _, grant := range recording.OfType("azure-native:authorization:RoleAssignment") {
+				grants[grant.InputString("scope")] = true
+			}
+			assert.True(t, grants[harness.SpokeSubnetID("snet-aks")], "the cluster's identity joins the landing zone's subnet")
+			assert.True(t, grants[harness.SpokeRouteTableID], "AKS needs Network Contributor on the landing zone's route table")
+
+			rules := recording.OfType("azure-native:network:SecurityRule")
+			require.NotEmpty(t, rules)
+			groups := map[string]int{}
+			for _, rule := range rules {
+				assert.Equal(t, "rg-spoke-network", rule.InputString("resourceGroupName"), rule.Name)
+				groups[rule.InputString("networkSecurityGroupName")]++
+			}
+			for _, subnet := range []string{"snet-appgw", "snet-apim", "snet-aks", "snet-pe", "AzureBastionSubnet"} {
+				assert.Positive(t, groups["nsg-"+subnet], "the platform's rules are added to the group of %s", subnet)
+			}
+			assert.Equal(t, "10.60.7.254", recording.Outputs["ingressPrivateIp"].Value, "the last usable address of the subnet Azure reports (10.60.4.0/22)")
+		})
+	}
+}
+
+// TestCentralPrivateDNSWritesIntoTheLandingZonesZones checks privateDns.mode central: no zone of the
+// stack's own, every zone group pointing at the given central zone, the internal host names' A records
+// in the connectivity subscription's zone (written through a provider for that subscription), and the
+// API server registered in the landing zone's azmk8s zone, which the hub's resolver answers from.
+func TestCentralPrivateDNSWritesIntoTheLandingZonesZones(t *testing.T) {
+	t.Parallel()
+	recording := runSpoke(t, "prod", nil)
+	assert.Empty(t, recording.OfType("azure-native:network:PrivateZone"), "the landing zone owns every zone")
+	assert.Empty(t, recording.OfType("azure-native:network:VirtualNetworkLink"), "a brought network's links are the landing zone's")
+	groups := recording.OfType("azure-native:network:PrivateDnsZoneGroup")
+	require.Len(t, groups, len(recording.OfType("azure-native:network:PrivateEndpoint")))
+	for _, group := range groups {
+		zoneID := group.InputString("privateDnsZoneConfigs[0].privateDnsZoneId")
+		assert.Contains(t, []string{harness.CentralZoneID("privatelink.vaultcore.azure.net"), harness.CentralZoneID("privatelink.azurecr.io")}, zoneID, group.Name)
+	}
+	records := map[string]*harness.Resource{}
+	for _, record := range recording.OfType("azure-native:network:PrivateRecordSet") {
+		assert.Equal(t, "internal.contoso.com", record.InputString("privateZoneName"))
+		assert.Equal(t, "rg-private-dns", record.InputString("resourceGroupName"))
+		assert.Contains(t, record.ID, "/subscriptions/"+harness.ConnectivitySubscriptionID+"/", "written through the connectivity subscription's provider")
+		records[record.InputString("relativeRecordSetName")] = record
+	}
+	require.Contains(t, records, "gateway")
+	require.Contains(t, records, "echo")
+	assert.Equal(t, "10.60.7.254", records["echo"].InputString("aRecords[0].ipv4Address"))
+	apim := single(t, recording.OfType("azure-native:apimanagement:ApiManagementService"), "API Management", func(*harness.Resource) bool { return true })
+	assert.True(t, recording.WaitsFor(records["gateway"], apim), "the gateway's record holds the address Azure gives API Management")
+
+	cluster := stackCluster(t, recording)
+	aksZone := harness.CentralZoneID("privatelink.westeurope.azmk8s.io")
+	assert.Equal(t, aksZone, cluster.InputString("apiServerAccessProfile.privateDNSZone"))
+	var zoneGrant *harness.Resource
+	for _, grant := range recording.OfType("azure-native:authorization:RoleAssignment") {
+		if grant.InputString("scope") == aksZone {
+			zoneGrant = grant
+		}
+	}
+	require.NotNil(t, zoneGrant, "AKS writes the API server's record into the given zone")
+	assert.Contains(t, zoneGrant.InputString("roleDefinitionId"), components.PrivateDNSZoneContributorRole)
+	assert.True(t, recording.WaitsFor(cluster, zoneGrant))
+}
+
+// TestCentralPrivateDNSOfACreatedNetwork checks central zones with the stack's own network and the
+// hub's DNS servers: the network uses them, and Key Vault's central zone is linked to the network,
+// because Application Gateway resolves Key Vault only through zones linked to its own network.
+func TestCentralPrivateDNSOfACreatedNetwork(t *testing.T) {
+	t.Parallel()
+	recording := runStack(t, "dev", harness.Set("network.dnsServers", []any{harness.HubResolverAddress}),
+		harness.Set("privateDns.mode", "central"), harness.Set("privateDns.centralZones", spokeZones()),
+		harness.Set("hostNames.apiGateway", "gateway.internal.contoso.com"), harness.Set("hostNames.backend", "echo.internal.contoso.com"))
+	network := virtualNetwork(t, recording)
+	assert.Equal(t, []any{harness.HubResolverAddress}, network.Input("dhcpOptions.dnsServers"))
+	assert.Empty(t, recording.OfType("azure-native:network:PrivateZone"))
+	link := single(t, recording.OfType("azure-native:network:VirtualNetworkLink"), "vault zone link", func(*harness.Resource) bool { return true })
+	assert.Equal(t, "privatelink.vaultcore.azure.net", link.InputString("privateZoneName"))
+	assert.Equal(t, network.ID, link.InputString("virtualNetwork.id"))
+	assert.Contains(t, link.ID, "/subscriptions/"+harness.ConnectivitySubscriptionID+"/")
+	gateway := single(t, recording.OfType("azure-native:network:ApplicationGateway"), "gateway", func(*harness.Resource) bool { return true })
+	assert.True(t, recording.WaitsFor(gateway, link), "the gateway reads its certificate once the vault resolves in its network")
+}
+
+// TestPolicyWrittenRecordsAreAwaited checks privateDns.policyCreatesRecords: the program creates no
+// zone group, and the gateway, which reads its certificate from Key Vault by name, gets its listener
+// only after Azure Policy has given the vault's endpoint its zone group (the mock's policy acts on
+// the third read, as deployIfNotExists acts minutes after the endpoint exists).
+func TestPolicyWrittenRecordsAreAwaited(t *testing.T) {
+	t.Parallel()
+	zone := harness.SpokeLandingZone()
+	zone.PolicyZoneGroupName, zone.PolicyActsAfterReads = "deployedByPolicy", 2
+	recording := runSpoke(t, "dev", zone, harness.Set("privateDns.policyCreatesRecords", true),
+		harness.Set("privateDns.centralZones", []any{
+			map[string]any{"name": "privatelink.vaultcore.azure.net", "id": harness.CentralZoneID("privatelink.vaultcore.azure.net")},
+			map[string]any{"name": "privatelink.westeurope.azmk8s.io", "id": harness.CentralZoneID("privatelink.westeurope.azmk8s.io")},
+			map[string]any{"name": "internal.contoso.com", "id": harness.CentralZoneID("internal.contoso.com")},
+		}))
+	assert.Empty(t, recording.OfType("azure-native:network:PrivateDnsZoneGroup"), "an endpoint holds one zone group: the policy's")
+	reads := 0
+	for _, invoke := range recording.Invokes {
+		if harness.TypeMatches(invoke.Token, "azure-native:network:getPrivateDnsZoneGroup") && invoke.Args["privateEndpointName"].StringValue() == "apiplat-dev-pe-kv" {
+			reads++
+		}
+	}
+	assert.Equal(t, 3, reads, "read until the policy's group exists, then no more")
+	gateway := single(t, recording.OfType("azure-native:network:ApplicationGateway"), "gateway", func(*harness.Resource) bool { return true })
+	assert.NotEmpty(t, gateway.InputString("sslCertificates[0].keyVaultSecretId"))
+}
+
+// withoutEdit returns edits without the one at index.
+func withoutEdit(edits []harness.Edit, index int) []harness.Edit {
+	return append(edits[:index:index], edits[index+1:]...)
+}
+
+// withoutItem returns a list without the item at index.
+func withoutItem(items []any, index int) []any {
+	return append(items[:index:index], items[index+1:]...)
+}
+
+// TestBroughtNetworkIsCheckedBeforeAnythingIsCreated changes one thing of the landing zone per case and
+// checks that the program refuses it from what Azure reports, naming the setting and the fix, with
+// nothing registered but the providers: a preview fails the same way, before the first resource.
+func TestBroughtNetworkIsCheckedBeforeAnythingIsCreated(t *testing.T) {
+	t.Parallel()
+	spoke := harness.SpokeNetworkID
+	subnet := func(zone *harness.LandingZone, name string, change func(*harness.LandingZoneSubnet)) {
+		network := zone.VirtualNetworks[spoke]
+		current := network.Subnets[name]
+		change(&current)
+		network.Subnets[name] = current
+	}
+	for _, tc := range []struct {
+		name      string
+		change    func(zone *harness.LandingZone)
+		edits     []harness.Edit
+		key, text string
+	}{
+		{"subnet not found", func(zone *harness.LandingZone) { delete(zone.VirtualNetworks[spoke].Subnets, "snet-pe") }, nil,
+			"network.existing.subnetIds.privateEndpoints", "could not be read: ResourceNotFound"},
+		{"network not found", func(zone *harness.LandingZone) { delete(zone.VirtualNetworks, spoke) }, nil,
+			"network.existing.virtualNetworkId", "could not be read: ResourceNotFound"},
+		{"node subnet too small", func(zone *harness.LandingZone) {
+			subnet(zone, "snet-aks", func(s *harness.LandingZoneSubnet) { s.AddressPrefix, s.AddressPrefixes = "", []string{"10.60.4.0/29"} })
+		}, nil, "network.existing.subnetIds.kubernetesNodes", "is 10.60.4.0/29, too small: AKS with kubernetes.systemPool.maxCount 1"},
+		{"node subnet delegated", func(zone *harness.LandingZone) {
+			subnet(zone, "snet-aks", func(s *harness.LandingZoneSubnet) { s.Delegations = []string{"Microsoft.Web/serverFarms"} })
+		}, nil, "network.existing.subnetIds.kubernetesNodes", "is delegated to Microsoft.Web/serverFarms"},
+		{"subnet without a security group", func(zone *harness.LandingZone) {
+			subnet(zone, "snet-apim", func(s *harness.LandingZoneSubnet) { s.SecurityGroupID = "" })
+		}, nil, "network.existing.subnetIds.apiManagement", "has no network security group"},
+		{"private endpoint policies off", func(zone *harness.LandingZone) {
+			subnet(zone, "snet-pe", func(s *harness.LandingZoneSubnet) { s.PrivateEndpointNetworkPolicies = "Disabled" })
+		}, nil, "network.existing.subnetIds.privateEndpoints", `has privateEndpointNetworkPolicies "Disabled"`},
+		{"API Management without the Key Vault service endpoint", func(zone *harness.LandingZone) {
+			subnet(zone, "snet-apim", func(s *harness.LandingZoneSubnet) { s.ServiceEndpoints = nil })
+		}, nil, "network.existing.subnetIds.apiManagement", "has no Microsoft.KeyVault service endpoint"},
+		{"gateway routed to an appliance", func(zone *harness.LandingZone) {
+			subnet(zone, "snet-appgw", func(s *harness.LandingZoneSubnet) { s.RouteTableID = harness.SpokeRouteTableID })
+		}, nil, "network.existing.subnetIds.applicationGateway", "Application Gateway v2 needs 0.0.0.0/0 to the Internet"},
+		{"hub route to another firewall", func(zone *harness.LandingZone) {
+			zone.RouteTables[harness.SpokeRouteTableID] = []harness.LandingZoneRoute{{Name: "default", AddressPrefix: "0.0.0.0/0", NextHopType: "VirtualAppliance", NextHopIPAddress: "10.100.9.4"}}
+		}, nil, "network.existing.subnetIds.kubernetesNodes", "not to perimeter.hubNextHopIp 10.100.1.4"},
+		{"routed egress without a route table", func(zone *harness.LandingZone) {
+			subnet(zone, "snet-aks", func(s *harness.LandingZoneSubnet) { s.RouteTableID = "" })
+		}, nil, "network.existing.subnetIds.kubernetesNodes", "has no route table"},
+		{"hub route without hub egress", func(*harness.LandingZone) {}, []harness.Edit{harness.Set("perimeter.egress", "none"), harness.Remove("perimeter.hubNextHopIp")},
+			"network.existing.subnetIds.kubernetesNodes", "but perimeter.egress is none"},
+		{"rule at one of the program's priorities", func(zone *harness.LandingZone) {
+			zone.SecurityGroups[harness.SpokeSecurityGroupID("snet-aks")] = []harness.LandingZoneRule{{Name: "allow-monitoring", Priority: 100, Direction: "Inbound", Access: "Allow", Source: "10.100.2.0/24"}}
+		}, nil, "network.existing.subnetIds.kubernetesNodes", "Azure refuses two rules with one priority and direction"},
+		{"rule admitting the Internet", func(zone *harness.LandingZone) {
+			zone.SecurityGroups[harness.SpokeSecurityGroupID("snet-apim")] = []harness.LandingZoneRule{{Name: "allow-any", Priority: 200, Direction: "Inbound", Access: "Allow", Source: "Internet"}}
+		}, []harness.Edit{harness.Set("network.existing.securityRules", "brought")}, "network.existing.subnetIds.apiManagement", "which admits the Internet"},
+		{"hub DNS with the stack's own zones", func(*harness.LandingZone) {}, []harness.Edit{harness.Set("privateDns.mode", "create"), harness.Remove("privateDns.centralZones"),
+			harness.Set("hostNames.apiGateway", "gateway.internal.contoso.com")},
+			"network.existing.virtualNetworkId", "uses the DNS servers [10.100.0.4]"},
+		{"pod range inside the landing zone's network", func(zone *harness.LandingZone) {
+			network := zone.VirtualNetworks[spoke]
+			network.AddressPrefixes = append(network.AddressPrefixes, "10.244.0.0/16")
+			zone.VirtualNetworks[spoke] = network
+		}, []harness.Edit{harness.Set("kubernetes.podCidr", "10.244.0.0/16")}, "kubernetes.podCidr", "overlaps the address space 10.244.0.0/16 of network.existing.virtualNetworkId"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			zone := harness.SpokeLandingZone().Clone()
+			tc.change(zone)
+			recording, err := harness.RunStackIn(projectDir, "dev", spokeSurroundings(zone), append(intoSpoke("dev"), tc.edits...)...)
+			require.Error(t, err)
+			problem := findProblem(t, problemsOf(t, err), key(tc.key), tc.text)
+			assert.Contains(t, err.Error(), problem.String())
+			for _, res := range recording.Resources {
+				assert.True(t, strings.HasPrefix(res.Type, "pulumi:providers:"), "nothing but providers before the network is accepted, got %s", res.Type)
+			}
+		})
 	}
 }
