@@ -72,11 +72,17 @@ func NewExistingNetwork(ctx *pulumi.Context, name string, args *ExistingNetworkA
 			continue
 		}
 		groupIDs[string(role)] = pulumi.String(subnet.SecurityGroupID)
-		if args.RulesAdded {
-			if err := addSecurityRules(ctx, naming.SubnetSecurityGroup(name, role), subnet.SecurityGroupID, netrules.For(role, args.Plan), parent); err != nil {
-				return nil, err
-			}
+		if !args.RulesAdded {
+			continue
 		}
+		ruleIDs, err := addSecurityRules(ctx, naming.SubnetSecurityGroup(name, role), subnet.SecurityGroupID, netrules.For(role, args.Plan), parent)
+		if err != nil {
+			return nil, err
+		}
+		// A service joins its subnet only once the platform's rules are in the group: Application
+		// Gateway and Bastion refuse a group without their infrastructure rules at creation.
+		subnetID := subnet.ID
+		subnetIDs[string(role)] = pulumi.All(ruleIDs...).ApplyT(func([]any) string { return subnetID }).(pulumi.StringOutput)
 	}
 	routeTable := ARMAddressOf(args.Subnets[args.EgressSubnet].RouteTableID)
 	component.VirtualNetworkID = pulumi.String(args.VirtualNetworkID).ToStringOutput()
@@ -92,14 +98,16 @@ func NewExistingNetwork(ctx *pulumi.Context, name string, args *ExistingNetworkA
 	return component, nil
 }
 
-// addSecurityRules adds rules to a brought group as <prefix>-<rule> SecurityRule resources: each is its
-// own child of the group, so pulumi destroy removes the platform's rules and leaves the group.
-func addSecurityRules(ctx *pulumi.Context, prefix, groupID string, rules []netrules.Rule, parent pulumi.ResourceOption) error {
+// addSecurityRules adds rules to a brought group as <prefix>-<rule> SecurityRule resources and returns
+// their IDs: each is its own child of the group, so pulumi destroy removes the platform's rules and
+// leaves the group.
+func addSecurityRules(ctx *pulumi.Context, prefix, groupID string, rules []netrules.Rule, parent pulumi.ResourceOption) ([]any, error) {
 	group := ARMAddressOf(groupID)
+	var ids []any
 	for index, inline := range securityRuleArgs(rules) {
 		rule := inline.(*network.SecurityRuleTypeArgs)
 		resourceName := prefix + "-" + rules[index].Name
-		_, err := network.NewSecurityRule(ctx, resourceName, &network.SecurityRuleArgs{
+		added, err := network.NewSecurityRule(ctx, resourceName, &network.SecurityRuleArgs{
 			SecurityRuleName:         rule.Name,
 			NetworkSecurityGroupName: pulumi.String(group.Name),
 			ResourceGroupName:        pulumi.String(group.ResourceGroup),
@@ -115,10 +123,11 @@ func addSecurityRules(ctx *pulumi.Context, prefix, groupID string, rules []netru
 			Description:              rule.Description,
 		}, parent)
 		if err != nil {
-			return fmt.Errorf("adding security rule %s to %s: %w", rules[index].Name, group.Name, err)
+			return nil, fmt.Errorf("adding security rule %s to %s: %w", rules[index].Name, group.Name, err)
 		}
+		ids = append(ids, added.ID())
 	}
-	return nil
+	return ids, nil
 }
 
 // ARMResourceAddress is where an ARM ID points: subscription, resource group and the last name.

@@ -71,6 +71,9 @@ func Brought(recording *harness.Recording) []BroughtPart {
 				note(id, "Key Vault secret", res.Name)
 			}
 		}
+		if parent, kind := parentElsewhere(res, own); parent != "" {
+			note(parent, kind, res.Name)
+		}
 		if harness.TypeMatches(res.Type, "azure-native:network:Route") && res.InputString("nextHopType") == "VirtualAppliance" && !firewallAddress(recording, res.InputString("nextHopIpAddress")) {
 			note(res.InputString("nextHopIpAddress"), "virtual appliance (next hop)", res.Name)
 		}
@@ -80,6 +83,35 @@ func Brought(recording *harness.Recording) []BroughtPart {
 		list = append(list, *parts[what])
 	}
 	return list
+}
+
+// parentInputs are the inputs that name a child resource's parent, with the parent's type: the stack
+// adds rules to a landing zone's security groups and records to its central zones.
+var parentInputs = map[string]string{
+	"networkSecurityGroupName": "Microsoft.Network/networkSecurityGroups",
+	"privateZoneName":          "Microsoft.Network/privateDnsZones",
+	"routeTableName":           "Microsoft.Network/routeTables",
+}
+
+// parentElsewhere returns the ARM ID and type of the parent a child resource is created in, when that
+// parent is in a resource group the stack does not create; "" otherwise.
+func parentElsewhere(res *harness.Resource, own map[string]bool) (string, string) {
+	group := res.InputString("resourceGroupName")
+	match := resourceGroupScoped.FindStringSubmatch(res.ID)
+	if group == "" || match == nil {
+		return "", ""
+	}
+	subscription := strings.Split(strings.TrimPrefix(match[1], "/subscriptions/"), "/")[0]
+	groupID := "/subscriptions/" + subscription + "/resourceGroups/" + group
+	if own[strings.ToLower(groupID)] {
+		return "", ""
+	}
+	for _, input := range slices.Sorted(maps.Keys(parentInputs)) {
+		if name := res.InputString(input); name != "" {
+			return groupID + "/providers/" + parentInputs[input] + "/" + name, parentInputs[input]
+		}
+	}
+	return "", ""
 }
 
 // firewallAddress reports whether address is a recorded firewall's private address.

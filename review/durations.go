@@ -63,6 +63,7 @@ var durations = map[string]Duration{
 	"azure-native:network:NetworkSecurityGroup": {10 * time.Second, sourceFast},
 	"azure-native:network:RouteTable":           {10 * time.Second, sourceFast},
 	"azure-native:network:Route":                {10 * time.Second, sourceFast},
+	"azure-native:network:SecurityRule":         {10 * time.Second, sourceFast},
 	"azure-native:network:VirtualNetwork":       {15 * time.Second, sourceFast},
 	"azure-native:network:PublicIPAddress":      {10 * time.Second, sourceFast},
 	"azure-native:network:NetworkInterface":     {10 * time.Second, sourceFast},

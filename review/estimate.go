@@ -94,7 +94,7 @@ type billingRule struct {
 // freeTypes are the types with no charge of their own (configuration of other resources, or free).
 var freeTypes = []string{
 	"azure-native:resources:ResourceGroup", "azure-native:network:VirtualNetwork", "azure-native:network:NetworkSecurityGroup",
-	"azure-native:network:RouteTable", "azure-native:network:Route", "azure-native:network:NetworkInterface",
+	"azure-native:network:RouteTable", "azure-native:network:Route", "azure-native:network:SecurityRule", "azure-native:network:NetworkInterface",
 	"azure-native:network:WebApplicationFirewallPolicy", "azure-native:network:FirewallPolicy", "azure-native:network:FirewallPolicyRuleCollectionGroup",
 	"azure-native:network:PrivateDnsZoneGroup", "azure-native:network:PrivateRecordSet", "azure-native:network:VirtualNetworkLink",
 	"azure-native:managedidentity:UserAssignedIdentity", "azure-native:managedidentity:FederatedIdentityCredential",

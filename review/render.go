@@ -68,8 +68,16 @@ func (r *Report) Render(w io.Writer) {
 	for _, violation := range r.Violations {
 		byPolicy[violation.Policy] = append(byPolicy[violation.Policy], violation)
 	}
+	unevaluated := map[string]string{}
+	for _, policy := range r.NotEvaluated {
+		unevaluated[policy.Policy] = policy.Reason
+	}
 	for _, policy := range policies {
 		found := byPolicy[policy.Name()]
+		if reason, partly := unevaluated[policy.Name()]; partly && len(found) == 0 {
+			fmt.Fprintf(w, "  part  %s  not evaluated for what the stack brings: %s\n", policy.Name(), reason)
+			continue
+		}
 		if len(found) == 0 {
 			fmt.Fprintf(w, "  pass  %s\n", policy.Name())
 			continue
@@ -86,6 +94,9 @@ func (r *Report) Render(w io.Writer) {
 	renderWarnings(w, r.Recording.Warnings)
 
 	renderBrought(w, r.Recording)
+	if r.LandingZoneAssumed {
+		fmt.Fprintln(w, "  network.mode existing: the review cannot read the landing zone's network and assumed one that meets every check; pulumi preview reads the real one and refuses what does not")
+	}
 
 	renderEstimate(w, r)
 

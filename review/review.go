@@ -30,6 +30,9 @@ type Options struct {
 	PolicyConfigFile string
 	// Edits change the stack's configuration before the run (tests use them for broken variants).
 	Edits []harness.Edit
+	// LandingZone is what exists in Azure for a stack with network.mode existing; nil assumes one that
+	// meets every check (harness.AssumedLandingZone), since the review cannot read Azure.
+	LandingZone *harness.LandingZone
 }
 
 // Report is everything a review found.
@@ -46,6 +49,10 @@ type Report struct {
 	Model, Alternative *Model
 	// Races are the Key Vault reads the model starts before their grant can have taken effect.
 	Races []Race
+	// NotEvaluated are the policies that need what the stack does not create.
+	NotEvaluated []pack.Unevaluated
+	// LandingZoneAssumed says the brought network was not read but assumed to meet every check.
+	LandingZoneAssumed bool
 }
 
 // MandatoryViolations counts the violations that block a deployment.
@@ -82,7 +89,8 @@ func Run(ctx context.Context, options Options) (*Report, error) {
 		return nil, fmt.Errorf("stack %s: %w", options.Stack, err)
 	}
 	// Run every time, not shared with earlier runs in the process: Evaluation is the program's time.
-	recording, err := harness.RunConfigOnce(project, options.Stack, raw, harness.DeploySurroundings())
+	surroundings, assumed := reviewSurroundings(project, options, raw)
+	recording, err := harness.RunConfigOnce(project, options.Stack, raw, surroundings)
 	evaluation := time.Since(started)
 	var problems *stackconfig.Problems
 	switch {
@@ -103,8 +111,26 @@ func Run(ctx context.Context, options Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	resources := Resources(recording)
 	return &Report{Stack: options.Stack, Recording: recording, Evaluation: evaluation, Violations: violations,
-		Model: model, Alternative: alternative, Races: Races(recording, model)}, nil
+		Model: model, Alternative: alternative, Races: Races(recording, model), NotEvaluated: pack.NotEvaluated(resources), LandingZoneAssumed: assumed}, nil
+}
+
+// reviewSurroundings are make deploy's, in the given landing zone or, for a stack that brings its
+// network and none was given, in one assumed to meet every check; assumed says which. A configuration
+// that does not load is left for the run to report.
+func reviewSurroundings(project string, options Options, raw map[string]string) (harness.Surroundings, bool) {
+	surroundings := harness.DeploySurroundings()
+	surroundings.LandingZone = options.LandingZone
+	if options.LandingZone != nil {
+		return surroundings, false
+	}
+	cfg, err := stackconfig.LoadFor(project, options.Stack, raw, surroundings.Runner)
+	if err != nil || cfg.Network.Mode != stackconfig.NetworkExisting {
+		return surroundings, false
+	}
+	surroundings.LandingZone = harness.AssumedLandingZone(cfg)
+	return surroundings, true
 }
 
 // Resources converts a recording to the policy pack's view: every custom resource (not providers) with

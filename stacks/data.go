@@ -127,9 +127,9 @@ const PolicyZoneGroupWait = 30 * time.Minute
 // centralZonesLinked are the central zones the stack links to the network it creates: Key Vault's, which
 // Application Gateway resolves through Azure's resolver, answering only from zones linked to the
 // gateway's own network, whatever the network's DNS servers (https://learn.microsoft.com/azure/application-gateway/key-vault-certs).
-// A brought network's links are the landing zone's (README, Central private DNS).
+// A landing zone may link it to the brought network already (privateDns.vaultZoneLinked).
 func centralZonesLinked(cfg *config.Config) []string {
-	if cfg.PrivateDNS.Mode != config.PrivateDNSCentral || cfg.Network.Mode != config.NetworkCreate {
+	if cfg.PrivateDNS.Mode != config.PrivateDNSCentral || cfg.PrivateDNS.VaultZoneLinked {
 		return nil
 	}
 	return []string{"privatelink.vaultcore.azure.net"}

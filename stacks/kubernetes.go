@@ -43,6 +43,11 @@ func (p *platform) deployCluster(perimeter *perimeter) (*cluster, error) {
 		p.warnings.warn(fmt.Sprintf("workload.image %s is pulled from a public registry through the egress firewall; for production import it into the stack's registry "+
 			"(az acr import --name <registry> --source %s) and set workload.image to <registry>.azurecr.io/<repository>@<digest>", cfg.Workload.Image, cfg.Workload.Image))
 	}
+	if cfg.PrivateDNS.Mode == config.PrivateDNSCentral && cfg.ClusterPrivateDNSZoneID() == "" {
+		p.warnings.warn(fmt.Sprintf("privateDns.centralZones has no %s: AKS creates the API server's zone in the cluster's node resource group; "+
+			"a landing zone policy that denies private DNS zones outside the connectivity subscription refuses it, and the choice cannot change once the cluster exists",
+			cfg.ClusterPrivateDNSZone()))
+	}
 	clientConfig := authorization.GetClientConfigOutput(ctx, pulumi.Provider(providers.azure))
 	// With a firewall, the stack's or the hub's, egress follows the node subnet's route table: AKS
 	// creates no outbound IP and the nodes bootstrap through the firewall, so the cluster waits for its

@@ -20,7 +20,7 @@ import (
 // provider, and has the configuration check it: a subnet too small, delegated or without its group
 // fails pulumi preview and pulumi up here, before the first resource is registered. Function calls
 // with plain arguments run during preview too, so what is read is what the plan is made from.
-func adoptExistingNetwork(ctx *pulumi.Context, cfg *config.Config, provider pulumi.ProviderResource) error {
+func adoptExistingNetwork(ctx *pulumi.Context, cfg *config.Config, provider pulumi.ProviderResource, warnings warnings) error {
 	if cfg.Network.Mode != config.NetworkExisting {
 		return nil
 	}
@@ -35,6 +35,9 @@ func adoptExistingNetwork(ctx *pulumi.Context, cfg *config.Config, provider pulu
 		if virtualNetwork.AddressSpace != nil {
 			observed.AddressSpaces = virtualNetwork.AddressSpace.AddressPrefixes
 		}
+		if virtualNetwork.Location != nil {
+			observed.Location = *virtualNetwork.Location
+		}
 		if virtualNetwork.DhcpOptions != nil {
 			observed.DNSServers = virtualNetwork.DhcpOptions.DnsServers
 		}
@@ -48,10 +51,11 @@ func adoptExistingNetwork(ctx *pulumi.Context, cfg *config.Config, provider pulu
 	for role, id := range cfg.ExistingSubnetIDs() {
 		observed.Subnets[role] = reader.read(id)
 	}
-	if err := cfg.AdoptNetwork(observed); err != nil {
-		return err
+	notes, err := cfg.AdoptNetwork(observed)
+	for _, note := range notes {
+		warnings.warn(note)
 	}
-	return nil
+	return err
 }
 
 // subnetReader reads brought subnets with their groups and route tables, each group and table once.
@@ -124,12 +128,18 @@ func (r subnetReader) securityRules(id string) ([]config.ObservedSecurityRule, e
 	}
 	var rules []config.ObservedSecurityRule
 	for _, rule := range group.SecurityRules {
-		observed := config.ObservedSecurityRule{Priority: rule.Priority, Direction: rule.Direction, Access: rule.Access, SourcePrefixes: rule.SourceAddressPrefixes}
+		observed := config.ObservedSecurityRule{Priority: rule.Priority, Direction: rule.Direction, Access: rule.Access,
+			SourcePrefixes: rule.SourceAddressPrefixes, DestinationPrefixes: rule.DestinationAddressPrefixes, DestinationPorts: rule.DestinationPortRanges}
 		if rule.Name != nil {
 			observed.Name = *rule.Name
 		}
-		if rule.SourceAddressPrefix != nil {
-			observed.SourcePrefixes = append(observed.SourcePrefixes, *rule.SourceAddressPrefix)
+		for _, single := range []struct {
+			value *string
+			list  *[]string
+		}{{rule.SourceAddressPrefix, &observed.SourcePrefixes}, {rule.DestinationAddressPrefix, &observed.DestinationPrefixes}, {rule.DestinationPortRange, &observed.DestinationPorts}} {
+			if single.value != nil && *single.value != "" {
+				*single.list = append(*single.list, *single.value)
+			}
 		}
 		rules = append(rules, observed)
 	}

@@ -51,7 +51,7 @@ func newPlatform(ctx *pulumi.Context, cfg *config.Config, warnings warnings) (*p
 	if err != nil {
 		return nil, err
 	}
-	if err := adoptExistingNetwork(ctx, cfg, providers.azure); err != nil {
+	if err := adoptExistingNetwork(ctx, cfg, providers.azure, warnings); err != nil {
 		return nil, err
 	}
 	p := &platform{ctx: ctx, cfg: cfg, base: naming.Base(cfg.NamePrefix, cfg.Stack), tags: cfg.ResourceTags(), providers: providers, warnings: warnings}

@@ -165,7 +165,7 @@ func TestDeployingIdentityRolesMatchTheProgram(t *testing.T) {
 
 	var assigned []string
 	for _, variant := range featureVariants {
-		recording := runStack(t, variant.stack, variant.edits...)
+		recording := runVariant(t, variant)
 		for _, assignment := range recording.OfType("azure-native:authorization:RoleAssignment") {
 			definition := assignment.InputString("roleDefinitionId")
 			role := definition[strings.LastIndex(definition, "/")+1:]

@@ -22,7 +22,7 @@ func TestCostEstimateCoversEveryType(t *testing.T) {
 	for _, variant := range featureVariants {
 		t.Run(variant.name, func(t *testing.T) {
 			t.Parallel()
-			recording := runStack(t, variant.stack, variant.edits...)
+			recording := runVariant(t, variant)
 			for _, res := range recording.Resources {
 				if res.Custom && strings.HasPrefix(res.Type, "azure-native:") {
 					assert.True(t, review.Billed(res.TypeKey()), "%s has a billing rule in review/estimate.go", res.TypeKey())

@@ -35,7 +35,7 @@ func TestExportHoldsEveryRecordedResource(t *testing.T) {
 	for _, variant := range featureVariants {
 		t.Run(variant.name, func(t *testing.T) {
 			t.Parallel()
-			recording := runStack(t, variant.stack, variant.edits...)
+			recording := runVariant(t, variant)
 			template, err := export.ARM(recording)
 			require.NoError(t, err)
 			byURN := map[string]export.TemplateResource{}
@@ -226,7 +226,7 @@ func TestDefaultAPIVersionsFollowTheModules(t *testing.T) {
 	version := regexp.MustCompile(`(?:Uses )?Azure REST API version:? (\d{4}-\d{2}-\d{2}(?:-preview)?)`)
 	seen := map[string]bool{}
 	for _, variant := range featureVariants {
-		for _, res := range runStack(t, variant.stack, variant.edits...).Resources {
+		for _, res := range runVariant(t, variant).Resources {
 			parts := strings.Split(res.Type, ":")
 			if !res.Custom || parts[0] != "azure-native" || strings.Contains(parts[1], "/") || seen[parts[1]+":"+parts[2]] {
 				continue

@@ -24,7 +24,7 @@ func TestRecordingMatchesGolden(t *testing.T) {
 	t.Parallel()
 	for _, variant := range featureVariants {
 		t.Run(variant.name, func(t *testing.T) {
-			recording := runStack(t, variant.stack, variant.edits...)
+			recording := runVariant(t, variant)
 			rendered, err := recording.Canonical()
 			require.NoError(t, err)
 			path := filepath.Join("testdata", "golden", strings.ReplaceAll(variant.name, " ", "-")+".json")

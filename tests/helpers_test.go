@@ -92,6 +92,16 @@ type stackVariant struct {
 	name  string
 	stack string
 	edits []harness.Edit
+	// zone is the landing zone the variant deploys into (nil: none).
+	zone *harness.LandingZone
+}
+
+// runVariant runs a variant in make deploy's surroundings, in its landing zone.
+func runVariant(t *testing.T, variant stackVariant) *harness.Recording {
+	t.Helper()
+	surroundings := harness.DeploySurroundings()
+	surroundings.LandingZone = variant.zone
+	return runStackIn(t, variant.stack, surroundings, variant.edits...)
 }
 
 // publicListenerSecretID is a publicly trusted listener certificate brought in Key Vault, which Front
@@ -115,10 +125,11 @@ var edgeAndData = []harness.Edit{
 // featureVariants are both stack files, prod with every optional feature, and prod with Front Door,
 // Cosmos DB and Sentinel.
 var featureVariants = []stackVariant{
-	{"dev", "dev", nil},
-	{"prod", "prod", nil},
-	{"prod with every feature", "prod", everyFeature},
-	{"prod with front door and cosmos db", "prod", edgeAndData},
+	{"dev", "dev", nil, nil},
+	{"prod", "prod", nil, nil},
+	{"prod with every feature", "prod", everyFeature, nil},
+	{"prod with front door and cosmos db", "prod", edgeAndData, nil},
+	{"prod in a landing zone", "prod", intoSpoke("prod"), harness.SpokeLandingZone()},
 }
 
 // requireInstalled skips, in one line naming what is missing and how to install it, when the machine

@@ -120,10 +120,10 @@ func validateSchema(path string, schema map[string]any, value any) []string {
 func TestIstioObjectsMatchTheUpstreamCRDs(t *testing.T) {
 	t.Parallel()
 	crds := loadIstioCRDs(t)
-	for _, variant := range []stackVariant{{"dev", "dev", []harness.Edit{inCluster}}, featureVariants[2]} {
+	for _, variant := range []stackVariant{{"dev", "dev", []harness.Edit{inCluster}, nil}, featureVariants[2]} {
 		t.Run(variant.name, func(t *testing.T) {
 			validated := 0
-			for _, res := range runStack(t, variant.stack, variant.edits...).Resources {
+			for _, res := range runVariant(t, variant).Resources {
 				groupVersion, kind, ok := strings.Cut(strings.TrimPrefix(res.Type, "kubernetes:"), ":")
 				group, version, _ := strings.Cut(groupVersion, "/")
 				if !ok || !strings.HasSuffix(group, ".istio.io") {

@@ -147,7 +147,7 @@ func TestIngressAddOn(t *testing.T) {
 	t.Parallel()
 	for _, variant := range featureVariants {
 		t.Run(variant.name, func(t *testing.T) {
-			recording := runStack(t, variant.stack, variant.edits...)
+			recording := runVariant(t, variant)
 			cluster := stackCluster(t, recording)
 			assert.Equal(t, "Istio", cluster.InputString("serviceMeshProfile.mode"))
 			assert.Equal(t, []any{map[string]any{"mode": "Internal", "enabled": true}}, cluster.Input("serviceMeshProfile.istio.components.ingressGateways"),

@@ -116,7 +116,11 @@ func TestCentralPrivateDNSWritesIntoTheLandingZonesZones(t *testing.T) {
 	t.Parallel()
 	recording := runSpoke(t, "prod", nil)
 	assert.Empty(t, recording.OfType("azure-native:network:PrivateZone"), "the landing zone owns every zone")
-	assert.Empty(t, recording.OfType("azure-native:network:VirtualNetworkLink"), "a brought network's links are the landing zone's")
+	link := single(t, recording.OfType("azure-native:network:VirtualNetworkLink"), "vault zone link", func(*harness.Resource) bool { return true })
+	assert.Equal(t, "privatelink.vaultcore.azure.net", link.InputString("privateZoneName"), "Application Gateway resolves the vault only through a zone linked to its network")
+	assert.Equal(t, harness.SpokeNetworkID, link.InputString("virtualNetwork.id"))
+	linked := runSpoke(t, "prod", nil, harness.Set("privateDns.vaultZoneLinked", true))
+	assert.Empty(t, linked.OfType("azure-native:network:VirtualNetworkLink"), "the landing zone links it already: Azure refuses a second link")
 	groups := recording.OfType("azure-native:network:PrivateDnsZoneGroup")
 	require.Len(t, groups, len(recording.OfType("azure-native:network:PrivateEndpoint")))
 	for _, group := range groups {
@@ -236,12 +240,25 @@ func TestBroughtNetworkIsCheckedBeforeAnythingIsCreated(t *testing.T) {
 		{"subnet without a security group", func(zone *harness.LandingZone) {
 			subnet(zone, "snet-apim", func(s *harness.LandingZoneSubnet) { s.SecurityGroupID = "" })
 		}, nil, "network.existing.subnetIds.apiManagement", "has no network security group"},
-		{"private endpoint policies off", func(zone *harness.LandingZone) {
-			subnet(zone, "snet-pe", func(s *harness.LandingZoneSubnet) { s.PrivateEndpointNetworkPolicies = "Disabled" })
-		}, nil, "network.existing.subnetIds.privateEndpoints", `has privateEndpointNetworkPolicies "Disabled"`},
-		{"API Management without the Key Vault service endpoint", func(zone *harness.LandingZone) {
-			subnet(zone, "snet-apim", func(s *harness.LandingZoneSubnet) { s.ServiceEndpoints = nil })
-		}, nil, "network.existing.subnetIds.apiManagement", "has no Microsoft.KeyVault service endpoint"},
+		{"Bastion subnet with a route table", func(zone *harness.LandingZone) {
+			subnet(zone, "AzureBastionSubnet", func(s *harness.LandingZoneSubnet) { s.RouteTableID = harness.SpokeRouteTableID })
+		}, nil, "network.existing.subnetIds.bastion", "Azure Bastion does not support one on AzureBastionSubnet"},
+		{"API Management tunnelled without its control plane's route", func(zone *harness.LandingZone) {
+			subnet(zone, "snet-apim", func(s *harness.LandingZoneSubnet) { s.RouteTableID = harness.SpokeRouteTableID })
+		}, nil, "network.existing.subnetIds.apiManagement", "without a route for the ApiManagement service tag to the Internet"},
+		{"gateway subnet denying outbound Internet", func(zone *harness.LandingZone) {
+			zone.SecurityGroups[harness.SpokeSecurityGroupID("snet-appgw")] = []harness.LandingZoneRule{{Name: "deny-internet-out", Priority: 3900, Direction: "Outbound", Access: "Deny", Source: "*", Destination: "Internet"}}
+		}, nil, "network.existing.subnetIds.applicationGateway", "Application Gateway v2 must reach the Internet"},
+		{"brought rules without the gateway's infrastructure ports", func(*harness.LandingZone) {}, []harness.Edit{harness.Set("network.existing.securityRules", "brought")},
+			"network.existing.subnetIds.applicationGateway", "allowing GatewayManager inbound on port 65200"},
+		{"brought rules denying API Management's load balancer", func(zone *harness.LandingZone) {
+			zone.SecurityGroups[harness.SpokeSecurityGroupID("snet-apim")] = []harness.LandingZoneRule{
+				{Name: "allow-apim-management", Priority: 100, Direction: "Inbound", Access: "Allow", Source: "ApiManagement", Ports: []string{"3443"}},
+				{Name: "deny-all-inbound", Priority: 4000, Direction: "Inbound", Access: "Deny", Source: "*"}}
+		}, []harness.Edit{harness.Set("network.existing.securityRules", "brought")},
+			"network.existing.subnetIds.apiManagement", "allowing AzureLoadBalancer inbound on port 6390"},
+		{"network in another region", func(*harness.LandingZone) {}, []harness.Edit{harness.Set("location", "northeurope")},
+			"network.existing.virtualNetworkId", "is in westeurope, but location is northeurope"},
 		{"gateway routed to an appliance", func(zone *harness.LandingZone) {
 			subnet(zone, "snet-appgw", func(s *harness.LandingZoneSubnet) { s.RouteTableID = harness.SpokeRouteTableID })
 		}, nil, "network.existing.subnetIds.applicationGateway", "Application Gateway v2 needs 0.0.0.0/0 to the Internet"},
@@ -281,4 +298,55 @@ func TestBroughtNetworkIsCheckedBeforeAnythingIsCreated(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBroughtNetworkAcceptsItsOwnEarlierRun runs each egress mode a second time against the landing
+// zone as the first run left it: the rules and the default route the program added are in the
+// landing zone's group and table then, and must read as the program's, not as conflicts, so the
+// second run registers the same rules and routes.
+func TestBroughtNetworkAcceptsItsOwnEarlierRun(t *testing.T) {
+	t.Parallel()
+	withoutHubRoute := harness.SpokeLandingZone()
+	withoutHubRoute.RouteTables[harness.SpokeRouteTableID] = nil
+	firewallSubnet := func(zone *harness.LandingZone) *harness.LandingZone {
+		zone = zone.Clone()
+		zone.VirtualNetworks[harness.SpokeNetworkID].Subnets["AzureFirewallSubnet"] = harness.LandingZoneSubnet{AddressPrefix: "10.60.3.128/26"}
+		return zone
+	}
+	for _, tc := range []struct {
+		name   string
+		zone   *harness.LandingZone
+		edits  []harness.Edit
+		routes int
+	}{
+		{"hub route brought", harness.SpokeLandingZone(), nil, 0},
+		{"hub route added", withoutHubRoute, nil, 1},
+		{"stack firewall", firewallSubnet(withoutHubRoute), []harness.Edit{harness.Set("perimeter.egress", "firewall"), harness.Remove("perimeter.hubNextHopIp"),
+			harness.Set("network.existing.subnetIds.firewall", harness.SpokeSubnetID("AzureFirewallSubnet"))}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			first := runSpoke(t, "prod", tc.zone, tc.edits...)
+			second := runSpoke(t, "prod", tc.zone.AfterDeploy(first), tc.edits...)
+			for _, recording := range []*harness.Recording{first, second} {
+				assert.Len(t, recording.OfType("azure-native:network:Route"), tc.routes)
+			}
+			assert.Equal(t, len(first.OfType("azure-native:network:SecurityRule")), len(second.OfType("azure-native:network:SecurityRule")))
+		})
+	}
+}
+
+// TestBroughtNetworkWarnsOfWhatItNeedNotFix checks what Azure reports that the program accepts with a
+// warning: private endpoints outside their group's rules, and no Key Vault service endpoint.
+func TestBroughtNetworkWarnsOfWhatItNeedNotFix(t *testing.T) {
+	t.Parallel()
+	zone := harness.SpokeLandingZone().Clone()
+	network := zone.VirtualNetworks[harness.SpokeNetworkID]
+	endpoints, apim := network.Subnets["snet-pe"], network.Subnets["snet-apim"]
+	endpoints.PrivateEndpointNetworkPolicies, apim.ServiceEndpoints = "Disabled", nil
+	network.Subnets["snet-pe"], network.Subnets["snet-apim"] = endpoints, apim
+	recording := runSpoke(t, "dev", zone)
+	warnings := strings.Join(recording.Warnings, "\n")
+	assert.Contains(t, warnings, `network.existing.subnetIds.privateEndpoints `+harness.SpokeSubnetID("snet-pe")+` has privateEndpointNetworkPolicies "Disabled"`)
+	assert.Contains(t, warnings, "network.existing.subnetIds.apiManagement "+harness.SpokeSubnetID("snet-apim")+" has no Microsoft.KeyVault service endpoint")
 }

@@ -83,7 +83,7 @@ var childResourceTypes = []string{
 	"azure-native:apimanagement:Api", "azure-native:apimanagement:ApiOperation", "azure-native:apimanagement:ApiPolicy",
 	"azure-native:apimanagement:ApiDiagnostic", "azure-native:apimanagement:Backend", "azure-native:apimanagement:Certificate",
 	"azure-native:apimanagement:Logger", "azure-native:apimanagement:Diagnostic", "azure-native:apimanagement:Product",
-	"azure-native:apimanagement:ProductApi", "azure-native:apimanagement:Subscription", "azure-native:insights:DataCollectionRuleAssociation", "azure-native:network:Route",
+	"azure-native:apimanagement:ProductApi", "azure-native:apimanagement:Subscription", "azure-native:insights:DataCollectionRuleAssociation", "azure-native:network:Route", "azure-native:network:SecurityRule",
 	"azure-native:documentdb:SqlResourceSqlDatabase", "azure-native:documentdb:SqlResourceSqlContainer", "azure-native:documentdb:SqlResourceSqlRoleAssignment",
 	"azure-native:securityinsights:ASCDataConnector", "azure-native:cdn:AFDCustomDomain", "azure-native:cdn:AFDOriginGroup", "azure-native:cdn:AFDOrigin",
 	"azure-native:cdn:Route", "azure-native:cdn:SecurityPolicy", "azure-native:network:VirtualNetworkPeering",
@@ -96,7 +96,7 @@ func TestEveryDiagnosableResourceSendsDiagnostics(t *testing.T) {
 	t.Parallel()
 	for _, variant := range featureVariants {
 		t.Run(variant.name, func(t *testing.T) {
-			recording := runStack(t, variant.stack, variant.edits...)
+			recording := runVariant(t, variant)
 			workspaces := recording.OfType(workspaceType)
 			require.Len(t, workspaces, 1)
 			settings := map[string]*harness.Resource{}
@@ -216,7 +216,7 @@ func TestEveryQueriedTableHasADataSource(t *testing.T) {
 	t.Parallel()
 	for _, variant := range featureVariants {
 		t.Run(variant.name, func(t *testing.T) {
-			recording := runStack(t, variant.stack, variant.edits...)
+			recording := runVariant(t, variant)
 			workspace := single(t, recording.OfType(workspaceType), "workspace", func(*harness.Resource) bool { return true })
 			checked := 0
 			for name, output := range recording.Outputs {

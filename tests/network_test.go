@@ -293,6 +293,7 @@ var taggable = map[string]bool{
 	"azure-native:insights:DataCollectionRule":                 true,
 	"azure-native:insights:DataCollectionRuleAssociation":      false,
 	"azure-native:network:Route":                               false,
+	"azure-native:network:SecurityRule":                        false,
 	"azure-native:managedidentity:FederatedIdentityCredential": false,
 }
 

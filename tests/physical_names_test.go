@@ -129,14 +129,17 @@ func TestEveryPhysicalNameObeysItsServiceRule(t *testing.T) {
 	t.Logf("longest namePrefix validation accepts: %q (%d characters)", prefix, len(prefix))
 	variants := append(slices.Clone(featureVariants), stackVariant{
 		"prod with every feature and the longest name prefix", "prod",
-		slices.Concat(everyFeature, []harness.Edit{harness.Set("namePrefix", prefix)}),
+		slices.Concat(everyFeature, []harness.Edit{harness.Set("namePrefix", prefix)}), nil,
 	}, stackVariant{
 		"prod with front door and cosmos db and the longest name prefix", "prod",
-		slices.Concat(edgeAndData, []harness.Edit{harness.Set("namePrefix", prefix)}),
+		slices.Concat(edgeAndData, []harness.Edit{harness.Set("namePrefix", prefix)}), nil,
+	}, stackVariant{
+		"prod in a landing zone with the longest name prefix", "prod",
+		slices.Concat(intoSpoke("prod"), []harness.Edit{harness.Set("namePrefix", prefix)}), harness.SpokeLandingZone(),
 	})
 	for _, variant := range variants {
 		t.Run(variant.name, func(t *testing.T) {
-			recording := runStack(t, variant.stack, variant.edits...)
+			recording := runVariant(t, variant)
 			check := checkPhysicalNames(recording)
 			require.Empty(t, check.problems, "physical names that break their service's rule:\n%s", strings.Join(check.problems, "\n"))
 			require.Greater(t, check.checked, 50, "the check must have seen the stack's names")

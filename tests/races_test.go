@@ -54,11 +54,11 @@ func readinessJobChecks(t *testing.T, recording *harness.Recording) (*harness.Re
 // builds on the add-on waits for it.
 func TestInClusterLayerWaitsForTheIstioAddOn(t *testing.T) {
 	t.Parallel()
-	for _, variant := range []stackVariant{{"dev", "dev", []harness.Edit{inCluster}}, featureVariants[2],
-		{"canary upgrade", "prod", []harness.Edit{inCluster, harness.Set("ingress.istioRevisions", []any{"asm-1-30", "asm-1-31"})}}} {
+	for _, variant := range []stackVariant{{"dev", "dev", []harness.Edit{inCluster}, nil}, featureVariants[2],
+		{"canary upgrade", "prod", []harness.Edit{inCluster, harness.Set("ingress.istioRevisions", []any{"asm-1-30", "asm-1-31"})}, nil}} {
 		t.Run(variant.name, func(t *testing.T) {
 			cfg := mustLoadConfig(t, variant.stack, variant.edits...)
-			recording := runStack(t, variant.stack, variant.edits...)
+			recording := runVariant(t, variant)
 			job, checks := readinessJobChecks(t, recording)
 			assert.Equal(t, components.IstioAddOnChecks(cfg.InstalledIstioRevisions()), checks)
 			var paths []string

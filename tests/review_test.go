@@ -36,7 +36,7 @@ func reviewStack(t *testing.T, stack string, edits ...harness.Edit) *review.Repo
 func TestStackFilesPassTheReview(t *testing.T) {
 	t.Parallel()
 	variants := append(slices.Clone(featureVariants), []stackVariant{
-		{"dev without the in-cluster layer", "dev", []harness.Edit{harness.Set("kubernetes.deployInCluster", false)}},
+		{"dev without the in-cluster layer", "dev", []harness.Edit{harness.Set("kubernetes.deployInCluster", false)}, nil},
 	}...)
 	for _, variant := range variants {
 		t.Run(variant.name, func(t *testing.T) {

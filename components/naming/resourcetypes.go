@@ -47,6 +47,7 @@ var (
 	privateEndpointRule     = networkRule("private endpoint", 2, 64)
 	virtualNetworkLinkRule  = networkRule("virtual network link", 1, 80)
 	routeRule               = networkRule("route", 1, 80)
+	securityRuleRule        = networkRule("security rule", 1, 80)
 	ruleCollectionGroupRule = networkRule("firewall policy rule collection group", 1, 80)
 	privateDNSZoneGroupRule = networkRule("private DNS zone group", 1, 80)
 	privateZoneRule         = Rule{Service: "private DNS zone", MinLength: 1, MaxLength: 253, Pattern: privateZonePattern,
@@ -84,6 +85,7 @@ var resourceTypeRules = map[string]Rule{
 	"azure-native:network:NetworkSecurityGroup":         networkSecurityGroupRule,
 	"azure-native:network:RouteTable":                   routeTableRule,
 	"azure-native:network:Route":                        routeRule,
+	"azure-native:network:SecurityRule":                 securityRuleRule,
 	"azure-native:network:ApplicationGateway":           applicationGatewayRule,
 	"azure-native:network:WebApplicationFirewallPolicy": wafPolicyRule,
 	"azure-native:network:PublicIPAddress":              publicIPAddressRule,

@@ -41,6 +41,7 @@ var DefaultAPIVersions = map[string]string{
 	"network:PrivateZone":                         "2020-06-01",
 	"network:PublicIPAddress":                     "2023-02-01",
 	"network:Route":                               "2023-02-01",
+	"network:SecurityRule":                        "2023-02-01",
 	"network:RouteTable":                          "2023-02-01",
 	"network:VirtualNetworkPeering":               "2023-02-01",
 	"network:VirtualNetwork":                      "2023-02-01",

@@ -6,10 +6,14 @@ package harness
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/stacks/config"
 )
 
 // ConnectivitySubscriptionID is the landing zone's connectivity subscription, which holds the central
@@ -36,6 +40,8 @@ type LandingZone struct {
 
 // LandingZoneNetwork is one brought virtual network.
 type LandingZoneNetwork struct {
+	// Location is its region.
+	Location string
 	// AddressPrefixes are its address space.
 	AddressPrefixes []string
 	// DNSServers are its custom DNS servers.
@@ -73,6 +79,10 @@ type LandingZoneRule struct {
 	Access string
 	// Source is its source address prefix or service tag.
 	Source string
+	// Destination is its destination prefix or tag ("*" when empty).
+	Destination string
+	// Ports are its destination ports ("*" when empty).
+	Ports []string
 	// Priority orders it.
 	Priority int
 }
@@ -126,7 +136,7 @@ func CentralZoneID(zone string) string {
 // workload subnets routed to the hub firewall, and no private endpoint policy.
 func SpokeLandingZone() *LandingZone {
 	zone := &LandingZone{SecurityGroups: map[string][]LandingZoneRule{}, RouteTables: map[string][]LandingZoneRoute{
-		SpokeRouteTableID: {{Name: "default-to-hub", AddressPrefix: "0.0.0.0/0", NextHopType: "VirtualAppliance", NextHopIPAddress: HubFirewallAddress}},
+		SpokeRouteTableID: {{Name: "to-hub-firewall", AddressPrefix: "0.0.0.0/0", NextHopType: "VirtualAppliance", NextHopIPAddress: HubFirewallAddress}},
 	}}
 	subnets := map[string]LandingZoneSubnet{
 		"snet-appgw":   {AddressPrefix: "10.60.0.0/24"},
@@ -148,7 +158,7 @@ func SpokeLandingZone() *LandingZone {
 		}
 	}
 	zone.VirtualNetworks = map[string]LandingZoneNetwork{SpokeNetworkID: {
-		AddressPrefixes: []string{"10.60.0.0/16"}, DNSServers: []string{HubResolverAddress}, Subnets: subnets,
+		Location: "westeurope", AddressPrefixes: []string{"10.60.0.0/16"}, DNSServers: []string{HubResolverAddress}, Subnets: subnets,
 	}}
 	return zone
 }
@@ -210,7 +220,7 @@ func (m *mocks) answerLandingZone(args pulumi.MockCallArgs) (result resource.Pro
 			return nil, true, notFound("virtualNetworks", name, group)
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{
-			"id": id, "name": name, "addressSpace": map[string]any{"addressPrefixes": toAny(network.AddressPrefixes)},
+			"id": id, "name": name, "location": network.Location, "addressSpace": map[string]any{"addressPrefixes": toAny(network.AddressPrefixes)},
 			"dhcpOptions": map[string]any{"dnsServers": toAny(network.DNSServers)},
 		}), true, nil
 	case TypeMatches(args.Token, "azure-native:network:getSubnet"):
@@ -280,8 +290,18 @@ func subnetAnswer(id, name string, subnet LandingZoneSubnet) map[string]any {
 func securityGroupAnswer(name string, rules []LandingZoneRule) map[string]any {
 	var own []any
 	for _, rule := range rules {
-		own = append(own, map[string]any{"name": rule.Name, "priority": rule.Priority, "direction": rule.Direction, "access": rule.Access,
-			"protocol": "*", "sourceAddressPrefix": rule.Source, "destinationAddressPrefix": "*", "sourcePortRange": "*", "destinationPortRange": "*"})
+		answer := map[string]any{"name": rule.Name, "priority": rule.Priority, "direction": rule.Direction, "access": rule.Access,
+			"protocol": "*", "sourceAddressPrefix": rule.Source, "destinationAddressPrefix": "*", "sourcePortRange": "*", "destinationPortRange": "*"}
+		if rule.Destination != "" {
+			answer["destinationAddressPrefix"] = rule.Destination
+		}
+		// Azure answers one port in destinationPortRange and several in destinationPortRanges.
+		if len(rule.Ports) == 1 {
+			answer["destinationPortRange"] = rule.Ports[0]
+		} else if len(rule.Ports) > 1 {
+			answer["destinationPortRange"], answer["destinationPortRanges"] = "", toAny(rule.Ports)
+		}
+		own = append(own, answer)
 	}
 	defaults := []any{
 		map[string]any{"name": "AllowVnetInBound", "priority": 65000, "direction": "Inbound", "access": "Allow", "sourceAddressPrefix": "VirtualNetwork"},
@@ -323,4 +343,77 @@ func toAny(values []string) []any {
 		converted[index] = value
 	}
 	return converted
+}
+
+// AssumedLandingZone is a landing zone that meets every check of cfg's brought network, for offline
+// tools that cannot read Azure (the review): each named subnet a /24 of 10.250.0.0/16 with a security
+// group, the Key Vault service endpoint and private endpoint policies where they are needed, one route
+// table on the egress subnets (to the hub's next hop with hub egress), the hub's resolver as DNS
+// server when the central zones hold the cluster's, and Azure Policy giving zone groups at once when
+// the stack says it does. It is what the stack's configuration implies, not what Azure holds: pulumi
+// preview reads the real network.
+func AssumedLandingZone(cfg *config.Config) *LandingZone {
+	ids := cfg.ExistingSubnetIDs()
+	zone := &LandingZone{SecurityGroups: map[string][]LandingZoneRule{}, RouteTables: map[string][]LandingZoneRoute{}}
+	network := LandingZoneNetwork{Location: cfg.Location, AddressPrefixes: []string{"10.250.0.0/16"}, Subnets: map[string]LandingZoneSubnet{}}
+	if cfg.CentralZoneID(cfg.ClusterPrivateDNSZone()) != "" {
+		network.DNSServers = []string{"10.250.255.4"}
+	}
+	routeTable := ""
+	if cfg.Perimeter.EgressRouted() {
+		routeTable = groupID("rg-landing-zone") + "/providers/Microsoft.Network/routeTables/rt-assumed"
+		zone.RouteTables[routeTable] = nil
+		if cfg.Perimeter.Egress == config.EgressHub {
+			zone.RouteTables[routeTable] = []LandingZoneRoute{{Name: "to-hub-firewall", AddressPrefix: "0.0.0.0/0", NextHopType: "VirtualAppliance", NextHopIPAddress: cfg.Perimeter.HubNextHopIP}}
+		}
+	}
+	for index, role := range naming.SubnetRoles() {
+		id, used := ids[role]
+		if !used {
+			continue
+		}
+		name := id[strings.LastIndex(id, "/")+1:]
+		subnet := LandingZoneSubnet{AddressPrefix: fmt.Sprintf("10.250.%d.0/24", index), PrivateEndpointNetworkPolicies: "Enabled"}
+		if role == naming.SubnetAPIManagement {
+			subnet.ServiceEndpoints = []string{"Microsoft.KeyVault"}
+		}
+		if naming.SubnetSupportsSecurityGroup(role) {
+			subnet.SecurityGroupID = groupID("rg-landing-zone") + "/providers/Microsoft.Network/networkSecurityGroups/nsg-" + name
+			zone.SecurityGroups[subnet.SecurityGroupID] = nil
+		}
+		if role == naming.SubnetKubernetesNodes || role == naming.SubnetJumpbox {
+			subnet.RouteTableID = routeTable
+		}
+		network.Subnets[name] = subnet
+	}
+	zone.VirtualNetworks = map[string]LandingZoneNetwork{cfg.Network.Existing.VirtualNetworkID: network}
+	if cfg.PrivateDNS.PolicyCreatesRecords {
+		zone.PolicyZoneGroupName = cfg.PrivateDNS.PolicyZoneGroupName
+	}
+	return zone
+}
+
+// AfterDeploy is the landing zone as Azure holds it once recording's deployment has run: the rules and
+// routes the stack added are in the landing zone's groups and tables, where the next run reads them.
+func (z *LandingZone) AfterDeploy(recording *Recording) *LandingZone {
+	after := z.Clone()
+	for _, rule := range recording.OfType("azure-native:network:SecurityRule") {
+		id := groupID(rule.InputString("resourceGroupName")) + "/providers/Microsoft.Network/networkSecurityGroups/" + rule.InputString("networkSecurityGroupName")
+		ports := []string{rule.InputString("destinationPortRange")}
+		if ranges, ok := rule.Input("destinationPortRanges").([]any); ok {
+			ports = nil
+			for _, port := range ranges {
+				ports = append(ports, fmt.Sprint(port))
+			}
+		}
+		priority, _ := rule.Input("priority").(float64)
+		after.SecurityGroups[id] = append(slices.Clone(after.SecurityGroups[id]), LandingZoneRule{Name: rule.InputString("securityRuleName"), Direction: rule.InputString("direction"),
+			Access: rule.InputString("access"), Source: rule.InputString("sourceAddressPrefix"), Destination: rule.InputString("destinationAddressPrefix"), Ports: ports, Priority: int(priority)})
+	}
+	for _, route := range recording.OfType("azure-native:network:Route") {
+		id := groupID(route.InputString("resourceGroupName")) + "/providers/Microsoft.Network/routeTables/" + route.InputString("routeTableName")
+		after.RouteTables[id] = append(slices.Clone(after.RouteTables[id]), LandingZoneRoute{Name: route.InputString("routeName"), AddressPrefix: route.InputString("addressPrefix"),
+			NextHopType: route.InputString("nextHopType"), NextHopIPAddress: route.InputString("nextHopIpAddress")})
+	}
+	return after
 }

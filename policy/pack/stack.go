@@ -14,6 +14,7 @@ import (
 const (
 	virtualNetworkType    = "azure-native:network:VirtualNetwork"
 	securityGroupType     = "azure-native:network:NetworkSecurityGroup"
+	securityRuleType      = "azure-native:network:SecurityRule"
 	privateEndpointType   = "azure-native:network:PrivateEndpoint"
 	diagnosticSettingType = "azure-native:insights:DiagnosticSetting"
 	bastionSubnetName     = "AzureBastionSubnet"
@@ -76,17 +77,22 @@ var internetInboundRule = stackRule{
 				case known:
 					problem = fmt.Sprintf("admits the Internet to subnet %s, which holds no Application Gateway", attached.name)
 				default:
-					// A first preview does not know which subnet the group is attached to: judge the rule
-					// itself, which must target the gateway subnet (or, for Bastion's group, any address on 443).
-					problem = portsOutside(ports, 80, 443)
-					destination := stringOf(at(rule, "destinationAddressPrefix"))
-					if problem == "" && destination != "*" && len(gatewayPrefixes) > 0 && !slices.Contains(gatewayPrefixes, destination) {
-						problem = fmt.Sprintf("admits the Internet to %s, which is not the Application Gateway subnet", destination)
-					}
+					// A first preview does not know which subnet the group is attached to.
+					problem = unattachedRuleProblem(rule, ports, gatewayPrefixes)
 				}
 				if problem != "" {
 					findings = append(findings, finding{group.URN, fmt.Sprintf("Rule %q of %s %s.", name, group.Name, problem)})
 				}
+			}
+		}
+		// Rules the stack adds to a landing zone's groups: their subnets are not the stack's to see.
+		for _, rule := range ofType(resources, securityRuleType) {
+			value := property.New(rule.Properties)
+			if !admitsInternet(value) {
+				continue
+			}
+			if problem := unattachedRuleProblem(value, destinationPorts(value), gatewayPrefixes); problem != "" {
+				findings = append(findings, finding{rule.URN, fmt.Sprintf("Rule %q added to %s %s.", rule.String("securityRuleName"), rule.String("networkSecurityGroupName"), problem)})
 			}
 		}
 		return findings
@@ -117,6 +123,17 @@ var diagnosticsRule = stackRule{
 		return unreferenced(resources, diagnosableTypes, diagnosticSettingType, "resourceUri", "has no diagnostic setting",
 			func(setting Resource, id string) bool { return setting.String("resourceUri") == id })
 	},
+}
+
+// unattachedRuleProblem judges an Internet-admitting rule whose subnet is unknown by the rule itself:
+// it must target the gateway subnet on 443 or 80 (or, for Bastion's group, any address on 443).
+func unattachedRuleProblem(rule property.Value, ports []portRange, gatewayPrefixes []string) string {
+	problem := portsOutside(ports, 80, 443)
+	destination := stringOf(at(rule, "destinationAddressPrefix"))
+	if problem == "" && destination != "*" && len(gatewayPrefixes) > 0 && !slices.Contains(gatewayPrefixes, destination) {
+		problem = fmt.Sprintf("admits the Internet to %s, which is not the Application Gateway subnet", destination)
+	}
+	return problem
 }
 
 // gatewaySubnetNames are the names of the subnets that hold an Application Gateway.

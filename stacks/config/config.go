@@ -139,6 +139,10 @@ type PrivateDNS struct {
 	PolicyCreatesRecords bool `json:"policyCreatesRecords"`
 	// PolicyZoneGroupName is the name the policy gives the zone group it creates.
 	PolicyZoneGroupName string `json:"policyZoneGroupName"`
+	// VaultZoneLinked says the landing zone already links its privatelink.vaultcore.azure.net zone to
+	// the brought network; otherwise the program links it (Application Gateway resolves Key Vault only
+	// through zones linked to its own network, and Azure refuses a second link of one network).
+	VaultZoneLinked bool `json:"vaultZoneLinked"`
 }
 
 // CentralZone is one private DNS zone of the landing zone.

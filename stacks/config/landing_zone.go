@@ -128,11 +128,17 @@ func validatePrivateDNS(c *Config, problems *problemList) {
 		if dns.PolicyCreatesRecords {
 			problems.add("privateDns.policyCreatesRecords", true, "is set but privateDns.mode is create: the stack writes its own records; remove it")
 		}
+		if dns.VaultZoneLinked {
+			problems.add("privateDns.vaultZoneLinked", true, "is set but privateDns.mode is create: the stack links its own zones; remove it")
+		}
 		return
 	case PrivateDNSCentral:
 	default:
 		problems.add("privateDns.mode", dns.Mode, "must be %s", alternatives(PrivateDNSModes, " or "))
 		return
+	}
+	if dns.VaultZoneLinked && c.Network.Mode == NetworkCreate {
+		problems.add("privateDns.vaultZoneLinked", true, "is set but network.mode is create: the stack's network is new, so no zone is linked to it yet; remove it")
 	}
 	seen := map[string]bool{}
 	for index, zone := range dns.CentralZones {

@@ -5,7 +5,6 @@ package config
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
@@ -16,6 +15,8 @@ import (
 type ObservedNetwork struct {
 	// AddressSpaces are the network's address prefixes.
 	AddressSpaces []string
+	// Location is the network's region.
+	Location string
 	// DNSServers are the network's custom DNS servers; empty means Azure-provided DNS.
 	DNSServers []string
 	// ReadError is why the network could not be read; empty when it was.
@@ -62,6 +63,10 @@ type ObservedSecurityRule struct {
 	Access string
 	// SourcePrefixes are the rule's source address prefixes and service tags.
 	SourcePrefixes []string
+	// DestinationPrefixes are its destination address prefixes and service tags.
+	DestinationPrefixes []string
+	// DestinationPorts are its destination ports and ranges ("443", "65200-65535", "*").
+	DestinationPorts []string
 }
 
 // ObservedRoute is one route of a brought route table.
@@ -83,9 +88,13 @@ func (c *Config) DefaultRouteBrought() bool {
 	if observed == nil || c.Perimeter.Egress != EgressHub {
 		return false
 	}
-	route, found := defaultRoute(observed.Subnets[naming.SubnetKubernetesNodes].Routes)
+	route, found := landingZoneDefaultRoute(observed.Subnets[naming.SubnetKubernetesNodes].Routes)
 	return found && route.NextHopType == "VirtualAppliance" && route.NextHopIPAddress == c.Perimeter.HubNextHopIP
 }
+
+// ProgramRouteNames are the names of the default routes the program adds (the firewall's and the
+// hub's): a brought table that holds one holds it from an earlier run, not from the landing zone.
+var ProgramRouteNames = []string{"default-to-firewall", "default-to-hub"}
 
 // ObservedNetwork returns what AdoptNetwork recorded (nil for a created network).
 func (c *Config) ObservedNetwork() *ObservedNetwork {
@@ -96,11 +105,18 @@ func (c *Config) ObservedNetwork() *ObservedNetwork {
 // address plan every later derivation uses (the ingress address, security rules, firewall sources),
 // and every requirement a service has of its subnet is checked, all problems at once, before anything
 // is created.
-func (c *Config) AdoptNetwork(observed *ObservedNetwork) error {
+//
+// It returns what the user should know but need not fix (warnings), and the problems as *Problems.
+func (c *Config) AdoptNetwork(observed *ObservedNetwork) ([]string, error) {
 	problems := &problemList{project: c.Project}
 	c.Network.Existing.observed = observed
 	if observed.ReadError != "" {
 		problems.add("network.existing.virtualNetworkId", c.Network.Existing.VirtualNetworkID, "could not be read: %s", observed.ReadError)
+	}
+	if observed.Location != "" && !strings.EqualFold(strings.ReplaceAll(observed.Location, " ", ""), c.Location) {
+		// Every service of the platform is injected into the network, in the network's region.
+		problems.add("network.existing.virtualNetworkId", c.Network.Existing.VirtualNetworkID, "is in %s, but location is %s: the platform's services join the network in its own region; set location to %s",
+			observed.Location, c.Location, observed.Location)
 	}
 	for _, subnet := range c.existingSubnetPlan() {
 		if !subnet.created {
@@ -119,9 +135,10 @@ func (c *Config) AdoptNetwork(observed *ObservedNetwork) error {
 		}
 		setSubnetBlock(&c.Network.Subnets, subnet.role, block.String())
 	}
+	var warnings []string
 	for _, subnet := range c.existingSubnetPlan() {
 		if read, ok := observed.Subnets[subnet.role]; ok && subnet.created && read.ReadError == "" && len(read.AddressPrefixes) > 0 {
-			checkObservedSubnet(c, subnet, read, problems)
+			warnings = append(warnings, checkObservedSubnet(c, subnet, read, problems)...)
 		}
 	}
 	checkEgressRoutes(c, observed, problems)
@@ -130,9 +147,9 @@ func (c *Config) AdoptNetwork(observed *ObservedNetwork) error {
 	validateIngressAddress(c, problems)
 	validateEgress(c, problems)
 	if len(problems.list) > 0 {
-		return &Problems{Stack: c.Stack, List: problems.list}
+		return warnings, &Problems{Stack: c.Stack, List: problems.list}
 	}
-	return nil
+	return warnings, nil
 }
 
 // firstIPv4Block returns the first IPv4 block of prefixes, or the zero Prefix.
@@ -153,148 +170,6 @@ func setSubnetBlock(s *Subnets, role naming.SubnetRole, block string) {
 		naming.SubnetBastion: &s.Bastion, naming.SubnetFirewall: &s.Firewall, naming.SubnetJumpbox: &s.Jumpbox,
 	}
 	*fields[role] = block
-}
-
-// allowedDelegations are the delegations a service accepts on its subnet: Application Gateway v2 may
-// be delegated to itself (https://learn.microsoft.com/azure/application-gateway/configuration-infrastructure#virtual-network-and-dedicated-subnet);
-// API Management classic tiers, AKS nodes, private endpoints, Bastion and Firewall need a subnet
-// delegated to nothing.
-var allowedDelegations = map[naming.SubnetRole][]string{
-	naming.SubnetApplicationGateway: {"Microsoft.Network/applicationGateways"},
-}
-
-// checkObservedSubnet checks one brought subnet against its service's requirements.
-func checkObservedSubnet(c *Config, subnet plannedSubnet, read ObservedSubnet, problems *problemList) {
-	path, id := existingSubnetPath(subnet), subnet.cidr
-	block := firstIPv4Block(read.AddressPrefixes)
-	need := c.subnetNeed(subnet.role)
-	if size := 1 << (32 - block.Bits()); size < need.addresses {
-		problems.add(path, id, "is %s, too small: %s, /%d has %d; use a /%d or larger subnet",
-			block, need.reason, block.Bits(), size, min(bitsFor(need.addresses), SmallestSubnetBits))
-	}
-	for _, delegation := range read.Delegations {
-		if !slices.ContainsFunc(allowedDelegations[subnet.role], func(allowed string) bool { return strings.EqualFold(allowed, delegation) }) {
-			problems.add(path, id, "is delegated to %s; the %s subnet must not be delegated to another service: remove the delegation", delegation, subnet.role)
-		}
-	}
-	switch {
-	case naming.SubnetSupportsSecurityGroup(subnet.role) && read.SecurityGroupID == "":
-		problems.add(path, id, "has no network security group; attach one (the program %s, README lists them)", rulesWho(c))
-	case !naming.SubnetSupportsSecurityGroup(subnet.role) && read.SecurityGroupID != "":
-		problems.add(path, id, "has the network security group %s, which Azure does not allow on %s; detach it", read.SecurityGroupID, naming.SubnetName(subnet.role))
-	}
-	if read.SecurityGroupID != "" {
-		checkBroughtRules(c, subnet, read, problems)
-	}
-	switch subnet.role {
-	case naming.SubnetPrivateEndpoints:
-		// https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy
-		if policy := read.PrivateEndpointNetworkPolicies; policy != "Enabled" && policy != "NetworkSecurityGroupEnabled" {
-			problems.add(path, id, "has privateEndpointNetworkPolicies %q: security group rules do not apply to private endpoints unless it is Enabled or NetworkSecurityGroupEnabled; "+
-				"run `az network vnet subnet update --ids %s --private-endpoint-network-policies Enabled`", policy, id)
-		}
-	case naming.SubnetAPIManagement:
-		if !slices.ContainsFunc(read.ServiceEndpoints, func(service string) bool { return strings.EqualFold(service, "Microsoft.KeyVault") }) {
-			problems.add(path, id, "has no Microsoft.KeyVault service endpoint, which API Management in a virtual network uses to reach Key Vault; "+
-				"run `az network vnet subnet update --ids %s --service-endpoints Microsoft.KeyVault` (keep any others it has)", id)
-		}
-	case naming.SubnetApplicationGateway:
-		// https://learn.microsoft.com/azure/application-gateway/configuration-infrastructure#supported-user-defined-routes
-		if route, found := defaultRoute(read.Routes); found && route.NextHopType != "Internet" {
-			problems.add(path, id, "has a route table sending 0.0.0.0/0 to %s %s; Application Gateway v2 needs 0.0.0.0/0 to the Internet: remove that route from its table",
-				route.NextHopType, route.NextHopIPAddress)
-		}
-	}
-}
-
-// rulesWho says who writes the platform's security rules into brought groups.
-func rulesWho(c *Config) string {
-	if c.Network.Existing.SecurityRules == SecurityRulesAdded {
-		return "adds its rules to it"
-	}
-	return "expects the platform's rules in it"
-}
-
-// checkBroughtRules checks a brought group's own rules: none may admit the Internet to a subnet that
-// is not public (the platform's "only X" rules must hold), and, when the program adds its rules, none
-// may share a name or a priority and direction with one of them (Azure refuses the second).
-func checkBroughtRules(c *Config, subnet plannedSubnet, read ObservedSubnet, problems *problemList) {
-	path, id := existingSubnetPath(subnet), subnet.cidr
-	public := subnet.role == naming.SubnetApplicationGateway || subnet.role == naming.SubnetBastion
-	var planned []netrules.Rule
-	if c.Network.Existing.SecurityRules == SecurityRulesAdded {
-		planned = netrules.For(subnet.role, c.SecurityRulePlan())
-	}
-	for _, rule := range read.SecurityRules {
-		if !public && rule.Direction == "Inbound" && rule.Access == "Allow" && slices.ContainsFunc(rule.SourcePrefixes, admitsInternet) {
-			problems.add(path, id, "has the rule %s (priority %d) in %s, which admits the Internet; nothing outside the network may reach the %s subnet: remove it",
-				rule.Name, rule.Priority, read.SecurityGroupID, subnet.role)
-		}
-		for _, ours := range planned {
-			if strings.EqualFold(ours.Name, rule.Name) {
-				problems.add(path, id, "has the rule %s in %s, a name the program's rules use; rename it or set network.existing.securityRules brought", rule.Name, read.SecurityGroupID)
-			} else if ours.Priority == rule.Priority && strings.EqualFold(string(ours.Direction), rule.Direction) {
-				problems.add(path, id, "has the rule %s at %s priority %d in %s, where the program adds %s; Azure refuses two rules with one priority and direction: move it, or set network.existing.securityRules brought",
-					rule.Name, strings.ToLower(rule.Direction), rule.Priority, read.SecurityGroupID, ours.Name)
-			}
-		}
-	}
-}
-
-// admitsInternet reports whether a rule's source prefix includes the Internet.
-func admitsInternet(prefix string) bool {
-	switch strings.ToLower(prefix) {
-	case "*", "internet", "any", "0.0.0.0/0":
-		return true
-	}
-	return false
-}
-
-// defaultRoute returns the route for 0.0.0.0/0 among routes.
-func defaultRoute(routes []ObservedRoute) (ObservedRoute, bool) {
-	for _, route := range routes {
-		if route.AddressPrefix == "0.0.0.0/0" {
-			return route, true
-		}
-	}
-	return ObservedRoute{}, false
-}
-
-// checkEgressRoutes checks the brought route tables against perimeter.egress: routed egress needs one
-// route table on every egress subnet, for the program's default route (or the hub's, already there);
-// without routed egress, a default route to an appliance would take the cluster's outbound traffic
-// away from its load balancer.
-func checkEgressRoutes(c *Config, observed *ObservedNetwork, problems *problemList) {
-	egress := c.Perimeter.Egress
-	var tableOf string
-	for _, subnet := range c.existingSubnetPlan() {
-		read, ok := observed.Subnets[subnet.role]
-		if !subnet.created || !ok || read.ReadError != "" || (subnet.role != naming.SubnetKubernetesNodes && subnet.role != naming.SubnetJumpbox) {
-			continue
-		}
-		path, id := existingSubnetPath(subnet), subnet.cidr
-		route, routed := defaultRoute(read.Routes)
-		switch {
-		case !c.Perimeter.EgressRouted():
-			if routed && route.NextHopType != "Internet" {
-				problems.add(path, id, "has a route table sending 0.0.0.0/0 to %s %s but perimeter.egress is none: set perimeter.egress hub with perimeter.hubNextHopIp %s, or remove the route",
-					route.NextHopType, route.NextHopIPAddress, route.NextHopIPAddress)
-			}
-		case read.RouteTableID == "":
-			problems.add(path, id, "has no route table; with perimeter.egress %s the program adds its default route to the egress subnets' table, which AKS requires before the cluster is created: attach one", egress)
-		case tableOf != "" && !strings.EqualFold(tableOf, read.RouteTableID):
-			problems.add(path, id, "uses the route table %s, but kubernetesNodes uses %s; the egress subnets share one table: attach the same table", read.RouteTableID, tableOf)
-		case routed && egress == EgressFirewall:
-			problems.add(path, id, "has a route table already sending 0.0.0.0/0 (route %s) to %s %s; with perimeter.egress firewall the program adds its own: remove that route, or set perimeter.egress hub",
-				route.Name, route.NextHopType, route.NextHopIPAddress)
-		case routed && egress == EgressHub && (route.NextHopType != "VirtualAppliance" || route.NextHopIPAddress != c.Perimeter.HubNextHopIP):
-			problems.add(path, id, "has a route table sending 0.0.0.0/0 (route %s) to %s %s, not to perimeter.hubNextHopIp %s: set perimeter.hubNextHopIp to the hub firewall it uses, or fix the route",
-				route.Name, route.NextHopType, route.NextHopIPAddress, c.Perimeter.HubNextHopIP)
-		}
-		if tableOf == "" {
-			tableOf = read.RouteTableID
-		}
-	}
 }
 
 // addressSpaces are the network's address prefixes: the configured one for a created network, what
@@ -349,12 +224,16 @@ func (c *Config) ClusterPrivateDNSZone() string {
 	return "privatelink." + c.Location + ".azmk8s.io"
 }
 
-// ClusterPrivateDNSZoneID is the landing zone's zone for the API server, when the network's DNS
-// servers are custom: their resolvers cannot see the zone AKS would create and link to this network
-// only, so the nodes could not find their API server (https://learn.microsoft.com/azure/aks/private-clusters#hub-and-spoke-with-custom-dns).
+// ClusterPrivateDNSZoneID is the landing zone's zone for the API server with central private DNS: with
+// custom DNS servers it is required, as their resolvers cannot see the zone AKS would create and link
+// to this network only, so the nodes could not find their API server (https://learn.microsoft.com/azure/aks/private-clusters#hub-and-spoke-with-custom-dns).
 // Empty means AKS creates its own ("system").
+//
+// With central private DNS the given zone is used whatever the DNS servers: the setting cannot change
+// once the cluster exists (https://learn.microsoft.com/azure/aks/private-clusters#configure-a-private-dns-zone),
+// and landing zones commonly deny private DNS zones outside the connectivity subscription.
 func (c *Config) ClusterPrivateDNSZoneID() string {
-	if len(c.CustomDNSServers()) == 0 {
+	if c.PrivateDNS.Mode != PrivateDNSCentral {
 		return ""
 	}
 	return c.CentralZoneID(c.ClusterPrivateDNSZone())
