@@ -65,7 +65,7 @@ func Brought(recording *harness.Recording) []BroughtPart {
 		}
 		for _, id := range referencedIDs(resource.NewObjectProperty(res.Inputs)) {
 			if match := resourceGroupScoped.FindStringSubmatch(id); match != nil && !own[strings.ToLower(match[1])] {
-				note(id, match[2], res.Name)
+				note(id, armType(id), res.Name)
 			}
 			if match := vaultSecret.FindStringSubmatch(id); match != nil && !vaults[strings.ToLower(match[1])] {
 				note(id, "Key Vault secret", res.Name)
@@ -112,6 +112,20 @@ func parentElsewhere(res *harness.Resource, own map[string]bool) (string, string
 		}
 	}
 	return "", ""
+}
+
+// armType is an ARM ID's full resource type, e.g. Microsoft.Network/virtualNetworks/subnets.
+func armType(id string) string {
+	_, path, found := strings.Cut(id, "/providers/")
+	if !found {
+		return ""
+	}
+	segments := strings.Split(path, "/")
+	parts := []string{segments[0]}
+	for index := 1; index < len(segments); index += 2 {
+		parts = append(parts, segments[index])
+	}
+	return strings.Join(parts, "/")
 }
 
 // firewallAddress reports whether address is a recorded firewall's private address.

@@ -3,6 +3,8 @@
 package tests
 
 import (
+	"bytes"
+	"context"
 	"strings"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/apiplatform/azure-api-platform/components"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
+	"github.com/apiplatform/azure-api-platform/review"
 )
 
 // spokeZones are the connectivity subscription's zones a spoke stack in westeurope needs.
@@ -349,4 +352,40 @@ func TestBroughtNetworkWarnsOfWhatItNeedNotFix(t *testing.T) {
 	warnings := strings.Join(recording.Warnings, "\n")
 	assert.Contains(t, warnings, `network.existing.subnetIds.privateEndpoints `+harness.SpokeSubnetID("snet-pe")+` has privateEndpointNetworkPolicies "Disabled"`)
 	assert.Contains(t, warnings, "network.existing.subnetIds.apiManagement "+harness.SpokeSubnetID("snet-apim")+" has no Microsoft.KeyVault service endpoint")
+}
+
+// TestReviewShowsTheLandingZoneAsBrought checks the review of a stack in the spoke: the network, its
+// subnets, the landing zone's groups and route table and the central zones are brought, the rules and
+// records the stack writes into them are created, the network policies say what they could not
+// evaluate, and without a landing zone to read the review says it assumed one.
+func TestReviewShowsTheLandingZoneAsBrought(t *testing.T) {
+	t.Parallel()
+	report, err := review.Run(context.Background(), review.Options{ProjectDir: projectDir, Stack: "prod", Edits: intoSpoke("prod"), LandingZone: harness.SpokeLandingZone()})
+	require.NoError(t, err)
+	assert.False(t, report.LandingZoneAssumed)
+	kinds := map[string]string{}
+	for _, part := range review.Brought(report.Recording) {
+		kinds[part.What] = part.Kind
+	}
+	for id, kind := range map[string]string{
+		harness.SpokeNetworkID:                                   "Microsoft.Network/virtualNetworks",
+		harness.SpokeSubnetID("snet-aks"):                        "Microsoft.Network/virtualNetworks/subnets",
+		harness.SpokeSecurityGroupID("snet-apim"):                "Microsoft.Network/networkSecurityGroups",
+		harness.SpokeRouteTableID:                                "Microsoft.Network/routeTables",
+		harness.CentralZoneID("internal.contoso.com"):            "Microsoft.Network/privateDnsZones",
+		harness.CentralZoneID("privatelink.vaultcore.azure.net"): "Microsoft.Network/privateDnsZones",
+	} {
+		assert.Equal(t, kind, kinds[id], "%s is brought", id)
+	}
+	var rendered bytes.Buffer
+	report.Render(&rendered)
+	assert.Contains(t, rendered.String(), "part  network-internet-inbound  not evaluated for what the stack brings")
+	assert.NotContains(t, rendered.String(), "assumed one that meets every check")
+
+	assumed, err := review.Run(context.Background(), review.Options{ProjectDir: projectDir, Stack: "prod", Edits: intoSpoke("prod")})
+	require.NoError(t, err)
+	assert.True(t, assumed.LandingZoneAssumed)
+	rendered.Reset()
+	assumed.Render(&rendered)
+	assert.Contains(t, rendered.String(), "assumed one that meets every check; pulumi preview reads the real one")
 }

@@ -126,7 +126,8 @@ func TestEveryDiagnosableResourceSendsDiagnostics(t *testing.T) {
 					assert.Contains(t, categories, category, "%s sends %s", res.Name, category)
 				}
 			}
-			assert.Greater(t, covered, 10, "the coverage test saw the platform's resources")
+			// A landing zone's network and groups are its own, with its own settings.
+			assert.Greater(t, covered, 8, "the coverage test saw the platform's resources")
 		})
 	}
 }

@@ -30,6 +30,7 @@ var armPaths = map[string]string{
 	"insights:MetricAlert":                        "Microsoft.Insights/metricAlerts/{ruleName}",
 	"managedidentity:FederatedIdentityCredential": "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}/federatedIdentityCredentials/{federatedIdentityCredentialResourceName}",
 	"network:FirewallPolicyRuleCollectionGroup":   "Microsoft.Network/firewallPolicies/{firewallPolicyName}/ruleCollectionGroups/{ruleCollectionGroupName}",
+	"network:SecurityRule":                        "Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}/securityRules/{securityRuleName}",
 	"sql:Database":                                "Microsoft.Sql/servers/{serverName}/databases/{databaseName}",
 	"sql:ServerAzureADOnlyAuthentication":         "Microsoft.Sql/servers/{serverName}/azureADOnlyAuthentications/{authenticationName}",
 	"sql:ServerBlobAuditingPolicy":                "Microsoft.Sql/servers/{serverName}/auditingSettings/{blobAuditingPolicyName}",

@@ -90,6 +90,16 @@ var stackCases = []stackCase{
 	{"first preview: rule aimed at the nodes", "network-internet-inbound", func(t *testing.T) []Resource {
 		return network(t, nil, []any{internetRule("web", "10.42.8.0/22", "443")}, nil, false)
 	}, []string{"admits the Internet to 10.42.8.0/22, which is not the Application Gateway subnet"}, nil},
+	{"rule added to a landing zone's group: SSH from the Internet", "network-internet-inbound", func(t *testing.T) []Resource {
+		rule := internetRule("ssh", "*", "22")
+		rule["securityRuleName"], rule["networkSecurityGroupName"] = "ssh", "nsg-landing-zone"
+		return []Resource{resource(t, securityRuleType, "added-ssh", rule)}
+	}, []string{`Rule "ssh" added to nsg-landing-zone admits the Internet on port(s) 22-22`}, nil},
+	{"rule added to a landing zone's group: the gateway's HTTPS", "network-internet-inbound", func(t *testing.T) []Resource {
+		rule := internetRule("https", "10.60.0.0/24", "443")
+		rule["securityRuleName"], rule["networkSecurityGroupName"] = "https", "nsg-landing-zone"
+		return []Resource{resource(t, securityRuleType, "added-https", rule)}
+	}, nil, nil},
 	{"first preview: gateway rules", "network-internet-inbound", func(t *testing.T) []Resource {
 		return network(t, []any{internetRule("https", "10.42.0.0/24", "443")}, nil, nil, false)
 	}, nil, nil},
@@ -422,4 +432,20 @@ func TestParseConfigReportsEveryProblem(t *testing.T) {
 	assert.Equal(t, Advisory, config["agw-tls12"].EnforcementLevel)
 	assert.Equal(t, Mandatory, config["agw-waf-prevention"].EnforcementLevel)
 	assert.Equal(t, []any{"Microsoft_DefaultRuleSet/2.2"}, config["agw-waf-prevention"].Properties["allowedRuleSets"])
+}
+
+// TestNotEvaluatedNamesWhatTheStackBrings checks that the policies needing a network's properties say
+// they were not evaluated for a landing zone's network, and nothing is said of a network the stack
+// creates.
+func TestNotEvaluatedNamesWhatTheStackBrings(t *testing.T) {
+	t.Parallel()
+	brought := []Resource{resource(t, applicationGatewayType, "agw", map[string]any{"gatewayIPConfigurations": []any{map[string]any{"subnet": map[string]any{"id": gatewaySubnetID}}}}),
+		resource(t, privateEndpointType, "pe-kv", map[string]any{"subnet": map[string]any{"id": gatewaySubnetID}})}
+	var names []string
+	for _, unevaluated := range NotEvaluated(brought) {
+		names = append(names, unevaluated.Policy)
+		assert.NotEmpty(t, unevaluated.Reason)
+	}
+	assert.Equal(t, []string{"network-internet-inbound", "diagnostics-everywhere"}, names)
+	assert.Empty(t, NotEvaluated(network(t, nil, nil, nil, true)), "the stack's own network is evaluated")
 }
