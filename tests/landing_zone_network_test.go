@@ -5,6 +5,9 @@ package tests
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -12,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/apiplatform/azure-api-platform/components"
+	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/netrules"
 	"github.com/apiplatform/azure-api-platform/internal/harness"
 	"github.com/apiplatform/azure-api-platform/review"
 )
@@ -388,4 +393,27 @@ func TestReviewShowsTheLandingZoneAsBrought(t *testing.T) {
 	rendered.Reset()
 	assumed.Render(&rendered)
 	assert.Contains(t, rendered.String(), "assumed one that meets every check; pulumi preview reads the real one")
+}
+
+// securityRulesBlock is README's generated list of the rules a landing zone's groups hold with
+// network.existing.securityRules brought.
+var securityRulesBlock = regexp.MustCompile(`(?s)<!-- landing-zone-security-rules[^\n]*-->\n(.*?)<!-- /landing-zone-security-rules -->`)
+
+// TestREADMEListsTheSecurityRules keeps README's list of the platform's security rules the program's
+// own (netrules.For over every subnet); `go test ./tests -run TestREADMEListsTheSecurityRules -update`
+// rewrites it.
+func TestREADMEListsTheSecurityRules(t *testing.T) {
+	path := filepath.Join(projectDir, "README.md")
+	readme, err := os.ReadFile(path)
+	require.NoError(t, err)
+	want := netrules.Markdown(naming.SubnetRoles(), netrules.PlaceholderPlan(netrules.EdgeSourcesInternet))
+	match := securityRulesBlock.FindSubmatchIndex(readme)
+	require.NotNil(t, match, "README has the generated security rules")
+	if *updateGolden {
+		updated := string(readme[:match[2]]) + want + string(readme[match[3]:])
+		require.NoError(t, os.WriteFile(path, []byte(updated), 0o644))
+		return
+	}
+	assert.Equal(t, want, string(readme[match[2]:match[3]]), "README's security rules are the program's: run the test with -update")
+	assert.Contains(t, want, "| application-gateway | 100 | allow-gateway-manager-inbound | Inbound | Allow | Tcp | GatewayManager | * | 65200-65535 |")
 }
