@@ -61,35 +61,7 @@ func (r *Report) Render(w io.Writer) {
 		}
 	}
 
-	policies := pack.Policies()
-	fmt.Fprintf(w, "\nPolicy pack %s %s: %d policies, %d mandatory and %d advisory violations\n",
-		pack.Name, pack.Version, len(policies), r.MandatoryViolations(), len(r.Violations)-r.MandatoryViolations())
-	byPolicy := map[string][]pack.Violation{}
-	for _, violation := range r.Violations {
-		byPolicy[violation.Policy] = append(byPolicy[violation.Policy], violation)
-	}
-	unevaluated := map[string]string{}
-	for _, policy := range r.NotEvaluated {
-		unevaluated[policy.Policy] = policy.Reason
-	}
-	for _, policy := range policies {
-		found := byPolicy[policy.Name()]
-		if reason, partly := unevaluated[policy.Name()]; partly && len(found) == 0 {
-			fmt.Fprintf(w, "  part  %s  not evaluated for what the stack brings: %s\n", policy.Name(), reason)
-			continue
-		}
-		if len(found) == 0 {
-			fmt.Fprintf(w, "  pass  %s\n", policy.Name())
-			continue
-		}
-		for _, violation := range found {
-			level := "FAIL"
-			if violation.Level == pack.Advisory {
-				level = "warn"
-			}
-			fmt.Fprintf(w, "  %s  %s  %s\n        %s\n", level, policy.Name(), urnName(violation.URN), strings.ReplaceAll(violation.Message, "\n", " "))
-		}
-	}
+	renderPolicies(w, r)
 
 	renderWarnings(w, r.Recording.Warnings)
 
@@ -255,5 +227,39 @@ func renderEstimate(w io.Writer, r *Report) {
 			continue
 		}
 		fmt.Fprintf(w, "  %10.2f  %-44s %s: %s\n", item.Monthly, item.Type, item.Name, item.What)
+	}
+}
+
+// renderPolicies lists every policy with its result: pass, part (not evaluated for what the stack
+// brings), or each violation.
+func renderPolicies(w io.Writer, r *Report) {
+	policies := pack.Policies()
+	fmt.Fprintf(w, "\nPolicy pack %s %s: %d policies, %d mandatory and %d advisory violations\n",
+		pack.Name, pack.Version, len(policies), r.MandatoryViolations(), len(r.Violations)-r.MandatoryViolations())
+	byPolicy := map[string][]pack.Violation{}
+	for _, violation := range r.Violations {
+		byPolicy[violation.Policy] = append(byPolicy[violation.Policy], violation)
+	}
+	unevaluated := map[string]string{}
+	for _, policy := range r.NotEvaluated {
+		unevaluated[policy.Policy] = policy.Reason
+	}
+	for _, policy := range policies {
+		found := byPolicy[policy.Name()]
+		if reason, partly := unevaluated[policy.Name()]; partly && len(found) == 0 {
+			fmt.Fprintf(w, "  part  %s  not evaluated for what the stack brings: %s\n", policy.Name(), reason)
+			continue
+		}
+		if len(found) == 0 {
+			fmt.Fprintf(w, "  pass  %s\n", policy.Name())
+			continue
+		}
+		for _, violation := range found {
+			level := "FAIL"
+			if violation.Level == pack.Advisory {
+				level = "warn"
+			}
+			fmt.Fprintf(w, "  %s  %s  %s\n        %s\n", level, policy.Name(), urnName(violation.URN), strings.ReplaceAll(violation.Message, "\n", " "))
+		}
 	}
 }

@@ -403,17 +403,24 @@ var securityRulesBlock = regexp.MustCompile(`(?s)<!-- landing-zone-security-rule
 // own (netrules.For over every subnet); `go test ./tests -run TestREADMEListsTheSecurityRules -update`
 // rewrites it.
 func TestREADMEListsTheSecurityRules(t *testing.T) {
+	want := netrules.Markdown(naming.SubnetRoles(), netrules.PlaceholderPlan(netrules.EdgeSourcesInternet))
+	assert.Contains(t, want, "| application-gateway | 100 | allow-gateway-manager-inbound | Inbound | Allow | Tcp | GatewayManager | * | 65200-65535 |")
+	requireGeneratedREADMEBlock(t, securityRulesBlock, want, "security rules")
+}
+
+// requireGeneratedREADMEBlock checks that README's block matching pattern (its first group) is want,
+// or with -update writes want into it.
+func requireGeneratedREADMEBlock(t *testing.T, pattern *regexp.Regexp, want, what string) {
+	t.Helper()
 	path := filepath.Join(projectDir, "README.md")
 	readme, err := os.ReadFile(path)
 	require.NoError(t, err)
-	want := netrules.Markdown(naming.SubnetRoles(), netrules.PlaceholderPlan(netrules.EdgeSourcesInternet))
-	match := securityRulesBlock.FindSubmatchIndex(readme)
-	require.NotNil(t, match, "README has the generated security rules")
+	match := pattern.FindSubmatchIndex(readme)
+	require.NotNil(t, match, "README has the generated %s", what)
 	if *updateGolden {
 		updated := string(readme[:match[2]]) + want + string(readme[match[3]:])
 		require.NoError(t, os.WriteFile(path, []byte(updated), 0o644))
 		return
 	}
-	assert.Equal(t, want, string(readme[match[2]:match[3]]), "README's security rules are the program's: run the test with -update")
-	assert.Contains(t, want, "| application-gateway | 100 | allow-gateway-manager-inbound | Inbound | Allow | Tcp | GatewayManager | * | 65200-65535 |")
+	assert.Equal(t, want, string(readme[match[2]:match[3]]), "README's %s are the program's: run the test with -update", what)
 }

@@ -4,8 +4,6 @@ package tests
 
 import (
 	"maps"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -100,20 +98,10 @@ var hubEgressBlock = regexp.MustCompile(`(?s)<!-- hub-egress-rules: generated fr
 // TestREADMEListsTheHubEgressRules keeps README's hub allow list the one the program computes for prod's
 // defaults; `go test ./tests -run TestREADMEListsTheHubEgressRules -update` rewrites it.
 func TestREADMEListsTheHubEgressRules(t *testing.T) {
-	path := filepath.Join(projectDir, "README.md")
-	readme, err := os.ReadFile(path)
-	require.NoError(t, err)
 	cfg := mustLoadConfig(t, "prod")
 	want := components.EgressRulesMarkdown(components.EgressRules(components.EgressPlan{
 		Location: cfg.Location, WorkloadImage: config.DefaultWorkloadImage, AllowedHosts: cfg.Perimeter.EgressAllowList, Jumpbox: true}))
-	match := hubEgressBlock.FindSubmatchIndex(readme)
-	require.NotNil(t, match, "README has the generated hub allow list")
-	if *updateGolden {
-		updated := string(readme[:match[2]]) + want + string(readme[match[3]:])
-		require.NoError(t, os.WriteFile(path, []byte(updated), 0o644))
-		return
-	}
-	assert.Equal(t, want, string(readme[match[2]:match[3]]), "README's hub allow list is the program's: run the test with -update")
+	requireGeneratedREADMEBlock(t, hubEgressBlock, want, "hub allow list entries")
 }
 
 // TestHubPeering checks the peering with a hub network: from the stack's side always, from the hub's

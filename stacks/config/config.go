@@ -520,8 +520,13 @@ type Protection struct {
 // Subnets returns the subnets the platform creates, keyed by role: the four core subnets and the
 // optional ones whose perimeter switch is on.
 func (c *Config) Subnets() map[naming.SubnetRole]string {
+	return createdByRole(c.subnetPlan())
+}
+
+// createdByRole maps each subnet of a plan that is created to its setting's value.
+func createdByRole(plan []plannedSubnet) map[naming.SubnetRole]string {
 	byRole := map[naming.SubnetRole]string{}
-	for _, subnet := range c.subnetPlan() {
+	for _, subnet := range plan {
 		if subnet.created {
 			byRole[subnet.role] = subnet.cidr
 		}

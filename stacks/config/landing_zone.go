@@ -6,7 +6,6 @@ package config
 import (
 	"net/netip"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -215,35 +214,7 @@ func parentDomain(host string) string {
 	return host
 }
 
-// existingSubnetRoles are the roles of the subnets a stack in existing mode uses.
-func (c *Config) existingSubnetRoles() []naming.SubnetRole {
-	var roles []naming.SubnetRole
-	for _, subnet := range c.existingSubnetPlan() {
-		if subnet.created {
-			roles = append(roles, subnet.role)
-		}
-	}
-	return roles
-}
-
 // ExistingSubnetIDs returns the brought subnets' IDs by role (existing mode).
 func (c *Config) ExistingSubnetIDs() map[naming.SubnetRole]string {
-	ids := map[naming.SubnetRole]string{}
-	for _, subnet := range c.existingSubnetPlan() {
-		if subnet.created {
-			ids[subnet.role] = subnet.cidr
-		}
-	}
-	return ids
-}
-
-// sortedRoles returns the roles of a map in naming.SubnetRoles order.
-func sortedRoles[V any](byRole map[naming.SubnetRole]V) []naming.SubnetRole {
-	var roles []naming.SubnetRole
-	for _, role := range naming.SubnetRoles() {
-		if _, ok := byRole[role]; ok {
-			roles = append(roles, role)
-		}
-	}
-	return slices.Clip(roles)
+	return createdByRole(c.existingSubnetPlan())
 }

@@ -106,6 +106,8 @@ func checkServiceSpecifics(subnet plannedSubnet, read ObservedSubnet, problems *
 		if read.RouteTableID != "" {
 			problems.add(path, id, "has the route table %s; Azure Bastion does not support one on AzureBastionSubnet: detach it", read.RouteTableID)
 		}
+	case naming.SubnetKubernetesNodes, naming.SubnetJumpbox, naming.SubnetFirewall:
+		// Their routes are egress's (checkEgressRoutes); the rest is common to every subnet.
 	}
 	return warnings
 }
