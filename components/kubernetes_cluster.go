@@ -262,7 +262,7 @@ func (s clusterScope) newControlPlaneIdentity() (*managedidentity.UserAssignedId
 	if args.PrivateDNSZoneID != "" {
 		// With a zone it is given, AKS writes the API server's record there and links the zone to the
 		// cluster's network itself: it needs the zone and the network
-		// (https://learn.microsoft.com/azure/aks/private-clusters#configure-a-private-dns-zone).
+		// (https://learn.microsoft.com/azure/aks/private-clusters#configuration-options-for-private-dns).
 		zoneGrant, err := grantRole(ctx, name+"-aks-private-dns-zone-contributor", pulumi.String(args.PrivateDNSZoneID).ToStringOutput(), PrivateDNSZoneContributorRole, identity.PrincipalId, parent)
 		if err != nil {
 			return nil, nil, err

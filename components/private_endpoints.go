@@ -62,6 +62,9 @@ type PrivateEndpointsArgs struct {
 	// CentralZonesLinked are central zones (by name) the component links to VirtualNetworkID, for
 	// resolvers that answer only from zones linked to the network itself.
 	CentralZonesLinked []string
+	// CentralLinkSuffix ends the names of those links (the stack's random suffix): a central zone is
+	// shared by every spoke, and two stacks of one name would otherwise collide in it.
+	CentralLinkSuffix pulumi.StringInput
 	// PolicyWait bounds the wait for Azure Policy's zone groups (CentralDNS.PolicyZoneGroupName).
 	PolicyWait time.Duration
 	// Tags are put on endpoints, zones and links.
@@ -307,7 +310,7 @@ func (s endpointsScope) linkCentralZone(resourceName, zoneID string) (pulumi.Res
 	zone := ARMAddressOf(zoneID)
 	linkName := naming.Child(resourceName, naming.RoleVirtualNetworkLink)
 	link, err := network.NewVirtualNetworkLink(s.ctx, linkName, &network.VirtualNetworkLinkArgs{
-		VirtualNetworkLinkName: pulumi.String(linkName),
+		VirtualNetworkLinkName: pulumi.Sprintf("%s-%s", linkName, s.args.CentralLinkSuffix),
 		PrivateZoneName:        pulumi.String(zone.Name),
 		ResourceGroupName:      pulumi.String(zone.ResourceGroup),
 		Location:               pulumi.String("global"),

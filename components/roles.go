@@ -21,7 +21,7 @@ const NetworkContributorRole = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 
 // PrivateDNSZoneContributorRole is the built-in Private DNS Zone Contributor role: a private cluster's
 // identity needs it on a zone it is given for its API server
-// (https://learn.microsoft.com/azure/aks/private-clusters#configure-a-private-dns-zone).
+// (https://learn.microsoft.com/azure/aks/private-clusters#configuration-options-for-private-dns).
 const PrivateDNSZoneContributorRole = "b12aa53e-6015-4669-85d0-8515ebb3ae7f"
 
 // VirtualMachineAdministratorLoginRole is the built-in role "Virtual Machine Administrator Login":

@@ -152,6 +152,7 @@ func (p *platform) deployPrivateEndpoints(vault *keyVault, cluster *cluster, dat
 		Targets:            privateEndpointTargets(p.cfg, vault.vault, cluster.registry, data),
 		CentralDNS:         p.centralDNS,
 		CentralZonesLinked: centralZonesLinked(p.cfg),
+		CentralLinkSuffix:  p.suffix,
 		PolicyWait:         PolicyZoneGroupWait,
 		Tags:               p.tags,
 	}, p.providers.all())

@@ -177,6 +177,8 @@ func TestCentralPrivateDNSOfACreatedNetwork(t *testing.T) {
 	assert.Equal(t, "privatelink.vaultcore.azure.net", link.InputString("privateZoneName"))
 	assert.Equal(t, network.ID, link.InputString("virtualNetwork.id"))
 	assert.Contains(t, link.ID, "/subscriptions/"+harness.ConnectivitySubscriptionID+"/")
+	assert.True(t, strings.HasSuffix(link.InputString("virtualNetworkLinkName"), "-"+recording.Outputs["nameSuffix"].Value.(string)),
+		"every spoke links the shared zone: the link's name is the stack's own")
 	gateway := single(t, recording.OfType("azure-native:network:ApplicationGateway"), "gateway", func(*harness.Resource) bool { return true })
 	assert.True(t, recording.WaitsFor(gateway, link), "the gateway reads its certificate once the vault resolves in its network")
 }
@@ -352,6 +354,12 @@ func TestBroughtNetworkWarnsOfWhatItNeedNotFix(t *testing.T) {
 	network := zone.VirtualNetworks[harness.SpokeNetworkID]
 	endpoints, apim := network.Subnets["snet-pe"], network.Subnets["snet-apim"]
 	endpoints.PrivateEndpointNetworkPolicies, apim.ServiceEndpoints = "Disabled", nil
+	// Forced through the hub, with the regional tag of API Management's control plane to the Internet.
+	apimTable := harness.SpokeGroupID + "/providers/Microsoft.Network/routeTables/rt-apim"
+	zone.RouteTables[apimTable] = []harness.LandingZoneRoute{
+		{Name: "to-hub-firewall", AddressPrefix: "0.0.0.0/0", NextHopType: "VirtualAppliance", NextHopIPAddress: harness.HubFirewallAddress},
+		{Name: "apim-control-plane", AddressPrefix: "ApiManagement.WestEurope", NextHopType: "Internet"}}
+	apim.RouteTableID = apimTable
 	network.Subnets["snet-pe"], network.Subnets["snet-apim"] = endpoints, apim
 	recording := runSpoke(t, "dev", zone)
 	warnings := strings.Join(recording.Warnings, "\n")

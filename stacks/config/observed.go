@@ -226,11 +226,11 @@ func (c *Config) ClusterPrivateDNSZone() string {
 
 // ClusterPrivateDNSZoneID is the landing zone's zone for the API server with central private DNS: with
 // custom DNS servers it is required, as their resolvers cannot see the zone AKS would create and link
-// to this network only, so the nodes could not find their API server (https://learn.microsoft.com/azure/aks/private-clusters#hub-and-spoke-with-custom-dns).
+// to this network only, so the nodes could not find their API server (https://learn.microsoft.com/azure/aks/private-clusters#hub-and-spoke-with-custom-dns-for-private-aks-clusters).
 // Empty means AKS creates its own ("system").
 //
-// With central private DNS the given zone is used whatever the DNS servers: the setting cannot change
-// once the cluster exists (https://learn.microsoft.com/azure/aks/private-clusters#configure-a-private-dns-zone),
+// With central private DNS the given zone is used whatever the DNS servers: once the cluster exists its
+// zone can only be switched to none (https://learn.microsoft.com/azure/aks/private-clusters#configuration-options-for-private-dns),
 // and landing zones commonly deny private DNS zones outside the connectivity subscription.
 func (c *Config) ClusterPrivateDNSZoneID() string {
 	if c.PrivateDNS.Mode != PrivateDNSCentral {

@@ -83,14 +83,17 @@ func checkServiceSpecifics(subnet plannedSubnet, read ObservedSubnet, problems *
 	case naming.SubnetAPIManagement:
 		if !slices.ContainsFunc(read.ServiceEndpoints, func(service string) bool { return strings.EqualFold(service, "Microsoft.KeyVault") }) {
 			// https://learn.microsoft.com/azure/api-management/api-management-using-with-internal-vnet (includes/api-management-key-vault-network.md)
-			warnings = append(warnings, fmt.Sprintf("%s %s has no Microsoft.KeyVault service endpoint, which Microsoft lists for API Management in a virtual network; "+
-				"the program's vault is reached through its private endpoint, so it is not required, but `az network vnet subnet update --ids %s --service-endpoints Microsoft.KeyVault` adds it",
+			warnings = append(warnings, fmt.Sprintf("%s %s has no Microsoft.KeyVault service endpoint, which Microsoft lists for API Management in a virtual network: "+
+				"its platform then reaches Azure Key Vault over the subnet's default route (the AzureKeyVault outbound rule allows it), through the hub's firewall if that route is forced; "+
+				"`az network vnet subnet update --ids %s --service-endpoints Microsoft.KeyVault` adds it (keep the others it has)",
 				path, id, id))
 		}
 		// Forced tunnelling needs the control plane's own route to the Internet
-		// (https://learn.microsoft.com/azure/api-management/virtual-network-reference#force-tunneling-traffic-to-on-premises-firewall-using-expressroute-or-network-virtual-appliance).
+		// (https://learn.microsoft.com/azure/api-management/api-management-using-with-internal-vnet#force-tunnel-traffic-to-on-premises-firewall-using-expressroute-or-network-virtual-appliance).
 		if routed && route.NextHopType != "Internet" && !slices.ContainsFunc(read.Routes, func(r ObservedRoute) bool {
-			return strings.EqualFold(r.AddressPrefix, "ApiManagement") && r.NextHopType == "Internet"
+			// The global tag or a regional one (ApiManagement.WestEurope).
+			tag := strings.ToLower(r.AddressPrefix)
+			return (tag == "apimanagement" || strings.HasPrefix(tag, "apimanagement.")) && r.NextHopType == "Internet"
 		}) {
 			problems.add(path, id, "has a route table sending 0.0.0.0/0 to %s %s without a route for the ApiManagement service tag to the Internet, which API Management's control plane needs: "+
 				"add `az network route-table route create --address-prefix ApiManagement --next-hop-type Internet` to the table", route.NextHopType, route.NextHopIPAddress)
