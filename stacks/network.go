@@ -92,6 +92,11 @@ func (r subnetReader) read(id string) config.ObservedSubnet {
 			observed.ServiceEndpoints = append(observed.ServiceEndpoints, *endpoint.Service)
 		}
 	}
+	for _, configuration := range subnet.IpConfigurations {
+		if configuration.Id != nil {
+			observed.IPConfigurations = append(observed.IPConfigurations, *configuration.Id)
+		}
+	}
 	if subnet.PrivateEndpointNetworkPolicies != nil {
 		observed.PrivateEndpointNetworkPolicies = *subnet.PrivateEndpointNetworkPolicies
 	}

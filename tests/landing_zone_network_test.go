@@ -250,6 +250,11 @@ func TestBroughtNetworkIsCheckedBeforeAnythingIsCreated(t *testing.T) {
 		{"subnet without a security group", func(zone *harness.LandingZone) {
 			subnet(zone, "snet-apim", func(s *harness.LandingZoneSubnet) { s.SecurityGroupID = "" })
 		}, nil, "network.existing.subnetIds.apiManagement", "has no network security group"},
+		{"gateway subnet shared with a virtual machine", func(zone *harness.LandingZone) {
+			subnet(zone, "snet-appgw", func(s *harness.LandingZoneSubnet) {
+				s.IPConfigurations = []string{harness.SpokeGroupID + "/providers/Microsoft.Network/networkInterfaces/vm-nic/ipConfigurations/ipconfig1"}
+			})
+		}, nil, "network.existing.subnetIds.applicationGateway", "Application Gateway needs a subnet of its own"},
 		{"Bastion subnet with a route table", func(zone *harness.LandingZone) {
 			subnet(zone, "AzureBastionSubnet", func(s *harness.LandingZoneSubnet) { s.RouteTableID = harness.SpokeRouteTableID })
 		}, nil, "network.existing.subnetIds.bastion", "Azure Bastion does not support one on AzureBastionSubnet"},

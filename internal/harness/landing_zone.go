@@ -67,6 +67,8 @@ type LandingZoneSubnet struct {
 	SecurityGroupID string
 	// RouteTableID is its route table (empty for none).
 	RouteTableID string
+	// IPConfigurations are the IP configurations of other resources in it (network interfaces, ...).
+	IPConfigurations []string
 }
 
 // LandingZoneRule is one rule of a brought security group.
@@ -275,7 +277,11 @@ func subnetAnswer(id, name string, subnet LandingZoneSubnet) map[string]any {
 	for _, service := range subnet.ServiceEndpoints {
 		endpoints = append(endpoints, map[string]any{"service": service, "locations": []any{"*"}, "provisioningState": "Succeeded"})
 	}
-	answer["delegations"], answer["serviceEndpoints"] = delegations, endpoints
+	var configurations []any
+	for _, configuration := range subnet.IPConfigurations {
+		configurations = append(configurations, map[string]any{"id": configuration})
+	}
+	answer["delegations"], answer["serviceEndpoints"], answer["ipConfigurations"] = delegations, endpoints, configurations
 	if subnet.SecurityGroupID != "" {
 		answer["networkSecurityGroup"] = map[string]any{"id": subnet.SecurityGroupID}
 	}

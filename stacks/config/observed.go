@@ -49,6 +49,9 @@ type ObservedSubnet struct {
 	RouteTableID string
 	// Routes are the route table's routes.
 	Routes []ObservedRoute
+	// IPConfigurations are the IDs of the network interfaces, load balancers and other resources'
+	// IP configurations in the subnet (not Application Gateway's, which Azure lists apart).
+	IPConfigurations []string
 }
 
 // ObservedSecurityRule is one rule of a brought security group.

@@ -99,6 +99,12 @@ func checkServiceSpecifics(subnet plannedSubnet, read ObservedSubnet, problems *
 				"add `az network route-table route create --address-prefix ApiManagement --next-hop-type Internet` to the table", route.NextHopType, route.NextHopIPAddress)
 		}
 	case naming.SubnetApplicationGateway:
+		// Only application gateways may share the subnet
+		// (https://learn.microsoft.com/azure/application-gateway/configuration-infrastructure#virtual-network-and-dedicated-subnet).
+		if len(read.IPConfigurations) > 0 {
+			problems.add(path, id, "holds %d other resources' IP configurations (%s): Application Gateway needs a subnet of its own; give it an empty one",
+				len(read.IPConfigurations), read.IPConfigurations[0])
+		}
 		// https://learn.microsoft.com/azure/application-gateway/configuration-infrastructure#supported-user-defined-routes
 		if routed && route.NextHopType != "Internet" {
 			problems.add(path, id, "has a route table sending 0.0.0.0/0 to %s %s; Application Gateway v2 needs 0.0.0.0/0 to the Internet: remove that route from its table",
