@@ -155,6 +155,12 @@ func (p *platform) addOutputs(outputs pulumi.Map) {
 		}
 	}
 	outputs["subnetIds"] = p.network.SubnetIDs
+	// The blocks the program planned its rules with: a brought network's as Azure reported them.
+	prefixes := pulumi.StringMap{}
+	for role, block := range p.cfg.Subnets() {
+		prefixes[string(role)] = pulumi.String(block)
+	}
+	outputs["subnetAddressPrefixes"] = prefixes
 	outputs["logAnalyticsWorkspaceId"] = p.monitoring.WorkspaceID
 	outputs["logAnalyticsWorkspaceCustomerId"] = p.monitoring.WorkspaceCustomerID
 	outputs["apiManagementErrorsQuery"] = pulumi.String(components.APIManagementErrorsQuery())

@@ -87,14 +87,16 @@ func (c *chain) pair(t *testing.T, leaf pki.Certificate) tls.Certificate {
 	return certificate
 }
 
-// TestCertificateChain checks the CA and every leaf of both stacks: SANs equal to the host the caller
-// uses, one extended key usage each, key types from the config, lifetimes, and a chain to the CA.
+// TestCertificateChain checks the CA and every leaf of both stacks, and of prod in a landing zone with
+// its own host names: SANs equal to the host the caller uses, one extended key usage each, key types
+// from the config, lifetimes, and a chain to the CA.
 func TestCertificateChain(t *testing.T) {
 	t.Parallel()
-	for _, stack := range stackNames {
-		t.Run(stack, func(t *testing.T) {
-			cfg := mustLoadConfig(t, stack)
-			c := recordedChain(t, runStack(t, stack), cfg)
+	variants := []stackVariant{{"dev", "dev", nil, nil}, {"prod", "prod", nil, nil}, featureVariants[len(featureVariants)-1]}
+	for _, variant := range variants {
+		t.Run(variant.name, func(t *testing.T) {
+			cfg := mustLoadConfig(t, variant.stack, variant.edits...)
+			c := recordedChain(t, runVariant(t, variant), cfg)
 
 			assert.True(t, c.ca.IsCA && c.ca.BasicConstraintsValid)
 			assert.Equal(t, x509.KeyUsageCertSign, c.ca.KeyUsage&x509.KeyUsageCertSign)

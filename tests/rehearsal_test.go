@@ -44,8 +44,14 @@ func requireRehearsalTools(t testing.TB) {
 // starts the four hops from what it recorded; they stop when the test ends, even on failure.
 func startRehearsal(t testing.TB, stack string, edits ...harness.Edit) (*rehearsal.Stack, *harness.Recording) {
 	t.Helper()
+	return startRehearsalIn(t, stack, harness.DeploySurroundings(), edits...)
+}
+
+// startRehearsalIn is startRehearsal in other surroundings (a landing zone).
+func startRehearsalIn(t testing.TB, stack string, surroundings harness.Surroundings, edits ...harness.Edit) (*rehearsal.Stack, *harness.Recording) {
+	t.Helper()
 	edits = append([]harness.Edit{harness.Set("kubernetes.deployInCluster", true)}, edits...)
-	recording, err := harness.RunStack(projectDir, stack, edits...)
+	recording, err := harness.RunStackIn(projectDir, stack, surroundings, edits...)
 	require.NoError(t, err)
 	plan, err := rehearsal.PlanFrom(recording)
 	require.NoError(t, err)
@@ -136,6 +142,15 @@ func TestDataPathRehearsal(t *testing.T) {
 			rehearseTheCertificates(t, running, recording)
 		})
 	}
+	// In a landing zone (its network, its central zones, its hub's egress) the request path and the
+	// certificates it carries are the same.
+	t.Run("dev in a landing zone", func(t *testing.T) {
+		running, recording := startRehearsalIn(t, "dev", spokeSurroundings(harness.SpokeLandingZone()), intoSpoke("dev")...)
+		assert.Equal(t, "gateway.internal.contoso.com", running.Plan.GatewayHost)
+		rehearseTheIngress(t, running)
+		rehearseTheEdge(t, running)
+		rehearseTheCertificates(t, running, recording)
+	})
 }
 
 // rehearseTheIngress runs the cases of the ingress hop: the whole path answers, and the ingress refuses

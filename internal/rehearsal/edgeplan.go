@@ -213,6 +213,10 @@ func (p *Plan) readGatewaySubnet(recording *harness.Recording, gateway *harness.
 			p.GatewaySubnet = res.InputString("addressPrefix")
 		}
 	}
+	if prefixes, ok := recording.Outputs["subnetAddressPrefixes"].Value.(map[string]string); ok && p.GatewaySubnet == "" {
+		// A landing zone's subnet: the block Azure reported when the program read it.
+		p.GatewaySubnet = prefixes["application-gateway"]
+	}
 	if _, err := netip.ParsePrefix(p.GatewaySubnet); err != nil {
 		return fmt.Errorf("rehearsal: no address prefix recorded for the gateway's subnet %s/%s", network, subnet)
 	}
