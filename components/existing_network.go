@@ -87,6 +87,7 @@ func NewExistingNetwork(ctx *pulumi.Context, name string, args *ExistingNetworkA
 	routeTable := ARMAddressOf(args.Subnets[args.EgressSubnet].RouteTableID)
 	component.VirtualNetworkID = pulumi.String(args.VirtualNetworkID).ToStringOutput()
 	component.VirtualNetworkName = pulumi.String(ARMAddressOf(args.VirtualNetworkID).Name).ToStringOutput()
+	component.ResourceGroupName = pulumi.String(ARMAddressOf(args.VirtualNetworkID).ResourceGroup).ToStringOutput()
 	component.SubnetIDs = subnetIDs.ToStringMapOutput()
 	component.SecurityGroupIDs = groupIDs.ToStringMapOutput()
 	component.RouteTableID = pulumi.String(args.Subnets[args.EgressSubnet].RouteTableID).ToStringOutput()

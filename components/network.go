@@ -55,6 +55,9 @@ type Network struct {
 	VirtualNetworkID pulumi.StringOutput `pulumi:"virtualNetworkId"`
 	// VirtualNetworkName is the name of the virtual network.
 	VirtualNetworkName pulumi.StringOutput `pulumi:"virtualNetworkName"`
+	// ResourceGroupName is the virtual network's resource group: where Azure Bastion and Azure
+	// Firewall must be created too (a landing zone's for a brought network).
+	ResourceGroupName pulumi.StringOutput `pulumi:"resourceGroupName"`
 	// SubnetIDs maps each subnet role (e.g. "api-management") to the subnet's ARM ID.
 	SubnetIDs pulumi.StringMapOutput `pulumi:"subnetIds"`
 	// SecurityGroupIDs maps each subnet role that has a network security group to the group's ARM ID.
@@ -112,6 +115,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 
 	component.VirtualNetworkID = virtualNetwork.ID().ToStringOutput()
 	component.VirtualNetworkName = virtualNetwork.Name
+	component.ResourceGroupName = args.ResourceGroupName.ToStringOutput()
 	component.SubnetIDs = derivedSubnetIDs(args, virtualNetwork).ToStringMapOutput()
 	component.SecurityGroupIDs = securityGroupIDs.ToStringMapOutput()
 	component.RouteTableID = pulumi.String("").ToStringOutput()

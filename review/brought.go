@@ -55,6 +55,12 @@ func Brought(recording *harness.Recording) []BroughtPart {
 			part.UsedBy = append(part.UsedBy, user)
 		}
 	}
+	created := map[string]bool{}
+	for _, res := range recording.Resources {
+		if res.Custom && res.ID != "" {
+			created[strings.ToLower(res.ID)] = true
+		}
+	}
 	vaults := map[string]bool{}
 	for _, vault := range recording.OfType("azure-native:keyvault:Vault") {
 		vaults[strings.ToLower(vault.InputString("vaultName"))] = true
@@ -64,7 +70,7 @@ func Brought(recording *harness.Recording) []BroughtPart {
 			continue
 		}
 		for _, id := range referencedIDs(resource.NewObjectProperty(res.Inputs)) {
-			if match := resourceGroupScoped.FindStringSubmatch(id); match != nil && !own[strings.ToLower(match[1])] {
+			if match := resourceGroupScoped.FindStringSubmatch(id); match != nil && !own[strings.ToLower(match[1])] && !createdBy(created, id) {
 				note(id, armType(id), res.Name)
 			}
 			if match := vaultSecret.FindStringSubmatch(id); match != nil && !vaults[strings.ToLower(match[1])] {
@@ -112,6 +118,17 @@ func parentElsewhere(res *harness.Resource, own map[string]bool) (string, string
 		}
 	}
 	return "", ""
+}
+
+// createdBy reports whether id is a resource the stack creates, or one of its children (the stack's
+// Bastion and Firewall live in a landing zone's network group, as Azure requires).
+func createdBy(created map[string]bool, id string) bool {
+	for id = strings.ToLower(id); strings.Contains(id, "/providers/"); id = id[:strings.LastIndex(id, "/")] {
+		if created[id] {
+			return true
+		}
+	}
+	return false
 }
 
 // armType is an ARM ID's full resource type, e.g. Microsoft.Network/virtualNetworks/subnets.

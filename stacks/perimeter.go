@@ -62,8 +62,10 @@ func (p *platform) deployPerimeter() (*perimeter, error) {
 		if switches.JumpboxEnabled {
 			jumpboxSubnet = cfg.Network.Subnets.Jumpbox
 		}
+		// Azure Firewall and Azure Bastion must be in their network's resource group
+		// (https://learn.microsoft.com/azure/firewall/firewall-faq, https://learn.microsoft.com/azure/bastion/configuration-settings#subnet).
 		created.firewall, err = components.NewEgressFirewall(ctx, base, &components.EgressFirewallArgs{
-			ResourceGroupName:       resourceGroupName,
+			ResourceGroupName:       network.ResourceGroupName,
 			Location:                cfg.Location,
 			SKU:                     string(switches.FirewallSKU),
 			Zones:                   cfg.Kubernetes.Zones,
@@ -83,7 +85,7 @@ func (p *platform) deployPerimeter() (*perimeter, error) {
 	}
 	if switches.BastionEnabled {
 		created.bastion, err = components.NewBastion(ctx, base, &components.BastionArgs{
-			ResourceGroupName:       resourceGroupName,
+			ResourceGroupName:       network.ResourceGroupName,
 			Location:                cfg.Location,
 			SubnetID:                network.SubnetID(naming.SubnetBastion),
 			LogAnalyticsWorkspaceID: monitoring.WorkspaceID,

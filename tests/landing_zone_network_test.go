@@ -93,6 +93,7 @@ func TestExistingNetworkUsesTheGivenSubnets(t *testing.T) {
 			}
 			bastion := single(t, recording.OfType("azure-native:network:BastionHost"), "bastion", func(*harness.Resource) bool { return true })
 			assert.Equal(t, harness.SpokeSubnetID("AzureBastionSubnet"), bastion.InputString("ipConfigurations[0].subnet.id"))
+			assert.Equal(t, "rg-spoke-network", bastion.InputString("resourceGroupName"), "Azure Bastion must be in its network's resource group")
 
 			grants := map[string]bool{}
 			for _, grant := range recording.OfType("azure-native:authorization:RoleAssignment") {
@@ -272,6 +273,9 @@ func TestBroughtNetworkIsCheckedBeforeAnythingIsCreated(t *testing.T) {
 				{Name: "deny-all-inbound", Priority: 4000, Direction: "Inbound", Access: "Deny", Source: "*"}}
 		}, []harness.Edit{harness.Set("network.existing.securityRules", "brought")},
 			"network.existing.subnetIds.apiManagement", "allowing AzureLoadBalancer inbound on port 6390"},
+		{"gateway open to the Internet behind Front Door", func(zone *harness.LandingZone) {
+			zone.SecurityGroups[harness.SpokeSecurityGroupID("snet-appgw")] = []harness.LandingZoneRule{{Name: "allow-https", Priority: 300, Direction: "Inbound", Access: "Allow", Source: "Internet", Ports: []string{"443"}}}
+		}, frontDoorInFront(), "network.existing.subnetIds.applicationGateway", "which admits the Internet"},
 		{"network in another region", func(*harness.LandingZone) {}, []harness.Edit{harness.Set("location", "northeurope")},
 			"network.existing.virtualNetworkId", "is in westeurope, but location is northeurope"},
 		{"gateway routed to an appliance", func(zone *harness.LandingZone) {
@@ -342,6 +346,9 @@ func TestBroughtNetworkAcceptsItsOwnEarlierRun(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			first := runSpoke(t, "prod", tc.zone, tc.edits...)
+			for _, firewall := range first.OfType("azure-native:network:AzureFirewall") {
+				assert.Equal(t, "rg-spoke-network", firewall.InputString("resourceGroupName"), "Azure Firewall must be in its network's resource group")
+			}
 			second := runSpoke(t, "prod", tc.zone.AfterDeploy(first), tc.edits...)
 			for _, recording := range []*harness.Recording{first, second} {
 				assert.Len(t, recording.OfType("azure-native:network:Route"), tc.routes)
@@ -436,4 +443,10 @@ func requireGeneratedREADMEBlock(t *testing.T, pattern *regexp.Regexp, want, wha
 		return
 	}
 	assert.Equal(t, want, string(readme[match[2]:match[3]]), "README's %s are the program's: run the test with -update", what)
+}
+
+// frontDoorInFront puts Front Door in front of the gateway, with the public listener it requires.
+func frontDoorInFront() []harness.Edit {
+	return []harness.Edit{harness.Set("frontDoor.enabled", true), harness.Set("frontDoor.originHostName", frontDoorOrigin),
+		harness.Set("certificates.listenerKeyVaultSecretId", publicListenerSecretID)}
 }

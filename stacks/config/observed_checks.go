@@ -136,7 +136,8 @@ func rulesWho(c *Config) string {
 // the flows its service needs must be allowed.
 func checkBroughtRules(c *Config, subnet plannedSubnet, read ObservedSubnet, problems *problemList) {
 	path, id := existingSubnetPath(subnet), subnet.cidr
-	public := subnet.role == naming.SubnetApplicationGateway || subnet.role == naming.SubnetBastion
+	// Behind Front Door the gateway admits Front Door alone (https://learn.microsoft.com/azure/frontdoor/origin-security).
+	public := (subnet.role == naming.SubnetApplicationGateway && !c.FrontDoor.Enabled) || subnet.role == naming.SubnetBastion
 	var planned []netrules.Rule
 	if c.Network.Existing.SecurityRules == SecurityRulesAdded {
 		planned = netrules.For(subnet.role, c.SecurityRulePlan())
