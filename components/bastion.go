@@ -36,6 +36,8 @@ type Bastion struct {
 
 	// BastionName is the host's name, for `az network bastion ssh --name`.
 	BastionName pulumi.StringOutput `pulumi:"bastionName"`
+	// ResourceGroupName is the host's resource group, for `--resource-group`.
+	ResourceGroupName pulumi.StringOutput `pulumi:"resourceGroupName"`
 }
 
 // NewBastion creates a Standard Bastion with tunneling on, so operators use their own SSH client
@@ -84,6 +86,7 @@ func NewBastion(ctx *pulumi.Context, name string, args *BastionArgs, opts ...pul
 	}
 
 	component.BastionName = bastion.Name
+	component.ResourceGroupName = args.ResourceGroupName.ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(component, outputs.Of(component)); err != nil {
 		return nil, fmt.Errorf("registering bastion %s outputs: %w", name, err)
 	}

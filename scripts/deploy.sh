@@ -100,9 +100,9 @@ output() { pulumi stack output --stack "$stack" "$1" 2>/dev/null || true; }
 if [[ "$(output inCluster)" == skipped:* ]]; then
   echo "deploy: 2/3 skipped: kubernetes.deployInCluster is false"
 else
-  resource_group="$(output resourceGroupName)" bastion="$(output bastionName)" cluster_id="$(output clusterId)" api_server="$(output clusterPrivateFqdn)"
+  resource_group="$(output bastionResourceGroupName)" bastion="$(output bastionName)" cluster_id="$(output clusterId)" api_server="$(output clusterPrivateFqdn)"
   [[ -n "$resource_group" && -n "$bastion" && -n "$cluster_id" && -n "$api_server" ]] ||
-    fail "the stack has no outputs resourceGroupName, bastionName, clusterId and clusterPrivateFqdn after the Azure layer; the in-cluster layer needs the stack's Bastion (perimeter.bastionEnabled)"
+    fail "the stack has no outputs bastionResourceGroupName, bastionName, clusterId and clusterPrivateFqdn after the Azure layer; the in-cluster layer needs the stack's Bastion (perimeter.bastionEnabled)"
 
   tunnel_pid=""
   tunnel_log="$(mktemp)"

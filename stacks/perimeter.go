@@ -160,6 +160,8 @@ func (p *perimeter) addOutputs(outputs pulumi.Map) {
 	}
 	if p.bastion != nil {
 		outputs["bastionName"] = p.bastion.BastionName
+		// The stack's group, or a brought network's, where Azure requires the host.
+		outputs["bastionResourceGroupName"] = p.bastion.ResourceGroupName
 	}
 	if p.jumpbox != nil {
 		outputs["jumpboxId"] = p.jumpbox.VirtualMachineID

@@ -200,7 +200,7 @@ func deployOutputs(t *testing.T) (map[string]string, string) {
 	t.Helper()
 	recording := runStack(t, "dev")
 	outputs := map[string]string{}
-	for _, name := range []string{"resourceGroupName", "bastionName", "clusterId", "clusterPrivateFqdn", "inCluster"} {
+	for _, name := range []string{"bastionResourceGroupName", "bastionName", "clusterId", "clusterPrivateFqdn", "inCluster"} {
 		value, ok := recording.Outputs[name].Value.(string)
 		require.True(t, ok, "output %s", name)
 		outputs[name] = value
@@ -221,12 +221,12 @@ func expectedDeployCalls(outputs map[string]string, providerURN, port string) []
 		"pulumi stack select --create dev --secrets-provider passphrase" + state,
 		"pulumi up --stack dev --exclude " + providerURN + " --exclude-dependents --yes [tunnel port=" + port + " excluded=true tunnel=closed]",
 		"pulumi stack output --stack dev inCluster" + state,
-		"pulumi stack output --stack dev resourceGroupName" + state,
+		"pulumi stack output --stack dev bastionResourceGroupName" + state,
 		"pulumi stack output --stack dev bastionName" + state,
 		"pulumi stack output --stack dev clusterId" + state,
 		"pulumi stack output --stack dev clusterPrivateFqdn" + state,
 		fmt.Sprintf("az network bastion tunnel --name %s --resource-group %s --subscription %s --target-resource-id %s --resource-port 443 --port %s",
-			outputs["bastionName"], outputs["resourceGroupName"], harness.SubscriptionID, outputs["clusterId"], port),
+			outputs["bastionName"], outputs["bastionResourceGroupName"], harness.SubscriptionID, outputs["clusterId"], port),
 		"pulumi up --stack dev --yes [tunnel port=" + port + " excluded= tunnel=listening]",
 		"tunnel closed by SIGINT",
 		"go run ./cmd/verify -stack dev [tunnel=closed]",

@@ -94,6 +94,7 @@ func TestExistingNetworkUsesTheGivenSubnets(t *testing.T) {
 			bastion := single(t, recording.OfType("azure-native:network:BastionHost"), "bastion", func(*harness.Resource) bool { return true })
 			assert.Equal(t, harness.SpokeSubnetID("AzureBastionSubnet"), bastion.InputString("ipConfigurations[0].subnet.id"))
 			assert.Equal(t, "rg-spoke-network", bastion.InputString("resourceGroupName"), "Azure Bastion must be in its network's resource group")
+			assert.Equal(t, "rg-spoke-network", recording.Outputs["bastionResourceGroupName"].Value, "make deploy opens its tunnel there")
 
 			grants := map[string]bool{}
 			for _, grant := range recording.OfType("azure-native:authorization:RoleAssignment") {
