@@ -18,8 +18,14 @@ const EgressFirewallType = Project + ":perimeter:EgressFirewall"
 
 // EgressFirewallArgs configures the EgressFirewall component.
 type EgressFirewallArgs struct {
-	// ResourceGroupName holds the firewall, its policy and public IP.
+	// ResourceGroupName holds the firewall's policy, and the firewall and its public IP unless
+	// NetworkResourceGroupName is set.
 	ResourceGroupName pulumi.StringInput
+	// NetworkResourceGroupName is the network's resource group when it is not ResourceGroupName (a
+	// landing zone's): the firewall, its network and its public IP must share one group
+	// (https://learn.microsoft.com/azure/firewall/firewall-faq, "Are there any firewall resource group
+	// restrictions?"); the policy may be anywhere.
+	NetworkResourceGroupName pulumi.StringInput
 	// Location is the Azure region.
 	Location string
 	// SKU is the tier: Standard or Premium.
@@ -86,7 +92,7 @@ func NewEgressFirewall(ctx *pulumi.Context, name string, args *EgressFirewallArg
 	s := firewallScope{scope: scope{ctx: ctx, name: name, parent: parent, tags: tags}, args: args}
 
 	publicIP, err := newStandardPublicIP(ctx, naming.Child(name, naming.RoleFirewallPublicIP), publicIPArgs{
-		resourceGroupName: args.ResourceGroupName, location: args.Location, zones: args.Zones,
+		resourceGroupName: s.networkGroup(), location: args.Location, zones: args.Zones,
 		workspaceID: args.LogAnalyticsWorkspaceID, tags: tags,
 	}, parent)
 	if err != nil {
@@ -164,7 +170,7 @@ func (s firewallScope) newFirewall(policy *network.FirewallPolicy, rules *networ
 	firewallName := naming.Child(name, naming.RoleFirewall)
 	firewall, err := network.NewAzureFirewall(ctx, firewallName, &network.AzureFirewallArgs{
 		AzureFirewallName: pulumi.String(firewallName),
-		ResourceGroupName: args.ResourceGroupName,
+		ResourceGroupName: s.networkGroup(),
 		Location:          pulumi.String(args.Location),
 		Sku:               &network.AzureFirewallSkuArgs{Name: pulumi.String("AZFW_VNet"), Tier: pulumi.String(args.SKU)},
 		Zones:             pulumi.ToStringArray(args.Zones),
@@ -185,6 +191,14 @@ func (s firewallScope) newFirewall(policy *network.FirewallPolicy, rules *networ
 		return nil, err
 	}
 	return firewall, nil
+}
+
+// networkGroup is where the firewall and its public IP go: the network's resource group.
+func (s firewallScope) networkGroup() pulumi.StringInput {
+	if s.args.NetworkResourceGroupName != nil {
+		return s.args.NetworkResourceGroupName
+	}
+	return s.args.ResourceGroupName
 }
 
 // newDefaultRoute adds the egress route table's default route, through the firewall's private address.

@@ -65,19 +65,20 @@ func (p *platform) deployPerimeter() (*perimeter, error) {
 		// Azure Firewall and Azure Bastion must be in their network's resource group
 		// (https://learn.microsoft.com/azure/firewall/firewall-faq, https://learn.microsoft.com/azure/bastion/configuration-settings#subnet).
 		created.firewall, err = components.NewEgressFirewall(ctx, base, &components.EgressFirewallArgs{
-			ResourceGroupName:       network.ResourceGroupName,
-			Location:                cfg.Location,
-			SKU:                     string(switches.FirewallSKU),
-			Zones:                   cfg.Kubernetes.Zones,
-			SubnetID:                network.SubnetID(naming.SubnetFirewall),
-			RouteTableName:          network.RouteTableName,
-			RouteTableGroupName:     network.RouteTableResourceGroupName,
-			ClusterSubnet:           cfg.Network.Subnets.KubernetesNodes,
-			JumpboxSubnet:           jumpboxSubnet,
-			WorkloadImage:           cfg.Workload.Image,
-			AllowedHosts:            switches.EgressAllowList,
-			LogAnalyticsWorkspaceID: monitoring.WorkspaceID,
-			Tags:                    tags,
+			ResourceGroupName:        resourceGroupName,
+			NetworkResourceGroupName: network.ResourceGroupName,
+			Location:                 cfg.Location,
+			SKU:                      string(switches.FirewallSKU),
+			Zones:                    cfg.Kubernetes.Zones,
+			SubnetID:                 network.SubnetID(naming.SubnetFirewall),
+			RouteTableName:           network.RouteTableName,
+			RouteTableGroupName:      network.RouteTableResourceGroupName,
+			ClusterSubnet:            cfg.Network.Subnets.KubernetesNodes,
+			JumpboxSubnet:            jumpboxSubnet,
+			WorkloadImage:            cfg.Workload.Image,
+			AllowedHosts:             switches.EgressAllowList,
+			LogAnalyticsWorkspaceID:  monitoring.WorkspaceID,
+			Tags:                     tags,
 		}, providers.all())
 		if err != nil {
 			return nil, err

@@ -350,6 +350,9 @@ func TestBroughtNetworkAcceptsItsOwnEarlierRun(t *testing.T) {
 			for _, firewall := range first.OfType("azure-native:network:AzureFirewall") {
 				assert.Equal(t, "rg-spoke-network", firewall.InputString("resourceGroupName"), "Azure Firewall must be in its network's resource group")
 			}
+			for _, policy := range first.OfType("azure-native:network:FirewallPolicy") {
+				assert.Equal(t, "apiplat-prod-rg", policy.InputString("resourceGroupName"), "the policy may be anywhere: it stays the stack's")
+			}
 			second := runSpoke(t, "prod", tc.zone.AfterDeploy(first), tc.edits...)
 			for _, recording := range []*harness.Recording{first, second} {
 				assert.Len(t, recording.OfType("azure-native:network:Route"), tc.routes)

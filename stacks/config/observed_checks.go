@@ -115,8 +115,10 @@ func checkServiceSpecifics(subnet plannedSubnet, read ObservedSubnet, problems *
 		if read.RouteTableID != "" {
 			problems.add(path, id, "has the route table %s; Azure Bastion does not support one on AzureBastionSubnet: detach it", read.RouteTableID)
 		}
-	case naming.SubnetKubernetesNodes, naming.SubnetJumpbox, naming.SubnetFirewall:
+	case naming.SubnetKubernetesNodes, naming.SubnetJumpbox:
 		// Their routes are egress's (checkEgressRoutes); the rest is common to every subnet.
+	case naming.SubnetFirewall:
+		// Azure itself refuses a route table there without 0.0.0.0/0 to the Internet.
 	}
 	return warnings
 }
