@@ -4,12 +4,15 @@ package components
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/apiplatform/azure-api-platform/components/naming"
+	"github.com/apiplatform/azure-api-platform/components/privatelink"
 )
 
 // privateZoneArgs places a private DNS zone: the resource group that holds it, the virtual network it
@@ -43,12 +46,7 @@ type CentralDNS struct {
 // ends with, as a resolver picks it; and the record's name relative to the zone ("@" at its apex).
 func (c *CentralDNS) zoneHolding(host string) (zoneName, relativeName string, found bool) {
 	host = strings.ToLower(host)
-	for name := range c.Zones {
-		if (host == name || strings.HasSuffix(host, "."+name)) && len(name) > len(zoneName) {
-			zoneName, found = name, true
-		}
-	}
-	if !found {
+	if zoneName, found = privatelink.ZoneHolding(host, slices.Collect(maps.Keys(c.Zones))); !found {
 		return "", "", false
 	}
 	relativeName = strings.TrimSuffix(strings.TrimSuffix(host, zoneName), ".")

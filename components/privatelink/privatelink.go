@@ -138,3 +138,16 @@ func ApprovalAction(resourceID string) (string, error) {
 	}
 	return resourceType + "/privateEndpointConnectionsApproval/action", nil
 }
+
+// ZoneHolding returns, of zones, the one a resolver answers host from: the longest zone name equal to
+// host or to one of its parent domains, compared case-insensitively; found is false for none.
+func ZoneHolding(host string, zones []string) (zone string, found bool) {
+	host = strings.ToLower(host)
+	for _, candidate := range zones {
+		name := strings.ToLower(candidate)
+		if (host == name || strings.HasSuffix(host, "."+name)) && (!found || len(name) > len(zone)) {
+			zone, found = candidate, true
+		}
+	}
+	return zone, found
+}

@@ -169,3 +169,26 @@ func TestApprovalAction(t *testing.T) {
 	_, err = privatelink.ApprovalAction("not-an-id")
 	require.ErrorContains(t, err, "is not an Azure resource ID")
 }
+
+// TestZoneHolding checks which zone holds a host name: the most specific parent, never a zone that
+// merely ends with the same letters.
+func TestZoneHolding(t *testing.T) {
+	zones := []string{"contoso.com", "internal.contoso.com", "Internal.Fabrikam.com"}
+	for _, tc := range []struct {
+		name, host, zone string
+		found            bool
+	}{
+		{"most specific parent", "gateway.internal.contoso.com", "internal.contoso.com", true},
+		{"the zone's apex", "internal.contoso.com", "internal.contoso.com", true},
+		{"only the outer zone", "api.contoso.com", "contoso.com", true},
+		{"case-insensitive", "echo.internal.fabrikam.com", "Internal.Fabrikam.com", true},
+		{"same letters, other domain", "gateway.notcontoso.com", "", false},
+		{"no zone", "gateway.example.org", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			zone, found := privatelink.ZoneHolding(tc.host, zones)
+			require.Equal(t, tc.found, found)
+			require.Equal(t, tc.zone, zone)
+		})
+	}
+}

@@ -186,14 +186,17 @@ func validatePrivateDNS(c *Config, problems *problemList) {
 // CentralZoneFor returns the central zone that holds a host name: the longest zone name it ends
 // with, the zone a resolver answers from. The zero CentralZone means none.
 func (c *Config) CentralZoneFor(host string) CentralZone {
-	var best CentralZone
+	var names []string
 	for _, zone := range c.PrivateDNS.CentralZones {
-		name := strings.ToLower(zone.Name)
-		if (strings.EqualFold(host, name) || strings.HasSuffix(strings.ToLower(host), "."+name)) && len(name) > len(best.Name) {
-			best = zone
+		names = append(names, zone.Name)
+	}
+	name, _ := privatelink.ZoneHolding(host, names)
+	for _, zone := range c.PrivateDNS.CentralZones {
+		if zone.Name == name {
+			return zone
 		}
 	}
-	return best
+	return CentralZone{}
 }
 
 // CentralZoneID returns the ID of the central zone named zoneName, or "".
