@@ -113,6 +113,11 @@ func TestExistingNetworkUsesTheGivenSubnets(t *testing.T) {
 			for _, subnet := range []string{"snet-appgw", "snet-apim", "snet-aks", "snet-pe", "AzureBastionSubnet"} {
 				assert.Positive(t, groups["nsg-"+subnet], "the platform's rules are added to the group of %s", subnet)
 			}
+			for _, rule := range rules {
+				if rule.InputString("networkSecurityGroupName") == "nsg-snet-appgw" {
+					assert.True(t, recording.WaitsFor(gateway, rule), "Application Gateway refuses a group without its infrastructure rules: it waits for %s", rule.Name)
+				}
+			}
 			assert.Equal(t, "10.60.7.254", recording.Outputs["ingressPrivateIp"].Value, "the last usable address of the subnet Azure reports (10.60.4.0/22)")
 		})
 	}
