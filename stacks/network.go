@@ -5,6 +5,7 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
@@ -35,9 +36,7 @@ func adoptExistingNetwork(ctx *pulumi.Context, cfg *config.Config, provider pulu
 		if virtualNetwork.AddressSpace != nil {
 			observed.AddressSpaces = virtualNetwork.AddressSpace.AddressPrefixes
 		}
-		if virtualNetwork.Location != nil {
-			observed.Location = *virtualNetwork.Location
-		}
+		observed.Location = valueOf(virtualNetwork.Location)
 		if virtualNetwork.DhcpOptions != nil {
 			observed.DNSServers = virtualNetwork.DhcpOptions.DnsServers
 		}
@@ -78,28 +77,17 @@ func (r subnetReader) read(id string) config.ObservedSubnet {
 		observed.ReadError = err.Error()
 		return observed
 	}
-	if subnet.AddressPrefix != nil {
-		observed.AddressPrefixes = append(observed.AddressPrefixes, *subnet.AddressPrefix)
-	}
-	observed.AddressPrefixes = append(observed.AddressPrefixes, subnet.AddressPrefixes...)
+	observed.AddressPrefixes = slices.Concat(present(subnet.AddressPrefix), subnet.AddressPrefixes)
 	for _, delegation := range subnet.Delegations {
-		if delegation.ServiceName != nil {
-			observed.Delegations = append(observed.Delegations, *delegation.ServiceName)
-		}
+		observed.Delegations = append(observed.Delegations, present(delegation.ServiceName)...)
 	}
 	for _, endpoint := range subnet.ServiceEndpoints {
-		if endpoint.Service != nil {
-			observed.ServiceEndpoints = append(observed.ServiceEndpoints, *endpoint.Service)
-		}
+		observed.ServiceEndpoints = append(observed.ServiceEndpoints, present(endpoint.Service)...)
 	}
 	for _, configuration := range subnet.IpConfigurations {
-		if configuration.Id != nil {
-			observed.IPConfigurations = append(observed.IPConfigurations, *configuration.Id)
-		}
+		observed.IPConfigurations = append(observed.IPConfigurations, present(configuration.Id)...)
 	}
-	if subnet.PrivateEndpointNetworkPolicies != nil {
-		observed.PrivateEndpointNetworkPolicies = *subnet.PrivateEndpointNetworkPolicies
-	}
+	observed.PrivateEndpointNetworkPolicies = valueOf(subnet.PrivateEndpointNetworkPolicies)
 	if subnet.NetworkSecurityGroup != nil && subnet.NetworkSecurityGroup.Id != nil {
 		observed.SecurityGroupID = *subnet.NetworkSecurityGroup.Id
 		observed.SecurityRules, err = r.securityRules(observed.SecurityGroupID)
@@ -119,65 +107,72 @@ func (r subnetReader) read(id string) config.ObservedSubnet {
 
 // securityRules returns a group's own rules.
 func (r subnetReader) securityRules(id string) ([]config.ObservedSecurityRule, error) {
-	group, read := r.groups[strings.ToLower(id)]
-	if !read {
-		address := components.ARMAddressOf(id)
-		var err error
-		group, err = network.LookupNetworkSecurityGroup(r.ctx, &network.LookupNetworkSecurityGroupArgs{
+	group, err := lookupOnce(r.groups, id, func(address components.ARMResourceAddress) (*network.LookupNetworkSecurityGroupResult, error) {
+		return network.LookupNetworkSecurityGroup(r.ctx, &network.LookupNetworkSecurityGroupArgs{
 			ResourceGroupName: address.ResourceGroup, NetworkSecurityGroupName: address.Name,
 		}, pulumi.Provider(r.provider))
-		if err != nil {
-			return nil, err
-		}
-		r.groups[strings.ToLower(id)] = group
+	})
+	if err != nil {
+		return nil, err
 	}
 	var rules []config.ObservedSecurityRule
 	for _, rule := range group.SecurityRules {
-		observed := config.ObservedSecurityRule{Priority: rule.Priority, Direction: rule.Direction, Access: rule.Access,
-			SourcePrefixes: rule.SourceAddressPrefixes, DestinationPrefixes: rule.DestinationAddressPrefixes, DestinationPorts: rule.DestinationPortRanges}
-		if rule.Name != nil {
-			observed.Name = *rule.Name
-		}
-		for _, single := range []struct {
-			value *string
-			list  *[]string
-		}{{rule.SourceAddressPrefix, &observed.SourcePrefixes}, {rule.DestinationAddressPrefix, &observed.DestinationPrefixes}, {rule.DestinationPortRange, &observed.DestinationPorts}} {
-			if single.value != nil && *single.value != "" {
-				*single.list = append(*single.list, *single.value)
-			}
-		}
-		rules = append(rules, observed)
+		// Azure reports one prefix or port in the singular property and several in the plural one.
+		rules = append(rules, config.ObservedSecurityRule{Name: valueOf(rule.Name), Priority: rule.Priority, Direction: rule.Direction, Access: rule.Access,
+			SourcePrefixes:      slices.Concat(rule.SourceAddressPrefixes, present(rule.SourceAddressPrefix)),
+			DestinationPrefixes: slices.Concat(rule.DestinationAddressPrefixes, present(rule.DestinationAddressPrefix)),
+			DestinationPorts:    slices.Concat(rule.DestinationPortRanges, present(rule.DestinationPortRange))})
 	}
 	return rules, nil
 }
 
 // routes returns a route table's routes.
 func (r subnetReader) routes(id string) ([]config.ObservedRoute, error) {
-	table, read := r.tables[strings.ToLower(id)]
-	if !read {
-		address := components.ARMAddressOf(id)
-		var err error
-		table, err = network.LookupRouteTable(r.ctx, &network.LookupRouteTableArgs{ResourceGroupName: address.ResourceGroup, RouteTableName: address.Name}, pulumi.Provider(r.provider))
-		if err != nil {
-			return nil, err
-		}
-		r.tables[strings.ToLower(id)] = table
+	table, err := lookupOnce(r.tables, id, func(address components.ARMResourceAddress) (*network.LookupRouteTableResult, error) {
+		return network.LookupRouteTable(r.ctx, &network.LookupRouteTableArgs{ResourceGroupName: address.ResourceGroup, RouteTableName: address.Name}, pulumi.Provider(r.provider))
+	})
+	if err != nil {
+		return nil, err
 	}
 	var routes []config.ObservedRoute
 	for _, route := range table.Routes {
-		observed := config.ObservedRoute{NextHopType: route.NextHopType}
-		if route.Name != nil {
-			observed.Name = *route.Name
-		}
-		if route.AddressPrefix != nil {
-			observed.AddressPrefix = *route.AddressPrefix
-		}
-		if route.NextHopIpAddress != nil {
-			observed.NextHopIPAddress = *route.NextHopIpAddress
-		}
-		routes = append(routes, observed)
+		routes = append(routes, config.ObservedRoute{Name: valueOf(route.Name), AddressPrefix: valueOf(route.AddressPrefix),
+			NextHopType: route.NextHopType, NextHopIPAddress: valueOf(route.NextHopIpAddress)})
 	}
 	return routes, nil
+}
+
+// lookupOnce returns what lookup answers for the resource id, asking Azure once per ID (case-insensitive,
+// as ARM IDs are): subnets that share a group or a table read it once.
+func lookupOnce[T any](cache map[string]*T, id string, lookup func(components.ARMResourceAddress) (*T, error)) (*T, error) {
+	if cached, read := cache[strings.ToLower(id)]; read {
+		return cached, nil
+	}
+	result, err := lookup(components.ARMAddressOf(id))
+	if err != nil {
+		return nil, err
+	}
+	cache[strings.ToLower(id)] = result
+	return result, nil
+}
+
+// valueOf is the value a property holds, "" when it is not set.
+func valueOf(value *string) string {
+	if value == nil {
+		return ""
+	}
+	return *value
+}
+
+// present returns the values that are set and not empty, dereferenced.
+func present(values ...*string) []string {
+	var set []string
+	for _, value := range values {
+		if value != nil && *value != "" {
+			set = append(set, *value)
+		}
+	}
+	return set
 }
 
 // newNetwork creates the stack's network, or adopts the landing zone's read by adoptExistingNetwork.

@@ -114,9 +114,13 @@ const frontDoorOrigin = "origin-api.contoso.example"
 // edgeAndData switches on the options that exclude caller mutual TLS: Front Door in front of the gateway
 // (with the public listener certificate it requires) and the Cosmos DB account, with the in-cluster
 // layer; prod onboards Sentinel by default.
-var edgeAndData = []harness.Edit{
+var edgeAndData = append([]harness.Edit{
 	harness.Set("kubernetes.deployInCluster", true),
 	harness.Set("cosmosDb.enabled", true),
+}, frontDoorInFront...)
+
+// frontDoorInFront puts Front Door in front of the gateway, with the public listener it requires.
+var frontDoorInFront = []harness.Edit{
 	harness.Set("frontDoor.enabled", true),
 	harness.Set("frontDoor.originHostName", frontDoorOrigin),
 	harness.Set("certificates.listenerKeyVaultSecretId", publicListenerSecretID),

@@ -281,7 +281,7 @@ func TestBroughtNetworkIsCheckedBeforeAnythingIsCreated(t *testing.T) {
 			"network.existing.subnetIds.apiManagement", "allowing AzureLoadBalancer inbound on port 6390"},
 		{"gateway open to the Internet behind Front Door", func(zone *harness.LandingZone) {
 			zone.SecurityGroups[harness.SpokeSecurityGroupID("snet-appgw")] = []harness.LandingZoneRule{{Name: "allow-https", Priority: 300, Direction: "Inbound", Access: "Allow", Source: "Internet", Ports: []string{"443"}}}
-		}, frontDoorInFront(), "network.existing.subnetIds.applicationGateway", "which admits the Internet"},
+		}, frontDoorInFront, "network.existing.subnetIds.applicationGateway", "which admits the Internet"},
 		{"network in another region", func(*harness.LandingZone) {}, []harness.Edit{harness.Set("location", "northeurope")},
 			"network.existing.virtualNetworkId", "is in westeurope, but location is northeurope"},
 		{"gateway routed to an appliance", func(zone *harness.LandingZone) {
@@ -452,10 +452,4 @@ func requireGeneratedREADMEBlock(t *testing.T, pattern *regexp.Regexp, want, wha
 		return
 	}
 	assert.Equal(t, want, string(readme[match[2]:match[3]]), "README's %s are the program's: run the test with -update", what)
-}
-
-// frontDoorInFront puts Front Door in front of the gateway, with the public listener it requires.
-func frontDoorInFront() []harness.Edit {
-	return []harness.Edit{harness.Set("frontDoor.enabled", true), harness.Set("frontDoor.originHostName", frontDoorOrigin),
-		harness.Set("certificates.listenerKeyVaultSecretId", publicListenerSecretID)}
 }
